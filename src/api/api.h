@@ -1,0 +1,71 @@
+/* api: request handlers, one file per resource, plus the helpers they share
+ * (body parsing, query values, transactions, store-error mapping). Handlers
+ * parse and validate, call src/domain for the rules, and shape the reply. */
+#ifndef DP_API_H
+#define DP_API_H
+#include <jansson.h>
+#include <stdbool.h>
+#include "domain/product.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+extern const struct route api_routes[];
+extern const int api_nroutes;
+
+/* --- common.c --- */
+/* Parses the body as JSON (required). Replies 400 and returns NULL on
+ * empty, too deep, malformed or duplicate-key input. */
+json_t *api_body_json(struct req *r);
+/* Like api_body_json, but an empty body yields an empty object. */
+json_t *api_body_json_or_empty(struct req *r);
+/* Replies 500/503 for a failed store call (rc < 0). */
+void api_store_error(struct req *r, int rc);
+/* Reads an integer query value; replies 400 naming it when out of range. */
+int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max);
+/* Re-encodes the request's query except `skip`, as "k=v&k2=v2&" ("" if none). */
+char *api_query_except(struct req *r, const char *skip);
+/* begin/commit with error replies; rollback is always safe to call. */
+int api_begin(struct req *r, bool write);
+int api_commit(struct req *r);
+void api_rollback(struct req *r);
+/* The actor of a write: tenant, user and a fresh timestamp in now. */
+struct product_actor api_actor(struct req *r, char *now);
+/* Loads a product the caller may see; replies 404 (or 5xx) otherwise. */
+int api_product_load(struct req *r, json_t **out, const char *id);
+/* Checks every id in ids names an existing data set of the tenant; replies
+ * 400 naming `field` otherwise. */
+int api_check_datasets(struct req *r, const json_t *ids, const char *field);
+/* Checks every keyContacts[].userId is a user of the tenant (400). */
+int api_check_contacts(struct req *r, const json_t *contacts, const char *field);
+/* Loads a space of the tenant; replies 404 naming `field` otherwise. */
+int api_space_load(struct req *r, json_t **out, const char *id, const char *field);
+/* Writes a changelog entry for changes (steals); no-op when empty. */
+int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
+			json_t *changes);
+
+/* --- handlers --- */
+void dp_create(struct req *r);
+void dp_get(struct req *r);
+void dp_list(struct req *r);
+void dp_patch(struct req *r);
+void dp_delete(struct req *r);
+void dp_activate(struct req *r);
+void dp_deactivate(struct req *r);
+void dp_move(struct req *r);
+void dp_changelogs(struct req *r);
+void dp_export(struct req *r);
+void dp_provider_url(struct req *r);
+void spaces_create(struct req *r);
+void spaces_get(struct req *r);
+void spaces_list(struct req *r);
+void datasets_create(struct req *r);
+void datasets_get(struct req *r);
+void meta_health(struct req *r);
+void meta_ready(struct req *r);
+void meta_metrics(struct req *r);
+void meta_openapi(struct req *r);
+
+#endif

@@ -1,0 +1,260 @@
+/* common: helpers every handler uses, so each handler reads as
+ * parse -> check -> domain call -> store -> reply. */
+#include "api/api.h"
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "domain/jsonspec.h"
+#include "http/metrics.h"
+#include "util/strbuf.h"
+
+static bool blank_body(const struct req *r)
+{
+	for (size_t i = 0; i < r->body_len; i++)
+		if (!strchr(" \t\r\n", r->body[i]))
+			return false;
+	return true;
+}
+
+static json_t *parse(struct req *r)
+{
+	if (jsonspec_too_deep(r->body, r->body_len, JSON_MAX_DEPTH)) {
+		reply_error(r, ERR_INVALID_JSON, "request body nests deeper than %d levels",
+			    JSON_MAX_DEPTH);
+		return NULL;
+	}
+	json_error_t e;
+	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!j)
+		reply_error(r, ERR_INVALID_JSON, "request body is not valid JSON: %s (line %d, column %d)",
+			    e.text, e.line, e.column);
+	return j;
+}
+
+json_t *api_body_json(struct req *r)
+{
+	if (!r->body || blank_body(r)) {
+		reply_error(r, ERR_BAD_REQUEST, "a JSON request body is required");
+		return NULL;
+	}
+	return parse(r);
+}
+
+json_t *api_body_json_or_empty(struct req *r)
+{
+	if (!r->body || blank_body(r))
+		return json_object();
+	return parse(r);
+}
+
+void api_store_error(struct req *r, int rc)
+{
+	if (rc == STORE_RETRY) {
+		reply_error(r, ERR_UNAVAILABLE, "the database is busy; retry the request");
+		reply_header(r, "Retry-After", "1");
+	} else {
+		reply_error(r, ERR_INTERNAL, "storage error");
+	}
+}
+
+int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max)
+{
+	const char *v = req_query(r, name);
+	if (!v) {
+		*out = def;
+		return 0;
+	}
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max || strlen(v) > 12) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must be an integer from %ld to %ld",
+			    name, min, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+struct qctx {
+	struct strbuf *sb;
+	const char *skip;
+};
+
+static void put_encoded(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-_.~", c))
+			strbuf_putc(sb, (char)c);
+		else
+			strbuf_printf(sb, "%%%02X", c);
+	}
+}
+
+static enum MHD_Result q_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct qctx *q = cls;
+	if (!key || !strcmp(key, q->skip))
+		return MHD_YES;
+	put_encoded(q->sb, key);
+	strbuf_putc(q->sb, '=');
+	put_encoded(q->sb, value ? value : "");
+	strbuf_putc(q->sb, '&');
+	return MHD_YES;
+}
+
+char *api_query_except(struct req *r, const char *skip)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	struct qctx q = {&sb, skip};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, q_cb, &q);
+	return strbuf_take(&sb);
+}
+
+int api_begin(struct req *r, bool write)
+{
+	struct store *st = r->app->store;
+	int rc = st->ops->begin(st, write);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	return 0;
+}
+
+int api_commit(struct req *r)
+{
+	struct store *st = r->app->store;
+	int rc = st->ops->commit(st);
+	if (rc < 0) {
+		st->ops->rollback(st);
+		api_store_error(r, rc);
+		return -1;
+	}
+	return 0;
+}
+
+void api_rollback(struct req *r) { r->app->store->ops->rollback(r->app->store); }
+
+struct product_actor api_actor(struct req *r, char *now)
+{
+	clock_now_iso(now);
+	return (struct product_actor){r->who.tenant_id, r->who.user_id, now};
+}
+
+int api_product_load(struct req *r, json_t **out, const char *id)
+{
+	struct store *st = r->app->store;
+	json_t *doc = NULL;
+	int rc = st->ops->product_get(st, &doc, r->who.tenant_id, id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	/* Personal products (no space) are visible to their owner and admins. */
+	if (rc == STORE_ONE && !json_object_get(doc, "spaceId") &&
+	    !(r->who.roles & ROLE_TENANT_ADMIN) &&
+	    strcmp(json_string_value(json_object_get(doc, "ownerId")), r->who.user_id) != 0) {
+		json_decref(doc);
+		rc = STORE_NONE;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_NOT_FOUND, "data product '%s' not found", id);
+		return -1;
+	}
+	*out = doc;
+	return 0;
+}
+
+int api_check_datasets(struct req *r, const json_t *ids, const char *field)
+{
+	struct store *st = r->app->store;
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v) {
+		json_t *ds = NULL;
+		int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, json_string_value(v));
+		json_decref(ds);
+		if (rc < 0) {
+			api_store_error(r, rc);
+			return -1;
+		}
+		if (rc == STORE_NONE) {
+			reply_error(r, ERR_VALIDATION, "'%s[%zu]': data set '%s' does not exist", field,
+				    i, json_string_value(v));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
+{
+	struct store *st = r->app->store;
+	size_t i;
+	json_t *c;
+	json_array_foreach(contacts, i, c) {
+		const char *uid = json_string_value(json_object_get(c, "userId"));
+		json_t *u = NULL;
+		int rc = st->ops->user_get(st, &u, r->who.tenant_id, uid);
+		json_decref(u);
+		if (rc < 0) {
+			api_store_error(r, rc);
+			return -1;
+		}
+		if (rc == STORE_NONE) {
+			reply_error(r, ERR_VALIDATION, "'%s[%zu].userId': user '%s' does not exist", field,
+				    i, uid);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int api_space_load(struct req *r, json_t **out, const char *id, const char *field)
+{
+	struct store *st = r->app->store;
+	json_t *sp = NULL;
+	int rc = st->ops->space_get(st, &sp, r->who.tenant_id, id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
+		return -1;
+	}
+	if (out)
+		*out = sp;
+	else
+		json_decref(sp);
+	return 0;
+}
+
+int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
+			json_t *changes)
+{
+	if (json_array_size(changes) == 0) {
+		json_decref(changes);
+		return 0;
+	}
+	char id[GUID_LEN + 1];
+	if (ids_guid_new(id) < 0) {
+		json_decref(changes);
+		reply_error(r, ERR_INTERNAL, "no entropy for an id");
+		return -1;
+	}
+	json_t *entry = changelog_entry_new(id, who, changes);
+	struct store *st = r->app->store;
+	int rc = st->ops->changelog_append(st, r->who.tenant_id, product_id, entry);
+	json_decref(entry);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	return 0;
+}

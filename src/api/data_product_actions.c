@@ -1,0 +1,195 @@
+/* data_product_actions: activate, deactivate, move and
+ * generate-provider-url (SPEC §3). Each state change and its changelog entry
+ * commit together. */
+#include <stdio.h>
+#include <string.h>
+#include "api/api.h"
+
+/* Data sets of doc that no longer exist, as a new array (NULL on error). */
+static json_t *missing_datasets(struct req *r, const json_t *doc)
+{
+	struct store *st = r->app->store;
+	json_t *missing = json_array(), *v;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "datasetIds"), i, v) {
+		json_t *ds = NULL;
+		int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, json_string_value(v));
+		json_decref(ds);
+		if (rc < 0) {
+			api_store_error(r, rc);
+			json_decref(missing);
+			return NULL;
+		}
+		if (rc == STORE_NONE)
+			json_array_append(missing, v);
+	}
+	return missing;
+}
+
+/* Writes doc and its changes; commits. Replies on failure. */
+static int save(struct req *r, json_t *doc, const struct product_actor *who, json_t *changes)
+{
+	struct store *st = r->app->store;
+	int rc = st->ops->product_update(st, r->who.tenant_id, doc);
+	if (rc <= 0) {
+		json_decref(changes);
+		api_store_error(r, rc < 0 ? rc : STORE_HARD);
+		return -1;
+	}
+	if (api_changelog_write(r, json_string_value(json_object_get(doc, "id")), who, changes) < 0)
+		return -1;
+	return api_commit(r);
+}
+
+void dp_activate(struct req *r)
+{
+	char err[2048], now[ISO_TS_LEN + 1];
+	json_t *body = api_body_json(r), *doc = NULL, *missing = NULL;
+	if (!body)
+		return;
+	if (jsonspec_check(body, product_activate_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		json_decref(body);
+		return;
+	}
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
+		goto fail;
+	const char *target = json_string_value(json_object_get(body, "spaceId"));
+	if (target) {
+		json_t *sp = NULL;
+		if (api_space_load(r, &sp, target, "spaceId") < 0)
+			goto fail;
+		const char *type = json_string_value(json_object_get(sp, "type"));
+		bool managed = type && !strcmp(type, "managed");
+		json_decref(sp);
+		if (!managed) {
+			reply_error(r, ERR_VALIDATION,
+				    "'spaceId': space '%s' is a %s space; data products are published"
+				    " to managed spaces",
+				    target, type ? type : "unknown");
+			goto fail;
+		}
+	}
+	if (!(missing = missing_datasets(r, doc)))
+		goto fail;
+	if (product_activation_problems(doc, missing, err, sizeof err) < 0) {
+		reply_error(r, ERR_ACTIVATION_INVALID, "%s", err);
+		goto fail;
+	}
+	struct product_actor who = api_actor(r, now);
+	json_t *changes = product_activate(doc, body, target, &who);
+	if (save(r, doc, &who, changes) < 0)
+		goto fail;
+	reply_json(r, 201, json_incref(doc));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(missing);
+	json_decref(doc);
+	json_decref(body);
+}
+
+void dp_deactivate(struct req *r)
+{
+	char now[ISO_TS_LEN + 1];
+	json_t *body = api_body_json_or_empty(r), *doc = NULL;
+	if (!body)
+		return;
+	if (json_object_size(body) != 0 || !json_is_object(body)) {
+		reply_error(r, ERR_VALIDATION, "deactivate takes no request body");
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+	if (api_begin(r, true) < 0)
+		return;
+	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
+		goto fail;
+	if (!json_is_true(json_object_get(doc, "activated"))) {
+		reply_error(r, ERR_PRODUCT_NOT_ACTIVATED, "data product '%s' is not activated",
+			    req_param(r, 0));
+		goto fail;
+	}
+	struct product_actor who = api_actor(r, now);
+	json_t *changes = product_deactivate(doc, &who);
+	if (save(r, doc, &who, changes) < 0)
+		goto fail;
+	json_decref(doc);
+	reply_empty(r, 204);
+	return;
+fail:
+	api_rollback(r);
+	json_decref(doc);
+}
+
+void dp_move(struct req *r)
+{
+	char err[512], now[ISO_TS_LEN + 1];
+	json_t *body = api_body_json(r), *doc = NULL;
+	if (!body)
+		return;
+	if (jsonspec_check(body, product_move_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		json_decref(body);
+		return;
+	}
+	const char *target = json_string_value(json_object_get(body, "spaceId"));
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (api_product_load(r, &doc, req_param(r, 0)) < 0 ||
+	    api_space_load(r, NULL, target, "spaceId") < 0)
+		goto fail;
+	struct product_actor who = api_actor(r, now);
+	json_t *changes = product_move(doc, target, &who);
+	if (json_array_size(changes) == 0) {
+		json_decref(changes);
+		api_rollback(r);
+	} else if (save(r, doc, &who, changes) < 0) {
+		goto fail;
+	}
+	reply_empty(r, 204);
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(doc);
+	json_decref(body);
+}
+
+/* generate-provider-url: the data set must exist; URL templates per data
+ * store type come from the server configuration (see docs/decisions.md).
+ * This build has no template source yet, so every existing data set gets
+ * the documented "no provider configured" 404. */
+void dp_provider_url(struct req *r)
+{
+	const char *id = req_query(r, "dataSetId");
+	if (!id || !*id) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'dataSetId' is required");
+		return;
+	}
+	if (!ids_guid_valid(id)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'dataSetId' must be a lower-case GUID");
+		return;
+	}
+	struct store *st = r->app->store;
+	json_t *ds = NULL;
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", id);
+		return;
+	}
+	const char *type = json_string_value(
+		json_object_get(json_object_get(json_object_get(ds, "dataAssetInfo"), "dataStoreInfo"),
+				"type"));
+	reply_error(r, ERR_PROVIDER_NOT_CONFIGURED,
+		    "no provider URL template is configured for data store type '%s'",
+		    type ? type : "unknown");
+	json_decref(ds);
+}

@@ -1,0 +1,33 @@
+/* meta: unauthenticated operational endpoints — liveness, readiness,
+ * Prometheus metrics and the server's own OpenAPI document. */
+#include <string.h>
+#include "api/api.h"
+#include "http/metrics.h"
+
+/* docs/openapi.json, linked into the binary by src/api/openapi_blob.S */
+extern const char openapi_json[];
+
+void meta_health(struct req *r) { reply_json(r, 200, json_pack("{s:s}", "status", "ok")); }
+
+void meta_ready(struct req *r)
+{
+	struct store *st = r->app->store;
+	if (st->ops->ping(st) < 0) {
+		reply_error(r, ERR_UNAVAILABLE, "database is not reachable");
+		return;
+	}
+	reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+void meta_metrics(struct req *r)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	metrics_render(r->app->metrics, &sb);
+	reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_take(&sb));
+}
+
+void meta_openapi(struct req *r)
+{
+	reply_text(r, 200, "application/json", strdup(openapi_json));
+}

@@ -1,0 +1,214 @@
+/* config: flag/env/file parsing for `serve`. Every flag has an environment
+ * variable; a JSON config file (--config) supplies defaults underneath both. */
+#include "config.h"
+#include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_kind { OPT_STR, OPT_LONG };
+
+struct opt {
+	const char *flag;
+	const char *env;
+	const char *file_key;
+	enum opt_kind kind;
+	size_t offset; /* into struct config */
+	long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct opt opts[] = {
+	{"--listen", "DP_LISTEN", "listen", OPT_STR, OFF(listen), 0, 0,
+	 "HOST:PORT to listen on (default 127.0.0.1:8080)"},
+	{"--db", "DP_DATABASE_URL", "db", OPT_STR, OFF(db_url), 0, 0,
+	 "database URL: sqlite:PATH (default sqlite:var/dataproducts.db)"},
+	{"--threads", "DP_THREADS", "threads", OPT_LONG, OFF(threads), 1, 256,
+	 "worker threads (default: number of CPUs)"},
+	{"--data-root", "DP_DATA_ROOT", "dataRoot", OPT_STR, OFF(data_root), 0, 0,
+	 "directory data sets' CSV files are read from (default var/data)"},
+	{"--public-url", "DP_PUBLIC_URL", "publicUrl", OPT_STR, OFF(public_url), 0, 0,
+	 "external base URL for links, e.g. https://dp.example.com (default: from Host)"},
+	{"--rate-limit-tier1", "DP_RATE_LIMIT_TIER1", "rateLimitTier1", OPT_LONG, OFF(tier1), 0,
+	 10000000, "Tier 1 (read) requests per minute per API key, 0 = unlimited (default 1000)"},
+	{"--rate-limit-tier2", "DP_RATE_LIMIT_TIER2", "rateLimitTier2", OPT_LONG, OFF(tier2), 0,
+	 10000000, "Tier 2 (write) requests per minute per API key, 0 = unlimited (default 100)"},
+	{"--max-connections", "DP_MAX_CONNECTIONS", "maxConnections", OPT_LONG, OFF(conn_limit), 1,
+	 100000, "total connection limit (default 4096)"},
+	{"--max-connections-per-ip", "DP_MAX_CONNECTIONS_PER_IP", "maxConnectionsPerIp", OPT_LONG,
+	 OFF(per_ip_limit), 1, 100000, "connections per client IP (default 2048)"},
+	{"--idle-timeout", "DP_IDLE_TIMEOUT", "idleTimeoutSeconds", OPT_LONG, OFF(conn_timeout_s), 1,
+	 3600, "seconds before an idle connection is closed (default 30)"},
+	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
+	 "JSON file with any of the settings above (keys in camelCase)"},
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+void config_usage_serve(void)
+{
+	fprintf(stdout, "Usage: dataproducts serve [OPTIONS]\n\n"
+			"Runs the data products HTTP server.\n\nOptions:\n");
+	for (size_t i = 0; i < NOPTS; i++)
+		fprintf(stdout, "  %-26s %s\n                             env %s\n", opts[i].flag,
+			opts[i].help, opts[i].env);
+	fprintf(stdout, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+static int set_opt(struct config *cfg, const struct opt *o, const char *value, const char *src)
+{
+	char *base = (char *)cfg;
+	if (o->kind == OPT_STR) {
+		char **dst = (char **)(base + o->offset);
+		free(*dst);
+		*dst = strdup(value);
+		return *dst ? 0 : -1;
+	}
+	char *end;
+	long v = strtol(value, &end, 10);
+	if (!*value || *end || v < o->min || v > o->max) {
+		fprintf(stderr, "dataproducts: %s %s: expected an integer in %ld..%ld\n", src, value,
+			o->min, o->max);
+		return -1;
+	}
+	if (o->offset == OFF(threads))
+		cfg->threads = (int)v;
+	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2))
+		*(long *)(base + o->offset) = v;
+	else
+		*(unsigned *)(base + o->offset) = (unsigned)v;
+	return 0;
+}
+
+static int load_file(struct config *cfg, const char *path)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		fprintf(stderr, "dataproducts: config file %s: %s (line %d)\n", path,
+			root ? "not a JSON object" : jerr.text, jerr.line);
+		json_decref(root);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < NOPTS && rc == 0; i++) {
+		if (!opts[i].file_key)
+			continue;
+		json_t *v = json_object_get(root, opts[i].file_key);
+		if (!v)
+			continue;
+		char num[32];
+		const char *s = json_string_value(v);
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+			s = num;
+		}
+		if (!s) {
+			fprintf(stderr, "dataproducts: config file %s: '%s' has the wrong type\n", path,
+				opts[i].file_key);
+			rc = -1;
+		} else {
+			rc = set_opt(cfg, &opts[i], s, opts[i].file_key);
+		}
+	}
+	json_decref(root);
+	return rc;
+}
+
+static int parse_listen(struct config *cfg)
+{
+	const char *colon = strrchr(cfg->listen, ':');
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : -1;
+	size_t hl = colon ? (size_t)(colon - cfg->listen) : 0;
+	if (!colon || !colon[1] || *end || port < 0 || port > 65535 || hl == 0 ||
+	    hl >= sizeof cfg->host) {
+		fprintf(stderr, "dataproducts: --listen %s: expected HOST:PORT\n", cfg->listen);
+		return -1;
+	}
+	memcpy(cfg->host, cfg->listen, hl);
+	cfg->host[hl] = '\0';
+	cfg->port = (unsigned)port;
+	return 0;
+}
+
+int config_parse_serve(struct config *cfg, int argc, char **argv)
+{
+	memset(cfg, 0, sizeof *cfg);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = cpus > 0 ? (int)cpus : 2;
+	cfg->tier1 = 1000;
+	cfg->tier2 = 100;
+	cfg->conn_limit = 4096;
+	cfg->per_ip_limit = 2048;
+	cfg->conn_timeout_s = 30;
+	const char *cli[NOPTS] = {0};
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			config_usage_serve();
+			return 1;
+		}
+		size_t k;
+		const char *val = NULL;
+		for (k = 0; k < NOPTS; k++) {
+			size_t fl = strlen(opts[k].flag);
+			if (!strncmp(argv[i], opts[k].flag, fl) && argv[i][fl] == '=') {
+				val = argv[i] + fl + 1;
+				break;
+			}
+			if (!strcmp(argv[i], opts[k].flag)) {
+				if (i + 1 >= argc) {
+					fprintf(stderr, "dataproducts: %s needs a value\n", opts[k].flag);
+					return -1;
+				}
+				val = argv[++i];
+				break;
+			}
+		}
+		if (k == NOPTS) {
+			fprintf(stderr, "dataproducts: unknown option '%s' (see serve --help)\n", argv[i]);
+			return -1;
+		}
+		cli[k] = val;
+	}
+	/* The config file is located first, then layered: file < env < flags. */
+	size_t cfg_idx = NOPTS - 1;
+	const char *file = cli[cfg_idx] ? cli[cfg_idx] : getenv(opts[cfg_idx].env);
+	if (file && *file && load_file(cfg, file) < 0)
+		return -1;
+	for (size_t k = 0; k < NOPTS; k++) {
+		const char *env = getenv(opts[k].env);
+		if (env && *env && set_opt(cfg, &opts[k], env, opts[k].env) < 0)
+			return -1;
+		if (cli[k] && set_opt(cfg, &opts[k], cli[k], opts[k].flag) < 0)
+			return -1;
+	}
+	if (!cfg->listen && !(cfg->listen = strdup("127.0.0.1:8080")))
+		return -1;
+	if (!cfg->db_url && !(cfg->db_url = strdup("sqlite:var/dataproducts.db")))
+		return -1;
+	if (!cfg->data_root && !(cfg->data_root = strdup("var/data")))
+		return -1;
+	if (cfg->public_url) {
+		size_t n = strlen(cfg->public_url);
+		while (n > 0 && cfg->public_url[n - 1] == '/')
+			cfg->public_url[--n] = '\0';
+	}
+	return parse_listen(cfg);
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->listen);
+	free(cfg->db_url);
+	free(cfg->data_root);
+	free(cfg->public_url);
+	free(cfg->config_file);
+	memset(cfg, 0, sizeof *cfg);
+}

@@ -1,0 +1,29 @@
+/* config: server settings from flags, environment (DP_*) and an optional
+ * JSON config file, in that order of precedence (SPEC §1). */
+#ifndef DP_CONFIG_H
+#define DP_CONFIG_H
+#include <stdbool.h>
+
+struct config {
+	char *listen;     /* HOST:PORT */
+	char host[256];
+	unsigned port;
+	char *db_url;
+	int threads;
+	char *data_root;
+	char *public_url; /* NULL: links use the request's Host header */
+	long tier1;       /* requests/minute, 0 = unlimited */
+	long tier2;
+	unsigned conn_limit;
+	unsigned per_ip_limit;
+	unsigned conn_timeout_s;
+	char *config_file;
+};
+
+/* Parses argv (after the "serve" verb). Returns 0 ok, 1 when --help was
+ * printed, -1 on error (message printed to stderr). */
+int config_parse_serve(struct config *cfg, int argc, char **argv);
+void config_free(struct config *cfg);
+void config_usage_serve(void);
+
+#endif

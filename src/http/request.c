@@ -1,0 +1,148 @@
+/* request: accessors over libmicrohttpd's connection values and the reply_*
+ * functions that fill the response fields of struct req. The error envelope
+ * of SPEC §2 is built here and nowhere else. */
+#include "http/request.h"
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http/server.h"
+#include "util/strbuf.h"
+
+const char *req_param(const struct req *r, int i)
+{
+	return i >= 0 && i < r->nparams ? r->params[i] : NULL;
+}
+
+const char *req_query(const struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(const struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct each_ctx {
+	const char *key;
+	void (*fn)(void *, const char *);
+	void *arg;
+};
+
+static enum MHD_Result each_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	(void)kind;
+	struct each_ctx *c = cls;
+	if (key && strcmp(key, c->key) == 0)
+		c->fn(c->arg, value ? value : "");
+	return MHD_YES;
+}
+
+void req_query_each(const struct req *r, const char *key, void (*fn)(void *, const char *),
+		    void *arg)
+{
+	struct each_ctx c = {key, fn, arg};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_cb, &c);
+}
+
+/* Host header values are echoed into links, so only host-ish bytes pass. */
+static bool host_ok(const char *h)
+{
+	if (!h || !*h || strlen(h) > 255)
+		return false;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]_", *h)))
+			return false;
+	return true;
+}
+
+char *req_base_url(const struct req *r)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	if (r->app->cfg->public_url) {
+		strbuf_puts(&sb, r->app->cfg->public_url);
+	} else {
+		const char *host = req_header(r, "Host");
+		if (!host_ok(host))
+			host = r->app->cfg->listen;
+		strbuf_printf(&sb, "http://%s", host);
+	}
+	return strbuf_take(&sb);
+}
+
+static void set_body(struct req *r, unsigned status, const char *ctype, char *body, size_t len)
+{
+	free(r->resp_body);
+	r->status = status;
+	r->resp_ctype = ctype;
+	r->resp_body = body;
+	r->resp_len = len;
+}
+
+void reply_json(struct req *r, unsigned status, json_t *body)
+{
+	char *txt = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (!txt) {
+		reply_error(r, ERR_INTERNAL, "response could not be encoded");
+		return;
+	}
+	set_body(r, status, "application/json", txt, strlen(txt));
+}
+
+void reply_empty(struct req *r, unsigned status) { set_body(r, status, NULL, NULL, 0); }
+
+void reply_text(struct req *r, unsigned status, const char *ctype, char *body)
+{
+	set_body(r, status, ctype, body, body ? strlen(body) : 0);
+}
+
+void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
+{
+	const struct err_info *e = errors_get(id);
+	char detail[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	char status[8];
+	snprintf(status, sizeof status, "%u", e->status);
+	json_t *err = json_pack("{s:s, s:s, s:s, s:s}", "code", e->code, "title", e->title,
+				"detail", detail, "status", status);
+	json_t *body = json_pack("{s:[o], s:s}", "errors", err, "traceId", r->trace_id);
+	char *txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!txt)
+		abort();
+	set_body(r, e->status, "application/json", txt, strlen(txt));
+}
+
+void reply_header(struct req *r, const char *name, const char *fmt, ...)
+{
+	if (r->nhdrs >= REQ_MAX_HEADERS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *v = NULL;
+	if (vasprintf(&v, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	r->hdrs[r->nhdrs].name = name;
+	r->hdrs[r->nhdrs].value = v;
+	r->nhdrs++;
+}
+
+void req_clear(struct req *r)
+{
+	for (int i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	for (int i = 0; i < r->nhdrs; i++)
+		free(r->hdrs[i].value);
+	free(r->body);
+	free(r->resp_body);
+}

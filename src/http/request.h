@@ -1,0 +1,79 @@
+/* request: the per-request context handed to every handler. Handlers read
+ * path params, query values, headers and the body from it and answer through
+ * the reply_* functions; they never touch libmicrohttpd directly. */
+#ifndef DP_REQUEST_H
+#define DP_REQUEST_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "http/errors.h"
+#include "util/ids.h"
+
+#define REQ_MAX_PARAMS 4
+#define REQ_MAX_HEADERS 10
+#define REQ_BODY_LIMIT (1024 * 1024)
+
+struct MHD_Connection;
+struct route;
+struct app;
+
+enum user_role { ROLE_TENANT_ADMIN = 1, ROLE_DP_CONSUMER = 2, ROLE_DP_CREATOR = 4 };
+
+struct principal {
+	char tenant_id[GUID_LEN + 1];
+	char user_id[GUID_LEN + 1];
+	char key_id[GUID_LEN + 1];
+	unsigned roles; /* enum user_role bits */
+};
+
+struct req {
+	struct app *app;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	char trace_id[33];
+	int64_t start_ns;
+
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+
+	const struct route *route;
+	char *params[REQ_MAX_PARAMS];
+	int nparams;
+	bool authed;
+	struct principal who;
+
+	unsigned status;
+	char *resp_body;
+	size_t resp_len;
+	const char *resp_ctype;
+	struct {
+		const char *name;
+		char *value;
+	} hdrs[REQ_MAX_HEADERS];
+	int nhdrs;
+};
+
+const char *req_param(const struct req *r, int i);
+const char *req_query(const struct req *r, const char *key);
+const char *req_header(const struct req *r, const char *name);
+/* Calls fn for each value of a repeatable query key, in request order. */
+void req_query_each(const struct req *r, const char *key,
+		    void (*fn)(void *arg, const char *value), void *arg);
+/* Scheme://host used for absolute links (SPEC §3 changelogs). Caller frees. */
+char *req_base_url(const struct req *r);
+
+void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
+void reply_empty(struct req *r, unsigned status);
+void reply_text(struct req *r, unsigned status, const char *ctype, char *body); /* steals */
+void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void reply_header(struct req *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Releases everything the request owns. */
+void req_clear(struct req *r);
+
+#endif

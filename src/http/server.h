@@ -1,0 +1,28 @@
+/* server: libmicrohttpd setup, request dispatch (routing, auth, limits,
+ * logging, metrics) and graceful shutdown. */
+#ifndef DP_SERVER_H
+#define DP_SERVER_H
+#include "config.h"
+#include "http/router.h"
+#include "store/store.h"
+
+struct metrics;
+
+struct app {
+	const struct config *cfg;
+	struct store *store;
+	struct metrics *metrics;
+	const struct route *routes;
+	int nroutes;
+};
+
+struct server;
+
+/* Starts listening; returns NULL (message on stderr) on failure. */
+struct server *server_start(struct app *app);
+/* Stops accepting, lets in-flight requests finish (up to grace_ms), frees. */
+void server_stop(struct server *srv, int grace_ms);
+/* The port actually bound (useful with --listen HOST:0). */
+unsigned server_port(const struct server *srv);
+
+#endif

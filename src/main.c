@@ -1,0 +1,185 @@
+/* main: the dataproducts command line — `serve` runs the HTTP server,
+ * `bootstrap` creates a tenant, its admin and an API key (SPEC §1). */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/api.h"
+#include "bootstrap.h"
+#include "config.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "util/clock.h"
+
+#define VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"dataproducts %s — data product governance service (Qlik Data Products API)\n\n"
+		"Usage:\n"
+		"  dataproducts serve [OPTIONS]      run the HTTP server (serve --help for options)\n"
+		"  dataproducts bootstrap --tenant NAME --email EMAIL [--db URL]\n"
+		"                                    create a tenant and admin; print a new API key\n"
+		"  dataproducts --version            print the version\n"
+		"  dataproducts --help               show this help\n\n"
+		"First start: `dataproducts serve` creates tenant \"default\" with admin\n"
+		"admin@localhost and prints its API key once. Docs: README.md, docs/.\n",
+		VERSION);
+}
+
+static void bootstrap_usage(void)
+{
+	printf("Usage: dataproducts bootstrap --tenant NAME --email EMAIL [--db URL]\n\n"
+	       "Creates tenant NAME (or finds it) with a TenantAdmin user EMAIL and prints\n"
+	       "{\"tenantId\",\"userId\",\"apiKey\"} as one JSON object. Running it again\n"
+	       "with the same tenant returns a new key for the same tenant and admin.\n\n"
+	       "Options:\n"
+	       "  --db URL        database (env DP_DATABASE_URL, default sqlite:var/dataproducts.db)\n"
+	       "  --tenant NAME   tenant name\n"
+	       "  --email EMAIL   the admin's email address\n");
+}
+
+static int cmd_bootstrap(int argc, char **argv)
+{
+	const char *db = getenv("DP_DATABASE_URL"), *tenant = NULL, *email = NULL;
+	if (!db || !*db)
+		db = "sqlite:var/dataproducts.db";
+	for (int i = 0; i < argc; i++) {
+		const char **dst = !strcmp(argv[i], "--db")       ? &db
+				   : !strcmp(argv[i], "--tenant") ? &tenant
+				   : !strcmp(argv[i], "--email")  ? &email
+								  : NULL;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			bootstrap_usage();
+			return 0;
+		}
+		if (!dst || i + 1 >= argc) {
+			fprintf(stderr, "dataproducts: bootstrap: %s '%s' (see bootstrap --help)\n",
+				dst ? "missing value for" : "unknown option", argv[i]);
+			return 2;
+		}
+		*dst = argv[++i];
+	}
+	char err[512];
+	struct store *st;
+	if (store_open(&st, db, err, sizeof err) < 0) {
+		fprintf(stderr, "dataproducts: %s\n", err);
+		return 1;
+	}
+	json_t *out = NULL;
+	int rc = bootstrap_tenant(&out, st, tenant, email, err, sizeof err);
+	if (rc == 0) {
+		char *txt = json_dumps(out, JSON_COMPACT);
+		printf("%s\n", txt);
+		free(txt);
+		json_decref(out);
+	} else {
+		fprintf(stderr, "dataproducts: %s\n", err);
+	}
+	st->ops->close(st);
+	return rc == 0 ? 0 : (strstr(err, "needs") ? 2 : 1);
+}
+
+/* First start on an empty database: make the service usable at once. */
+static int first_run(struct store *st, const struct config *cfg, unsigned port)
+{
+	long n = 0;
+	if (st->ops->tenant_count(st, &n) < 0)
+		return -1;
+	if (n > 0)
+		return 0;
+	char err[256];
+	json_t *out = NULL;
+	if (bootstrap_tenant(&out, st, "default", "admin@localhost", err, sizeof err) < 0) {
+		fprintf(stderr, "dataproducts: first-run bootstrap failed: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr,
+		"{\"level\":\"info\",\"msg\":\"first start: created tenant 'default' with admin "
+		"admin@localhost; this API key is shown once\",\"tenantId\":\"%s\",\"userId\":\"%s\","
+		"\"apiKey\":\"%s\"}\n"
+		"\n  Admin API key (shown once): %s\n  Try: curl -H 'Authorization: Bearer %s' "
+		"http://%s:%u/api/data-governance/data-products\n\n",
+		json_string_value(json_object_get(out, "tenantId")),
+		json_string_value(json_object_get(out, "userId")),
+		json_string_value(json_object_get(out, "apiKey")),
+		json_string_value(json_object_get(out, "apiKey")),
+		json_string_value(json_object_get(out, "apiKey")), cfg->host, port);
+	json_decref(out);
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct config cfg;
+	int rc = config_parse_serve(&cfg, argc, argv);
+	if (rc != 0) {
+		config_free(&cfg);
+		return rc > 0 ? 0 : 2;
+	}
+	int64_t t0 = clock_mono_ns();
+	char err[512];
+	struct store *st;
+	if (store_open(&st, cfg.db_url, err, sizeof err) < 0) {
+		fprintf(stderr, "dataproducts: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	/* Signals are taken synchronously by sigwait below; worker threads
+	 * inherit the blocked mask so no handler ever runs inside them. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes};
+	app.metrics = metrics_new(api_routes, api_nroutes);
+	struct server *srv = server_start(&app);
+	rc = 1;
+	if (srv && first_run(st, &cfg, server_port(srv)) == 0) {
+		fprintf(stderr,
+			"{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%u\","
+			"\"db\":\"%s\",\"threads\":%d,\"version\":\"%s\",\"startupMs\":%.1f}\n",
+			cfg.host, server_port(srv), cfg.db_url, cfg.threads, VERSION,
+			(double)(clock_mono_ns() - t0) / 1e6);
+		int sig = 0;
+		sigwait(&sigs, &sig);
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+		rc = 0;
+	}
+	server_stop(srv, 10000);
+	metrics_free(app.metrics);
+	st->ops->close(st);
+	config_free(&cfg);
+	if (rc == 0)
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *verb = argv[1];
+	if (!strcmp(verb, "serve"))
+		return cmd_serve(argc - 2, argv + 2);
+	if (!strcmp(verb, "bootstrap"))
+		return cmd_bootstrap(argc - 2, argv + 2);
+	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
+		printf("dataproducts %s\n", VERSION);
+		return 0;
+	}
+	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "dataproducts: unknown command '%s'\n\n", verb);
+	usage(stderr);
+	return 2;
+}

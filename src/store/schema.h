@@ -1,0 +1,45 @@
+/* schema: versioned SQLite migrations (a PostgreSQL backend keeps its own
+ * list with the same tables and columns). Entry i moves the
+ * schema from version i to i+1 (PRAGMA user_version). Queries stay
+ * portable: TEXT/INTEGER columns, no SQLite-only functions. */
+#ifndef DP_SCHEMA_H
+#define DP_SCHEMA_H
+
+static const char *const schema_migrations[] = {
+	/* v1: tenants, identity, spaces, data sets, products, changelogs */
+	"CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" created_at TEXT NOT NULL);"
+	"CREATE TABLE users(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),"
+	" email TEXT NOT NULL, roles INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'active',"
+	" doc TEXT NOT NULL, UNIQUE(tenant_id, email));"
+	"CREATE TABLE api_keys(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,"
+	" expires_ms INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE spaces(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,"
+	" type TEXT NOT NULL, owner_id TEXT, created_at TEXT NOT NULL, doc TEXT NOT NULL);"
+	"CREATE INDEX spaces_tenant ON spaces(tenant_id, created_at);"
+	"CREATE TABLE datasets(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, space_id TEXT,"
+	" doc TEXT NOT NULL);"
+	"CREATE INDEX datasets_tenant ON datasets(tenant_id);"
+	"CREATE TABLE products(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,"
+	" name_lc TEXT NOT NULL, space_id TEXT, owner_id TEXT NOT NULL,"
+	" activated INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" search TEXT NOT NULL, doc TEXT NOT NULL);"
+	"CREATE INDEX products_updated ON products(tenant_id, updated_at, id);"
+	"CREATE INDEX products_created ON products(tenant_id, created_at, id);"
+	"CREATE INDEX products_name ON products(tenant_id, name_lc, id);"
+	"CREATE INDEX products_activated ON products(tenant_id, activated, updated_at, id);"
+	"CREATE TABLE product_tags(product_id TEXT NOT NULL REFERENCES products(id)"
+	" ON DELETE CASCADE, tenant_id TEXT NOT NULL, tag TEXT NOT NULL,"
+	" PRIMARY KEY(product_id, tag));"
+	"CREATE INDEX product_tags_tag ON product_tags(tenant_id, tag);"
+	"CREATE TABLE changelogs(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	" tenant_id TEXT NOT NULL, product_id TEXT NOT NULL REFERENCES products(id)"
+	" ON DELETE CASCADE, created_at TEXT NOT NULL, doc TEXT NOT NULL);"
+	"CREATE INDEX changelogs_product ON changelogs(product_id, seq);",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
+
+#endif

@@ -1,0 +1,767 @@
+/* sqlite: the embedded storage backend. WAL journal with synchronous=FULL so
+ * an acknowledged write survives kill -9 and power loss; one connection per
+ * worker thread (pthread key) with its prepared statements cached; writes use
+ * BEGIN IMMEDIATE so writers queue on the lock instead of failing mid-way. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/schema.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+
+enum stmt_id {
+	S_BEGIN_R, S_BEGIN_W, S_COMMIT, S_ROLLBACK, S_PING,
+	S_TENANT_FIND, S_TENANT_INSERT, S_TENANT_COUNT,
+	S_USER_FIND_EMAIL, S_USER_GET, S_USER_INSERT,
+	S_KEY_INSERT, S_KEY_LOOKUP,
+	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_LIST, S_SPACE_COUNT,
+	S_DATASET_INSERT, S_DATASET_GET,
+	S_PRODUCT_GET, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
+	S_TAGS_DELETE, S_TAG_INSERT,
+	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
+	S__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_BEGIN_R] = "BEGIN",
+	[S_BEGIN_W] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_PING] = "SELECT 1",
+	[S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
+	[S_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES(?1, ?2, ?3)",
+	[S_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	[S_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = ?1 AND email = ?2",
+	[S_USER_GET] = "SELECT doc FROM users WHERE tenant_id = ?1 AND id = ?2",
+	[S_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
+			  " VALUES(?1, ?2, ?3, ?4, 'active', ?5)",
+	[S_KEY_INSERT] = "INSERT INTO api_keys(id, tenant_id, user_id, hash, created_at, expires_ms)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
+			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
+			 " WHERE k.hash = ?1 AND k.revoked = 0",
+	[S_SPACE_INSERT] = "INSERT INTO spaces(id, tenant_id, name, type, owner_id, created_at, doc)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_SPACE_GET] = "SELECT doc FROM spaces WHERE tenant_id = ?1 AND id = ?2",
+	[S_SPACE_LIST] = "SELECT doc FROM spaces WHERE tenant_id = ?1"
+			 " ORDER BY created_at, id LIMIT ?2 OFFSET ?3",
+	[S_SPACE_COUNT] = "SELECT count(*) FROM spaces WHERE tenant_id = ?1",
+	[S_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc) VALUES(?1, ?2, ?3, ?4)",
+	[S_DATASET_GET] = "SELECT doc FROM datasets WHERE tenant_id = ?1 AND id = ?2",
+	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
+	[S_PRODUCT_INSERT] = "INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id,"
+			     " activated, created_at, updated_at, search, doc)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_PRODUCT_UPDATE] = "UPDATE products SET name = ?3, name_lc = ?4, space_id = ?5,"
+			     " owner_id = ?6, activated = ?7, created_at = ?8, updated_at = ?9,"
+			     " search = ?10, doc = ?11 WHERE tenant_id = ?2 AND id = ?1",
+	[S_PRODUCT_DELETE] = "DELETE FROM products WHERE tenant_id = ?1 AND id = ?2",
+	[S_TAGS_DELETE] = "DELETE FROM product_tags WHERE product_id = ?1",
+	[S_TAG_INSERT] = "INSERT INTO product_tags(product_id, tenant_id, tag) VALUES(?1, ?2, ?3)",
+	[S_CHANGELOG_INSERT] = "INSERT INTO changelogs(id, tenant_id, product_id, created_at, doc)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_CHANGELOG_PAGE_ASC] = "SELECT doc FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2"
+				 " ORDER BY seq ASC LIMIT ?3 OFFSET ?4",
+	[S_CHANGELOG_PAGE_DESC] = "SELECT doc FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2"
+				  " ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
+	[S_CHANGELOG_COUNT] = "SELECT count(*) FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[S__COUNT];
+};
+
+struct sqlite_store {
+	struct store base;
+	char *path;
+	pthread_key_t key;
+};
+
+static void conn_free(void *p)
+{
+	struct conn *c = p;
+	if (!c)
+		return;
+	for (int i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(c->stmts[i]);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int conn_open(struct conn **out, const char *path, char *err, size_t errlen)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return STORE_HARD;
+	int rc = sqlite3_open_v2(path, &c->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path,
+				 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		conn_free(c);
+		return STORE_HARD;
+	}
+	sqlite3_busy_timeout(c->db, 5000);
+	rc = sqlite3_exec(c->db,
+			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		if (err)
+			snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(c->db));
+		conn_free(c);
+		return STORE_HARD;
+	}
+	*out = c;
+	return STORE_ONE;
+}
+
+static struct conn *conn_get(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	struct conn *c = pthread_getspecific(s->key);
+	if (c)
+		return c;
+	if (conn_open(&c, s->path, NULL, 0) != STORE_ONE)
+		return NULL;
+	pthread_setspecific(s->key, c);
+	return c;
+}
+
+static int map_rc(int rc)
+{
+	switch (rc) {
+	case SQLITE_ROW:
+		return STORE_ONE;
+	case SQLITE_DONE:
+	case SQLITE_OK:
+		return STORE_NONE;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_RETRY;
+	default:
+		return STORE_HARD;
+	}
+}
+
+/* Returns a reset statement ready for binding, or NULL. */
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	struct conn *c = conn_get(st);
+	if (!c)
+		return NULL;
+	if (!c->stmts[id] &&
+	    sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[id],
+			       NULL) != SQLITE_OK) {
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare failed\",\"sql\":\"%d\",\"error\":\"%s\"}\n",
+			(int)id, sqlite3_errmsg(c->db));
+		return NULL;
+	}
+	return c->stmts[id];
+}
+
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_stmt(sqlite3_stmt *s)
+{
+	int rc = map_rc(sqlite3_step(s));
+	done(s);
+	return rc == STORE_NONE ? STORE_ONE : rc;
+}
+
+static int simple(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	return s ? exec_stmt(s) : STORE_HARD;
+}
+
+static int sq_begin(struct store *st, bool write) { return simple(st, write ? S_BEGIN_W : S_BEGIN_R); }
+static int sq_commit(struct store *st) { return simple(st, S_COMMIT); }
+
+static void sq_rollback(struct store *st)
+{
+	struct conn *c = conn_get(st);
+	if (c && !sqlite3_get_autocommit(c->db))
+		(void)simple(st, S_ROLLBACK);
+}
+
+static int sq_ping(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_PING);
+	if (!s)
+		return STORE_HARD;
+	int rc = map_rc(sqlite3_step(s));
+	done(s);
+	return rc;
+}
+
+/* Reads column 0 as a JSON document. */
+static int read_doc(sqlite3_stmt *s, json_t **out)
+{
+	const char *txt = (const char *)sqlite3_column_text(s, 0);
+	json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
+	if (!j)
+		return STORE_HARD;
+	*out = j;
+	return STORE_ONE;
+}
+
+static int get_doc(struct store *st, enum stmt_id id, json_t **out, const char *a, const char *b)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE)
+		rc = read_doc(s, out);
+	done(s);
+	return rc;
+}
+
+static int get_id(struct store *st, enum stmt_id id, char *out, const char *a, const char *b)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE)
+		snprintf(out, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+	done(s);
+	return rc;
+}
+
+static int get_count(sqlite3_stmt *s, long *out)
+{
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE) {
+		*out = (long)sqlite3_column_int64(s, 0);
+		rc = STORE_ONE;
+	} else if (rc == STORE_NONE) {
+		rc = STORE_HARD;
+	}
+	done(s);
+	return rc;
+}
+
+/* Collects column 0 of every row as documents into a new array. */
+static int collect_docs(sqlite3_stmt *s, json_t **out)
+{
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE) {
+		json_t *d;
+		if (read_doc(s, &d) != STORE_ONE) {
+			rc = STORE_HARD;
+			break;
+		}
+		json_array_append_new(arr, d);
+	}
+	if (rc != STORE_NONE) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+static char *dump(json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
+
+static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
+
+static int sq_tenant_find(struct store *st, char *out_id, const char *name)
+{
+	return get_id(st, S_TENANT_FIND, out_id, name, NULL);
+}
+
+static int sq_tenant_insert(struct store *st, const char *id, const char *name, const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_TENANT_INSERT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	bind_text(s, 2, name);
+	bind_text(s, 3, now);
+	return exec_stmt(s);
+}
+
+static int sq_tenant_count(struct store *st, long *out)
+{
+	sqlite3_stmt *s = stmt(st, S_TENANT_COUNT);
+	return s ? get_count(s, out) : STORE_HARD;
+}
+
+static int sq_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
+{
+	return get_id(st, S_USER_FIND_EMAIL, out_id, tenant, email);
+}
+
+static int sq_user_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return get_doc(st, S_USER_GET, out, tenant, id);
+}
+
+static int sq_user_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_INSERT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, jstr(doc, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, jstr(doc, "email"));
+	sqlite3_bind_int(s, 4, (int)roles);
+	bind_text(s, 5, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int sq_apikey_insert(struct store *st, const char *tenant, const char *id,
+			    const char *user_id, const char *hash, const char *now,
+			    int64_t expires_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_INSERT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, user_id);
+	bind_text(s, 4, hash);
+	bind_text(s, 5, now);
+	sqlite3_bind_int64(s, 6, expires_ms);
+	return exec_stmt(s);
+}
+
+static int sq_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_LOOKUP);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, hash);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE) {
+		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(out->user_id, sizeof out->user_id, "%s", (const char *)sqlite3_column_text(s, 2));
+		out->expires_ms = sqlite3_column_int64(s, 3);
+		out->roles = (unsigned)sqlite3_column_int(s, 4);
+		const char *status = (const char *)sqlite3_column_text(s, 5);
+		out->user_active = status && strcmp(status, "active") == 0;
+	}
+	done(s);
+	return rc;
+}
+
+static int sq_space_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	sqlite3_stmt *s = stmt(st, S_SPACE_INSERT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, jstr(doc, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, jstr(doc, "name"));
+	bind_text(s, 4, jstr(doc, "type"));
+	bind_text(s, 5, jstr(doc, "ownerId"));
+	bind_text(s, 6, jstr(doc, "createdAt"));
+	bind_text(s, 7, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int sq_space_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return get_doc(st, S_SPACE_GET, out, tenant, id);
+}
+
+static int sq_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			 long offset, long limit)
+{
+	sqlite3_stmt *s = stmt(st, S_SPACE_COUNT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	int rc = get_count(s, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	if (!(s = stmt(st, S_SPACE_LIST)))
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	sqlite3_bind_int64(s, 2, limit);
+	sqlite3_bind_int64(s, 3, offset);
+	rc = collect_docs(s, out);
+	done(s);
+	return rc;
+}
+
+static int sq_dataset_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	sqlite3_stmt *s = stmt(st, S_DATASET_INSERT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, jstr(doc, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, jstr(doc, "spaceId"));
+	bind_text(s, 4, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int sq_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return get_doc(st, S_DATASET_GET, out, tenant, id);
+}
+
+static int sq_product_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return get_doc(st, S_PRODUCT_GET, out, tenant, id);
+}
+
+/* ASCII lower-casing; see docs/decisions.md on case-insensitive search. */
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
+static char *search_text(json_t *doc)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	const char *name = jstr(doc, "name"), *desc = jstr(doc, "description");
+	strbuf_puts(&sb, name ? name : "");
+	strbuf_putc(&sb, '\n');
+	strbuf_puts(&sb, desc ? desc : "");
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(doc, "tags"), i, t) {
+		strbuf_putc(&sb, '\n');
+		strbuf_puts(&sb, json_string_value(t));
+	}
+	char *txt = strbuf_take(&sb);
+	lower_ascii(txt);
+	return txt;
+}
+
+static int write_tags(struct store *st, const char *tenant, json_t *doc)
+{
+	const char *id = jstr(doc, "id");
+	sqlite3_stmt *s = stmt(st, S_TAGS_DELETE);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	int rc = exec_stmt(s);
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(doc, "tags"), i, t) {
+		if (rc != STORE_ONE)
+			return rc;
+		if (!(s = stmt(st, S_TAG_INSERT)))
+			return STORE_HARD;
+		bind_text(s, 1, id);
+		bind_text(s, 2, tenant);
+		bind_text(s, 3, json_string_value(t));
+		rc = exec_stmt(s);
+	}
+	return rc;
+}
+
+static int product_write(struct store *st, enum stmt_id id, const char *tenant, json_t *doc)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc), *search = search_text(doc);
+	char *name_lc = strdup(jstr(doc, "name") ? jstr(doc, "name") : "");
+	if (!name_lc)
+		abort();
+	lower_ascii(name_lc);
+	bind_text(s, 1, jstr(doc, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, jstr(doc, "name"));
+	bind_text(s, 4, name_lc);
+	bind_text(s, 5, jstr(doc, "spaceId"));
+	bind_text(s, 6, jstr(doc, "ownerId"));
+	sqlite3_bind_int(s, 7, json_is_true(json_object_get(doc, "activated")));
+	bind_text(s, 8, jstr(doc, "createdAt"));
+	bind_text(s, 9, jstr(doc, "updatedAt"));
+	bind_text(s, 10, search);
+	bind_text(s, 11, txt);
+	free(txt);
+	free(search);
+	free(name_lc);
+	int rc = exec_stmt(s);
+	if (rc == STORE_ONE) {
+		struct conn *c = conn_get(st);
+		if (id == S_PRODUCT_UPDATE && sqlite3_changes(c->db) == 0)
+			return STORE_NONE;
+		rc = write_tags(st, tenant, doc);
+	}
+	return rc;
+}
+
+static int sq_product_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	return product_write(st, S_PRODUCT_INSERT, tenant, doc);
+}
+
+static int sq_product_update(struct store *st, const char *tenant, json_t *doc)
+{
+	return product_write(st, S_PRODUCT_UPDATE, tenant, doc);
+}
+
+static int sq_product_delete(struct store *st, const char *tenant, const char *id)
+{
+	sqlite3_stmt *s = stmt(st, S_PRODUCT_DELETE);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, id);
+	int rc = exec_stmt(s);
+	if (rc == STORE_ONE && sqlite3_changes(conn_get(st)->db) == 0)
+		rc = STORE_NONE;
+	return rc;
+}
+
+/* Builds the WHERE clause shared by the count and the page query; binds
+ * are numbered in the order they are appended. */
+static void list_where(struct strbuf *sql, const struct product_query *q)
+{
+	strbuf_puts(sql, " WHERE p.tenant_id = ?");
+	if (!q->viewer_is_admin)
+		strbuf_puts(sql, " AND (p.space_id IS NOT NULL OR p.owner_id = ?)");
+	if (q->space_id)
+		strbuf_puts(sql, " AND p.space_id = ?");
+	if (q->activated >= 0)
+		strbuf_puts(sql, " AND p.activated = ?");
+	if (q->owner_id)
+		strbuf_puts(sql, " AND p.owner_id = ?");
+	if (q->query)
+		strbuf_puts(sql, " AND instr(p.search, ?) > 0");
+	for (int i = 0; i < q->ntags; i++)
+		strbuf_puts(sql, " AND EXISTS (SELECT 1 FROM product_tags t"
+				 " WHERE t.product_id = p.id AND t.tag = ?)");
+}
+
+static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_query *q,
+		     char *query_lc)
+{
+	int i = 1;
+	bind_text(s, i++, tenant);
+	if (!q->viewer_is_admin)
+		bind_text(s, i++, q->viewer_id);
+	if (q->space_id)
+		bind_text(s, i++, q->space_id);
+	if (q->activated >= 0)
+		sqlite3_bind_int(s, i++, q->activated);
+	if (q->owner_id)
+		bind_text(s, i++, q->owner_id);
+	if (q->query)
+		bind_text(s, i++, query_lc);
+	for (int t = 0; t < q->ntags; t++)
+		bind_text(s, i++, q->tags[t]);
+	return i;
+}
+
+static int sq_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			   const struct product_query *q)
+{
+	static const char *const sort_col[] = {"p.name_lc", "p.created_at", "p.updated_at"};
+	struct conn *c = conn_get(st);
+	if (!c)
+		return STORE_HARD;
+	char *query_lc = q->query ? strdup(q->query) : NULL;
+	if (query_lc)
+		lower_ascii(query_lc);
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "SELECT count(*) FROM products p");
+	list_where(&sql, q);
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_HARD;
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	list_bind(s, tenant, q, query_lc);
+	rc = get_count(s, out_total);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != STORE_ONE)
+		goto out;
+	sql.len = 0;
+	strbuf_puts(&sql, "SELECT p.doc FROM products p");
+	list_where(&sql, q);
+	const char *dir = q->descending ? "DESC" : "ASC";
+	strbuf_printf(&sql, " ORDER BY %s %s, p.id %s LIMIT ? OFFSET ?", sort_col[q->sort], dir, dir);
+	rc = STORE_HARD;
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	int i = list_bind(s, tenant, q, query_lc);
+	sqlite3_bind_int64(s, i++, q->limit);
+	sqlite3_bind_int64(s, i, q->offset);
+	rc = collect_docs(s, out);
+out:
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	free(query_lc);
+	return rc;
+}
+
+static int sq_changelog_append(struct store *st, const char *tenant, const char *product_id,
+			       json_t *entry)
+{
+	sqlite3_stmt *s = stmt(st, S_CHANGELOG_INSERT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(entry);
+	bind_text(s, 1, jstr(entry, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, product_id);
+	bind_text(s, 4, jstr(entry, "createdAt"));
+	bind_text(s, 5, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int sq_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
+			     const char *product_id, bool ascending, long offset, long limit)
+{
+	sqlite3_stmt *s = stmt(st, S_CHANGELOG_COUNT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, product_id);
+	int rc = get_count(s, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	if (!(s = stmt(st, ascending ? S_CHANGELOG_PAGE_ASC : S_CHANGELOG_PAGE_DESC)))
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, product_id);
+	sqlite3_bind_int64(s, 3, limit);
+	sqlite3_bind_int64(s, 4, offset);
+	rc = collect_docs(s, out);
+	done(s);
+	return rc;
+}
+
+static void sq_close(struct store *st)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	conn_free(pthread_getspecific(s->key));
+	pthread_setspecific(s->key, NULL);
+	pthread_key_delete(s->key);
+	free(s->path);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.ping = sq_ping,
+	.tenant_find = sq_tenant_find,
+	.tenant_insert = sq_tenant_insert,
+	.tenant_count = sq_tenant_count,
+	.user_find_email = sq_user_find_email,
+	.user_get = sq_user_get,
+	.user_insert = sq_user_insert,
+	.apikey_insert = sq_apikey_insert,
+	.apikey_lookup = sq_apikey_lookup,
+	.space_insert = sq_space_insert,
+	.space_get = sq_space_get,
+	.space_list = sq_space_list,
+	.dataset_insert = sq_dataset_insert,
+	.dataset_get = sq_dataset_get,
+	.product_get = sq_product_get,
+	.product_insert = sq_product_insert,
+	.product_update = sq_product_update,
+	.product_delete = sq_product_delete,
+	.product_list = sq_product_list,
+	.changelog_append = sq_changelog_append,
+	.changelog_page = sq_changelog_page,
+};
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema v%d is newer than this server (v%d)", version,
+			 SCHEMA_VERSION);
+		return -1;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		char *msg = NULL;
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", version + 1);
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, schema_migrations[version], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration to v%d failed: %s", version + 1,
+				 msg ? msg : "unknown");
+			sqlite3_free(msg);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int store_sqlite_open(struct store **out, const char *path, char *err, size_t errlen)
+{
+	struct sqlite_store *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->base.ops = &sqlite_ops;
+	if (pthread_key_create(&s->key, conn_free) != 0) {
+		free(s->path);
+		free(s);
+		snprintf(err, errlen, "pthread_key_create failed");
+		return -1;
+	}
+	struct conn *c;
+	if (conn_open(&c, path, err, errlen) != STORE_ONE) {
+		pthread_key_delete(s->key);
+		free(s->path);
+		free(s);
+		return -1;
+	}
+	pthread_setspecific(s->key, c);
+	if (migrate(c->db, err, errlen) < 0) {
+		sq_close(&s->base);
+		return -1;
+	}
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* store: the storage interface, one struct of function pointers per backend
+ * (sqlite.c now, PostgreSQL later). Documents are jansson objects in the wire
+ * shape; the backend also keeps the columns it needs for filtering/sorting.
+ *
+ * Every call returns a store_rc: STORE_HARD (bug or I/O failure -> 500),
+ * STORE_RETRY (busy/serialization -> retry or 503), STORE_NONE (0 rows),
+ * STORE_ONE (1 row / done). Out-parameters come first; the caller owns
+ * whatever is returned through json_t **out. Each worker thread gets its own
+ * connection inside the backend, so calls need no external locking. */
+#ifndef DP_STORE_H
+#define DP_STORE_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "http/request.h"
+
+enum store_rc { STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
+
+enum product_sort { SORT_NAME, SORT_CREATED_AT, SORT_UPDATED_AT };
+
+struct product_query {
+	enum product_sort sort;
+	bool descending;
+	long offset;
+	long limit;
+	const char *space_id;  /* NULL = any */
+	int activated;         /* -1 any, 0 false, 1 true */
+	const char *owner_id;  /* NULL = any */
+	const char *query;     /* case-insensitive substring, NULL = none */
+	const char **tags;     /* all must match */
+	int ntags;
+	/* visibility: TenantAdmins see all; others only their own personal ones */
+	const char *viewer_id;
+	bool viewer_is_admin;
+};
+
+struct apikey_row {
+	char id[GUID_LEN + 1];
+	char tenant_id[GUID_LEN + 1];
+	char user_id[GUID_LEN + 1];
+	int64_t expires_ms; /* 0 = never */
+	unsigned roles;
+	bool user_active;
+};
+
+struct store;
+
+struct store_ops {
+	void (*close)(struct store *st);
+	int (*begin)(struct store *st, bool write);
+	int (*commit)(struct store *st);
+	void (*rollback)(struct store *st);
+	int (*ping)(struct store *st);
+
+	int (*tenant_find)(struct store *st, char *out_id, const char *name);
+	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
+	int (*tenant_count)(struct store *st, long *out);
+
+	int (*user_find_email)(struct store *st, char *out_id, const char *tenant, const char *email);
+	int (*user_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*user_insert)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
+
+	int (*apikey_insert)(struct store *st, const char *tenant, const char *id,
+			     const char *user_id, const char *hash, const char *now,
+			     int64_t expires_ms);
+	int (*apikey_lookup)(struct store *st, struct apikey_row *out, const char *hash);
+
+	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
+	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*space_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			  long offset, long limit);
+
+	int (*dataset_insert)(struct store *st, const char *tenant, json_t *doc);
+	int (*dataset_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+
+	int (*product_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*product_insert)(struct store *st, const char *tenant, json_t *doc);
+	int (*product_update)(struct store *st, const char *tenant, json_t *doc);
+	int (*product_delete)(struct store *st, const char *tenant, const char *id);
+	int (*product_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			    const struct product_query *q);
+
+	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
+				json_t *entry);
+	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			      const char *product_id, bool ascending, long offset, long limit);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Opens the backend named by url ("sqlite:PATH"); creates/migrates schema.
+ * Writes a human-readable reason into err on failure. */
+int store_open(struct store **out, const char *url, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,87 @@
+/* ids: GUID generation/validation, API key tokens and their hashes.
+ * Keys carry 256 bits from getrandom(); only the SHA-256 is ever stored, which
+ * is enough for high-entropy secrets (no password stretching is needed). */
+#include "util/ids.h"
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+int ids_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int ids_guid_new(char *buf)
+{
+	unsigned char b[16];
+	if (ids_random(b, sizeof b) < 0)
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(buf, GUID_LEN + 1,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+		 b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+static bool is_lhex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+bool ids_guid_valid(const char *s)
+{
+	if (!s || strlen(s) != GUID_LEN)
+		return false;
+	for (int i = 0; i < GUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!is_lhex(s[i])) {
+			return false;
+		}
+	}
+	/* version nibble 4, variant 8..b */
+	return s[14] == '4' && (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
+}
+
+int ids_apikey_new(char *buf, size_t cap)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char r[33]; /* 264 bits read, 258 used: 43 chars x 6 bits */
+	if (cap < sizeof APIKEY_PREFIX + 43 || ids_random(r, sizeof r) < 0)
+		return -1;
+	size_t o = strlen(APIKEY_PREFIX);
+	memcpy(buf, APIKEY_PREFIX, o);
+	for (int i = 0; i < 43; i++) {
+		int bit = i * 6, byte = bit / 8, shift = bit % 8;
+		unsigned v = ((unsigned)r[byte] << 8 | r[byte + 1]) >> (10 - shift);
+		buf[o++] = b64[v & 63];
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+void ids_sha256_hex(char *out, const char *s, size_t n)
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)s, n, d);
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+void ids_trace_new(char *out33)
+{
+	unsigned char b[16] = {0};
+	(void)ids_random(b, sizeof b);
+	for (int i = 0; i < 16; i++)
+		snprintf(out33 + 2 * i, 3, "%02x", b[i]);
+}
