@@ -5,6 +5,8 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,12 +26,16 @@ void export_md_escape(struct strbuf *sb, const char *text)
 			s = d;
 		}
 	}
+	const char *start = s;
 	for (; *s; s++) {
 		if (*s == '\n' || *s == '\r') {
 			strbuf_putc(sb, ' ');
 			continue;
 		}
-		if (strchr("\\`*_[]<>|~&!", *s))
+		/* GFM never reads an underscore inside a word as emphasis */
+		bool intraword = *s == '_' && s > start && isalnum((unsigned char)s[-1]) &&
+				 isalnum((unsigned char)s[1]);
+		if (strchr("\\`*_[]<>|~&!", *s) && !intraword)
 			strbuf_putc(sb, '\\');
 		strbuf_putc(sb, *s);
 	}
