@@ -2,10 +2,12 @@
 #include "store/store.h"
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 int store_sqlite_open(struct store **out, const char *path, char *err, size_t errlen);
+int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errlen);
 
 /* Creates the directories above path (mkdir -p of dirname). */
 static int make_parents(const char *path)
@@ -37,7 +39,13 @@ int store_open(struct store **out, const char *url, char *err, size_t errlen)
 				 strerror(errno));
 			return -1;
 		}
-		return store_sqlite_open(out, path, err, errlen);
+		if (store_sqlite_open(out, path, err, errlen) < 0)
+			return -1;
+		if (store_fault_wrap(*out, getenv("DP_FAULT_INJECT"), err, errlen) < 0) {
+			(*out)->ops->close(*out);
+			return -1;
+		}
+		return 0;
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
 		snprintf(err, errlen, "the PostgreSQL backend is not available in this build yet;"
