@@ -9,6 +9,7 @@
 #include <string.h>
 #include "http/server.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 
 const char *req_param(const struct req *r, int i)
 {
@@ -105,11 +106,13 @@ void reply_text(struct req *r, unsigned status, const char *ctype, char *body)
 void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 {
 	const struct err_info *e = errors_get(id);
-	char detail[1024];
+	char raw[1024], detail[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* details quote client input (paths, keys); JSON needs valid UTF-8 */
+	utf8_sanitize(detail, sizeof detail, raw);
 	char status[8];
 	snprintf(status, sizeof status, "%u", e->status);
 	json_t *err = json_pack("{s:s, s:s, s:s, s:s}", "code", e->code, "title", e->title,

@@ -15,6 +15,7 @@
 #include "http/metrics.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
+#include "util/utf8.h"
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -106,7 +107,9 @@ static void dispatch(struct req *r)
 
 static void json_escape_into(struct strbuf *sb, const char *s)
 {
-	json_t *j = json_string(s ? s : "");
+	char clean[2048];
+	utf8_sanitize(clean, sizeof clean, s ? s : "");
+	json_t *j = json_string(clean);
 	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 	strbuf_puts(sb, t ? t : "\"\"");
 	free(t);
