@@ -63,14 +63,14 @@ void dp_activate(struct req *r)
 			goto fail;
 		const char *type = json_string_value(json_object_get(sp, "type"));
 		bool managed = type && !strcmp(type, "managed");
-		json_decref(sp);
-		if (!managed) {
+		if (!managed)
 			reply_error(r, ERR_VALIDATION,
 				    "'spaceId': space '%s' is a %s space; data products are published"
 				    " to managed spaces",
 				    target, type ? type : "unknown");
+		json_decref(sp); /* type points into sp: release only after use */
+		if (!managed)
 			goto fail;
-		}
 	}
 	if (!(missing = missing_datasets(r, doc)))
 		goto fail;
