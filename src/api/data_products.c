@@ -136,8 +136,9 @@ static int parse_list_query(struct req *r, struct product_query *q, long *page,
 	q->space_id = req_query(r, "spaceId");
 	q->owner_id = req_query(r, "ownerId");
 	q->query = req_query(r, "query");
-	if (q->query && (!*q->query || strlen(q->query) > 256)) {
-		reply_error(r, ERR_INVALID_QUERY, "query parameter 'query' must be 1 to 256 bytes");
+	if (q->query && (!*q->query || strlen(q->query) > 256 || strchr(q->query, '\x1f'))) {
+		reply_error(r, ERR_INVALID_QUERY,
+			    "query parameter 'query' must be 1 to 256 bytes without U+001F");
 		return -1;
 	}
 	req_query_each(r, "tag", collect_tag, tags);

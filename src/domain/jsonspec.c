@@ -133,18 +133,20 @@ int jsonspec_check_value(const json_t *v, const struct field_spec *f, const char
 			snprintf(err, errlen, "'%s' must be a string", where);
 			return -1;
 		}
+		size_t len = jsonspec_utf8_len(s);
 		if (f->kind == FIELD_NAME) {
+			/* names are measured after trimming (SPEC §3) */
 			const char *b = s, *e = s + strlen(s);
 			while (b < e && is_blank(*b))
-				b++;
+				b++, len--;
 			while (e > b && is_blank(e[-1]))
-				e--;
+				e--, len--;
 			if (b == e) {
 				snprintf(err, errlen, "'%s' must not be empty", where);
 				return -1;
 			}
 		}
-		if (f->max && jsonspec_utf8_len(s) > f->max) {
+		if (f->max && len > f->max) {
 			snprintf(err, errlen, "'%s' is longer than %zu characters", where, f->max);
 			return -1;
 		}

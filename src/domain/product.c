@@ -66,6 +66,19 @@ static const struct field_spec patch_paths[] = {
 static const char *const array_fields[] = {"tags", "datasetIds", "glossaryIds",
 					   "apiConsumableDatasetIds", "keyContacts", NULL};
 
+/* A key contact's optional role: null means "no role" and is dropped, so
+ * responses only ever carry role as a string (KeyContact.role?: string). */
+static json_t *normalized(const char *key, json_t *v)
+{
+	if (!strcmp(key, "keyContacts")) {
+		size_t i;
+		json_t *c;
+		json_array_foreach(v, i, c) if (json_is_null(json_object_get(c, "role")))
+			json_object_del(c, "role");
+	}
+	return v;
+}
+
 static bool is_array_field(const char *key)
 {
 	for (const char *const *f = array_fields; *f; f++)
@@ -145,7 +158,8 @@ json_t *product_new(const json_t *body, const char *id, const struct product_act
 				json_object_set_new(doc, *k, json_array());
 			continue;
 		}
-		json_t *val = !strcmp(*k, "name") ? trimmed(json_string_value(v)) : json_deep_copy(v);
+		json_t *val = !strcmp(*k, "name") ? trimmed(json_string_value(v))
+						  : normalized(*k, json_deep_copy(v));
 		if (!(json_is_array(val) && json_array_size(val) == 0)) {
 			char path[64];
 			snprintf(path, sizeof path, "/%s", *k);
@@ -168,12 +182,6 @@ int product_patch_validate(const json_t *ops, char *err, size_t errlen)
 			 PRODUCT_MAX_PATCH_OPS, n);
 		return -1;
 	}
-	static const struct field_spec op_spec[] = {
-		{"op", FIELD_STRING, true, false, 16},
-		{"path", FIELD_STRING, true, false, 64},
-		{"value", FIELD_ANY, false, true, 0},
-		FIELD_END,
-	};
 	size_t i;
 	json_t *op;
 	json_array_foreach(ops, i, op) {
@@ -182,15 +190,20 @@ int product_patch_validate(const json_t *ops, char *err, size_t errlen)
 			snprintf(err, errlen, "'/%zu' must be an operation object", i);
 			return -1;
 		}
-		if (jsonspec_check(op, op_spec, inner, sizeof inner) < 0) {
-			snprintf(err, errlen, "operation /%zu: %s", i, inner);
-			return -1;
-		}
+		/* RFC 6902 §4: members an operation does not define are ignored */
 		const char *o = json_string_value(json_object_get(op, "op"));
 		const char *p = json_string_value(json_object_get(op, "path"));
+		if (!o) {
+			snprintf(err, errlen, "operation /%zu: 'op' is required and must be a string", i);
+			return -1;
+		}
 		if (strcmp(o, "replace") != 0) {
-			snprintf(err, errlen, "operation /%zu: op '%s' is not supported; only 'replace'",
+			snprintf(err, errlen, "operation /%zu: op '%.16s' is not supported; only 'replace'",
 				 i, o);
+			return -1;
+		}
+		if (!p) {
+			snprintf(err, errlen, "operation /%zu: 'path' is required and must be a string", i);
 			return -1;
 		}
 		const struct field_spec *f = patch_paths;
@@ -231,7 +244,7 @@ json_t *product_patch_apply(const json_t *doc, const json_t *ops, json_t **chang
 		else if (!strcmp(key, "name"))
 			nv = trimmed(json_string_value(v));
 		else
-			nv = json_deep_copy(v);
+			nv = normalized(key, json_deep_copy(v));
 		json_t *old = json_object_get(out, key);
 		bool same = (old && nv && json_equal(old, nv)) || (!old && !nv);
 		if (same) {

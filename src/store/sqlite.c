@@ -446,18 +446,22 @@ static void lower_ascii(char *s)
 			*s = (char)(*s + 32);
 }
 
+/* Fields of the search column are joined by US (0x1f); list queries may not
+ * contain it, so a match never spans two fields. */
+#define SEARCH_SEP '\x1f'
+
 static char *search_text(json_t *doc)
 {
 	struct strbuf sb;
 	strbuf_init(&sb);
 	const char *name = jstr(doc, "name"), *desc = jstr(doc, "description");
 	strbuf_puts(&sb, name ? name : "");
-	strbuf_putc(&sb, '\n');
+	strbuf_putc(&sb, SEARCH_SEP);
 	strbuf_puts(&sb, desc ? desc : "");
 	size_t i;
 	json_t *t;
 	json_array_foreach(json_object_get(doc, "tags"), i, t) {
-		strbuf_putc(&sb, '\n');
+		strbuf_putc(&sb, SEARCH_SEP);
 		strbuf_puts(&sb, json_string_value(t));
 	}
 	char *txt = strbuf_take(&sb);
