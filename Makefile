@@ -73,7 +73,8 @@ run: deps
 	build/dataproducts serve --listen $(LISTEN) --db $(DB)
 
 test-unit: $(UNIT_BIN) $(ASAN_UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN) $(ASAN_UNIT_BIN); do echo "== $$t"; $$t; done
+	@fail=0; for t in $(UNIT_BIN) $(ASAN_UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
+	  if [ $$fail -ne 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error

@@ -13,8 +13,12 @@
 void export_md_escape(struct strbuf *sb, const char *text)
 {
 	const char *s = text ? text : "";
-	/* Block markers only matter at the start of the text. */
-	if (strchr("#+-=", *s) && *s)
+	/* Newlines become spaces below, so block syntax can only start at the
+	 * beginning; leading blanks are dropped (up to 3 would still let a
+	 * marker through, 4 would open a code block). */
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (strchr("+-=", *s) && *s)
 		strbuf_putc(sb, '\\');
 	else if (*s >= '0' && *s <= '9') {
 		const char *d = s;
@@ -35,7 +39,8 @@ void export_md_escape(struct strbuf *sb, const char *text)
 		/* GFM never reads an underscore inside a word as emphasis */
 		bool intraword = *s == '_' && s > start && isalnum((unsigned char)s[-1]) &&
 				 isalnum((unsigned char)s[1]);
-		if (strchr("\\`*_[]<>|~&!", *s) && !intraword)
+		/* '#' anywhere: a trailing " #" would be eaten by an ATX heading */
+		if (strchr("\\`*_[]<>|~&!#", *s) && !intraword)
 			strbuf_putc(sb, '\\');
 		strbuf_putc(sb, *s);
 	}

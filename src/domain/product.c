@@ -257,6 +257,10 @@ json_t *product_patch_apply(const json_t *doc, const json_t *ops, json_t **chang
 		else
 			json_object_del(out, key);
 	}
+	if (json_equal(out, doc)) {
+		/* e.g. [/name "A", /name "P"] on "P": nothing changed overall */
+		json_array_clear(*changes);
+	}
 	if (check_subset(out, err, errlen) < 0) {
 		json_decref(out);
 		json_decref(*changes);
@@ -276,43 +280,52 @@ void product_touch(json_t *doc, const struct product_actor *who, size_t nchanges
 	}
 }
 
-static void add_problem(char *err, size_t errlen, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+struct problems {
+	char *buf;
+	size_t cap;
+	size_t used;
+	int count;
+};
 
-/* Appends one problem to err, "; "-separated, never overflowing. */
-static void add_problem(char *err, size_t errlen, size_t *used, const char *fmt, ...)
+static void add_problem(struct problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends one problem, "; "-separated, never overflowing; counts it even
+ * when it no longer fits, so the verdict never depends on the buffer. */
+static void add_problem(struct problems *p, const char *fmt, ...)
 {
-	if (*used + 3 >= errlen)
+	p->count++;
+	if (p->used + 3 >= p->cap)
 		return;
-	if (*used) {
-		memcpy(err + *used, "; ", 3);
-		*used += 2;
+	if (p->used) {
+		memcpy(p->buf + p->used, "; ", 3);
+		p->used += 2;
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(err + *used, errlen - *used, fmt, ap);
+	int n = vsnprintf(p->buf + p->used, p->cap - p->used, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		*used += (size_t)n < errlen - *used ? (size_t)n : errlen - *used - 1;
+		p->used += (size_t)n < p->cap - p->used ? (size_t)n : p->cap - p->used - 1;
 }
 
 int product_activation_problems(const json_t *doc, const json_t *missing_datasets, char *err,
 				size_t errlen)
 {
-	size_t used = 0, i;
+	struct problems p = {err, errlen, 0, 0};
+	size_t i;
 	json_t *m;
-	err[0] = '\0';
+	if (errlen)
+		err[0] = '\0';
 	if (json_array_size(json_object_get(doc, "datasetIds")) == 0)
-		add_problem(err, errlen, &used, "%s", "the data product has no data sets (datasetIds is empty)");
+		add_problem(&p, "%s", "the data product has no data sets (datasetIds is empty)");
 	json_array_foreach(missing_datasets, i, m)
-		add_problem(err, errlen, &used, "data set '%s' in datasetIds no longer exists",
-			    json_string_value(m));
+		add_problem(&p, "data set '%s' in datasetIds no longer exists", json_string_value(m));
 	char sub[256];
 	if (check_subset(doc, sub, sizeof sub) < 0)
-		add_problem(err, errlen, &used, "%s", sub);
+		add_problem(&p, "%s", sub);
 	if (json_array_size(json_object_get(doc, "keyContacts")) == 0)
-		add_problem(err, errlen, &used, "%s", "the data product has no key contacts");
-	return used ? -1 : 0;
+		add_problem(&p, "%s", "the data product has no key contacts");
+	return p.count ? -1 : 0;
 }
 
 /* Sets key to v (or removes it when v is NULL/null), recording a replace

@@ -1,5 +1,5 @@
 /* errors: central error-code table. Adding a code = one row here, one enum
- * entry and one line in docs/openapi.json's ErrorCode enum. */
+ * entry in errors.h, and its three mentions in docs/openapi.json. */
 #include "http/errors.h"
 
 static const struct err_info table[ERR__COUNT] = {

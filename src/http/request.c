@@ -2,6 +2,7 @@
  * functions that fill the response fields of struct req. The error envelope
  * of SPEC §2 is built here and nowhere else. */
 #include "http/request.h"
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,16 +50,41 @@ void req_query_each(const struct req *r, const char *key, void (*fn)(void *, con
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_cb, &c);
 }
 
-/* Host header values are echoed into links, so only host-ish bytes pass. */
+static bool host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-' || c == '_';
+}
+
+/* Host header values are echoed into links, so only a well-formed
+ * host[:port] passes: a name or IPv4 address, or a bracketed IPv6 literal. */
 static bool host_ok(const char *h)
 {
 	if (!h || !*h || strlen(h) > 255)
 		return false;
-	for (; *h; h++)
-		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
-		      (*h >= '0' && *h <= '9') || strchr(".-:[]_", *h)))
+	if (*h == '[') {
+		const char *end = strchr(h, ']');
+		if (!end || end == h + 1)
 			return false;
-	return true;
+		for (const char *p = h + 1; p < end; p++)
+			if (!(isxdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+				return false;
+		h = end + 1;
+	} else {
+		const char *start = h;
+		while (host_char(*h))
+			h++;
+		if (h == start)
+			return false;
+	}
+	if (*h == ':') {
+		const char *port = ++h;
+		while (*h >= '0' && *h <= '9')
+			h++;
+		if (h == port || h - port > 5)
+			return false;
+	}
+	return *h == '\0';
 }
 
 char *req_base_url(const struct req *r)

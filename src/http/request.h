@@ -13,6 +13,9 @@
 #define REQ_MAX_PARAMS 4
 #define REQ_MAX_HEADERS 10
 #define REQ_BODY_LIMIT (1024 * 1024)
+/* An oversized body is read and discarded up to this many bytes so the
+ * client can read its 413; beyond it the connection is closed at once. */
+#define REQ_DRAIN_LIMIT (64 * 1024 * 1024)
 
 struct MHD_Connection;
 struct route;
@@ -37,6 +40,7 @@ struct req {
 
 	char *body;
 	size_t body_len;
+	size_t body_seen; /* all body bytes received, kept or not */
 	bool body_too_large;
 
 	const struct route *route;

@@ -184,15 +184,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		__atomic_fetch_add(&inflight, 1, __ATOMIC_SEQ_CST);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > REQ_BODY_LIMIT) {
+		const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								 MHD_HTTP_HEADER_EXPECT);
+		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+		if (declared > REQ_BODY_LIMIT) {
 			r->body_too_large = true;
-			dispatch(r);
-			return finish(r);
+			/* A client waiting for 100-continue, or one announcing more than
+			 * we are willing to drain, gets its 413 before sending the body. */
+			if (expect || declared > REQ_DRAIN_LIMIT) {
+				dispatch(r);
+				return finish(r);
+			}
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		r->body_seen += n;
+		if (r->body_seen > REQ_DRAIN_LIMIT) {
+			*upload_data_size = 0;
+			r->body_too_large = true;
+			dispatch(r);
+			return finish(r);
+		}
 		if (!r->body_too_large && r->body_len + n > REQ_BODY_LIMIT) {
 			r->body_too_large = true;
 			free(r->body);
@@ -305,9 +319,12 @@ void server_stop(struct server *srv, int grace_ms)
 	MHD_socket s = MHD_quiesce_daemon(srv->daemon);
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
-	for (int waited = 0; waited < grace_ms; waited += 10) {
-		if (__atomic_load_n(&inflight, __ATOMIC_SEQ_CST) == 0)
-			break;
+	/* Existing connections keep being served. Requests already sent on them
+	 * may not have been parsed yet, so stop only once nothing has been in
+	 * flight for a quiet period, or when the grace time is over. */
+	int quiet = 0;
+	for (int waited = 0; waited < grace_ms && quiet < 200; waited += 10) {
+		quiet = __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) == 0 ? quiet + 10 : 0;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}

@@ -3,6 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+static int num(const char *s, int len)
+{
+	int v = 0;
+	for (int i = 0; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
 int64_t clock_now_ms(void)
 {
 	struct timespec ts;
@@ -34,12 +42,17 @@ void clock_now_iso(char *buf) { clock_format_ms(buf, clock_now_ms()); }
 
 int clock_parse_iso(int64_t *out_ms, const char *s)
 {
-	int Y, M, D, h, m, sec, ms, n = 0;
+	/* exactly YYYY-MM-DDTHH:MM:SS.mmmZ: digits where digits belong */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
 	if (!s || strlen(s) != ISO_TS_LEN)
 		return -1;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &Y, &M, &D, &h, &m, &sec, &ms, &n) != 7 ||
-	    n != ISO_TS_LEN)
-		return -1;
+	for (int i = 0; i < ISO_TS_LEN; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return -1;
+#define NUM(off, len) num(s + (off), (len))
+	int Y = NUM(0, 4), M = NUM(5, 2), D = NUM(8, 2), h = NUM(11, 2), m = NUM(14, 2),
+	    sec = NUM(17, 2), ms = NUM(20, 3);
+#undef NUM
 	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
 		return -1;
 	struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSpec, checkResponse } from './openapi.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BIN = process.env.DP_BIN || path.resolve(here, '../../../build/dataproducts');
@@ -66,9 +67,11 @@ export async function startServer(opts = {}) {
     get stderr() { return stderr; },
     get stdout() { return stdout; },
     /**
-     * api(method, path, {body, raw, headers, key}) -> {status, headers, body, text}
+     * api(method, path, {body, raw, headers, key, noSchemaCheck}) -> {status, headers, body, text}
      * body is JSON-encoded; raw is sent as-is; key overrides the admin key
-     * (null sends no Authorization header).
+     * (null sends no Authorization header). Every response is checked
+     * against docs/openapi.json (lib/openapi.mjs) and a mismatch rejects
+     * with the reason, failing the calling test; noSchemaCheck: true skips it.
      */
     async api(method, p, o = {}) {
       const headers = { ...(o.headers || {}) };
@@ -84,7 +87,13 @@ export async function startServer(opts = {}) {
       const text = await res.text();
       let json;
       try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-      return { status: res.status, headers: res.headers, body: json, text };
+      const result = { status: res.status, headers: res.headers, body: json, text };
+      if (!o.noSchemaCheck) {
+        await loadSpec();
+        // the raw text: checkResponse parses JSON bodies itself and names bad JSON
+        checkResponse(method, p, res.status, res.headers.get('content-type'), text, res.headers);
+      }
+      return result;
     },
     /** SIGTERM, wait for exit; rejects on unclean exit or sanitizer output. */
     async stop() {
