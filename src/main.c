@@ -12,7 +12,7 @@
 #include "http/server.h"
 #include "util/clock.h"
 
-#define VERSION "0.1.0"
+#define VERSION DP_VERSION
 
 static void usage(FILE *out)
 {

@@ -12,6 +12,8 @@
 #include "store/store.h"
 #include "util/clock.h"
 
+#define DP_VERSION "0.1.0"
+
 extern const struct route api_routes[];
 extern const int api_nroutes;
 
@@ -67,5 +69,6 @@ void meta_health(struct req *r);
 void meta_ready(struct req *r);
 void meta_metrics(struct req *r);
 void meta_openapi(struct req *r);
+void meta_product_info(struct req *r);
 
 #endif

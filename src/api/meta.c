@@ -27,6 +27,15 @@ void meta_metrics(struct req *r)
 	reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_take(&sb));
 }
 
+/* @qlik/api fetches this before its first call to each host and, on a 404,
+ * again before every call; answering lets the client cache it. */
+void meta_product_info(struct req *r)
+{
+	reply_json(r, 200, json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "composition", "productName",
+				     "dataproducts", "deploymentType", "dataproducts", "version",
+				     DP_VERSION, "senseId", "dataproducts", "releaseLabel", "-"));
+}
+
 void meta_openapi(struct req *r)
 {
 	reply_text(r, 200, "application/json", strdup(openapi_json));
