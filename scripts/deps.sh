@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev nodejs npm)
+  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
