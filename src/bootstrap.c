@@ -55,7 +55,11 @@ int bootstrap_tenant(json_t **out, struct store *st, const char *tenant, const c
 	if (rc >= 0)
 		rc = find_or_create(st, tenant_id, user_id, tenant, email, now);
 	if (rc >= 0)
-		rc = st->ops->apikey_insert(st, tenant_id, key_id, user_id, hash, now, 0);
+		rc = st->ops->apikey_insert(st, tenant_id,
+					    &(struct apikey_new){.id = key_id, .user_id = user_id,
+								 .created_by = user_id, .hash = hash,
+								 .description = "bootstrap",
+								 .now = now, .expires_ms = 0});
 	if (rc >= 0)
 		rc = st->ops->commit(st);
 	if (rc < 0) {

@@ -9,6 +9,7 @@
 #include "bootstrap.h"
 #include "config.h"
 #include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "http/server.h"
 #include "util/clock.h"
 
@@ -138,6 +139,10 @@ static int cmd_serve(int argc, char **argv)
 
 	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes};
 	app.metrics = metrics_new(api_routes, api_nroutes);
+	if (!(app.ratelimit = ratelimit_new(cfg.tier1, cfg.tier2))) {
+		fprintf(stderr, "dataproducts: out of memory\n");
+		abort();
+	}
 	struct server *srv = server_start(&app);
 	rc = 1;
 	if (srv && first_run(st, &cfg, server_port(srv)) == 0) {
@@ -153,6 +158,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	server_stop(srv, 10000);
 	metrics_free(app.metrics);
+	ratelimit_free(app.ratelimit);
 	st->ops->close(st);
 	config_free(&cfg);
 	if (rc == 0)

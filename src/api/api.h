@@ -5,6 +5,7 @@
 #define DP_API_H
 #include <jansson.h>
 #include <stdbool.h>
+#include "domain/permissions.h"
 #include "domain/product.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -35,11 +36,31 @@ int api_commit(struct req *r);
 void api_rollback(struct req *r);
 /* The actor of a write: tenant, user and a fresh timestamp in now. */
 struct product_actor api_actor(struct req *r, char *now);
-/* Loads a product the caller may see; replies 404 (or 5xx) otherwise. */
-int api_product_load(struct req *r, json_t **out, const char *id);
+/* The caller's permission context in space doc `space` (NULL = the personal
+ * area of a product owned by owner_id). */
+int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id);
+/* Loads space `id` and the caller's context in it. Replies 404 naming
+ * `field` when it does not exist or the caller cannot see it. */
+int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
+		     const char *field);
+/* Replies 403/404 for a non-ALLOW verdict; returns -1 then, else 0. */
+int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id);
+/* Loads a product and checks `action` on it; replies 404/403 (or 5xx). */
+int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action);
+#define api_product_load(r, out, id) api_product_access((r), (out), (id), DP_VIEW)
+/* Strong ETag of a document ("\"<32 hex>\""), into buf (ETAG_LEN + 1). */
+#define ETAG_LEN 34
+void api_etag(char *buf, const json_t *doc);
+/* Sends ETag for doc. */
+void api_set_etag(struct req *r, const json_t *doc);
+/* Honours If-Match against doc's current ETag: replies 412 and returns -1
+ * when it does not match (a "*" matches anything). */
+int api_if_match(struct req *r, const json_t *doc);
 /* Checks every id in ids names an existing data set of the tenant; replies
  * 400 naming `field` otherwise. */
 int api_check_datasets(struct req *r, const json_t *ids, const char *field);
+/* Checks user_id is a user of the tenant; replies 400 naming field. */
+int api_check_user(struct req *r, const char *user_id, const char *field);
 /* Checks every keyContacts[].userId is a user of the tenant (400). */
 int api_check_contacts(struct req *r, const json_t *contacts, const char *field);
 /* Loads a space of the tenant; replies 404 naming `field` otherwise. */
@@ -65,6 +86,25 @@ void spaces_get(struct req *r);
 void spaces_list(struct req *r);
 void datasets_create(struct req *r);
 void datasets_get(struct req *r);
+void spaces_patch(struct req *r);
+void spaces_delete(struct req *r);
+void assignments_create(struct req *r);
+void assignments_list(struct req *r);
+void assignments_get(struct req *r);
+void assignments_delete(struct req *r);
+void users_me(struct req *r);
+void users_list(struct req *r);
+void users_get(struct req *r);
+void users_create(struct req *r);
+void users_patch(struct req *r);
+void users_delete(struct req *r);
+void apikeys_create(struct req *r);
+void apikeys_list(struct req *r);
+void apikeys_get(struct req *r);
+void apikeys_patch(struct req *r);
+void apikeys_delete(struct req *r);
+/* Space document for the caller: links and meta{roles, assignableRoles, actions}. */
+json_t *spaces_present(struct req *r, json_t *space, const struct perm_ctx *ctx);
 void meta_health(struct req *r);
 void meta_ready(struct req *r);
 void meta_metrics(struct req *r);

@@ -146,28 +146,141 @@ struct product_actor api_actor(struct req *r, char *now)
 	return (struct product_actor){r->who.tenant_id, r->who.user_id, now};
 }
 
-int api_product_load(struct req *r, json_t **out, const char *id)
+int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id)
 {
+	memset(out, 0, sizeof *out);
+	out->user_roles = r->who.roles;
+	if (!space) {
+		out->kind = SPACE_PERSONAL;
+		out->owner = owner_id && !strcmp(owner_id, r->who.user_id);
+		return 0;
+	}
+	const char *sid = json_string_value(json_object_get(space, "id"));
+	const char *sowner = json_string_value(json_object_get(space, "ownerId"));
+	if (perm_space_kind(&out->kind, json_string_value(json_object_get(space, "type"))) < 0)
+		out->kind = SPACE_SHARED;
+	out->owner = sowner && !strcmp(sowner, r->who.user_id);
 	struct store *st = r->app->store;
-	json_t *doc = NULL;
-	int rc = st->ops->product_get(st, &doc, r->who.tenant_id, id);
+	int rc = st->ops->space_roles(st, &out->space_roles, r->who.tenant_id, sid, r->who.user_id);
 	if (rc < 0) {
 		api_store_error(r, rc);
 		return -1;
 	}
-	/* Personal products (no space) are visible to their owner and admins. */
-	if (rc == STORE_ONE && !json_object_get(doc, "spaceId") &&
-	    !(r->who.roles & ROLE_TENANT_ADMIN) &&
-	    strcmp(json_string_value(json_object_get(doc, "ownerId")), r->who.user_id) != 0) {
-		json_decref(doc);
-		rc = STORE_NONE;
+	return 0;
+}
+
+int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id)
+{
+	if (v == PERM_ALLOW)
+		return 0;
+	if (v == PERM_HIDDEN)
+		reply_error(r, ERR_NOT_FOUND, "%s '%s' not found", what, id);
+	else
+		reply_error(r, ERR_FORBIDDEN, "you lack the role required for this action on %s '%s'",
+			    what, id);
+	return -1;
+}
+
+int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
+		     const char *field)
+{
+	json_t *sp = NULL;
+	if (api_space_load(r, &sp, id, field) < 0)
+		return -1;
+	if (api_perm_ctx(r, ctx, sp, NULL) < 0) {
+		json_decref(sp);
+		return -1;
+	}
+	if (perm_space(ctx, SPACE_VIEW) != PERM_ALLOW) {
+		json_decref(sp);
+		reply_error(r, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
+		return -1;
+	}
+	if (out)
+		*out = sp;
+	else
+		json_decref(sp);
+	return 0;
+}
+
+int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action)
+{
+	struct store *st = r->app->store;
+	struct product_access pa;
+	int rc = st->ops->product_get_access(st, &pa, r->who.tenant_id, id, r->who.user_id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
 	}
 	if (rc == STORE_NONE) {
 		reply_error(r, ERR_NOT_FOUND, "data product '%s' not found", id);
 		return -1;
 	}
-	*out = doc;
+	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL};
+	if (pa.in_space) {
+		if (perm_space_kind(&ctx.kind, pa.space_type) < 0)
+			ctx.kind = SPACE_SHARED;
+		ctx.space_roles = pa.roles;
+		ctx.owner = !strcmp(pa.space_owner, r->who.user_id);
+	} else {
+		const char *owner = json_string_value(json_object_get(pa.doc, "ownerId"));
+		ctx.owner = owner && !strcmp(owner, r->who.user_id);
+	}
+	if (api_verdict(r, perm_product(&ctx, action), "data product", id) < 0) {
+		json_decref(pa.doc);
+		return -1;
+	}
+	*out = pa.doc;
 	return 0;
+}
+
+void api_etag(char *buf, const json_t *doc)
+{
+	char *txt = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	char hex[HASH_HEX_LEN + 1];
+	ids_sha256_hex(hex, txt ? txt : "", txt ? strlen(txt) : 0);
+	free(txt);
+	snprintf(buf, ETAG_LEN + 1, "\"%.32s\"", hex);
+}
+
+void api_set_etag(struct req *r, const json_t *doc)
+{
+	char etag[ETAG_LEN + 1];
+	api_etag(etag, doc);
+	reply_header(r, "ETag", "%s", etag);
+}
+
+/* True when the If-Match list (comma separated, possibly W/-prefixed) names etag. */
+static bool etag_listed(const char *list, const char *etag)
+{
+	size_t n = strlen(etag);
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+int api_if_match(struct req *r, const json_t *doc)
+{
+	const char *im = req_header(r, "If-Match");
+	if (!im)
+		return 0;
+	char etag[ETAG_LEN + 1];
+	api_etag(etag, doc);
+	if (etag_listed(im, etag))
+		return 0;
+	reply_error(r, ERR_PRECONDITION_FAILED,
+		    "If-Match %.80s does not match the current ETag %s; reload and retry", im, etag);
+	reply_header(r, "ETag", "%s", etag);
+	return -1;
 }
 
 int api_check_datasets(struct req *r, const json_t *ids, const char *field)
@@ -192,25 +305,32 @@ int api_check_datasets(struct req *r, const json_t *ids, const char *field)
 	return 0;
 }
 
-int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
+int api_check_user(struct req *r, const char *user_id, const char *field)
 {
 	struct store *st = r->app->store;
+	json_t *u = NULL;
+	int rc = st->ops->user_get(st, &u, r->who.tenant_id, user_id);
+	json_decref(u);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_VALIDATION, "'%s': user '%s' does not exist", field, user_id);
+		return -1;
+	}
+	return 0;
+}
+
+int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
+{
 	size_t i;
 	json_t *c;
 	json_array_foreach(contacts, i, c) {
-		const char *uid = json_string_value(json_object_get(c, "userId"));
-		json_t *u = NULL;
-		int rc = st->ops->user_get(st, &u, r->who.tenant_id, uid);
-		json_decref(u);
-		if (rc < 0) {
-			api_store_error(r, rc);
+		char where[96];
+		snprintf(where, sizeof where, "%s[%zu].userId", field, i);
+		if (api_check_user(r, json_string_value(json_object_get(c, "userId")), where) < 0)
 			return -1;
-		}
-		if (rc == STORE_NONE) {
-			reply_error(r, ERR_VALIDATION, "'%s[%zu].userId': user '%s' does not exist", field,
-				    i, uid);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -54,13 +54,19 @@ void dp_activate(struct req *r)
 	}
 	if (api_begin(r, true) < 0)
 		goto out;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || api_if_match(r, doc) < 0)
 		goto fail;
 	const char *target = json_string_value(json_object_get(body, "spaceId"));
 	if (target) {
 		json_t *sp = NULL;
-		if (api_space_load(r, &sp, target, "spaceId") < 0)
+		struct perm_ctx tctx;
+		/* publishing into T needs publish rights there too (SPEC §4) */
+		if (api_space_access(r, &sp, &tctx, target, "spaceId") < 0)
 			goto fail;
+		if (api_verdict(r, perm_product(&tctx, DP_PUBLISH), "space", target) < 0) {
+			json_decref(sp);
+			goto fail;
+		}
 		const char *type = json_string_value(json_object_get(sp, "type"));
 		bool managed = type && !strcmp(type, "managed");
 		if (!managed)
@@ -82,6 +88,7 @@ void dp_activate(struct req *r)
 	json_t *changes = product_activate(doc, body, target, &who);
 	if (save(r, doc, &who, changes) < 0)
 		goto fail;
+	api_set_etag(r, doc);
 	reply_json(r, 201, json_incref(doc));
 	goto out;
 fail:
@@ -106,7 +113,7 @@ void dp_deactivate(struct req *r)
 	json_decref(body);
 	if (api_begin(r, true) < 0)
 		return;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || api_if_match(r, doc) < 0)
 		goto fail;
 	if (!json_is_true(json_object_get(doc, "activated"))) {
 		reply_error(r, ERR_PRODUCT_NOT_ACTIVATED, "data product '%s' is not activated",
@@ -139,8 +146,11 @@ void dp_move(struct req *r)
 	const char *target = json_string_value(json_object_get(body, "spaceId"));
 	if (api_begin(r, true) < 0)
 		goto out;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0 ||
-	    api_space_load(r, NULL, target, "spaceId") < 0)
+	struct perm_ctx tctx;
+	/* move S -> T: delete rights in S and create rights in T (SPEC §4) */
+	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0 ||
+	    api_space_access(r, NULL, &tctx, target, "spaceId") < 0 ||
+	    api_verdict(r, perm_product(&tctx, DP_CREATE), "space", target) < 0)
 		goto fail;
 	struct product_actor who = api_actor(r, now);
 	json_t *changes = product_move(doc, target, &who);

@@ -28,7 +28,12 @@ void dp_create(struct req *r)
 	}
 	struct product_actor who = api_actor(r, now);
 	json_t *space = json_object_get(body, "spaceId"), *changes = NULL, *doc = NULL;
-	if (json_is_string(space) && api_space_load(r, NULL, json_string_value(space), "spaceId") < 0)
+	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL, .owner = true};
+	if (json_is_string(space) &&
+	    api_space_access(r, NULL, &ctx, json_string_value(space), "spaceId") < 0)
+		goto fail;
+	if (api_verdict(r, perm_product(&ctx, DP_CREATE), json_is_string(space) ? "space" : "personal area",
+			json_is_string(space) ? json_string_value(space) : r->who.user_id) < 0)
 		goto fail;
 	if (api_check_datasets(r, json_object_get(body, "datasetIds"), "datasetIds") < 0 ||
 	    api_check_contacts(r, json_object_get(body, "keyContacts"), "keyContacts") < 0)
@@ -46,6 +51,7 @@ void dp_create(struct req *r)
 		goto fail;
 	json_decref(body);
 	reply_header(r, "Location", "%s/%s", DP_PATH, id);
+	api_set_etag(r, doc);
 	reply_json(r, 201, doc);
 	return;
 fail:
@@ -60,6 +66,7 @@ void dp_get(struct req *r)
 	json_t *doc;
 	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
 		return;
+	api_set_etag(r, doc);
 	reply_json(r, 200, doc);
 }
 
@@ -211,7 +218,8 @@ void dp_patch(struct req *r)
 	}
 	if (api_begin(r, true) < 0)
 		goto out;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0 || check_patch_refs(r, ops) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0 ||
+	    check_patch_refs(r, ops) < 0)
 		goto fail;
 	if (!(next = product_patch_apply(doc, ops, &changes, err, sizeof err))) {
 		reply_error(r, ERR_VALIDATION, "%s", err);
@@ -249,7 +257,7 @@ void dp_delete(struct req *r)
 	json_t *doc = NULL;
 	if (api_begin(r, true) < 0)
 		return;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0)
 		goto fail;
 	if (json_is_true(json_object_get(doc, "activated"))) {
 		reply_error(r, ERR_PRODUCT_ACTIVATED,

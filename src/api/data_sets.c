@@ -16,7 +16,9 @@ void datasets_create(struct req *r)
 		return;
 	}
 	const char *space = json_string_value(json_object_get(body, "spaceId"));
-	if (space && api_space_load(r, NULL, space, "spaceId") < 0) {
+	struct perm_ctx ctx;
+	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
+		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0)) {
 		json_decref(body);
 		return;
 	}

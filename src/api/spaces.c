@@ -1,6 +1,6 @@
-/* spaces: /api/v1/spaces create, get and list in @qlik/api's Space shape.
- * Enough for data products to live in spaces; roles and assignments build
- * on this (issue 3). */
+/* spaces: /api/v1/spaces and their role assignments in @qlik/api's shapes
+ * (spaces.d.ts). The creator owns a space; who may see and change what is
+ * decided by src/domain/permissions.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,34 @@ static const struct field_spec space_create_spec[] = {
 	FIELD_END,
 };
 
-/* Adds the request-relative links object to a stored space document. */
-static json_t *with_links(struct req *r, json_t *sp)
+static const struct field_spec assignment_spec[] = {
+	{"assigneeId", FIELD_GUID, true, false, 0},
+	{"type", FIELD_STRING, true, false, 16},
+	{"roles", FIELD_STRING_SET, true, false, SR_COUNT},
+	FIELD_END,
+};
+
+/* spaces.d.ts: a space name matches ^[^"*?<>/|\\:]+$ (after trimming). */
+static int check_space_name(struct req *r, const char *name, const char *where)
+{
+	const char *bad = strpbrk(name, "\"*?<>/|\\:");
+	if (!bad)
+		return 0;
+	reply_error(r, ERR_VALIDATION, "'%s' must not contain any of \" * ? < > / | \\ :", where);
+	return -1;
+}
+
+/* Role names of a bit set, as a new array. */
+static json_t *role_names(unsigned bits)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < SR_COUNT; i++)
+		if (bits & (1u << i))
+			json_array_append_new(arr, json_string(perm_role_name(1u << i)));
+	return arr;
+}
+
+json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 {
 	char *base = req_base_url(r);
 	const char *id = json_string_value(json_object_get(sp, "id"));
@@ -28,6 +54,27 @@ static json_t *with_links(struct req *r, json_t *sp)
 	free(base);
 	free(self);
 	free(asg);
+	json_t *actions = json_array();
+	static const struct {
+		const char *name;
+		int space_action; /* -1: a data product action instead */
+		enum dp_action dp;
+	} acts[] = {
+		{"read", SPACE_VIEW, DP_VIEW},        {"update", SPACE_MANAGE, DP_VIEW},
+		{"delete", SPACE_OWN, DP_VIEW},       {"change_owner", SPACE_OWN, DP_VIEW},
+		{"create", -1, DP_CREATE},            {"publish", -1, DP_PUBLISH},
+	};
+	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+		enum perm_verdict v = acts[i].space_action >= 0
+					      ? perm_space(ctx, (enum space_action)acts[i].space_action)
+					      : perm_product(ctx, acts[i].dp);
+		if (v == PERM_ALLOW)
+			json_array_append_new(actions, json_string(acts[i].name));
+	}
+	json_object_set_new(sp, "meta", json_pack("{s:o, s:o, s:o}", "actions", actions,
+						  "assignableRoles",
+						  role_names(perm_assignable_roles(ctx->kind)),
+						  "roles", role_names(ctx->space_roles)));
 	return sp;
 }
 
@@ -43,8 +90,19 @@ void spaces_create(struct req *r)
 		return;
 	}
 	const char *type = json_string_value(json_object_get(body, "type"));
-	if (strcmp(type, "shared") && strcmp(type, "managed") && strcmp(type, "data")) {
+	enum space_kind kind;
+	if (perm_space_kind(&kind, type) < 0) {
 		reply_error(r, ERR_VALIDATION, "'type' must be shared, managed or data");
+		json_decref(body);
+		return;
+	}
+	if (check_space_name(r, json_string_value(json_object_get(body, "name")), "name") < 0) {
+		json_decref(body);
+		return;
+	}
+	if (!perm_space_create(r->who.roles, kind)) {
+		reply_error(r, ERR_FORBIDDEN, "creating a %s space needs the %s role", type,
+			    kind == SPACE_MANAGED ? "TenantAdmin" : "DataProductCreator or TenantAdmin");
 		json_decref(body);
 		return;
 	}
@@ -54,8 +112,9 @@ void spaces_create(struct req *r)
 		return;
 	}
 	clock_now_iso(now);
-	json_t *sp = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
-			       json_object_get(body, "name"), "type", type, "tenantId",
+	json_t *sp = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
+			       jsonspec_trimmed(json_string_value(json_object_get(body, "name"))),
+			       "type", type, "tenantId",
 			       r->who.tenant_id, "ownerId", r->who.user_id, "createdBy",
 			       r->who.user_id, "createdAt", now, "updatedAt", now);
 	const json_t *desc = json_object_get(body, "description");
@@ -69,16 +128,20 @@ void spaces_create(struct req *r)
 		json_decref(sp);
 		return;
 	}
+	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = kind, .owner = true};
+	api_set_etag(r, sp);
 	reply_header(r, "Location", "/api/v1/spaces/%s", id);
-	reply_json(r, 201, with_links(r, sp));
+	reply_json(r, 201, spaces_present(r, sp, &ctx));
 }
 
 void spaces_get(struct req *r)
 {
 	json_t *sp;
-	if (api_space_load(r, &sp, req_param(r, 0), "spaceId") < 0)
+	struct perm_ctx ctx;
+	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0)
 		return;
-	reply_json(r, 200, with_links(r, sp));
+	api_set_etag(r, sp);
+	reply_json(r, 200, spaces_present(r, sp, &ctx));
 }
 
 void spaces_list(struct req *r)
@@ -87,27 +150,409 @@ void spaces_list(struct req *r)
 	if (api_query_long(r, &limit, "limit", 10, 1, PAGING_MAX_LIMIT) < 0 ||
 	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
 		return;
+	struct space_query q = {.limit = limit,
+				.type = req_query(r, "type"),
+				.name = req_query(r, "name"),
+				.owner_id = req_query(r, "ownerId"),
+				.viewer_id = r->who.user_id,
+				.viewer_is_admin = (r->who.roles & ROLE_TENANT_ADMIN) != 0};
+	enum space_kind kind;
+	if (q.type && perm_space_kind(&kind, q.type) < 0) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'type' must be shared, managed or data");
+		return;
+	}
+	if (q.owner_id && !ids_guid_valid(q.owner_id)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'ownerId' must be a lower-case GUID");
+		return;
+	}
+	if (q.name && (!*q.name || strlen(q.name) > 256)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'name' must be 1 to 256 bytes");
+		return;
+	}
+	struct page_info info;
+	paging_compute(&info, page, limit, 0);
+	q.offset = info.offset;
+	json_t *data = NULL;
+	long total = 0;
+	struct store *st = r->app->store;
+	if (api_begin(r, false) < 0)
+		return;
+	int rc = st->ops->space_list(st, &data, &total, r->who.tenant_id, &q);
+	if (rc < 0)
+		api_store_error(r, rc);
+	size_t i;
+	json_t *sp;
+	json_array_foreach(data, i, sp) {
+		struct perm_ctx ctx;
+		if (api_perm_ctx(r, &ctx, sp, NULL) < 0)
+			break; /* replied */
+		spaces_present(r, sp, &ctx);
+	}
+	api_rollback(r);
+	if (r->status) {
+		json_decref(data);
+		return;
+	}
+	paging_compute(&info, page, limit, total);
+	char *base = req_base_url(r), *query = api_query_except(r, "page");
+	json_t *links = paging_links(base, "/api/v1/spaces", query, &info);
+	free(base);
+	free(query);
+	/* Spaces lists carry only self/prev/next (spaces.d.ts). */
+	json_object_del(links, "first");
+	json_object_del(links, "last");
+	reply_json(r, 200, json_pack("{s:o, s:o, s:{s:I}}", "data", data, "links", links, "meta",
+				     "count", (json_int_t)total));
+}
+
+/* Checks a SpacePatch (/name, /description, /ownerId) without touching
+ * anything, so a bad body is a 400 whoever sends it. */
+static int validate_space_patch(struct req *r, const json_t *ops)
+{
+	static const struct field_spec rules[] = {
+		{"/name", FIELD_NAME, true, false, 256},
+		{"/description", FIELD_STRING, false, true, 4096},
+		{"/ownerId", FIELD_GUID, true, false, 0},
+		FIELD_END,
+	};
+	if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 8) {
+		reply_error(r, ERR_VALIDATION, "request body must be a JSON Patch array of 1 to 8 operations");
+		return -1;
+	}
+	size_t i;
+	json_t *op;
+	json_array_foreach(ops, i, op) {
+		const char *o = json_string_value(json_object_get(op, "op"));
+		const char *path = json_string_value(json_object_get(op, "path"));
+		const json_t *v = json_object_get(op, "value");
+		char err[384];
+		if (!o || strcmp(o, "replace")) {
+			reply_error(r, ERR_VALIDATION, "operation /%zu: only op 'replace' is supported", i);
+			return -1;
+		}
+		const struct field_spec *f = rules;
+		while (path && f->name && strcmp(f->name, path))
+			f++;
+		if (!path || !f->name) {
+			reply_error(r, ERR_VALIDATION, "operation /%zu: path must be /name, /description or /ownerId", i);
+			return -1;
+		}
+		if (!v || jsonspec_check_value(v, f, path + 1, err, sizeof err) < 0) {
+			reply_error(r, ERR_VALIDATION, "operation /%zu: %s", i, v ? err : "'value' is required");
+			return -1;
+		}
+		if (!strcmp(path, "/name") && check_space_name(r, json_string_value(v), "name") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Applies a validated SpacePatch; a new owner needs owner rights and must be
+ * a user of the tenant. */
+static int apply_space_patch(struct req *r, json_t *sp, const json_t *ops, const struct perm_ctx *ctx)
+{
+	size_t i;
+	json_t *op;
+	json_array_foreach(ops, i, op) {
+		const char *path = json_string_value(json_object_get(op, "path"));
+		const json_t *v = json_object_get(op, "value");
+		if (!strcmp(path, "/ownerId") &&
+		    (api_verdict(r, perm_space(ctx, SPACE_OWN), "space",
+				 json_string_value(json_object_get(sp, "id"))) < 0 ||
+		     api_check_user(r, json_string_value(v), "value") < 0))
+			return -1;
+		if (json_is_null(v))
+			json_object_del(sp, path + 1);
+		else if (!strcmp(path, "/name"))
+			json_object_set_new(sp, "name", jsonspec_trimmed(json_string_value(v)));
+		else
+			json_object_set(sp, path + 1, (json_t *)v);
+	}
+	return 0;
+}
+
+void spaces_patch(struct req *r)
+{
+	json_t *ops = api_body_json(r), *sp = NULL;
+	struct perm_ctx ctx;
+	if (!ops)
+		return;
+	if (validate_space_patch(r, ops) < 0 || api_begin(r, true) < 0)
+		goto out;
+	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
+	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0 ||
+	    api_if_match(r, sp) < 0)
+		goto fail;
+	json_t *before = json_deep_copy(sp);
+	int bad = apply_space_patch(r, sp, ops, &ctx) < 0;
+	bool same = json_equal(before, sp);
+	json_decref(before);
+	if (bad)
+		goto fail;
+	if (same) { /* a no-op patch writes nothing and keeps the ETag */
+		api_rollback(r);
+		api_set_etag(r, sp);
+		reply_json(r, 200, spaces_present(r, json_incref(sp), &ctx));
+		goto out;
+	}
+	char now[ISO_TS_LEN + 1];
+	clock_now_iso(now);
+	json_object_set_new(sp, "updatedAt", json_string(now));
+	struct store *st = r->app->store;
+	int rc = st->ops->space_update(st, r->who.tenant_id, sp);
+	if (rc <= 0) {
+		api_store_error(r, rc < 0 ? rc : STORE_HARD);
+		goto fail;
+	}
+	if (api_commit(r) < 0)
+		goto fail;
+	api_set_etag(r, sp);
+	/* the owner may have changed: recompute the caller's view */
+	if (api_perm_ctx(r, &ctx, sp, NULL) == 0)
+		reply_json(r, 200, spaces_present(r, json_incref(sp), &ctx));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(sp);
+	json_decref(ops);
+}
+
+void spaces_delete(struct req *r)
+{
+	json_t *sp = NULL;
+	struct perm_ctx ctx;
+	struct store *st = r->app->store;
+	long usage = 0;
+	if (api_begin(r, true) < 0)
+		return;
+	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
+	    api_verdict(r, perm_space(&ctx, SPACE_OWN), "space", req_param(r, 0)) < 0 ||
+	    api_if_match(r, sp) < 0)
+		goto fail;
+	int rc = st->ops->space_usage(st, &usage, r->who.tenant_id, req_param(r, 0));
+	if (rc < 0) {
+		api_store_error(r, rc);
+		goto fail;
+	}
+	if (usage > 0) {
+		reply_error(r, ERR_CONFLICT,
+			    "space '%s' still holds %ld data products or data sets; move or delete"
+			    " them first",
+			    req_param(r, 0), usage);
+		goto fail;
+	}
+	rc = st->ops->space_delete(st, r->who.tenant_id, req_param(r, 0));
+	if (rc <= 0) {
+		api_store_error(r, rc < 0 ? rc : STORE_HARD);
+		goto fail;
+	}
+	if (api_commit(r) < 0)
+		goto fail;
+	json_decref(sp);
+	reply_empty(r, 204);
+	return;
+fail:
+	api_rollback(r);
+	json_decref(sp);
+}
+
+static json_t *assignment_links(struct req *r, json_t *a)
+{
+	char *base = req_base_url(r), *self = NULL, *space = NULL;
+	const char *sid = json_string_value(json_object_get(a, "spaceId"));
+	if (asprintf(&self, "%s/api/v1/spaces/%s/assignments/%s", base, sid,
+		     json_string_value(json_object_get(a, "id"))) < 0 ||
+	    asprintf(&space, "%s/api/v1/spaces/%s", base, sid) < 0)
+		abort();
+	json_object_set_new(a, "links", json_pack("{s:{s:s}, s:{s:s}}", "self", "href", self,
+						  "space", "href", space));
+	free(base);
+	free(self);
+	free(space);
+	return a;
+}
+
+/* Parses roles[] against the space kind; 0 + reply on error. */
+static unsigned parse_roles(struct req *r, const json_t *roles, enum space_kind kind)
+{
+	unsigned bits = 0, allowed = perm_assignable_roles(kind);
+	size_t i;
+	json_t *v;
+	json_array_foreach(roles, i, v) {
+		unsigned bit = perm_role_from_name(json_string_value(v));
+		if (!bit || !(bit & allowed)) {
+			reply_error(r, ERR_VALIDATION, "'roles[%zu]': '%.32s' cannot be assigned in this"
+						       " space type", i, json_string_value(v));
+			return 0;
+		}
+		bits |= bit;
+	}
+	if (!bits)
+		reply_error(r, ERR_VALIDATION, "'roles' must name at least one role");
+	return bits;
+}
+
+void assignments_create(struct req *r)
+{
+	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
+	json_t *body = api_body_json(r), *sp = NULL, *existing = NULL, *doc = NULL;
+	struct perm_ctx ctx;
+	if (!body)
+		return;
+	if (jsonspec_check(body, assignment_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		json_decref(body);
+		return;
+	}
+	const char *type = json_string_value(json_object_get(body, "type"));
+	const char *assignee = json_string_value(json_object_get(body, "assigneeId"));
+	if (strcmp(type, "user") != 0) {
+		reply_error(r, ERR_VALIDATION, "'type': only 'user' assignments are supported");
+		json_decref(body);
+		return;
+	}
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
+	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0)
+		goto fail;
+	unsigned roles = parse_roles(r, json_object_get(body, "roles"), ctx.kind);
+	if (!roles || api_check_user(r, assignee, "assigneeId") < 0)
+		goto fail;
+	struct store *st = r->app->store;
+	int rc = st->ops->assignment_find(st, &existing, r->who.tenant_id, req_param(r, 0), assignee);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		goto fail;
+	}
+	if (rc == STORE_ONE) {
+		reply_error(r, ERR_CONFLICT, "user '%s' already has an assignment '%s' in this space",
+			    assignee, json_string_value(json_object_get(existing, "id")));
+		goto fail;
+	}
+	if (ids_guid_new(id) < 0) {
+		reply_error(r, ERR_INTERNAL, "no entropy for an id");
+		goto fail;
+	}
+	clock_now_iso(now);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", id, "spaceId",
+			req_param(r, 0), "tenantId", r->who.tenant_id, "assigneeId", assignee, "type",
+			"user", "roles", role_names(roles), "createdAt", now, "createdBy",
+			r->who.user_id, "updatedAt", now, "updatedBy", r->who.user_id);
+	if ((rc = st->ops->assignment_insert(st, r->who.tenant_id, doc, roles)) < 0) {
+		api_store_error(r, rc);
+		goto fail;
+	}
+	if (api_commit(r) < 0)
+		goto fail;
+	reply_header(r, "Location", "/api/v1/spaces/%s/assignments/%s", req_param(r, 0), id);
+	api_set_etag(r, doc);
+	reply_json(r, 201, assignment_links(r, json_incref(doc)));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(doc);
+	json_decref(existing);
+	json_decref(sp);
+	json_decref(body);
+}
+
+void assignments_list(struct req *r)
+{
+	long limit, page;
+	struct perm_ctx ctx;
+	if (api_query_long(r, &limit, "limit", 10, 1, PAGING_MAX_LIMIT) < 0 ||
+	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
+		return;
+	if (api_begin(r, false) < 0)
+		return;
+	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0) {
+		api_rollback(r);
+		return;
+	}
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
 	json_t *data = NULL;
 	long total = 0;
 	struct store *st = r->app->store;
-	int rc = st->ops->space_list(st, &data, &total, r->who.tenant_id, info.offset, limit);
+	int rc = st->ops->assignment_list(st, &data, &total, r->who.tenant_id, req_param(r, 0),
+					  info.offset, limit);
+	api_rollback(r);
 	if (rc < 0) {
 		api_store_error(r, rc);
 		return;
 	}
-	paging_compute(&info, page, limit, total);
 	size_t i;
-	json_t *sp;
-	json_array_foreach(data, i, sp) with_links(r, sp);
-	char *base = req_base_url(r), *query = api_query_except(r, "page");
-	json_t *all = paging_links(base, "/api/v1/spaces", query, &info);
+	json_t *a;
+	json_array_foreach(data, i, a) assignment_links(r, a);
+	paging_compute(&info, page, limit, total);
+	char *base = req_base_url(r), *query = api_query_except(r, "page"), *path = NULL;
+	if (asprintf(&path, "/api/v1/spaces/%s/assignments", req_param(r, 0)) < 0)
+		abort();
+	json_t *links = paging_links(base, path, query, &info);
+	json_object_del(links, "first");
+	json_object_del(links, "last");
 	free(base);
 	free(query);
-	/* Spaces lists carry only self/prev/next (spaces.d.ts). */
-	json_object_del(all, "first");
-	json_object_del(all, "last");
-	reply_json(r, 200, json_pack("{s:o, s:o, s:{s:I}}", "data", data, "links", all, "meta",
+	free(path);
+	reply_json(r, 200, json_pack("{s:o, s:o, s:{s:I}}", "data", data, "links", links, "meta",
 				     "count", (json_int_t)total));
+}
+
+void assignments_get(struct req *r)
+{
+	struct perm_ctx ctx;
+	json_t *a = NULL;
+	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0)
+		return;
+	struct store *st = r->app->store;
+	int rc = st->ops->assignment_get(st, &a, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_NOT_FOUND, "assignment '%s' not found", req_param(r, 1));
+		return;
+	}
+	api_set_etag(r, a);
+	reply_json(r, 200, assignment_links(r, a));
+}
+
+void assignments_delete(struct req *r)
+{
+	struct perm_ctx ctx;
+	json_t *a = NULL;
+	struct store *st = r->app->store;
+	if (api_begin(r, true) < 0)
+		return;
+	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0 ||
+	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0)
+		goto fail;
+	int rc = st->ops->assignment_get(st, &a, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
+	if (rc < 0) {
+		api_store_error(r, rc);
+		goto fail;
+	}
+	if (rc == STORE_NONE) {
+		reply_error(r, ERR_NOT_FOUND, "assignment '%s' not found", req_param(r, 1));
+		goto fail;
+	}
+	if (api_if_match(r, a) < 0)
+		goto fail;
+	rc = st->ops->assignment_delete(st, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
+	if (rc <= 0) {
+		api_store_error(r, rc < 0 ? rc : STORE_HARD);
+		goto fail;
+	}
+	if (api_commit(r) < 0)
+		goto fail;
+	json_decref(a);
+	reply_empty(r, 204);
+	return;
+fail:
+	api_rollback(r);
+	json_decref(a);
 }

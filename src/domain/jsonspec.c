@@ -39,6 +39,16 @@ bool jsonspec_too_deep(const char *text, size_t len, int max)
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+json_t *jsonspec_trimmed(const char *s)
+{
+	const char *b = s, *e = s + strlen(s);
+	while (b < e && is_blank(*b))
+		b++;
+	while (e > b && is_blank(e[-1]))
+		e--;
+	return json_stringn(b, (size_t)(e - b));
+}
+
 static int check_set(const json_t *v, const struct field_spec *f, const char *where, char *err,
 		     size_t errlen)
 {

@@ -40,6 +40,9 @@ int jsonspec_check(const json_t *obj, const struct field_spec *spec, char *err, 
 /* Checks one value against one field kind (used for JSON Patch values). */
 int jsonspec_check_value(const json_t *v, const struct field_spec *f, const char *where,
 			 char *err, size_t errlen);
+/* A new JSON string of s without leading/trailing blanks (names are stored
+ * as measured: trimmed). */
+json_t *jsonspec_trimmed(const char *s);
 /* Number of Unicode code points in a UTF-8 string. */
 size_t jsonspec_utf8_len(const char *s);
 /* True when the text nests arrays/objects deeper than max (strings aware). */

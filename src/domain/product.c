@@ -126,16 +126,8 @@ int product_validate_create(const json_t *body, char *err, size_t errlen)
 	return check_subset(body, err, errlen);
 }
 
-/* Trims blanks around a name, as SPEC §3 measures it "after trimming". */
-static json_t *trimmed(const char *s)
-{
-	const char *b = s, *e = s + strlen(s);
-	while (b < e && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
-		b++;
-	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		e--;
-	return json_stringn(b, (size_t)(e - b));
-}
+/* Names are stored trimmed, as SPEC §3 measures them "after trimming". */
+#define trimmed jsonspec_trimmed
 
 json_t *product_new(const json_t *body, const char *id, const struct product_actor *who,
 		    json_t **changes)

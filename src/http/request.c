@@ -154,7 +154,7 @@ void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
 {
 	if (r->nhdrs >= REQ_MAX_HEADERS)
-		return;
+		abort(); /* handlers add a fixed handful; more means a code bug */
 	va_list ap;
 	va_start(ap, fmt);
 	char *v = NULL;

@@ -11,7 +11,7 @@
 #include "util/ids.h"
 
 #define REQ_MAX_PARAMS 4
-#define REQ_MAX_HEADERS 10
+#define REQ_MAX_HEADERS 16 /* overflow aborts: a bug, never input-driven */
 #define REQ_BODY_LIMIT (1024 * 1024)
 /* An oversized body is read and discarded up to this many bytes so the
  * client can read its 413; beyond it the connection is closed at once. */

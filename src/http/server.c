@@ -1,8 +1,8 @@
 /* server: libmicrohttpd glue. A thread pool of epoll loops serves requests;
  * each request gets a struct req on its first callback, its body is
- * collected (1 MiB cap), then dispatch() routes, authenticates, checks
- * path ids and Content-Type, calls the handler, and one JSON log line and
- * the metrics are written per response. */
+ * collected (1 MiB cap), then dispatch() routes, authenticates, applies the
+ * per-key rate limit, checks path ids and Content-Type, calls the handler,
+ * and one JSON log line and the metrics are written per response. */
 #include "http/server.h"
 #include <microhttpd.h>
 #include <netdb.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "http/auth.h"
 #include "http/metrics.h"
+#include "http/ratelimit.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
@@ -62,6 +63,33 @@ static bool json_content_type(const char *ct)
 	       (n == 27 && strncasecmp(ct, "application/json-patch+json", 27) == 0);
 }
 
+/* Counts an authenticated request against its key's budget for the route's
+ * tier (SPEC §2) and adds the RateLimit-* headers, which then accompany
+ * whatever the request is answered with. Returns -1 after replying 429. */
+static int enforce_rate_limit(struct req *r)
+{
+	struct app *app = r->app;
+	struct rate_verdict v;
+	if (!app->ratelimit || !r->authed)
+		return 0;
+	int limited = ratelimit_take(&v, app->ratelimit, r->who.key_id, r->route->tier,
+				     clock_mono_ns() / 1000000);
+	if (!v.enforced)
+		return 0;
+	if (limited) {
+		metrics_count_rate_limited(app->metrics);
+		reply_error(r, ERR_RATE_LIMITED,
+			    "Tier %d rate limit of %ld requests per minute for this API key exceeded; "
+			    "retry in %ld s",
+			    (int)r->route->tier, v.limit, v.retry_after_s);
+		reply_header(r, "Retry-After", "%ld", v.retry_after_s);
+	}
+	reply_header(r, "RateLimit-Limit", "%ld", v.limit);
+	reply_header(r, "RateLimit-Remaining", "%ld", v.remaining);
+	reply_header(r, "RateLimit-Reset", "%ld", v.reset_s);
+	return limited ? -1 : 0;
+}
+
 static void dispatch(struct req *r)
 {
 	struct app *app = r->app;
@@ -83,6 +111,8 @@ static void dispatch(struct req *r)
 		return;
 	}
 	if (r->route->auth && auth_authenticate(r) < 0)
+		return;
+	if (enforce_rate_limit(r) < 0)
 		return;
 	for (int i = 0; i < r->nparams; i++) {
 		if (!ids_guid_valid(r->params[i])) {

@@ -7,11 +7,13 @@
 #include "store/store.h"
 
 struct metrics;
+struct ratelimit;
 
 struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct metrics *metrics;
+	struct ratelimit *ratelimit; /* NULL: no limits */
 	const struct route *routes;
 	int nroutes;
 };

@@ -42,6 +42,13 @@ static int fail_product_get(struct store *st, json_t **out, const char *tenant, 
 	return STORE_HARD;
 }
 
+static int fail_product_access(struct store *st, struct product_access *out, const char *tenant,
+			       const char *id, const char *user_id)
+{
+	(void)st, (void)out, (void)tenant, (void)id, (void)user_id;
+	return STORE_HARD;
+}
+
 int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errlen)
 {
 	if (!spec || !*spec)
@@ -61,8 +68,10 @@ int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errle
 			faulty.product_update = fail_doc;
 		else if (!strcmp(name, "product_delete"))
 			faulty.product_delete = fail_delete;
-		else if (!strcmp(name, "product_get"))
+		else if (!strcmp(name, "product_get")) {
 			faulty.product_get = fail_product_get;
+			faulty.product_get_access = fail_product_access;
+		}
 		else if (!strcmp(name, "changelog_append"))
 			faulty.changelog_append = fail_changelog;
 		else {

@@ -38,6 +38,20 @@ static const char *const schema_migrations[] = {
 	" tenant_id TEXT NOT NULL, product_id TEXT NOT NULL REFERENCES products(id)"
 	" ON DELETE CASCADE, created_at TEXT NOT NULL, doc TEXT NOT NULL);"
 	"CREATE INDEX changelogs_product ON changelogs(product_id, seq);",
+	/* v2: API key metadata, space role assignments */
+	"ALTER TABLE api_keys ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE api_keys ADD COLUMN created_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE api_keys ADD COLUMN updated_at TEXT;"
+	"CREATE INDEX api_keys_user ON api_keys(tenant_id, user_id, created_at);"
+	"CREATE TABLE space_assignments(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" space_id TEXT NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,"
+	" assignee_id TEXT NOT NULL, roles INTEGER NOT NULL, created_at TEXT NOT NULL,"
+	" doc TEXT NOT NULL, UNIQUE(space_id, assignee_id));"
+	"CREATE INDEX space_assignments_assignee ON space_assignments(tenant_id, assignee_id);"
+	"CREATE INDEX products_space ON products(tenant_id, space_id);"
+	"CREATE INDEX datasets_space ON datasets(tenant_id, space_id);"
+	"CREATE TRIGGER users_delete_assignments AFTER DELETE ON users BEGIN"
+	" DELETE FROM space_assignments WHERE assignee_id = OLD.id; END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

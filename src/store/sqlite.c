@@ -9,16 +9,19 @@
 #include <string.h>
 #include "store/schema.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/strbuf.h"
 
 enum stmt_id {
 	S_BEGIN_R, S_BEGIN_W, S_COMMIT, S_ROLLBACK, S_PING,
 	S_TENANT_FIND, S_TENANT_INSERT, S_TENANT_COUNT,
-	S_USER_FIND_EMAIL, S_USER_GET, S_USER_INSERT,
-	S_KEY_INSERT, S_KEY_LOOKUP,
-	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_LIST, S_SPACE_COUNT,
+	S_USER_FIND_EMAIL, S_USER_GET, S_USER_INSERT, S_USER_UPDATE, S_USER_DELETE, S_USER_LIST,
+	S_USER_COUNT,
+	S_KEY_INSERT, S_KEY_LOOKUP, S_KEY_GET, S_KEY_LIST, S_KEY_COUNT, S_KEY_DESCRIBE, S_KEY_DELETE,
+	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_UPDATE, S_SPACE_DELETE, S_SPACE_USAGE, S_SPACE_ROLES,
+	S_ASG_INSERT, S_ASG_GET, S_ASG_FIND, S_ASG_LIST, S_ASG_COUNT, S_ASG_DELETE,
 	S_DATASET_INSERT, S_DATASET_GET,
-	S_PRODUCT_GET, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
+	S_PRODUCT_GET, S_PRODUCT_ACCESS, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
 	S_TAGS_DELETE, S_TAG_INSERT,
 	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
 	S__COUNT
@@ -37,20 +40,53 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_USER_GET] = "SELECT doc FROM users WHERE tenant_id = ?1 AND id = ?2",
 	[S_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
 			  " VALUES(?1, ?2, ?3, ?4, 'active', ?5)",
-	[S_KEY_INSERT] = "INSERT INTO api_keys(id, tenant_id, user_id, hash, created_at, expires_ms)"
-			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_USER_UPDATE] = "UPDATE users SET email = ?3, roles = ?4, status = ?5, doc = ?6"
+			  " WHERE tenant_id = ?1 AND id = ?2",
+	[S_USER_DELETE] = "DELETE FROM users WHERE tenant_id = ?1 AND id = ?2",
+	[S_USER_LIST] = "SELECT doc FROM users WHERE tenant_id = ?1 AND (?2 IS NULL OR email = ?2)"
+			" ORDER BY rowid LIMIT ?3 OFFSET ?4",
+	[S_USER_COUNT] = "SELECT count(*) FROM users WHERE tenant_id = ?1 AND (?2 IS NULL OR email = ?2)",
+	[S_KEY_INSERT] = "INSERT INTO api_keys(id, tenant_id, user_id, hash, created_at, expires_ms,"
+			 " description, created_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+#define KEY_COLS "id, tenant_id, user_id, created_by, description, created_at, updated_at, expires_ms"
+	[S_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant_id = ?1 AND id = ?2 AND revoked = 0",
+	[S_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant_id = ?1 AND revoked = 0"
+		       " AND (?2 IS NULL OR user_id = ?2) ORDER BY created_at, id LIMIT ?3 OFFSET ?4",
+	[S_KEY_COUNT] = "SELECT count(*) FROM api_keys WHERE tenant_id = ?1 AND revoked = 0"
+			" AND (?2 IS NULL OR user_id = ?2)",
+	[S_KEY_DESCRIBE] = "UPDATE api_keys SET description = ?3, updated_at = ?4"
+			   " WHERE tenant_id = ?1 AND id = ?2 AND revoked = 0",
+	[S_KEY_DELETE] = "DELETE FROM api_keys WHERE tenant_id = ?1 AND id = ?2",
 	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
 			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
 			 " WHERE k.hash = ?1 AND k.revoked = 0",
 	[S_SPACE_INSERT] = "INSERT INTO spaces(id, tenant_id, name, type, owner_id, created_at, doc)"
 			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_SPACE_GET] = "SELECT doc FROM spaces WHERE tenant_id = ?1 AND id = ?2",
-	[S_SPACE_LIST] = "SELECT doc FROM spaces WHERE tenant_id = ?1"
-			 " ORDER BY created_at, id LIMIT ?2 OFFSET ?3",
-	[S_SPACE_COUNT] = "SELECT count(*) FROM spaces WHERE tenant_id = ?1",
+	[S_SPACE_UPDATE] = "UPDATE spaces SET name = ?3, type = ?4, owner_id = ?5, doc = ?6"
+			   " WHERE tenant_id = ?1 AND id = ?2",
+	[S_SPACE_DELETE] = "DELETE FROM spaces WHERE tenant_id = ?1 AND id = ?2",
+	[S_SPACE_USAGE] = "SELECT (SELECT count(*) FROM products WHERE tenant_id = ?1 AND space_id = ?2)"
+			  " + (SELECT count(*) FROM datasets WHERE tenant_id = ?1 AND space_id = ?2)",
+	[S_SPACE_ROLES] = "SELECT roles FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2"
+			  " AND assignee_id = ?3",
+	[S_ASG_INSERT] = "INSERT INTO space_assignments(id, tenant_id, space_id, assignee_id, roles,"
+			 " created_at, doc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_ASG_GET] = "SELECT doc FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2 AND id = ?3",
+	[S_ASG_FIND] = "SELECT doc FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2"
+		       " AND assignee_id = ?3",
+	[S_ASG_LIST] = "SELECT doc FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2"
+		       " ORDER BY created_at, id LIMIT ?3 OFFSET ?4",
+	[S_ASG_COUNT] = "SELECT count(*) FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2",
+	[S_ASG_DELETE] = "DELETE FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2 AND id = ?3",
 	[S_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc) VALUES(?1, ?2, ?3, ?4)",
 	[S_DATASET_GET] = "SELECT doc FROM datasets WHERE tenant_id = ?1 AND id = ?2",
 	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
+	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles FROM products p"
+			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
+			     " LEFT JOIN space_assignments a ON a.space_id = p.space_id"
+			     " AND a.assignee_id = ?3"
+			     " WHERE p.tenant_id = ?1 AND p.id = ?2",
 	[S_PRODUCT_INSERT] = "INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id,"
 			     " activated, created_at, updated_at, search, doc)"
 			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -285,6 +321,14 @@ static int collect_docs(sqlite3_stmt *s, json_t **out)
 	return STORE_ONE;
 }
 
+/* ASCII lower-casing; see docs/decisions.md on case-insensitive search. */
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
 static char *dump(json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
 
 static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
@@ -336,20 +380,179 @@ static int sq_user_insert(struct store *st, const char *tenant, json_t *doc, uns
 	return exec_stmt(s);
 }
 
-static int sq_apikey_insert(struct store *st, const char *tenant, const char *id,
-			    const char *user_id, const char *hash, const char *now,
-			    int64_t expires_ms)
+static int sq_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_INSERT);
 	if (!s)
 		return STORE_HARD;
-	bind_text(s, 1, id);
+	bind_text(s, 1, k->id);
 	bind_text(s, 2, tenant);
-	bind_text(s, 3, user_id);
-	bind_text(s, 4, hash);
-	bind_text(s, 5, now);
-	sqlite3_bind_int64(s, 6, expires_ms);
+	bind_text(s, 3, k->user_id);
+	bind_text(s, 4, k->hash);
+	bind_text(s, 5, k->now);
+	sqlite3_bind_int64(s, 6, k->expires_ms);
+	bind_text(s, 7, k->description ? k->description : "");
+	bind_text(s, 8, k->created_by);
 	return exec_stmt(s);
+}
+
+/* Rows that change nothing report "no such row". */
+static int changed(struct store *st, int rc)
+{
+	if (rc == STORE_ONE && sqlite3_changes(conn_get(st)->db) == 0)
+		return STORE_NONE;
+	return rc;
+}
+
+static int exec_2(struct store *st, enum stmt_id id, const char *a, const char *b)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	return changed(st, exec_stmt(s));
+}
+
+static int exec_3(struct store *st, enum stmt_id id, const char *a, const char *b, const char *c)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	bind_text(s, 3, c);
+	return changed(st, exec_stmt(s));
+}
+
+/* An ApiKey document (api-keys.d.ts) from a KEY_COLS row. */
+static json_t *key_doc(sqlite3_stmt *s)
+{
+	char expiry[64];
+	int64_t exp = sqlite3_column_int64(s, 7);
+	/* keys made by `bootstrap` never expire; the wire type wants a date */
+	clock_format_ms(expiry, exp ? exp : INT64_C(253402300799999));
+	const char *updated = (const char *)sqlite3_column_text(s, 6);
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+				sqlite3_column_text(s, 0), "tenantId", sqlite3_column_text(s, 1),
+				"sub", sqlite3_column_text(s, 2), "subType", "user", "createdByUser",
+				sqlite3_column_text(s, 3), "description", sqlite3_column_text(s, 4),
+				"created", sqlite3_column_text(s, 5), "expiry", expiry, "status",
+				exp && exp <= clock_now_ms() ? "expired" : "active");
+	json_object_set_new(doc, "lastUpdated",
+			    json_string(updated ? updated : (const char *)sqlite3_column_text(s, 5)));
+	return doc;
+}
+
+static int sq_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_GET);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, id);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE)
+		*out = key_doc(s);
+	done(s);
+	return rc;
+}
+
+static int sq_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			  const char *user_id, long offset, long limit)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_COUNT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, user_id);
+	int rc = get_count(s, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	if (!(s = stmt(st, S_KEY_LIST)))
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, limit);
+	sqlite3_bind_int64(s, 4, offset);
+	json_t *arr = json_array();
+	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+		json_array_append_new(arr, key_doc(s));
+	done(s);
+	if (rc != STORE_NONE) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+static int sq_apikey_describe(struct store *st, const char *tenant, const char *id,
+			      const char *description, const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_DESCRIBE);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, id);
+	bind_text(s, 3, description);
+	bind_text(s, 4, now);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_apikey_delete(struct store *st, const char *tenant, const char *id)
+{
+	return exec_2(st, S_KEY_DELETE, tenant, id);
+}
+
+static int sq_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_UPDATE);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, jstr(doc, "id"));
+	bind_text(s, 3, jstr(doc, "email"));
+	sqlite3_bind_int(s, 4, (int)roles);
+	bind_text(s, 5, jstr(doc, "status"));
+	bind_text(s, 6, txt);
+	free(txt);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_user_delete(struct store *st, const char *tenant, const char *id)
+{
+	return exec_2(st, S_USER_DELETE, tenant, id);
+}
+
+/* count + page of one-document rows, for statements bound (tenant, x). */
+static int page_docs(struct store *st, json_t **out, long *out_total, enum stmt_id count,
+		     enum stmt_id list, const char *tenant, const char *x, long offset, long limit)
+{
+	sqlite3_stmt *s = stmt(st, count);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, x);
+	int rc = get_count(s, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	if (!(s = stmt(st, list)))
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, x);
+	sqlite3_bind_int64(s, 3, limit);
+	sqlite3_bind_int64(s, 4, offset);
+	rc = collect_docs(s, out);
+	done(s);
+	return rc;
+}
+
+static int sq_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			const char *email, long offset, long limit)
+{
+	return page_docs(st, out, out_total, S_USER_COUNT, S_USER_LIST, tenant, email, offset, limit);
 }
 
 static int sq_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
@@ -394,24 +597,177 @@ static int sq_space_get(struct store *st, json_t **out, const char *tenant, cons
 	return get_doc(st, S_SPACE_GET, out, tenant, id);
 }
 
-static int sq_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-			 long offset, long limit)
+static int sq_space_update(struct store *st, const char *tenant, json_t *doc)
 {
-	sqlite3_stmt *s = stmt(st, S_SPACE_COUNT);
+	sqlite3_stmt *s = stmt(st, S_SPACE_UPDATE);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, jstr(doc, "id"));
+	bind_text(s, 3, jstr(doc, "name"));
+	bind_text(s, 4, jstr(doc, "type"));
+	bind_text(s, 5, jstr(doc, "ownerId"));
+	bind_text(s, 6, txt);
+	free(txt);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_space_delete(struct store *st, const char *tenant, const char *id)
+{
+	return exec_2(st, S_SPACE_DELETE, tenant, id);
+}
+
+static int sq_space_usage(struct store *st, long *out, const char *tenant, const char *id)
+{
+	sqlite3_stmt *s = stmt(st, S_SPACE_USAGE);
 	if (!s)
 		return STORE_HARD;
 	bind_text(s, 1, tenant);
-	int rc = get_count(s, out_total);
-	if (rc != STORE_ONE)
-		return rc;
-	if (!(s = stmt(st, S_SPACE_LIST)))
+	bind_text(s, 2, id);
+	return get_count(s, out);
+}
+
+static int sq_space_roles(struct store *st, unsigned *out, const char *tenant,
+			  const char *space_id, const char *user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_SPACE_ROLES);
+	if (!s)
 		return STORE_HARD;
 	bind_text(s, 1, tenant);
-	sqlite3_bind_int64(s, 2, limit);
-	sqlite3_bind_int64(s, 3, offset);
+	bind_text(s, 2, space_id);
+	bind_text(s, 3, user_id);
+	int rc = map_rc(sqlite3_step(s));
+	*out = rc == STORE_ONE ? (unsigned)sqlite3_column_int(s, 0) : 0;
+	done(s);
+	return rc < 0 ? rc : STORE_ONE;
+}
+
+/* Spaces a non-admin may see: owned, or holding any role there. */
+#define VISIBLE_SPACES(col)                                                                 \
+	" AND (" col " IN (SELECT space_id FROM space_assignments WHERE tenant_id = ?1"      \
+	" AND assignee_id = ?2) OR " col " IN (SELECT id FROM spaces WHERE tenant_id = ?1"    \
+	" AND owner_id = ?2))"
+
+static void space_where(struct strbuf *sql, const struct space_query *q)
+{
+	strbuf_puts(sql, " WHERE s.tenant_id = ?1");
+	if (!q->viewer_is_admin)
+		strbuf_puts(sql, VISIBLE_SPACES("s.id"));
+	else
+		strbuf_puts(sql, " AND (?2 IS NULL OR 1)");
+	/* unused filters compare with NULL-tolerant forms so every ?N exists */
+	strbuf_puts(sql, " AND (?3 IS NULL OR s.type = ?3)"
+			 " AND (?4 IS NULL OR instr(lower(s.name), ?4) > 0)"
+			 " AND (?5 IS NULL OR s.owner_id = ?5)");
+	(void)q;
+}
+
+static void space_bind(sqlite3_stmt *s, const char *tenant, const struct space_query *q, char *name_lc)
+{
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, q->viewer_id);
+	bind_text(s, 3, q->type);
+	bind_text(s, 4, name_lc);
+	bind_text(s, 5, q->owner_id);
+}
+
+static int sq_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			 const struct space_query *q)
+{
+	struct conn *c = conn_get(st);
+	if (!c)
+		return STORE_HARD;
+	char *name_lc = q->name ? strdup(q->name) : NULL;
+	if (name_lc)
+		lower_ascii(name_lc);
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "SELECT count(*) FROM spaces s");
+	space_where(&sql, q);
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_HARD;
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	space_bind(s, tenant, q, name_lc);
+	rc = get_count(s, out_total);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != STORE_ONE)
+		goto out;
+	sql.len = 0;
+	strbuf_puts(&sql, "SELECT s.doc FROM spaces s");
+	space_where(&sql, q);
+	strbuf_puts(&sql, " ORDER BY s.created_at, s.id LIMIT ?6 OFFSET ?7");
+	rc = STORE_HARD;
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	space_bind(s, tenant, q, name_lc);
+	sqlite3_bind_int64(s, 6, q->limit);
+	sqlite3_bind_int64(s, 7, q->offset);
 	rc = collect_docs(s, out);
+out:
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	free(name_lc);
+	return rc;
+}
+
+static int sq_assignment_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	sqlite3_stmt *s = stmt(st, S_ASG_INSERT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, jstr(doc, "id"));
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, jstr(doc, "spaceId"));
+	bind_text(s, 4, jstr(doc, "assigneeId"));
+	sqlite3_bind_int(s, 5, (int)roles);
+	bind_text(s, 6, jstr(doc, "createdAt"));
+	bind_text(s, 7, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int get_doc3(struct store *st, enum stmt_id id, json_t **out, const char *a,
+		    const char *b, const char *c)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	bind_text(s, 3, c);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE)
+		rc = read_doc(s, out);
 	done(s);
 	return rc;
+}
+
+static int sq_assignment_get(struct store *st, json_t **out, const char *tenant,
+			     const char *space_id, const char *id)
+{
+	return get_doc3(st, S_ASG_GET, out, tenant, space_id, id);
+}
+
+static int sq_assignment_find(struct store *st, json_t **out, const char *tenant,
+			      const char *space_id, const char *assignee_id)
+{
+	return get_doc3(st, S_ASG_FIND, out, tenant, space_id, assignee_id);
+}
+
+static int sq_assignment_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			      const char *space_id, long offset, long limit)
+{
+	return page_docs(st, out, out_total, S_ASG_COUNT, S_ASG_LIST, tenant, space_id, offset, limit);
+}
+
+static int sq_assignment_delete(struct store *st, const char *tenant, const char *space_id,
+				const char *id)
+{
+	return exec_3(st, S_ASG_DELETE, tenant, space_id, id);
 }
 
 static int sq_dataset_insert(struct store *st, const char *tenant, json_t *doc)
@@ -438,13 +794,29 @@ static int sq_product_get(struct store *st, json_t **out, const char *tenant, co
 	return get_doc(st, S_PRODUCT_GET, out, tenant, id);
 }
 
-/* ASCII lower-casing; see docs/decisions.md on case-insensitive search. */
-static void lower_ascii(char *s)
+static int sq_product_get_access(struct store *st, struct product_access *out, const char *tenant,
+				 const char *id, const char *user_id)
 {
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
+	sqlite3_stmt *s = stmt(st, S_PRODUCT_ACCESS);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, id);
+	bind_text(s, 3, user_id);
+	memset(out, 0, sizeof *out);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE && (rc = read_doc(s, &out->doc)) == STORE_ONE) {
+		const char *type = (const char *)sqlite3_column_text(s, 2);
+		const char *owner = (const char *)sqlite3_column_text(s, 3);
+		out->in_space = sqlite3_column_type(s, 1) != SQLITE_NULL;
+		snprintf(out->space_type, sizeof out->space_type, "%s", type ? type : "");
+		snprintf(out->space_owner, sizeof out->space_owner, "%s", owner ? owner : "");
+		out->roles = (unsigned)sqlite3_column_int(s, 4);
+	}
+	done(s);
+	return rc;
 }
+
 
 /* Fields of the search column are joined by US (0x1f); list queries may not
  * contain it, so a match never spans two fields. */
@@ -553,9 +925,17 @@ static int sq_product_delete(struct store *st, const char *tenant, const char *i
  * are numbered in the order they are appended. */
 static void list_where(struct strbuf *sql, const struct product_query *q)
 {
-	strbuf_puts(sql, " WHERE p.tenant_id = ?");
-	if (!q->viewer_is_admin)
-		strbuf_puts(sql, " AND (p.space_id IS NOT NULL OR p.owner_id = ?)");
+	strbuf_puts(sql, " WHERE p.tenant_id = ?1");
+	/* SPEC §4: any role in the space (or owning it) shows its products;
+	 * personal products show to their owner. Admins see everything. */
+	if (q->viewer_is_admin)
+		strbuf_puts(sql, " AND (?2 IS NULL OR 1)"); /* keeps bind numbers stable */
+	else
+		strbuf_puts(sql, " AND ((p.space_id IS NULL AND p.owner_id = ?2)"
+				 " OR p.space_id IN (SELECT space_id FROM space_assignments"
+				 " WHERE tenant_id = ?1 AND assignee_id = ?2)"
+				 " OR p.space_id IN (SELECT id FROM spaces WHERE tenant_id = ?1"
+				 " AND owner_id = ?2))");
 	if (q->space_id)
 		strbuf_puts(sql, " AND p.space_id = ?");
 	if (q->activated >= 0)
@@ -574,8 +954,7 @@ static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_q
 {
 	int i = 1;
 	bind_text(s, i++, tenant);
-	if (!q->viewer_is_admin)
-		bind_text(s, i++, q->viewer_id);
+	bind_text(s, i++, q->viewer_id); /* ?2, used only for non-admins */
 	if (q->space_id)
 		bind_text(s, i++, q->space_id);
 	if (q->activated >= 0)
@@ -692,14 +1071,31 @@ static const struct store_ops sqlite_ops = {
 	.user_find_email = sq_user_find_email,
 	.user_get = sq_user_get,
 	.user_insert = sq_user_insert,
+	.user_update = sq_user_update,
+	.user_delete = sq_user_delete,
+	.user_list = sq_user_list,
 	.apikey_insert = sq_apikey_insert,
 	.apikey_lookup = sq_apikey_lookup,
+	.apikey_get = sq_apikey_get,
+	.apikey_list = sq_apikey_list,
+	.apikey_describe = sq_apikey_describe,
+	.apikey_delete = sq_apikey_delete,
 	.space_insert = sq_space_insert,
 	.space_get = sq_space_get,
+	.space_update = sq_space_update,
+	.space_delete = sq_space_delete,
+	.space_usage = sq_space_usage,
 	.space_list = sq_space_list,
+	.space_roles = sq_space_roles,
+	.assignment_insert = sq_assignment_insert,
+	.assignment_get = sq_assignment_get,
+	.assignment_find = sq_assignment_find,
+	.assignment_list = sq_assignment_list,
+	.assignment_delete = sq_assignment_delete,
 	.dataset_insert = sq_dataset_insert,
 	.dataset_get = sq_dataset_get,
 	.product_get = sq_product_get,
+	.product_get_access = sq_product_get_access,
 	.product_insert = sq_product_insert,
 	.product_update = sq_product_update,
 	.product_delete = sq_product_delete,

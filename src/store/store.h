@@ -34,6 +34,36 @@ struct product_query {
 	bool viewer_is_admin;
 };
 
+struct apikey_new {
+	const char *id;
+	const char *user_id;    /* sub: whose key it is */
+	const char *created_by; /* who created it (an admin may create for others) */
+	const char *hash;
+	const char *description;
+	const char *now;
+	int64_t expires_ms; /* 0 = never */
+};
+
+struct space_query {
+	long offset;
+	long limit;
+	const char *type;     /* NULL = any */
+	const char *name;     /* case-insensitive substring, NULL = any */
+	const char *owner_id; /* NULL = any */
+	const char *viewer_id; /* non-admins see spaces they own or hold a role in */
+	bool viewer_is_admin;
+};
+
+/* A product with what permission checks need about its space, read in one
+ * query (the hot path of every data product request). */
+struct product_access {
+	json_t *doc;          /* owned by the caller */
+	bool in_space;        /* false: a personal product */
+	char space_type[16];  /* "" when the space is gone */
+	char space_owner[GUID_LEN + 1];
+	unsigned roles;       /* the user's role bits in the space */
+};
+
 struct apikey_row {
 	char id[GUID_LEN + 1];
 	char tenant_id[GUID_LEN + 1];
@@ -59,21 +89,51 @@ struct store_ops {
 	int (*user_find_email)(struct store *st, char *out_id, const char *tenant, const char *email);
 	int (*user_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*user_insert)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
+	/* Writes doc (its "status" included) and the role bits. */
+	int (*user_update)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
+	/* Deletes the user and, with it, every API key it owns. */
+	int (*user_delete)(struct store *st, const char *tenant, const char *id);
+	int (*user_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			 const char *email, long offset, long limit);
 
-	int (*apikey_insert)(struct store *st, const char *tenant, const char *id,
-			     const char *user_id, const char *hash, const char *now,
-			     int64_t expires_ms);
+	int (*apikey_insert)(struct store *st, const char *tenant, const struct apikey_new *key);
 	int (*apikey_lookup)(struct store *st, struct apikey_row *out, const char *hash);
+	/* ApiKey documents (never the token). user_id NULL lists all keys. */
+	int (*apikey_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*apikey_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			   const char *user_id, long offset, long limit);
+	int (*apikey_describe)(struct store *st, const char *tenant, const char *id,
+			       const char *description, const char *now);
+	int (*apikey_delete)(struct store *st, const char *tenant, const char *id);
 
 	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*space_update)(struct store *st, const char *tenant, json_t *doc);
+	int (*space_delete)(struct store *st, const char *tenant, const char *id);
+	/* Data products plus data sets held by the space. */
+	int (*space_usage)(struct store *st, long *out, const char *tenant, const char *id);
 	int (*space_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
-			  long offset, long limit);
+			  const struct space_query *q);
+	/* The user's role bits in the space (0 when none). */
+	int (*space_roles)(struct store *st, unsigned *out, const char *tenant, const char *space_id,
+			   const char *user_id);
+
+	int (*assignment_insert)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
+	int (*assignment_get)(struct store *st, json_t **out, const char *tenant,
+			      const char *space_id, const char *id);
+	int (*assignment_find)(struct store *st, json_t **out, const char *tenant,
+			       const char *space_id, const char *assignee_id);
+	int (*assignment_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			       const char *space_id, long offset, long limit);
+	int (*assignment_delete)(struct store *st, const char *tenant, const char *space_id,
+				 const char *id);
 
 	int (*dataset_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*dataset_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 
 	int (*product_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*product_get_access)(struct store *st, struct product_access *out, const char *tenant,
+				  const char *id, const char *user_id);
 	int (*product_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*product_update)(struct store *st, const char *tenant, json_t *doc);
 	int (*product_delete)(struct store *st, const char *tenant, const char *id);

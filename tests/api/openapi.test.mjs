@@ -316,7 +316,8 @@ describe('checkResponse rejects what the document forbids', () => {
   before(async () => { await loadSpec(); });
 
   test('a conforming product passes', () => {
-    checkResponse('GET', `${GET_P}?x=1`, 200, 'application/json', product, hdrs());
+    checkResponse('GET', `${GET_P}?x=1`, 200, 'application/json', product,
+      hdrs({ ETag: '"0123456789abcdef0123456789abcdef"' }));
     checkResponse('GET', GET_P, 200, 'application/json; charset=utf-8', JSON.stringify(product));
   });
 

@@ -1,13 +1,6 @@
 /* Unit tests for src/domain/export.c: the Markdown documentation of a data
  * product, its escaping, the download slug and the HTML rendering. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
-#include <string.h>
+#include "support.h"
 
 #include "domain/export.h"
 
@@ -24,66 +17,82 @@
 #define T1 "2026-02-02T10:00:00.000Z"
 #define T2 "2026-03-03T11:11:11.111Z"
 
-static json_t *J(const char *text)
-{
-	char *t = strdup(text);
-	assert_non_null(t);
-	for (char *p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *j = json_loads(t, JSON_DECODE_ANY, &je);
-	if (!j)
-		fail_msg("bad test JSON %s: %s", t, je.text);
-	free(t);
-	return j;
-}
-
-/* A fixture: product, space, owner, contacts, data sets. */
+/* A fixture: product, space, owner, contacts, data sets, and what md()/html() render from them. */
 struct fx {
 	json_t *product, *space, *owner, *contacts, *datasets;
+	char *md, *html;
 };
 
 static void fx_free(struct fx *f)
 {
-	json_decref(f->product);
-	json_decref(f->space);
-	json_decref(f->owner);
-	json_decref(f->contacts);
-	json_decref(f->datasets);
+	DECREF(f->product, f->space, f->owner, f->contacts, f->datasets);
+	free(f->md);
+	free(f->html);
 	memset(f, 0, sizeof *f);
 }
 
 static struct fx full(void)
 {
-	struct fx f;
-	f.product = J("{'id':'" PID "','name':'Sales','description':'Quarterly numbers',"
-		      "'ownerId':'" U1 "','spaceId':'" S1 "','tags':['finance','q1'],"
-		      "'activated':true,'activatedAt':'" T1 "','activatedOn':['" S1 "'],"
-		      "'createdAt':'" T0 "','updatedAt':'" T2 "',"
-		      "'readMe':'## Intro\\n\\nSome *text*.\\n\\n| a | b |\\n|---|---|\\n| 1 | 2 |',"
-		      "'datasetIds':['" D1 "','" D2 "'],'glossaryIds':['" G1 "','" G2 "'],"
-		      "'keyContacts':[{'userId':'" U1 "','role':'owner'}]}");
-	f.space = J("{'id':'" S1 "','name':'Finance'}");
-	f.owner = J("{'id':'" U1 "','name':'Ann Owner'}");
-	f.contacts = J("[{'userId':'" U1 "','role':'owner','name':'Ann Owner','email':'a@x'},"
-		       "{'userId':'" U2 "'}]");
+	struct fx f = {0};
+	f.product = tj("{'id':'" PID "','name':'Sales','description':'Quarterly numbers',"
+		       "'ownerId':'" U1 "','spaceId':'" S1 "','tags':['finance','q1'],"
+		       "'activated':true,'activatedAt':'" T1 "','activatedOn':['" S1 "'],"
+		       "'createdAt':'" T0 "','updatedAt':'" T2 "',"
+		       "'readMe':'## Intro\\n\\nSome *text*.\\n\\n| a | b |\\n|---|---|\\n| 1 | 2 |',"
+		       "'datasetIds':['" D1 "','" D2 "'],'glossaryIds':['" G1 "','" G2 "'],"
+		       "'keyContacts':[{'userId':'" U1 "','role':'owner'}]}");
+	f.space = tj("{'id':'" S1 "','name':'Finance'}");
+	f.owner = tj("{'id':'" U1 "','name':'Ann Owner'}");
+	f.contacts = tj("[{'userId':'" U1 "','role':'owner','name':'Ann Owner','email':'a@x'},"
+			"{'userId':'" U2 "'}]");
 	/* deliberately not in datasetIds order */
-	f.datasets = J("[{'id':'" D2 "','name':'Customers','technicalName':'cust',"
-		       "'schema':{'dataFields':[]}},"
-		       "{'id':'" D1 "','name':'Orders','technicalName':'orders_tbl',"
-		       "'description':'All orders',"
-		       "'schema':{'dataFields':[{'name':'order_id','dataType':{'type':'INTEGER'},"
-		       "'description':'primary key'},{'name':'amount','dataType':{'type':'DOUBLE'}}]}}]");
+	f.datasets = tj("[{'id':'" D2 "','name':'Customers','technicalName':'cust',"
+			"'schema':{'dataFields':[]}},"
+			"{'id':'" D1 "','name':'Orders','technicalName':'orders_tbl',"
+			"'description':'All orders',"
+			"'schema':{'dataFields':[{'name':'order_id','dataType':{'type':'INTEGER'},"
+			"'description':'primary key'},{'name':'amount','dataType':{'type':'DOUBLE'}}]}}]");
 	return f;
 }
 
-static char *md(const struct fx *f)
+/* cmocka setup: *state is a fresh full() fixture. */
+static int fx_setup(void **state)
+{
+	struct fx *f = malloc(sizeof *f);
+	if (!f)
+		return -1;
+	*f = full();
+	*state = f;
+	return 0;
+}
+
+/* cmocka teardown: frees the fixture and everything rendered from it. */
+static int fx_teardown(void **state)
+{
+	fx_free(*state);
+	free(*state);
+	return 0;
+}
+
+/* A test run on a fresh full() fixture in *state. */
+#define fx_test(test) cmocka_unit_test_setup_teardown(test, fx_setup, fx_teardown)
+
+/* Renders the fixture as Markdown; the text is f->md, freed with the fixture. */
+static char *md(struct fx *f)
 {
 	struct export_input in = {f->product, f->space, f->owner, f->contacts, f->datasets};
-	char *m = export_markdown(&in);
-	assert_non_null(m);
-	return m;
+	free(f->md);
+	f->md = export_markdown(&in);
+	assert_non_null(f->md);
+	return f->md;
+}
+
+/* Renders f->md (from md()) as an HTML page; the page is f->html, freed with the fixture. */
+static char *html(struct fx *f, const char *title)
+{
+	free(f->html);
+	f->html = export_html(f->md, title);
+	return f->html;
 }
 
 #define HAS(text, needle)                                                                  \
@@ -96,14 +105,6 @@ static char *md(const struct fx *f)
 		if (strstr(text, needle))                                                   \
 			fail_msg("unexpected \"%s\" in:\n%s", needle, text);                \
 	} while (0)
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static void assert_prefix(const char *text, const char *prefix)
 {
@@ -123,45 +124,33 @@ static const char *pos(const char *text, const char *needle)
 
 static void starts_with_heading_then_description(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	assert_prefix(m, "# Sales\n\nQuarterly numbers\n\n## Metadata\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void no_description_goes_straight_to_metadata(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_del(f.product, "description");
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_del(f->product, "description");
+	char *m = md(f);
 	assert_prefix(m, "# Sales\n\n## Metadata\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void sections_in_order(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_del(f.product, "readMe"); /* its own headings would count */
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_del(f->product, "readMe"); /* its own headings would count */
+	char *m = md(f);
 	const char *h = pos(m, "# Sales\n"), *meta = pos(m, "\n## Metadata\n"),
 		   *rm = pos(m, "\n## Read me\n"), *ds = pos(m, "\n## Data sets\n"),
 		   *gl = pos(m, "\n## Glossary\n");
 	assert_true(h < meta && meta < rm && rm < ds && ds < gl);
-	assert_int_equal(count(m, "\n## "), 4);
-	free(m);
-	fx_free(&f);
+	assert_int_equal(count_of(m, "\n## "), 4);
 }
 
 static void metadata_table_rows(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	HAS(m, "## Metadata\n\n| Field | Value |\n| --- | --- |\n");
 	HAS(m, "| ID | `" PID "` |\n");
 	HAS(m, "| Space | Finance \\(`" S1 "`\\) |\n");
@@ -175,20 +164,18 @@ static void metadata_table_rows(void **state)
 	HAS(m, "| Updated | " T2 " |\n");
 	HAS(m, "| Quality | not computed |\n");
 	HAS(m, "| Trust score | not computed |\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void metadata_for_personal_draft_without_extras(void **state)
 {
-	(void)state;
-	struct fx f = {0};
-	f.product = J("{'id':'" PID "','name':'P','ownerId':'" U1 "','tags':[],'activated':false,"
-		      "'activatedOn':[],'createdAt':'" T0 "','updatedAt':'" T0 "','datasetIds':[],"
-		      "'glossaryIds':[],'keyContacts':[]}");
-	f.contacts = json_array();
-	f.datasets = json_array();
-	char *m = md(&f);
+	struct fx *f = *state;
+	fx_free(f); /* no space, no owner */
+	f->product = tj("{'id':'" PID "','name':'P','ownerId':'" U1 "','tags':[],'activated':false,"
+			"'activatedOn':[],'createdAt':'" T0 "','updatedAt':'" T0 "','datasetIds':[],"
+			"'glossaryIds':[],'keyContacts':[]}");
+	f->contacts = json_array();
+	f->datasets = json_array();
+	char *m = md(f);
 	HAS(m, "| Space | Personal |\n");
 	HAS(m, "| Owner | `" U1 "` |\n");
 	HAS(m, "| Key contacts | — |\n");
@@ -196,149 +183,106 @@ static void metadata_for_personal_draft_without_extras(void **state)
 	HAS(m, "| Status | Draft |\n");
 	HAS(m, "| Activated on | — |\n");
 	HAS(m, "| Last activated | — |\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void metadata_status_deactivated(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "activated", json_false());
-	json_object_set_new(f.product, "activatedOn", json_array());
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "activated", json_false());
+	json_object_set_new(f->product, "activatedOn", json_array());
+	char *m = md(f);
 	HAS(m, "| Status | Deactivated |\n");
 	HAS(m, "| Last activated | " T1 " |\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void metadata_quality_and_trust_score(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "quality", J("{'validity':0.955,'completeness':0.5}"));
-	json_object_set_new(f.product, "trustScore", J("{'score':0.8123}"));
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "quality", tj("{'validity':0.955,'completeness':0.5}"));
+	json_object_set_new(f->product, "trustScore", tj("{'score':0.8123}"));
+	char *m = md(f);
 	HAS(m, "| Quality | validity 95.5%, completeness 50.0% |\n");
 	HAS(m, "| Trust score | 0.81 |\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void readme_is_verbatim(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	HAS(m, "## Read me\n\n## Intro\n\nSome *text*.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Data sets\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void readme_keeps_html_and_specials_unescaped(void **state)
 {
-	(void)state;
-	struct fx f = full();
+	struct fx *f = *state;
 	const char *rm = "# Own title\n<b>bold</b> a_b *c* `d` | e\n";
-	json_object_set_new(f.product, "readMe", json_string(rm));
-	char *m = md(&f);
+	json_object_set_new(f->product, "readMe", json_string(rm));
+	char *m = md(f);
 	HAS(m, "## Read me\n\n# Own title\n<b>bold</b> a_b *c* `d` | e\n\n## Data sets\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void missing_readme_note(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_del(f.product, "readMe");
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_del(f->product, "readMe");
+	char *m = md(f);
 	HAS(m, "## Read me\n\nNo read me has been written.\n\n## Data sets\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void dataset_section_with_field_table(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	HAS(m, "### Orders\n\nAll orders\n\n- Technical name: orders_tbl\n- ID: `" D1 "`\n\n"
 	       "| Field | Type | Description |\n| --- | --- | --- |\n"
 	       "| order_id | INTEGER | primary key |\n"
 	       "| amount | DOUBLE |  |\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void dataset_without_fields(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	HAS(m, "### Customers\n\n- Technical name: cust\n- ID: `" D2 "`\n\nNo fields are declared.\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void datasets_follow_dataset_ids_order(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	assert_true(pos(m, "### Orders") < pos(m, "### Customers"));
 	assert_true(pos(m, "## Data sets") < pos(m, "### Orders"));
 	assert_true(pos(m, "### Customers") < pos(m, "## Glossary"));
-	free(m);
-	fx_free(&f);
 }
 
 static void missing_dataset_note(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_array_append_new(json_object_get(f.product, "datasetIds"), json_string(D3));
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_array_append_new(json_object_get(f->product, "datasetIds"), json_string(D3));
+	char *m = md(f);
 	HAS(m, "### Missing data set\n\nData set `" D3 "` no longer exists.\n");
-	assert_int_equal(count(m, "### "), 3);
-	free(m);
-	fx_free(&f);
+	assert_int_equal(count_of(m, "### "), 3);
 }
 
 static void no_datasets_note(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "datasetIds", json_array());
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "datasetIds", json_array());
+	char *m = md(f);
 	HAS(m, "## Data sets\n\nNo data sets are attached.\n\n## Glossary\n");
 	LACKS(m, "###");
-	free(m);
-	fx_free(&f);
 }
 
 static void glossary_list(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
+	char *m = md(*state);
 	const char *g = pos(m, "## Glossary\n\n");
 	assert_string_equal(g, "## Glossary\n\n- `" G1 "`\n- `" G2 "`\n");
-	free(m);
-	fx_free(&f);
 }
 
 static void empty_glossary_note(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "glossaryIds", json_array());
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "glossaryIds", json_array());
+	char *m = md(f);
 	const char *g = pos(m, "## Glossary\n\n");
 	assert_string_equal(g, "## Glossary\n\nNo glossaries are linked.\n");
-	free(m);
-	fx_free(&f);
 }
 
 /* ---- escaping ----------------------------------------------------------------- */
@@ -351,16 +295,19 @@ static char *esc(const char *s)
 	return strbuf_take(&sb);
 }
 
-#define ESC(in, want)                                                                      \
-	do {                                                                                \
-		char *got_ = esc(in);                                                       \
-		if (strcmp(got_, want) != 0) {                                              \
-			print_error("escape(\"%s\") = \"%s\", want \"%s\"\n", in, got_, want); \
-			free(got_);                                                         \
-			fail();                                                             \
-		}                                                                           \
-		free(got_);                                                                 \
-	} while (0)
+/* Whether got (freed here; NULL never matches) equals want; if not, prints fn(in) and got. */
+static int same_str(const char *fn, const char *in, char *got, const char *want)
+{
+	int same = got && strcmp(got, want) == 0;
+	if (!same)
+		print_error("%s(\"%s\") = \"%s\", want \"%s\"\n", fn, in ? in : "(null)",
+			    got ? got : "(null)", want);
+	free(got);
+	return same;
+}
+
+/* Asserts that export_md_escape turns in into want. */
+#define ESC(in, want) assert_true(same_str("escape", in, esc(in), want))
 
 static void escapes_inline_specials(void **state)
 {
@@ -424,18 +371,17 @@ static void null_and_empty(void **state)
 
 static void hostile_names_cannot_break_structure(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "name", json_string("# Sales | *Q1* _x_ `c` <b>"));
-	json_object_set_new(f.product, "tags", J("['a|b','<i>']"));
-	json_array_append_new(json_object_get(json_object_get(json_array_get(f.datasets, 1), "schema"),
+	struct fx *f = *state;
+	json_object_set_new(f->product, "name", json_string("# Sales | *Q1* _x_ `c` <b>"));
+	json_object_set_new(f->product, "tags", tj("['a|b','<i>']"));
+	json_array_append_new(json_object_get(json_object_get(json_array_get(f->datasets, 1), "schema"),
 					      "dataFields"),
-			      J("{'name':'x|y','dataType':{'type':'STRING'},'description':'1. a | b'}"));
-	char *m = md(&f);
+			      tj("{'name':'x|y','dataType':{'type':'STRING'},'description':'1. a | b'}"));
+	char *m = md(f);
 	HAS(m, "# \\# Sales \\| \\*Q1\\* \\_x\\_ \\`c\\` \\<b\\>\n\n");
 	HAS(m, "| Tags | a\\|b, \\<i\\> |\n");
 	HAS(m, "| x\\|y | STRING | 1\\. a \\| b |\n");
-	char *h = export_html(m, "t");
+	char *h = html(f, "t");
 	/* the readMe is Markdown by design: look only at what precedes it */
 	*(char *)pos(h, "<h2>Read me</h2>") = '\0';
 	HAS(h, "<h1># Sales | *Q1* _x_ `c` &lt;b&gt;</h1>");
@@ -444,47 +390,35 @@ static void hostile_names_cannot_break_structure(void **state)
 	LACKS(h, "<i>");
 	LACKS(h, "<em>");
 	LACKS(h, "<code>c</code>");
-	free(h);
-	h = export_html(m, "t");
+	h = html(f, "t");
 	HAS(h, "<td>x|y</td>\n<td>STRING</td>\n<td>1. a | b</td>");
-	free(h);
-	free(m);
-	fx_free(&f);
 }
 
 static void leading_dash_and_number_names_stay_text(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "description", json_string("- not a list"));
-	json_object_set_new(json_array_get(f.datasets, 1), "description", json_string("1. not a list"));
-	char *m = md(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "description", json_string("- not a list"));
+	json_object_set_new(json_array_get(f->datasets, 1), "description", json_string("1. not a list"));
+	char *m = md(f);
 	HAS(m, "\n\\- not a list\n");
 	HAS(m, "\n1\\. not a list\n");
-	char *h = export_html(m, "t");
+	char *h = html(f, "t");
 	HAS(h, "<p>- not a list</p>");
 	HAS(h, "<p>1. not a list</p>");
 	LACKS(h, "<ol>");
-	free(h);
-	free(m);
-	fx_free(&f);
 }
 
 /* Up to three leading blanks still open a block in CommonMark, so escaping
  * only the very first character lets a description become a heading/list. */
 static void leading_blanks_do_not_open_blocks(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "description", json_string("  # injected heading"));
-	json_object_set_new(json_array_get(f.datasets, 1), "description", json_string(" 1. injected"));
-	char *m = md(&f);
-	char *h = export_html(m, "t");
-	int h1 = count(h, "<h1>");
-	int ol = count(h, "<ol>");
-	free(h);
-	free(m);
-	fx_free(&f);
+	struct fx *f = *state;
+	json_object_set_new(f->product, "description", json_string("  # injected heading"));
+	json_object_set_new(json_array_get(f->datasets, 1), "description", json_string(" 1. injected"));
+	md(f);
+	char *h = html(f, "t");
+	int h1 = count_of(h, "<h1>");
+	int ol = count_of(h, "<ol>");
 	if (h1 != 1 || ol != 0)
 		print_error("<h1> x %d (want 1: the name only), <ol> x %d (want 0)\n", h1, ol);
 	assert_int_equal(h1, 1);
@@ -494,34 +428,20 @@ static void leading_blanks_do_not_open_blocks(void **state)
 /* A closing run of '#' is not part of an ATX heading's text. */
 static void heading_keeps_trailing_hashes(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "name", json_string("Issue #"));
-	char *m = md(&f);
-	char *h = export_html(m, "t");
+	struct fx *f = *state;
+	json_object_set_new(f->product, "name", json_string("Issue #"));
+	md(f);
+	char *h = html(f, "t");
 	int ok = strstr(h, "<h1>Issue #</h1>") != NULL;
 	if (!ok)
 		print_error("heading rendered as: %.40s\n", strstr(h, "<h1>"));
-	free(h);
-	free(m);
-	fx_free(&f);
 	assert_true(ok);
 }
 
 /* ---- export_slug ------------------------------------------------------------------ */
 
-#define SLUG(in, want)                                                                     \
-	do {                                                                                \
-		char *got_ = export_slug(in);                                               \
-		assert_non_null(got_);                                                      \
-		if (strcmp(got_, want) != 0) {                                              \
-			print_error("slug(\"%s\") = \"%s\", want \"%s\"\n", in ? in : "(null)", \
-				    got_, want);                                            \
-			free(got_);                                                         \
-			fail();                                                             \
-		}                                                                           \
-		free(got_);                                                                 \
-	} while (0)
+/* Asserts that export_slug turns in (NULL allowed) into want. */
+#define SLUG(in, want) assert_true(same_str("slug", in, export_slug(in), want))
 
 static void slug_spaces_and_case(void **state)
 {
@@ -588,10 +508,9 @@ static void html_document_shell_and_escaped_title(void **state)
 
 static void html_renders_headings_and_tables(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	char *m = md(&f);
-	char *h = export_html(m, "Sales");
+	struct fx *f = *state;
+	md(f);
+	char *h = html(f, "Sales");
 	HAS(h, "<h1>Sales</h1>");
 	HAS(h, "<h2>Metadata</h2>");
 	HAS(h, "<h3>Orders</h3>");
@@ -603,33 +522,26 @@ static void html_renders_headings_and_tables(void **state)
 	/* readMe is Markdown: rendered, including its own table */
 	HAS(h, "<h2>Intro</h2>");
 	HAS(h, "<p>Some <em>text</em>.</p>");
-	assert_int_equal(count(h, "<table>"), 3);
+	assert_int_equal(count_of(h, "<table>"), 3);
 	HAS(h, "<li><code>" G1 "</code></li>");
-	free(h);
-	free(m);
-	fx_free(&f);
 }
 
 static void html_drops_raw_script(void **state)
 {
-	(void)state;
-	struct fx f = full();
-	json_object_set_new(f.product, "readMe",
+	struct fx *f = *state;
+	json_object_set_new(f->product, "readMe",
 			    json_string("Intro\n\n<script>alert(1)</script>\n\n"
 					"inline <script>alert(2)</script> and <img src=x onerror=alert(3)>\n\n"
 					"<div onclick=\"x()\">block</div>\n"));
-	char *m = md(&f);
+	char *m = md(f);
 	HAS(m, "<script>alert(1)</script>"); /* Markdown keeps the readMe verbatim */
-	char *h = export_html(m, "t");
+	char *h = html(f, "t");
 	LACKS(h, "<script");
 	LACKS(h, "<img");
 	LACKS(h, "onerror");
 	LACKS(h, "<div");
 	LACKS(h, "onclick");
 	HAS(h, "<p>Intro</p>");
-	free(h);
-	free(m);
-	fx_free(&f);
 }
 
 static void html_drops_script_urls(void **state)
@@ -645,41 +557,41 @@ static void html_drops_script_urls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(starts_with_heading_then_description),
-		cmocka_unit_test(no_description_goes_straight_to_metadata),
-		cmocka_unit_test(sections_in_order),
-		cmocka_unit_test(metadata_table_rows),
-		cmocka_unit_test(metadata_for_personal_draft_without_extras),
-		cmocka_unit_test(metadata_status_deactivated),
-		cmocka_unit_test(metadata_quality_and_trust_score),
-		cmocka_unit_test(readme_is_verbatim),
-		cmocka_unit_test(readme_keeps_html_and_specials_unescaped),
-		cmocka_unit_test(missing_readme_note),
-		cmocka_unit_test(dataset_section_with_field_table),
-		cmocka_unit_test(dataset_without_fields),
-		cmocka_unit_test(datasets_follow_dataset_ids_order),
-		cmocka_unit_test(missing_dataset_note),
-		cmocka_unit_test(no_datasets_note),
-		cmocka_unit_test(glossary_list),
-		cmocka_unit_test(empty_glossary_note),
+		fx_test(starts_with_heading_then_description),
+		fx_test(no_description_goes_straight_to_metadata),
+		fx_test(sections_in_order),
+		fx_test(metadata_table_rows),
+		fx_test(metadata_for_personal_draft_without_extras),
+		fx_test(metadata_status_deactivated),
+		fx_test(metadata_quality_and_trust_score),
+		fx_test(readme_is_verbatim),
+		fx_test(readme_keeps_html_and_specials_unescaped),
+		fx_test(missing_readme_note),
+		fx_test(dataset_section_with_field_table),
+		fx_test(dataset_without_fields),
+		fx_test(datasets_follow_dataset_ids_order),
+		fx_test(missing_dataset_note),
+		fx_test(no_datasets_note),
+		fx_test(glossary_list),
+		fx_test(empty_glossary_note),
 		cmocka_unit_test(escapes_inline_specials),
 		cmocka_unit_test(intraword_underscore_is_kept),
 		cmocka_unit_test(escapes_leading_block_markers),
 		cmocka_unit_test(leaves_inner_markers_and_plain_numbers),
 		cmocka_unit_test(newlines_become_spaces),
 		cmocka_unit_test(null_and_empty),
-		cmocka_unit_test(hostile_names_cannot_break_structure),
-		cmocka_unit_test(leading_dash_and_number_names_stay_text),
-		cmocka_unit_test(leading_blanks_do_not_open_blocks),
-		cmocka_unit_test(heading_keeps_trailing_hashes),
+		fx_test(hostile_names_cannot_break_structure),
+		fx_test(leading_dash_and_number_names_stay_text),
+		fx_test(leading_blanks_do_not_open_blocks),
+		fx_test(heading_keeps_trailing_hashes),
 		cmocka_unit_test(slug_spaces_and_case),
 		cmocka_unit_test(slug_punctuation),
 		cmocka_unit_test(slug_unicode),
 		cmocka_unit_test(slug_empty_falls_back),
 		cmocka_unit_test(slug_is_filename_safe_for_long_names),
 		cmocka_unit_test(html_document_shell_and_escaped_title),
-		cmocka_unit_test(html_renders_headings_and_tables),
-		cmocka_unit_test(html_drops_raw_script),
+		fx_test(html_renders_headings_and_tables),
+		fx_test(html_drops_raw_script),
 		cmocka_unit_test(html_drops_script_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,5 @@
 /* Unit tests for src/domain/jsonspec.c: declarative request-body checks. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
-#include <string.h>
+#include "support.h"
 
 #include "domain/jsonspec.h"
 
@@ -33,87 +26,63 @@ static const struct field_spec spec[] = {
 	FIELD_END,
 };
 
-static char err[512];
-
-/* Parses text ('' stands for "), checks it against sp. */
+/* Parses text (' for "), checks it against sp. */
 static int run_spec(const char *text, const struct field_spec *sp)
 {
-	char *t = strdup(text);
-	assert_non_null(t);
-	for (char *p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *j = json_loads(t, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		fail_msg("bad test JSON %s: %s", t, je.text);
-	free(t);
-	err[0] = '\0';
-	int rc = jsonspec_check(j, sp, err, sizeof err);
+	json_t *j = tj(text);
+	test_err[0] = '\0';
+	int rc = jsonspec_check(j, sp, test_err, sizeof test_err);
 	json_decref(j);
 	return rc;
 }
 
+/* Checks text against spec, the one-field-of-every-kind table. */
 static int run(const char *text) { return run_spec(text, spec); }
-
-#define OK(text)                                                                           \
-	do {                                                                                \
-		if (run(text) != 0)                                                         \
-			fail_msg("rejected %s: %s", text, err);                             \
-	} while (0)
-
-/* Rejected, and the detail contains each needle. */
-#define BAD(text, needle)                                                                  \
-	do {                                                                                \
-		if (run(text) != -1)                                                        \
-			fail_msg("accepted %s", text);                                      \
-		if (!strstr(err, needle))                                                   \
-			fail_msg("detail '%s' for %s lacks '%s'", err, text, needle);       \
-	} while (0)
 
 /* ---- objects, unknown and required fields ----------------------------- */
 
 static void accepts_every_kind_when_valid(void **state)
 {
 	(void)state;
-	OK("{'s':'abc','ns':'x','name':'nm','g':'" G1 "','ng':'" G2 "','tags':['a','b'],"
-	   "'ids':['" G1 "','" G2 "'],'kc':[{'userId':'" G1 "','role':'owner'}],'o':{'x':1},"
-	   "'a':[1,'x'],'b':true,'n':1.5,'any':[{}],'ign':{'whatever':1}}");
+	ACCEPTS(run,
+		"{'s':'abc','ns':'x','name':'nm','g':'" G1 "','ng':'" G2 "','tags':['a','b'],"
+		"'ids':['" G1 "','" G2 "'],'kc':[{'userId':'" G1 "','role':'owner'}],'o':{'x':1},"
+		"'a':[1,'x'],'b':true,'n':1.5,'any':[{}],'ign':{'whatever':1}}");
 }
 
 static void accepts_minimal_object(void **state)
 {
 	(void)state;
-	OK("{'name':'x'}");
+	ACCEPTS(run, "{'name':'x'}");
 }
 
 static void rejects_non_object_body(void **state)
 {
 	(void)state;
-	BAD("[]", "JSON object");
-	BAD("'x'", "JSON object");
-	BAD("null", "JSON object");
-	BAD("3", "JSON object");
+	REJECTS(run, "[]", "JSON object");
+	REJECTS(run, "'x'", "JSON object");
+	REJECTS(run, "null", "JSON object");
+	REJECTS(run, "3", "JSON object");
 }
 
 static void rejects_unknown_field_naming_it(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','bogus':1}", "unknown field 'bogus'");
-	BAD("{'name':'x','Name':'y'}", "unknown field 'Name'");
+	REJECTS(run, "{'name':'x','bogus':1}", "unknown field 'bogus'");
+	REJECTS(run, "{'name':'x','Name':'y'}", "unknown field 'Name'");
 }
 
 static void requires_required_field(void **state)
 {
 	(void)state;
-	BAD("{}", "'name' is required");
-	BAD("{'s':'a'}", "'name' is required");
+	REJECTS(run, "{}", "'name' is required");
+	REJECTS(run, "{'s':'a'}", "'name' is required");
 }
 
 static void required_field_may_not_be_null(void **state)
 {
 	(void)state;
-	BAD("{'name':null}", "'name' must not be null");
+	REJECTS(run, "{'name':null}", "'name' must not be null");
 }
 
 static void required_nullable_field_still_rejects_null(void **state)
@@ -121,28 +90,28 @@ static void required_nullable_field_still_rejects_null(void **state)
 	(void)state;
 	static const struct field_spec sp[] = {{"r", FIELD_STRING, true, true, 0}, FIELD_END};
 	assert_int_equal(run_spec("{'r':null}", sp), -1);
-	assert_non_null(strstr(err, "'r'"));
+	assert_non_null(strstr(test_err, "'r'"));
 	assert_int_equal(run_spec("{'r':''}", sp), 0);
 }
 
 static void null_rejected_for_non_nullable_field(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','s':null}", "'s' must not be null");
-	BAD("{'name':'x','g':null}", "'g' must not be null");
-	BAD("{'name':'x','ids':null}", "'ids' must not be null");
-	BAD("{'name':'x','o':null}", "'o' must not be null");
-	BAD("{'name':'x','any':null}", "'any' must not be null");
+	REJECTS(run, "{'name':'x','s':null}", "'s' must not be null");
+	REJECTS(run, "{'name':'x','g':null}", "'g' must not be null");
+	REJECTS(run, "{'name':'x','ids':null}", "'ids' must not be null");
+	REJECTS(run, "{'name':'x','o':null}", "'o' must not be null");
+	REJECTS(run, "{'name':'x','any':null}", "'any' must not be null");
 }
 
 static void null_accepted_for_nullable_field(void **state)
 {
 	(void)state;
-	OK("{'name':'x','ns':null}");
-	OK("{'name':'x','ng':null}");
-	OK("{'name':'x','tags':null}");
-	OK("{'name':'x','kc':null}");
-	OK("{'name':'x','ign':null}");
+	ACCEPTS(run, "{'name':'x','ns':null}");
+	ACCEPTS(run, "{'name':'x','ng':null}");
+	ACCEPTS(run, "{'name':'x','tags':null}");
+	ACCEPTS(run, "{'name':'x','kc':null}");
+	ACCEPTS(run, "{'name':'x','ign':null}");
 }
 
 /* ---- FIELD_STRING ----------------------------------------------------- */
@@ -150,35 +119,38 @@ static void null_accepted_for_nullable_field(void **state)
 static void string_rejects_wrong_type(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','s':5}", "'s' must be a string");
-	BAD("{'name':'x','s':true}", "'s' must be a string");
-	BAD("{'name':'x','s':['a']}", "'s' must be a string");
+	REJECTS(run, "{'name':'x','s':5}", "'s' must be a string");
+	REJECTS(run, "{'name':'x','s':true}", "'s' must be a string");
+	REJECTS(run, "{'name':'x','s':['a']}", "'s' must be a string");
 }
 
 static void string_allows_empty(void **state)
 {
 	(void)state;
-	OK("{'name':'x','s':''}");
+	ACCEPTS(run, "{'name':'x','s':''}");
 }
 
 static void string_max_counts_code_points_not_bytes(void **state)
 {
 	(void)state;
-	OK("{'name':'x','s':'abcde'}");
-	BAD("{'name':'x','s':'abcdef'}", "'s' is longer than 5");
+	ACCEPTS(run, "{'name':'x','s':'abcde'}");
+	REJECTS(run, "{'name':'x','s':'abcdef'}", "'s' is longer than 5");
 	/* 5 code points, 6 / 15 / 20 bytes */
-	OK("{'name':'x','s':'h\xc3\xa9llo'}");
-	OK("{'name':'x','s':'\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac'}");
-	OK("{'name':'x','s':'\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-	   "\xf0\x9f\x98\x80'}");
+	ACCEPTS(run, "{'name':'x','s':'h\xc3\xa9llo'}");
+	ACCEPTS(run,
+		"{'name':'x','s':'\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac'}");
+	ACCEPTS(run,
+		"{'name':'x','s':'\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		"\xf0\x9f\x98\x80'}");
 	/* 6 code points */
-	BAD("{'name':'x','s':'h\xc3\xa9llo!'}", "'s'");
-	BAD("{'name':'x','s':'\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-	    "\xf0\x9f\x98\x80\xf0\x9f\x98\x80'}",
-	    "'s'");
+	REJECTS(run, "{'name':'x','s':'h\xc3\xa9llo!'}", "'s'");
+	REJECTS(run,
+		"{'name':'x','s':'\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		"\xf0\x9f\x98\x80\xf0\x9f\x98\x80'}",
+		"'s'");
 	/* escaped code points count the same */
-	OK("{'name':'x','s':'\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9'}");
-	BAD("{'name':'x','s':'\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9'}", "'s'");
+	ACCEPTS(run, "{'name':'x','s':'\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9'}");
+	REJECTS(run, "{'name':'x','s':'\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9'}", "'s'");
 }
 
 static void string_without_max_is_unbounded(void **state)
@@ -190,7 +162,7 @@ static void string_without_max_is_unbounded(void **state)
 	size_t o = strlen(big);
 	memset(big + o, 'z', 10000);
 	strcpy(big + o + 10000, "'}");
-	OK(big);
+	ACCEPTS(run, big);
 	free(big);
 }
 
@@ -199,33 +171,33 @@ static void string_without_max_is_unbounded(void **state)
 static void name_rejects_empty_and_blank(void **state)
 {
 	(void)state;
-	BAD("{'name':''}", "'name' must not be empty");
-	BAD("{'name':'   '}", "'name' must not be empty");
-	BAD("{'name':' \\t\\r\\n '}", "'name' must not be empty");
+	REJECTS(run, "{'name':''}", "'name' must not be empty");
+	REJECTS(run, "{'name':'   '}", "'name' must not be empty");
+	REJECTS(run, "{'name':' \\t\\r\\n '}", "'name' must not be empty");
 }
 
 static void name_rejects_wrong_type(void **state)
 {
 	(void)state;
-	BAD("{'name':7}", "'name' must be a string");
-	BAD("{'name':{}}", "'name' must be a string");
+	REJECTS(run, "{'name':7}", "'name' must be a string");
+	REJECTS(run, "{'name':{}}", "'name' must be a string");
 }
 
 static void name_max_counts_code_points(void **state)
 {
 	(void)state;
-	OK("{'name':'abcd'}");
-	OK("{'name':'\xc3\xa9\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80'}"); /* 4 cp, 11 bytes */
-	BAD("{'name':'abcde'}", "'name' is longer than 4");
-	BAD("{'name':'\xc3\xa9\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9'}", "'name'");
+	ACCEPTS(run, "{'name':'abcd'}");
+	ACCEPTS(run, "{'name':'\xc3\xa9\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80'}"); /* 4 cp, 11 B */
+	REJECTS(run, "{'name':'abcde'}", "'name' is longer than 4");
+	REJECTS(run, "{'name':'\xc3\xa9\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9'}", "'name'");
 }
 
 /* SPEC §3: the name is 1..256 characters *after trimming*. */
 static void name_max_is_measured_after_trimming(void **state)
 {
 	(void)state;
-	OK("{'name':'  abcd  '}");
-	OK("{'name':'\\tab\\n'}");
+	ACCEPTS(run, "{'name':'  abcd  '}");
+	ACCEPTS(run, "{'name':'\\tab\\n'}");
 }
 
 /* ---- FIELD_GUID ------------------------------------------------------- */
@@ -233,17 +205,18 @@ static void name_max_is_measured_after_trimming(void **state)
 static void guid_accepts_lower_case(void **state)
 {
 	(void)state;
-	OK("{'name':'x','g':'" G1 "'}");
+	ACCEPTS(run, "{'name':'x','g':'" G1 "'}");
 }
 
 static void guid_rejects_upper_case_bad_text_and_wrong_type(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','g':'AAAAAAAA-1111-4111-8111-111111111111'}", "'g' must be a lower-case GUID");
-	BAD("{'name':'x','g':'not-a-guid'}", "'g' must be a lower-case GUID");
-	BAD("{'name':'x','g':''}", "'g'");
-	BAD("{'name':'x','g':12}", "'g'");
-	BAD("{'name':'x','g':['" G1 "']}", "'g'");
+	REJECTS(run, "{'name':'x','g':'AAAAAAAA-1111-4111-8111-111111111111'}",
+		     "'g' must be a lower-case GUID");
+	REJECTS(run, "{'name':'x','g':'not-a-guid'}", "'g' must be a lower-case GUID");
+	REJECTS(run, "{'name':'x','g':''}", "'g'");
+	REJECTS(run, "{'name':'x','g':12}", "'g'");
+	REJECTS(run, "{'name':'x','g':['" G1 "']}", "'g'");
 }
 
 /* ---- FIELD_STRING_SET ------------------------------------------------- */
@@ -251,28 +224,28 @@ static void guid_rejects_upper_case_bad_text_and_wrong_type(void **state)
 static void string_set_accepts_unique_strings(void **state)
 {
 	(void)state;
-	OK("{'name':'x','tags':[]}");
-	OK("{'name':'x','tags':['a','b','c']}");
+	ACCEPTS(run, "{'name':'x','tags':[]}");
+	ACCEPTS(run, "{'name':'x','tags':['a','b','c']}");
 }
 
 static void string_set_rejects_non_array(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','tags':'a'}", "'tags' must be an array");
-	BAD("{'name':'x','tags':{}}", "'tags' must be an array");
+	REJECTS(run, "{'name':'x','tags':'a'}", "'tags' must be an array");
+	REJECTS(run, "{'name':'x','tags':{}}", "'tags' must be an array");
 }
 
 static void string_set_rejects_non_string_item(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','tags':['a',1]}", "'tags[1]' must be a string");
-	BAD("{'name':'x','tags':[null]}", "'tags[0]'");
+	REJECTS(run, "{'name':'x','tags':['a',1]}", "'tags[1]' must be a string");
+	REJECTS(run, "{'name':'x','tags':[null]}", "'tags[0]'");
 }
 
 static void string_set_rejects_empty_item(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','tags':['a','']}", "'tags[1]'");
+	REJECTS(run, "{'name':'x','tags':['a','']}", "'tags[1]'");
 }
 
 static void string_set_item_limit_is_256_code_points(void **state)
@@ -285,23 +258,23 @@ static void string_set_item_limit_is_256_code_points(void **state)
 	for (int i = 0; i < 256; i++)
 		buf[o++] = '\xc3', buf[o++] = '\xa9';
 	strcpy(buf + o, "']}");
-	OK(buf);
+	ACCEPTS(run, buf);
 	buf[o++] = 'z';
 	strcpy(buf + o, "']}");
-	BAD(buf, "'tags[0]'");
+	REJECTS(run, buf, "'tags[0]'");
 }
 
 static void string_set_rejects_duplicates(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','tags':['a','b','a']}", "'tags' contains 'a' more than once");
-	BAD("{'name':'x','tags':['\xc3\xa9','\xc3\xa9']}", "'tags'");
+	REJECTS(run, "{'name':'x','tags':['a','b','a']}", "'tags' contains 'a' more than once");
+	REJECTS(run, "{'name':'x','tags':['\xc3\xa9','\xc3\xa9']}", "'tags'");
 }
 
 static void string_set_rejects_too_many_items(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','tags':['a','b','c','d']}", "'tags' holds 4 items");
+	REJECTS(run, "{'name':'x','tags':['a','b','c','d']}", "'tags' holds 4 items");
 }
 
 /* ---- FIELD_GUID_SET --------------------------------------------------- */
@@ -309,36 +282,37 @@ static void string_set_rejects_too_many_items(void **state)
 static void guid_set_accepts_unique_guids(void **state)
 {
 	(void)state;
-	OK("{'name':'x','ids':[]}");
-	OK("{'name':'x','ids':['" G1 "','" G2 "']}");
+	ACCEPTS(run, "{'name':'x','ids':[]}");
+	ACCEPTS(run, "{'name':'x','ids':['" G1 "','" G2 "']}");
 }
 
 static void guid_set_rejects_upper_case_guid(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','ids':['" G1 "','22222222-2222-4222-9222-22222222222A']}",
-	    "'ids[1]' must be a lower-case GUID");
-	BAD("{'name':'x','ids':['ABCDEF12-1111-4111-8111-111111111111']}", "'ids[0]'");
+	REJECTS(run, "{'name':'x','ids':['" G1 "','22222222-2222-4222-9222-22222222222A']}",
+		     "'ids[1]' must be a lower-case GUID");
+	REJECTS(run, "{'name':'x','ids':['ABCDEF12-1111-4111-8111-111111111111']}", "'ids[0]'");
 }
 
 static void guid_set_rejects_non_guid_and_non_string(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','ids':['nope']}", "'ids[0]' must be a lower-case GUID");
-	BAD("{'name':'x','ids':[5]}", "'ids[0]' must be a string");
-	BAD("{'name':'x','ids':'" G1 "'}", "'ids' must be an array");
+	REJECTS(run, "{'name':'x','ids':['nope']}", "'ids[0]' must be a lower-case GUID");
+	REJECTS(run, "{'name':'x','ids':[5]}", "'ids[0]' must be a string");
+	REJECTS(run, "{'name':'x','ids':'" G1 "'}", "'ids' must be an array");
 }
 
 static void guid_set_rejects_duplicates(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','ids':['" G1 "','" G1 "']}", "'ids' contains '" G1 "' more than once");
+	REJECTS(run, "{'name':'x','ids':['" G1 "','" G1 "']}",
+		     "'ids' contains '" G1 "' more than once");
 }
 
 static void guid_set_rejects_too_many_items(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','ids':['" G1 "','" G2 "','" G3 "']}", "'ids'");
+	REJECTS(run, "{'name':'x','ids':['" G1 "','" G2 "','" G3 "']}", "'ids'");
 }
 
 /* ---- FIELD_KEY_CONTACTS ----------------------------------------------- */
@@ -346,52 +320,57 @@ static void guid_set_rejects_too_many_items(void **state)
 static void contacts_accept_user_with_and_without_role(void **state)
 {
 	(void)state;
-	OK("{'name':'x','kc':[]}");
-	OK("{'name':'x','kc':[{'userId':'" G1 "'},{'userId':'" G2 "','role':'steward'}]}");
-	OK("{'name':'x','kc':[{'userId':'" G1 "','role':null}]}");
+	ACCEPTS(run, "{'name':'x','kc':[]}");
+	ACCEPTS(run,
+		"{'name':'x','kc':[{'userId':'" G1 "'},{'userId':'" G2 "','role':'steward'}]}");
+	ACCEPTS(run, "{'name':'x','kc':[{'userId':'" G1 "','role':null}]}");
 }
 
 static void contacts_reject_missing_user_id(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':[{'role':'owner'}]}", "'kc[0]': 'userId' is required");
-	BAD("{'name':'x','kc':[{'userId':'" G1 "'},{}]}", "'kc[1]': 'userId' is required");
+	REJECTS(run, "{'name':'x','kc':[{'role':'owner'}]}", "'kc[0]': 'userId' is required");
+	REJECTS(run, "{'name':'x','kc':[{'userId':'" G1 "'},{}]}", "'kc[1]': 'userId' is required");
 }
 
 static void contacts_reject_bad_user_id(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':[{'userId':'bob'}]}", "'kc[0]'");
-	BAD("{'name':'x','kc':[{'userId':null}]}", "'kc[0]'");
-	BAD("{'name':'x','kc':[{'userId':'AAAAAAAA-1111-4111-8111-111111111111'}]}", "userId");
+	REJECTS(run, "{'name':'x','kc':[{'userId':'bob'}]}", "'kc[0]'");
+	REJECTS(run, "{'name':'x','kc':[{'userId':null}]}", "'kc[0]'");
+	REJECTS(run, "{'name':'x','kc':[{'userId':'AAAAAAAA-1111-4111-8111-111111111111'}]}",
+		     "userId");
 }
 
 static void contacts_reject_duplicate_user(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':[{'userId':'" G1 "','role':'a'},{'userId':'" G1 "','role':'b'}]}",
-	    "'kc' lists user '" G1 "' more than once");
+	REJECTS(run,
+		"{'name':'x','kc':[{'userId':'" G1 "','role':'a'},{'userId':'" G1 "','role':'b'}]}",
+		"'kc' lists user '" G1 "' more than once");
 }
 
 static void contacts_reject_non_object_items_and_non_array(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':['" G1 "']}", "'kc[0]' must be an object");
-	BAD("{'name':'x','kc':{'userId':'" G1 "'}}", "'kc' must be an array");
+	REJECTS(run, "{'name':'x','kc':['" G1 "']}", "'kc[0]' must be an object");
+	REJECTS(run, "{'name':'x','kc':{'userId':'" G1 "'}}", "'kc' must be an array");
 }
 
 static void contacts_reject_unknown_member_and_bad_role(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':[{'userId':'" G1 "','email':'a@b'}]}", "unknown field 'email'");
-	BAD("{'name':'x','kc':[{'userId':'" G1 "','role':5}]}", "'role'");
+	REJECTS(run, "{'name':'x','kc':[{'userId':'" G1 "','email':'a@b'}]}",
+		     "unknown field 'email'");
+	REJECTS(run, "{'name':'x','kc':[{'userId':'" G1 "','role':5}]}", "'role'");
 }
 
 static void contacts_reject_too_many(void **state)
 {
 	(void)state;
-	BAD("{'name':'x','kc':[{'userId':'" G1 "'},{'userId':'" G2 "'},{'userId':'" G3 "'}]}",
-	    "'kc'");
+	REJECTS(run,
+		"{'name':'x','kc':[{'userId':'" G1 "'},{'userId':'" G2 "'},{'userId':'" G3 "'}]}",
+		"'kc'");
 }
 
 /* ---- FIELD_OBJECT / ARRAY / BOOL / NUMBER / ANY / IGNORED -------------- */
@@ -399,56 +378,56 @@ static void contacts_reject_too_many(void **state)
 static void object_kind(void **state)
 {
 	(void)state;
-	OK("{'name':'x','o':{}}");
-	BAD("{'name':'x','o':[]}", "'o' must be an object");
-	BAD("{'name':'x','o':'{}'}", "'o' must be an object");
+	ACCEPTS(run, "{'name':'x','o':{}}");
+	REJECTS(run, "{'name':'x','o':[]}", "'o' must be an object");
+	REJECTS(run, "{'name':'x','o':'{}'}", "'o' must be an object");
 }
 
 static void array_kind(void **state)
 {
 	(void)state;
-	OK("{'name':'x','a':[]}");
-	OK("{'name':'x','a':[1,'a',null,{}]}");
-	BAD("{'name':'x','a':{}}", "'a' must be an array");
+	ACCEPTS(run, "{'name':'x','a':[]}");
+	ACCEPTS(run, "{'name':'x','a':[1,'a',null,{}]}");
+	REJECTS(run, "{'name':'x','a':{}}", "'a' must be an array");
 }
 
 static void bool_kind(void **state)
 {
 	(void)state;
-	OK("{'name':'x','b':false}");
-	OK("{'name':'x','b':true}");
-	BAD("{'name':'x','b':'true'}", "'b' must be true or false");
-	BAD("{'name':'x','b':0}", "'b' must be true or false");
+	ACCEPTS(run, "{'name':'x','b':false}");
+	ACCEPTS(run, "{'name':'x','b':true}");
+	REJECTS(run, "{'name':'x','b':'true'}", "'b' must be true or false");
+	REJECTS(run, "{'name':'x','b':0}", "'b' must be true or false");
 }
 
 static void number_kind(void **state)
 {
 	(void)state;
-	OK("{'name':'x','n':0}");
-	OK("{'name':'x','n':-3.25e2}");
-	BAD("{'name':'x','n':'1'}", "'n' must be a number");
-	BAD("{'name':'x','n':true}", "'n' must be a number");
+	ACCEPTS(run, "{'name':'x','n':0}");
+	ACCEPTS(run, "{'name':'x','n':-3.25e2}");
+	REJECTS(run, "{'name':'x','n':'1'}", "'n' must be a number");
+	REJECTS(run, "{'name':'x','n':true}", "'n' must be a number");
 }
 
 static void any_kind_accepts_every_non_null_value(void **state)
 {
 	(void)state;
-	OK("{'name':'x','any':1}");
-	OK("{'name':'x','any':'s'}");
-	OK("{'name':'x','any':false}");
-	OK("{'name':'x','any':[]}");
-	OK("{'name':'x','any':{'k':[1]}}");
+	ACCEPTS(run, "{'name':'x','any':1}");
+	ACCEPTS(run, "{'name':'x','any':'s'}");
+	ACCEPTS(run, "{'name':'x','any':false}");
+	ACCEPTS(run, "{'name':'x','any':[]}");
+	ACCEPTS(run, "{'name':'x','any':{'k':[1]}}");
 }
 
 static void ignored_kind_accepts_any_value(void **state)
 {
 	(void)state;
-	OK("{'name':'x','ign':1}");
-	OK("{'name':'x','ign':'s'}");
-	OK("{'name':'x','ign':[1,2]}");
-	OK("{'name':'x','ign':{'a':{}}}");
-	OK("{'name':'x','ign':true}");
-	OK("{'name':'x','ign':null}");
+	ACCEPTS(run, "{'name':'x','ign':1}");
+	ACCEPTS(run, "{'name':'x','ign':'s'}");
+	ACCEPTS(run, "{'name':'x','ign':[1,2]}");
+	ACCEPTS(run, "{'name':'x','ign':{'a':{}}}");
+	ACCEPTS(run, "{'name':'x','ign':true}");
+	ACCEPTS(run, "{'name':'x','ign':null}");
 }
 
 /* ---- jsonspec_check_value and error text ------------------------------- */
@@ -458,11 +437,11 @@ static void check_value_uses_where_in_detail(void **state)
 	(void)state;
 	static const struct field_spec f = {"/name", FIELD_NAME, true, false, 3};
 	json_t *v = json_integer(3);
-	assert_int_equal(jsonspec_check_value(v, &f, "here", err, sizeof err), -1);
-	assert_string_equal(err, "'here' must be a string");
+	assert_int_equal(jsonspec_check_value(v, &f, "here", test_err, sizeof test_err), -1);
+	assert_string_equal(test_err, "'here' must be a string");
 	json_decref(v);
 	v = json_string("ab");
-	assert_int_equal(jsonspec_check_value(v, &f, "here", err, sizeof err), 0);
+	assert_int_equal(jsonspec_check_value(v, &f, "here", test_err, sizeof test_err), 0);
 	json_decref(v);
 }
 

@@ -1,13 +1,6 @@
 /* Unit tests for src/domain/product.c: create/patch/activation rules and
  * the changelog changes each step produces. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdlib.h>
-#include <string.h>
+#include "support.h"
 
 #include "domain/product.h"
 
@@ -28,40 +21,6 @@ static const struct product_actor who0 = {TEN, U1, T0};
 static const struct product_actor who1 = {TEN, U2, T1};
 static const struct product_actor who2 = {TEN, U2, T2};
 
-static char err[1024];
-
-/* Parses JSON written with ' for ". */
-static json_t *J(const char *text)
-{
-	char *t = strdup(text);
-	assert_non_null(t);
-	for (char *p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	json_error_t je;
-	json_t *j = json_loads(t, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		fail_msg("bad test JSON %s: %s", t, je.text);
-	free(t);
-	return j;
-}
-
-/* Asserts that a equals the JSON text b (' for "). */
-static void assert_json(const json_t *a, const char *b)
-{
-	json_t *e = J(b);
-	if (!json_equal(a, e)) {
-		char *got = json_dumps(a, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		char *want = json_dumps(e, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		print_error("got:  %s\nwant: %s\n", got ? got : "(null)", want);
-		free(got);
-		free(want);
-		json_decref(e);
-		fail();
-	}
-	json_decref(e);
-}
-
 static const char *sget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -69,49 +28,31 @@ static const char *sget(const json_t *o, const char *k)
 
 /* ---- product_validate_create ------------------------------------------- */
 
-static int validate(const char *text)
-{
-	json_t *b = J(text);
-	err[0] = '\0';
-	int rc = product_validate_create(b, err, sizeof err);
-	json_decref(b);
-	return rc;
-}
-
-#define VALID(text)                                                                        \
-	do {                                                                                \
-		if (validate(text) != 0)                                                    \
-			fail_msg("rejected %s: %s", text, err);                             \
-	} while (0)
-#define INVALID(text, needle)                                                              \
-	do {                                                                                \
-		if (validate(text) != -1)                                                   \
-			fail_msg("accepted %s", text);                                      \
-		if (!strstr(err, needle))                                                   \
-			fail_msg("detail '%s' for %s lacks '%s'", err, text, needle);       \
-	} while (0)
+static int check_create(const char *text) { return tj_check(text, product_validate_create); }
 
 static void create_accepts_minimal_and_full_bodies(void **state)
 {
 	(void)state;
-	VALID("{'name':'x'}");
-	VALID("{'name':'Sales','description':'d','readMe':'# r','spaceId':'" S1 "',"
-	      "'tags':['a','b'],'datasetIds':['" D1 "','" D2 "'],'glossaryIds':['" D3 "'],"
-	      "'apiConsumableDatasetIds':['" D2 "'],"
-	      "'keyContacts':[{'userId':'" U1 "','role':'owner'},{'userId':'" U2 "'}]}");
-	VALID("{'name':'x','description':null,'readMe':null,'spaceId':null,'tags':null,"
-	      "'datasetIds':null,'glossaryIds':null,'apiConsumableDatasetIds':null,"
-	      "'keyContacts':null}");
+	ACCEPTS(check_create, "{'name':'x'}");
+	ACCEPTS(check_create,
+		"{'name':'Sales','description':'d','readMe':'# r','spaceId':'" S1 "',"
+		"'tags':['a','b'],'datasetIds':['" D1 "','" D2 "'],'glossaryIds':['" D3 "'],"
+		"'apiConsumableDatasetIds':['" D2 "'],"
+		"'keyContacts':[{'userId':'" U1 "','role':'owner'},{'userId':'" U2 "'}]}");
+	ACCEPTS(check_create,
+		"{'name':'x','description':null,'readMe':null,'spaceId':null,'tags':null,"
+		"'datasetIds':null,'glossaryIds':null,'apiConsumableDatasetIds':null,"
+		"'keyContacts':null}");
 }
 
 static void create_requires_name(void **state)
 {
 	(void)state;
-	INVALID("{}", "'name' is required");
-	INVALID("{'description':'d'}", "'name'");
-	INVALID("{'name':null}", "'name'");
-	INVALID("{'name':'  \\t '}", "'name' must not be empty");
-	INVALID("{'name':42}", "'name'");
+	REJECTS(check_create, "{}", "'name' is required");
+	REJECTS(check_create, "{'description':'d'}", "'name'");
+	REJECTS(check_create, "{'name':null}", "'name'");
+	REJECTS(check_create, "{'name':'  \\t '}", "'name' must not be empty");
+	REJECTS(check_create, "{'name':42}", "'name'");
 }
 
 static void create_name_limit_is_256_code_points(void **state)
@@ -123,10 +64,10 @@ static void create_name_limit_is_256_code_points(void **state)
 	for (int i = 0; i < 256; i++) /* U+20AC, 3 bytes each */
 		buf[o++] = '\xe2', buf[o++] = '\x82', buf[o++] = '\xac';
 	strcpy(buf + o, "'}");
-	VALID(buf);
+	ACCEPTS(check_create, buf);
 	buf[o++] = 'x';
 	strcpy(buf + o, "'}");
-	INVALID(buf, "'name'");
+	REJECTS(check_create, buf, "'name'");
 }
 
 /* SPEC §3: "name required, 1..256 chars after trimming". */
@@ -139,36 +80,39 @@ static void create_name_limit_applies_after_trimming(void **state)
 	memset(buf + o, 'n', 256);
 	o += 256;
 	strcpy(buf + o, "   '}");
-	VALID(buf);
+	ACCEPTS(check_create, buf);
 }
 
 static void create_rejects_unknown_field(void **state)
 {
 	(void)state;
-	INVALID("{'name':'x','colour':'red'}", "unknown field 'colour'");
-	INVALID("{'name':'x','datasetIDs':[]}", "unknown field 'datasetIDs'");
+	REJECTS(check_create, "{'name':'x','colour':'red'}", "unknown field 'colour'");
+	REJECTS(check_create, "{'name':'x','datasetIDs':[]}", "unknown field 'datasetIDs'");
 }
 
 static void create_ignores_server_owned_fields(void **state)
 {
 	(void)state;
-	VALID("{'name':'x','id':'me','qri':5,'tenantId':null,'ownerId':'" U2 "',"
-	      "'createdAt':'yesterday','createdBy':[],'updatedAt':1,'updatedBy':{},"
-	      "'activated':'yes','activatedAt':true,'activatedOn':['x'],'quality':{'v':1},"
-	      "'trustScore':[1],'pendingChangesCount':'many','mainId':null}");
+	ACCEPTS(check_create,
+		"{'name':'x','id':'me','qri':5,'tenantId':null,'ownerId':'" U2 "',"
+		"'createdAt':'yesterday','createdBy':[],'updatedAt':1,'updatedBy':{},"
+		"'activated':'yes','activatedAt':true,'activatedOn':['x'],'quality':{'v':1},"
+		"'trustScore':[1],'pendingChangesCount':'many','mainId':null}");
 }
 
 static void create_checks_field_types(void **state)
 {
 	(void)state;
-	INVALID("{'name':'x','spaceId':'space-1'}", "'spaceId'");
-	INVALID("{'name':'x','spaceId':'" "BBBBBBBB-BBBB-4BBB-8BBB-BBBBBBBBBBBB" "'}", "'spaceId'");
-	INVALID("{'name':'x','description':5}", "'description'");
-	INVALID("{'name':'x','readMe':['a']}", "'readMe'");
-	INVALID("{'name':'x','tags':'a,b'}", "'tags'");
-	INVALID("{'name':'x','datasetIds':['nope']}", "'datasetIds[0]'");
-	INVALID("{'name':'x','glossaryIds':['" D1 "',3]}", "'glossaryIds[1]'");
-	INVALID("{'name':'x','datasetIds':['" D1 "','" "22222222-2222-4222-9222-22222222222F" "']}",
+	REJECTS(check_create, "{'name':'x','spaceId':'space-1'}", "'spaceId'");
+	REJECTS(check_create, "{'name':'x','spaceId':'" "BBBBBBBB-BBBB-4BBB-8BBB-BBBBBBBBBBBB" "'}",
+			      "'spaceId'");
+	REJECTS(check_create, "{'name':'x','description':5}", "'description'");
+	REJECTS(check_create, "{'name':'x','readMe':['a']}", "'readMe'");
+	REJECTS(check_create, "{'name':'x','tags':'a,b'}", "'tags'");
+	REJECTS(check_create, "{'name':'x','datasetIds':['nope']}", "'datasetIds[0]'");
+	REJECTS(check_create, "{'name':'x','glossaryIds':['" D1 "',3]}", "'glossaryIds[1]'");
+	REJECTS(check_create,
+		"{'name':'x','datasetIds':['" D1 "','" "22222222-2222-4222-9222-22222222222F" "']}",
 		"'datasetIds[1]'");
 }
 
@@ -181,19 +125,20 @@ static void create_description_limit(void **state)
 	size_t o = strlen(buf);
 	memset(buf + o, 'd', 4096);
 	strcpy(buf + o + 4096, "'}");
-	VALID(buf);
+	ACCEPTS(check_create, buf);
 	strcpy(buf + o + 4096, "d'}");
-	INVALID(buf, "'description'");
+	REJECTS(check_create, buf, "'description'");
 	free(buf);
 }
 
 static void create_rejects_duplicates_in_sets(void **state)
 {
 	(void)state;
-	INVALID("{'name':'x','tags':['t','t']}", "'tags'");
-	INVALID("{'name':'x','datasetIds':['" D1 "','" D1 "']}", "'datasetIds'");
-	INVALID("{'name':'x','glossaryIds':['" D3 "','" D3 "']}", "'glossaryIds'");
-	INVALID("{'name':'x','datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D1 "','" D1 "']}",
+	REJECTS(check_create, "{'name':'x','tags':['t','t']}", "'tags'");
+	REJECTS(check_create, "{'name':'x','datasetIds':['" D1 "','" D1 "']}", "'datasetIds'");
+	REJECTS(check_create, "{'name':'x','glossaryIds':['" D3 "','" D3 "']}", "'glossaryIds'");
+	REJECTS(check_create,
+		"{'name':'x','datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D1 "','" D1 "']}",
 		"'apiConsumableDatasetIds'");
 }
 
@@ -218,13 +163,13 @@ static void create_limits_id_arrays_to_100(void **state)
 	char *buf = malloc(10000);
 	assert_non_null(buf);
 	sprintf(buf, "{'name':'x','datasetIds':%s}", a100);
-	VALID(buf);
+	ACCEPTS(check_create, buf);
 	sprintf(buf, "{'name':'x','glossaryIds':%s}", a100);
-	VALID(buf);
+	ACCEPTS(check_create, buf);
 	sprintf(buf, "{'name':'x','datasetIds':%s}", a101);
-	INVALID(buf, "'datasetIds'");
+	REJECTS(check_create, buf, "'datasetIds'");
 	sprintf(buf, "{'name':'x','glossaryIds':%s}", a101);
-	INVALID(buf, "'glossaryIds'");
+	REJECTS(check_create, buf, "'glossaryIds'");
 	free(buf);
 	free(a100);
 	free(a101);
@@ -233,31 +178,36 @@ static void create_limits_id_arrays_to_100(void **state)
 static void create_requires_api_consumable_subset(void **state)
 {
 	(void)state;
-	VALID("{'name':'x','datasetIds':['" D1 "','" D2 "'],'apiConsumableDatasetIds':['" D2 "']}");
-	INVALID("{'name':'x','datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D2 "']}",
+	ACCEPTS(check_create,
+		"{'name':'x','datasetIds':['" D1 "','" D2 "'],'apiConsumableDatasetIds':['" D2 "']}");
+	REJECTS(check_create,
+		"{'name':'x','datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D2 "']}",
 		"'apiConsumableDatasetIds' contains '" D2 "'");
-	INVALID("{'name':'x','apiConsumableDatasetIds':['" D1 "']}", "'apiConsumableDatasetIds'");
-	INVALID("{'name':'x','datasetIds':null,'apiConsumableDatasetIds':['" D1 "']}",
-		"'apiConsumableDatasetIds'");
+	REJECTS(check_create, "{'name':'x','apiConsumableDatasetIds':['" D1 "']}",
+			      "'apiConsumableDatasetIds'");
+	REJECTS(check_create, "{'name':'x','datasetIds':null,'apiConsumableDatasetIds':['" D1 "']}",
+			      "'apiConsumableDatasetIds'");
 }
 
 static void create_checks_key_contacts(void **state)
 {
 	(void)state;
-	INVALID("{'name':'x','keyContacts':[{'role':'owner'}]}", "'keyContacts[0]': 'userId' is required");
-	INVALID("{'name':'x','keyContacts':[{'userId':'" U1 "'},{'userId':'" U1 "','role':'r'}]}",
+	REJECTS(check_create, "{'name':'x','keyContacts':[{'role':'owner'}]}",
+			      "'keyContacts[0]': 'userId' is required");
+	REJECTS(check_create,
+		"{'name':'x','keyContacts':[{'userId':'" U1 "'},{'userId':'" U1 "','role':'r'}]}",
 		"'keyContacts' lists user '" U1 "' more than once");
-	INVALID("{'name':'x','keyContacts':[{'userId':'bob'}]}", "'keyContacts[0]'");
-	INVALID("{'name':'x','keyContacts':{'userId':'" U1 "'}}", "'keyContacts'");
+	REJECTS(check_create, "{'name':'x','keyContacts':[{'userId':'bob'}]}", "'keyContacts[0]'");
+	REJECTS(check_create, "{'name':'x','keyContacts':{'userId':'" U1 "'}}", "'keyContacts'");
 }
 
 /* ---- product_new -------------------------------------------------------- */
 
 static json_t *new_product(const char *body_text, json_t **changes)
 {
-	json_t *b = J(body_text);
-	if (validate(body_text) != 0)
-		fail_msg("test body invalid: %s", err);
+	json_t *b = tj(body_text);
+	if (check_create(body_text) != 0)
+		fail_msg("test body invalid: %s", test_err);
 	json_t *doc = product_new(b, PID, &who0, changes);
 	json_decref(b);
 	assert_non_null(doc);
@@ -265,11 +215,9 @@ static json_t *new_product(const char *body_text, json_t **changes)
 	return doc;
 }
 
-static void new_stamps_server_fields(void **state)
+/* Asserts the fields product_new sets itself for product PID created by who0. */
+static void assert_server_fields(const json_t *doc)
 {
-	(void)state;
-	json_t *ch;
-	json_t *doc = new_product("{'name':'x'}", &ch);
 	assert_string_equal(sget(doc, "id"), PID);
 	assert_string_equal(sget(doc, "mainId"), PID);
 	assert_string_equal(sget(doc, "qri"), "qri:dataproduct:" TEN ":" PID);
@@ -285,8 +233,15 @@ static void new_stamps_server_fields(void **state)
 	assert_null(json_object_get(doc, "activatedAt"));
 	assert_null(json_object_get(doc, "quality"));
 	assert_null(json_object_get(doc, "trustScore"));
-	json_decref(doc);
-	json_decref(ch);
+}
+
+static void new_stamps_server_fields(void **state)
+{
+	(void)state;
+	json_t *ch;
+	json_t *doc = new_product("{'name':'x'}", &ch);
+	assert_server_fields(doc);
+	DECREF(doc, ch);
 }
 
 static void new_never_takes_server_fields_from_body(void **state)
@@ -300,24 +255,9 @@ static void new_never_takes_server_fields_from_body(void **state)
 				  "'quality':{'validity':1},'trustScore':{'score':1},"
 				  "'pendingChangesCount':9}",
 				  &ch);
-	assert_string_equal(sget(doc, "id"), PID);
-	assert_string_equal(sget(doc, "mainId"), PID);
-	assert_string_equal(sget(doc, "qri"), "qri:dataproduct:" TEN ":" PID);
-	assert_string_equal(sget(doc, "tenantId"), TEN);
-	assert_string_equal(sget(doc, "ownerId"), U1);
-	assert_string_equal(sget(doc, "createdAt"), T0);
-	assert_string_equal(sget(doc, "createdBy"), U1);
-	assert_string_equal(sget(doc, "updatedAt"), T0);
-	assert_string_equal(sget(doc, "updatedBy"), U1);
-	assert_true(json_is_false(json_object_get(doc, "activated")));
-	assert_null(json_object_get(doc, "activatedAt"));
-	assert_json(json_object_get(doc, "activatedOn"), "[]");
-	assert_null(json_object_get(doc, "quality"));
-	assert_null(json_object_get(doc, "trustScore"));
-	assert_json(json_object_get(doc, "pendingChangesCount"), "0");
+	assert_server_fields(doc);
 	assert_json(ch, "[{'operator':'add','path':'/name','value':'x'}]");
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 static void new_trims_name(void **state)
@@ -327,8 +267,7 @@ static void new_trims_name(void **state)
 	json_t *doc = new_product("{'name':' \\t My Product \\r\\n'}", &ch);
 	assert_string_equal(sget(doc, "name"), "My Product");
 	assert_json(ch, "[{'operator':'add','path':'/name','value':'My Product'}]");
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 static void new_always_has_arrays(void **state)
@@ -349,8 +288,7 @@ static void new_always_has_arrays(void **state)
 			if (!json_is_array(a) || json_array_size(a) != 0)
 				fail_msg("body %zu: '%s' is not []", b, arrays[i]);
 		}
-		json_decref(doc);
-		json_decref(ch);
+		DECREF(doc, ch);
 	}
 }
 
@@ -363,8 +301,7 @@ static void new_omits_absent_or_null_scalars(void **state)
 	assert_null(json_object_get(doc, "readMe"));
 	assert_null(json_object_get(doc, "spaceId"));
 	assert_int_equal(json_array_size(ch), 1);
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 static void new_copies_fields_and_records_one_add_per_field(void **state)
@@ -390,8 +327,7 @@ static void new_copies_fields_and_records_one_add_per_field(void **state)
 			"{'operator':'add','path':'/glossaryIds','value':['" D3 "']},"
 			"{'operator':'add','path':'/apiConsumableDatasetIds','value':['" D2 "']},"
 			"{'operator':'add','path':'/keyContacts','value':[{'userId':'" U1 "','role':'o'}]}]");
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 static void new_drops_null_contact_roles(void **state)
@@ -405,8 +341,7 @@ static void new_drops_null_contact_roles(void **state)
 		    "[{'userId':'" U1 "'},{'userId':'" U2 "','role':'r'}]");
 	assert_json(json_array_get(ch, 1), "{'operator':'add','path':'/keyContacts','value':"
 					   "[{'userId':'" U1 "'},{'userId':'" U2 "','role':'r'}]}");
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 static void new_records_no_add_for_empty_arrays(void **state)
@@ -419,57 +354,37 @@ static void new_records_no_add_for_empty_arrays(void **state)
 	/* "" is present and not an array, so it is recorded; [] are not */
 	assert_json(ch, "[{'operator':'add','path':'/name','value':'x'},"
 			"{'operator':'add','path':'/description','value':''}]");
-	json_decref(doc);
-	json_decref(ch);
+	DECREF(doc, ch);
 }
 
 /* ---- product_patch_validate --------------------------------------------- */
 
-static int pvalidate(const char *text)
-{
-	json_t *ops = J(text);
-	err[0] = '\0';
-	int rc = product_patch_validate(ops, err, sizeof err);
-	json_decref(ops);
-	return rc;
-}
-
-#define PATCH_OK(text)                                                                     \
-	do {                                                                                \
-		if (pvalidate(text) != 0)                                                   \
-			fail_msg("rejected %s: %s", text, err);                             \
-	} while (0)
-#define PATCH_BAD(text, needle)                                                            \
-	do {                                                                                \
-		if (pvalidate(text) != -1)                                                  \
-			fail_msg("accepted %s", text);                                      \
-		if (!strstr(err, needle))                                                   \
-			fail_msg("detail '%s' for %s lacks '%s'", err, text, needle);       \
-	} while (0)
+static int check_patch(const char *text) { return tj_check(text, product_patch_validate); }
 
 #define OP(path, value) "{'op':'replace','path':'" path "','value':" value "}"
 
 static void patch_accepts_every_patchable_path(void **state)
 {
 	(void)state;
-	PATCH_OK("[" OP("/name", "'n'") "]");
-	PATCH_OK("[" OP("/description", "'d'") "," OP("/readMe", "'r'") "," OP("/tags", "['a']") ","
-		 OP("/datasetIds", "['" D1 "']") "," OP("/glossaryIds", "['" D2 "']") ","
-		 OP("/apiConsumableDatasetIds", "['" D1 "']") ","
-		 OP("/keyContacts", "[{'userId':'" U1 "','role':'x'}]") "]");
+	ACCEPTS(check_patch, "[" OP("/name", "'n'") "]");
+	ACCEPTS(check_patch,
+		"[" OP("/description", "'d'") "," OP("/readMe", "'r'") "," OP("/tags", "['a']") ","
+		OP("/datasetIds", "['" D1 "']") "," OP("/glossaryIds", "['" D2 "']") ","
+		OP("/apiConsumableDatasetIds", "['" D1 "']") ","
+		OP("/keyContacts", "[{'userId':'" U1 "','role':'x'}]") "]");
 }
 
 static void patch_rejects_non_array(void **state)
 {
 	(void)state;
-	PATCH_BAD(OP("/name", "'n'"), "array");
-	PATCH_BAD("null", "array");
+	REJECTS(check_patch, OP("/name", "'n'"), "array");
+	REJECTS(check_patch, "null", "array");
 }
 
 static void patch_rejects_zero_ops(void **state)
 {
 	(void)state;
-	PATCH_BAD("[]", "1 to 8");
+	REJECTS(check_patch, "[]", "1 to 8");
 }
 
 static void patch_allows_eight_rejects_nine_ops(void **state)
@@ -479,39 +394,40 @@ static void patch_allows_eight_rejects_nine_ops(void **state)
 	for (int i = 0; i < 9; i++) {
 		if (i == 8) {
 			strcat(buf, "]");
-			PATCH_OK(buf);
+			ACCEPTS(check_patch, buf);
 			buf[strlen(buf) - 1] = '\0';
 		}
 		strcat(buf, i ? "," OP("/name", "'n'") : OP("/name", "'n'"));
 	}
 	strcat(buf, "]");
-	PATCH_BAD(buf, "got 9");
+	REJECTS(check_patch, buf, "got 9");
 }
 
 static void patch_rejects_non_object_op(void **state)
 {
 	(void)state;
-	PATCH_BAD("[" OP("/name", "'n'") ",'replace']", "'/1'");
+	REJECTS(check_patch, "[" OP("/name", "'n'") ",'replace']", "'/1'");
 }
 
 static void patch_rejects_ops_other_than_replace(void **state)
 {
 	(void)state;
-	PATCH_BAD("[{'op':'add','path':'/name','value':'n'}]", "op 'add' is not supported");
-	PATCH_BAD("[{'op':'remove','path':'/description'}]", "'remove'");
-	PATCH_BAD("[{'op':'test','path':'/name','value':'n'}]", "'test'");
-	PATCH_BAD("[" OP("/name", "'n'") ",{'op':'move','path':'/name','value':'n'}]",
-		  "operation /1");
-	PATCH_BAD("[{'op':'REPLACE','path':'/name','value':'n'}]", "'REPLACE'");
+	REJECTS(check_patch, "[{'op':'add','path':'/name','value':'n'}]",
+			     "op 'add' is not supported");
+	REJECTS(check_patch, "[{'op':'remove','path':'/description'}]", "'remove'");
+	REJECTS(check_patch, "[{'op':'test','path':'/name','value':'n'}]", "'test'");
+	REJECTS(check_patch, "[" OP("/name", "'n'") ",{'op':'move','path':'/name','value':'n'}]",
+			     "operation /1");
+	REJECTS(check_patch, "[{'op':'REPLACE','path':'/name','value':'n'}]", "'REPLACE'");
 }
 
 static void patch_requires_op_and_path_strings(void **state)
 {
 	(void)state;
-	PATCH_BAD("[{'path':'/name','value':'n'}]", "'op' is required");
-	PATCH_BAD("[{'op':'replace','value':'n'}]", "'path' is required");
-	PATCH_BAD("[{'op':5,'path':'/name','value':'n'}]", "'op'");
-	PATCH_BAD("[{'op':'replace','path':null,'value':'n'}]", "'path'");
+	REJECTS(check_patch, "[{'path':'/name','value':'n'}]", "'op' is required");
+	REJECTS(check_patch, "[{'op':'replace','value':'n'}]", "'path' is required");
+	REJECTS(check_patch, "[{'op':5,'path':'/name','value':'n'}]", "'op'");
+	REJECTS(check_patch, "[{'op':'replace','path':null,'value':'n'}]", "'path'");
 }
 
 static void patch_rejects_bad_paths(void **state)
@@ -523,12 +439,12 @@ static void patch_rejects_bad_paths(void **state)
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		json_t *ops = json_pack("[{s:s, s:s, s:s}]", "op", "replace", "path", paths[i],
 					"value", "v");
-		if (product_patch_validate(ops, err, sizeof err) != -1)
+		if (product_patch_validate(ops, test_err, sizeof test_err) != -1)
 			fail_msg("accepted path '%s'", paths[i]);
 		char needle[80];
 		snprintf(needle, sizeof needle, "path '%s'", paths[i]);
-		if (!strstr(err, needle))
-			fail_msg("detail '%s' lacks \"%s\"", err, needle);
+		if (!strstr(test_err, needle))
+			fail_msg("detail '%s' lacks \"%s\"", test_err, needle);
 		json_decref(ops);
 	}
 }
@@ -537,30 +453,33 @@ static void patch_rejects_bad_paths(void **state)
 static void patch_ignores_undefined_op_members(void **state)
 {
 	(void)state;
-	PATCH_OK("[{'op':'replace','path':'/name','value':'n','from':'/description','x':[1]}]");
+	ACCEPTS(check_patch,
+		"[{'op':'replace','path':'/name','value':'n','from':'/description','x':[1]}]");
 }
 
 static void patch_requires_value(void **state)
 {
 	(void)state;
-	PATCH_BAD("[{'op':'replace','path':'/description'}]", "'value' is required");
-	PATCH_BAD("[{'op':'replace','path':'/tags'}]", "'/tags'");
+	REJECTS(check_patch, "[{'op':'replace','path':'/description'}]", "'value' is required");
+	REJECTS(check_patch, "[{'op':'replace','path':'/tags'}]", "'/tags'");
 }
 
 static void patch_checks_value_types(void **state)
 {
 	(void)state;
-	PATCH_BAD("[" OP("/name", "5") "]", "'name' must be a string");
-	PATCH_BAD("[" OP("/name", "'  '") "]", "'name' must not be empty");
-	PATCH_BAD("[" OP("/description", "[]") "]", "'description'");
-	PATCH_BAD("[" OP("/readMe", "{}") "]", "'readMe'");
-	PATCH_BAD("[" OP("/tags", "'a'") "]", "'tags'");
-	PATCH_BAD("[" OP("/tags", "['a','a']") "]", "'tags'");
-	PATCH_BAD("[" OP("/datasetIds", "['" D1 "','X']") "]", "'datasetIds[1]'");
-	PATCH_BAD("[" OP("/glossaryIds", "'" D1 "'") "]", "'glossaryIds'");
-	PATCH_BAD("[" OP("/apiConsumableDatasetIds", "[1]") "]", "'apiConsumableDatasetIds[0]'");
-	PATCH_BAD("[" OP("/keyContacts", "[{'role':'r'}]") "]", "'keyContacts[0]'");
-	PATCH_BAD("[" OP("/name", "'n'") "," OP("/keyContacts", "true") "]", "operation /1");
+	REJECTS(check_patch, "[" OP("/name", "5") "]", "'name' must be a string");
+	REJECTS(check_patch, "[" OP("/name", "'  '") "]", "'name' must not be empty");
+	REJECTS(check_patch, "[" OP("/description", "[]") "]", "'description'");
+	REJECTS(check_patch, "[" OP("/readMe", "{}") "]", "'readMe'");
+	REJECTS(check_patch, "[" OP("/tags", "'a'") "]", "'tags'");
+	REJECTS(check_patch, "[" OP("/tags", "['a','a']") "]", "'tags'");
+	REJECTS(check_patch, "[" OP("/datasetIds", "['" D1 "','X']") "]", "'datasetIds[1]'");
+	REJECTS(check_patch, "[" OP("/glossaryIds", "'" D1 "'") "]", "'glossaryIds'");
+	REJECTS(check_patch, "[" OP("/apiConsumableDatasetIds", "[1]") "]",
+			     "'apiConsumableDatasetIds[0]'");
+	REJECTS(check_patch, "[" OP("/keyContacts", "[{'role':'r'}]") "]", "'keyContacts[0]'");
+	REJECTS(check_patch, "[" OP("/name", "'n'") "," OP("/keyContacts", "true") "]",
+			     "operation /1");
 }
 
 static void patch_name_length_limit(void **state)
@@ -570,27 +489,28 @@ static void patch_name_length_limit(void **state)
 	memset(name, 'n', 257);
 	name[257] = '\0';
 	json_t *ops = json_pack("[{s:s, s:s, s:s}]", "op", "replace", "path", "/name", "value", name);
-	assert_int_equal(product_patch_validate(ops, err, sizeof err), -1);
-	assert_non_null(strstr(err, "'name'"));
+	assert_int_equal(product_patch_validate(ops, test_err, sizeof test_err), -1);
+	assert_non_null(strstr(test_err, "'name'"));
 	json_decref(ops);
 	name[256] = '\0';
 	ops = json_pack("[{s:s, s:s, s:s}]", "op", "replace", "path", "/name", "value", name);
-	assert_int_equal(product_patch_validate(ops, err, sizeof err), 0);
+	assert_int_equal(product_patch_validate(ops, test_err, sizeof test_err), 0);
 	json_decref(ops);
 }
 
 static void patch_rejects_null_name(void **state)
 {
 	(void)state;
-	PATCH_BAD("[" OP("/name", "null") "]", "'name' must not be null");
+	REJECTS(check_patch, "[" OP("/name", "null") "]", "'name' must not be null");
 }
 
 static void patch_accepts_null_for_clearable_paths(void **state)
 {
 	(void)state;
-	PATCH_OK("[" OP("/description", "null") "," OP("/readMe", "null") "," OP("/tags", "null") ","
-		 OP("/datasetIds", "null") "," OP("/glossaryIds", "null") ","
-		 OP("/apiConsumableDatasetIds", "null") "," OP("/keyContacts", "null") "]");
+	ACCEPTS(check_patch,
+		"[" OP("/description", "null") "," OP("/readMe", "null") "," OP("/tags", "null") ","
+		OP("/datasetIds", "null") "," OP("/glossaryIds", "null") ","
+		OP("/apiConsumableDatasetIds", "null") "," OP("/keyContacts", "null") "]");
 }
 
 /* ---- product_patch_apply ------------------------------------------------- */
@@ -609,11 +529,11 @@ static json_t *base_doc(void)
 /* Validates and applies ops (text); returns the result (NULL on failure). */
 static json_t *apply(const json_t *doc, const char *ops_text, json_t **changes)
 {
-	json_t *ops = J(ops_text);
-	if (product_patch_validate(ops, err, sizeof err) != 0)
-		fail_msg("test patch invalid: %s", err);
-	err[0] = '\0';
-	json_t *out = product_patch_apply(doc, ops, changes, err, sizeof err);
+	json_t *ops = tj(ops_text);
+	if (product_patch_validate(ops, test_err, sizeof test_err) != 0)
+		fail_msg("test patch invalid: %s", test_err);
+	test_err[0] = '\0';
+	json_t *out = product_patch_apply(doc, ops, changes, test_err, sizeof test_err);
 	json_decref(ops);
 	return out;
 }
@@ -626,9 +546,7 @@ static void apply_records_real_change(void **state)
 	assert_non_null(out);
 	assert_string_equal(sget(out, "name"), "Q");
 	assert_json(ch, "[{'operator':'replace','path':'/name','value':'Q'}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_records_nothing_for_same_values(void **state)
@@ -644,9 +562,7 @@ static void apply_records_nothing_for_same_values(void **state)
 	assert_non_null(out);
 	assert_int_equal(json_array_size(ch), 0);
 	assert_true(json_equal(out, doc));
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_trims_name_before_comparing(void **state)
@@ -657,14 +573,11 @@ static void apply_trims_name_before_comparing(void **state)
 	assert_non_null(out);
 	assert_string_equal(sget(out, "name"), "P");
 	assert_int_equal(json_array_size(ch), 0);
-	json_decref(out);
-	json_decref(ch);
+	DECREF(out, ch);
 	out = apply(doc, "[" OP("/name", "'  R  '") "]", &ch);
 	assert_string_equal(sget(out, "name"), "R");
 	assert_json(ch, "[{'operator':'replace','path':'/name','value':'R'}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_null_removes_description_and_readme(void **state)
@@ -678,9 +591,7 @@ static void apply_null_removes_description_and_readme(void **state)
 	assert_null(json_object_get(out, "readMe"));
 	assert_json(ch, "[{'operator':'replace','path':'/description','value':null},"
 			"{'operator':'replace','path':'/readMe','value':null}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_null_on_absent_field_is_no_change(void **state)
@@ -692,9 +603,7 @@ static void apply_null_on_absent_field_is_no_change(void **state)
 	assert_non_null(out);
 	assert_null(json_object_get(out, "readMe"));
 	assert_int_equal(json_array_size(ch), 0);
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_sets_absent_field(void **state)
@@ -704,9 +613,7 @@ static void apply_sets_absent_field(void **state)
 	json_t *out = apply(doc, "[" OP("/readMe", "'## R'") "]", &ch);
 	assert_string_equal(sget(out, "readMe"), "## R");
 	assert_json(ch, "[{'operator':'replace','path':'/readMe','value':'## R'}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_null_array_becomes_empty_array(void **state)
@@ -723,9 +630,7 @@ static void apply_null_array_becomes_empty_array(void **state)
 	/* glossaryIds was already [] -> no change for it */
 	assert_json(ch, "[{'operator':'replace','path':'/tags','value':[]},"
 			"{'operator':'replace','path':'/keyContacts','value':[]}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_subset_violation_fails_and_leaves_input(void **state)
@@ -737,11 +642,10 @@ static void apply_subset_violation_fails_and_leaves_input(void **state)
 	json_t *out = apply(doc, "[" OP("/name", "'Z'") "," OP("/datasetIds", "['" D2 "']") "]", &ch);
 	assert_null(out);
 	assert_null(ch);
-	assert_non_null(strstr(err, "'apiConsumableDatasetIds'"));
-	assert_non_null(strstr(err, D1));
+	assert_non_null(strstr(test_err, "'apiConsumableDatasetIds'"));
+	assert_non_null(strstr(test_err, D1));
 	assert_true(json_equal(doc, before));
-	json_decref(before);
-	json_decref(doc);
+	DECREF(before, doc);
 }
 
 static void apply_never_modifies_input(void **state)
@@ -756,10 +660,7 @@ static void apply_never_modifies_input(void **state)
 	assert_ptr_not_equal(out, doc);
 	assert_true(json_equal(doc, before));
 	assert_int_equal(json_array_size(ch), 3);
-	json_decref(out);
-	json_decref(ch);
-	json_decref(before);
-	json_decref(doc);
+	DECREF(out, ch, before, doc);
 }
 
 static void apply_checks_subset_on_final_result(void **state)
@@ -774,9 +675,7 @@ static void apply_checks_subset_on_final_result(void **state)
 	assert_json(json_object_get(out, "datasetIds"), "['" D3 "']");
 	assert_json(json_object_get(out, "apiConsumableDatasetIds"), "['" D3 "']");
 	assert_int_equal(json_array_size(ch), 2);
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_clearing_datasets_needs_clearing_api_consumable(void **state)
@@ -791,9 +690,7 @@ static void apply_clearing_datasets_needs_clearing_api_consumable(void **state)
 	assert_non_null(out);
 	assert_json(json_object_get(out, "datasetIds"), "[]");
 	assert_json(json_object_get(out, "apiConsumableDatasetIds"), "[]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_ops_on_one_path_run_in_order(void **state)
@@ -804,15 +701,12 @@ static void apply_ops_on_one_path_run_in_order(void **state)
 	assert_string_equal(sget(out, "name"), "B");
 	assert_json(ch, "[{'operator':'replace','path':'/name','value':'A'},"
 			"{'operator':'replace','path':'/name','value':'B'}]");
-	json_decref(out);
-	json_decref(ch);
+	DECREF(out, ch);
 	/* repeating the value the previous op set is not a second change */
 	out = apply(doc, "[" OP("/tags", "['z']") "," OP("/tags", "['z']") "]", &ch);
 	assert_json(json_object_get(out, "tags"), "['z']");
 	assert_json(ch, "[{'operator':'replace','path':'/tags','value':['z']}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 static void apply_drops_null_contact_roles(void **state)
@@ -827,10 +721,7 @@ static void apply_drops_null_contact_roles(void **state)
 	/* and then null role again equals the stored contact: no change */
 	json_t *out2 = apply(out, "[" OP("/keyContacts", "[{'userId':'" U1 "','role':null}]") "]", &ch);
 	assert_int_equal(json_array_size(ch), 0);
-	json_decref(ch);
-	json_decref(out2);
-	json_decref(out);
-	json_decref(doc);
+	DECREF(ch, out2, out, doc);
 }
 
 static void apply_change_values_are_copies(void **state)
@@ -840,9 +731,7 @@ static void apply_change_values_are_copies(void **state)
 	json_t *out = apply(doc, "[" OP("/tags", "['q']") "]", &ch);
 	json_array_append_new(json_object_get(out, "tags"), json_string("mutated"));
 	assert_json(ch, "[{'operator':'replace','path':'/tags','value':['q']}]");
-	json_decref(out);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(out, ch, doc);
 }
 
 /* ---- product_touch -------------------------------------------------------- */
@@ -878,21 +767,12 @@ static void touch_grows_pending_when_active(void **state)
 
 static int problems(const char *doc_text, const char *missing_text)
 {
-	json_t *doc = J(doc_text);
-	json_t *missing = missing_text ? J(missing_text) : NULL;
-	memset(err, 'Z', sizeof err);
-	int rc = product_activation_problems(doc, missing, err, sizeof err);
-	json_decref(doc);
-	json_decref(missing);
+	json_t *doc = tj(doc_text);
+	json_t *missing = missing_text ? tj(missing_text) : NULL;
+	memset(test_err, 'Z', sizeof test_err);
+	int rc = product_activation_problems(doc, missing, test_err, sizeof test_err);
+	DECREF(doc, missing);
 	return rc;
-}
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
 }
 
 #define KC "'keyContacts':[{'userId':'" U1 "'}]"
@@ -903,17 +783,17 @@ static void activatable_product_has_no_problems(void **state)
 	assert_int_equal(problems("{'datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D1 "']," KC "}",
 				  "[]"),
 			 0);
-	assert_string_equal(err, "");
+	assert_string_equal(test_err, "");
 	assert_int_equal(problems("{'datasetIds':['" D1 "'],'apiConsumableDatasetIds':[]," KC "}", NULL), 0);
-	assert_string_equal(err, "");
+	assert_string_equal(test_err, "");
 }
 
 static void problem_no_datasets_alone(void **state)
 {
 	(void)state;
 	assert_int_equal(problems("{'datasetIds':[],'apiConsumableDatasetIds':[]," KC "}", "[]"), -1);
-	assert_non_null(strstr(err, "no data sets"));
-	assert_int_equal(count(err, "; "), 0);
+	assert_non_null(strstr(test_err, "no data sets"));
+	assert_int_equal(count_of(test_err, "; "), 0);
 }
 
 static void problem_missing_dataset_alone(void **state)
@@ -922,10 +802,10 @@ static void problem_missing_dataset_alone(void **state)
 	assert_int_equal(problems("{'datasetIds':['" D1 "','" D2 "'],'apiConsumableDatasetIds':[]," KC "}",
 				  "['" D2 "']"),
 			 -1);
-	assert_non_null(strstr(err, "data set '" D2 "'"));
-	assert_non_null(strstr(err, "no longer exists"));
-	assert_null(strstr(err, D1));
-	assert_int_equal(count(err, "; "), 0);
+	assert_non_null(strstr(test_err, "data set '" D2 "'"));
+	assert_non_null(strstr(test_err, "no longer exists"));
+	assert_null(strstr(test_err, D1));
+	assert_int_equal(count_of(test_err, "; "), 0);
 }
 
 static void problem_every_missing_dataset_listed(void **state)
@@ -934,9 +814,9 @@ static void problem_every_missing_dataset_listed(void **state)
 	assert_int_equal(problems("{'datasetIds':['" D1 "','" D2 "'],'apiConsumableDatasetIds':[]," KC "}",
 				  "['" D1 "','" D2 "']"),
 			 -1);
-	assert_non_null(strstr(err, D1));
-	assert_non_null(strstr(err, D2));
-	assert_int_equal(count(err, "; "), 1);
+	assert_non_null(strstr(test_err, D1));
+	assert_non_null(strstr(test_err, D2));
+	assert_int_equal(count_of(test_err, "; "), 1);
 }
 
 static void problem_api_consumable_not_subset_alone(void **state)
@@ -945,9 +825,9 @@ static void problem_api_consumable_not_subset_alone(void **state)
 	assert_int_equal(problems("{'datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D3 "']," KC "}",
 				  "[]"),
 			 -1);
-	assert_non_null(strstr(err, "'apiConsumableDatasetIds'"));
-	assert_non_null(strstr(err, D3));
-	assert_int_equal(count(err, "; "), 0);
+	assert_non_null(strstr(test_err, "'apiConsumableDatasetIds'"));
+	assert_non_null(strstr(test_err, D3));
+	assert_int_equal(count_of(test_err, "; "), 0);
 }
 
 static void problem_no_key_contacts_alone(void **state)
@@ -956,10 +836,10 @@ static void problem_no_key_contacts_alone(void **state)
 	assert_int_equal(problems("{'datasetIds':['" D1 "'],'apiConsumableDatasetIds':[],'keyContacts':[]}",
 				  "[]"),
 			 -1);
-	assert_non_null(strstr(err, "no key contacts"));
-	assert_int_equal(count(err, "; "), 0);
+	assert_non_null(strstr(test_err, "no key contacts"));
+	assert_int_equal(count_of(test_err, "; "), 0);
 	assert_int_equal(problems("{'datasetIds':['" D1 "']}", NULL), -1);
-	assert_non_null(strstr(err, "no key contacts"));
+	assert_non_null(strstr(test_err, "no key contacts"));
 }
 
 static void all_problems_in_one_message(void **state)
@@ -968,32 +848,31 @@ static void all_problems_in_one_message(void **state)
 	assert_int_equal(problems("{'datasetIds':[],'apiConsumableDatasetIds':['" D3 "'],'keyContacts':[]}",
 				  "['" D1 "']"),
 			 -1);
-	assert_non_null(strstr(err, "no data sets"));
-	assert_non_null(strstr(err, "data set '" D1 "'"));
-	assert_non_null(strstr(err, "'apiConsumableDatasetIds'"));
-	assert_non_null(strstr(err, "no key contacts"));
-	assert_int_equal(count(err, "; "), 3);
+	assert_non_null(strstr(test_err, "no data sets"));
+	assert_non_null(strstr(test_err, "data set '" D1 "'"));
+	assert_non_null(strstr(test_err, "'apiConsumableDatasetIds'"));
+	assert_non_null(strstr(test_err, "no key contacts"));
+	assert_int_equal(count_of(test_err, "; "), 3);
 	/* the missing-data-set case together with the others */
 	assert_int_equal(problems("{'datasetIds':['" D1 "'],'apiConsumableDatasetIds':['" D3 "'],"
 				  "'keyContacts':[]}",
 				  "['" D1 "']"),
 			 -1);
-	assert_int_equal(count(err, "; "), 2);
-	assert_null(strstr(err, "no data sets"));
+	assert_int_equal(count_of(test_err, "; "), 2);
+	assert_null(strstr(test_err, "no data sets"));
 }
 
 static void problems_truncate_safely_in_small_buffer(void **state)
 {
 	(void)state;
-	json_t *doc = J("{'datasetIds':[],'apiConsumableDatasetIds':['" D3 "'],'keyContacts':[]}");
-	json_t *missing = J("['" D1 "','" D2 "']");
+	json_t *doc = tj("{'datasetIds':[],'apiConsumableDatasetIds':['" D3 "'],'keyContacts':[]}");
+	json_t *missing = tj("['" D1 "','" D2 "']");
 	char small[40];
 	memset(small, 'Z', sizeof small);
 	assert_int_equal(product_activation_problems(doc, missing, small, sizeof small), -1);
 	assert_true(memchr(small, '\0', sizeof small) != NULL);
 	assert_true(strlen(small) < sizeof small);
-	json_decref(missing);
-	json_decref(doc);
+	DECREF(missing, doc);
 }
 
 /* The return value says whether the product can be activated; it must not
@@ -1001,7 +880,7 @@ static void problems_truncate_safely_in_small_buffer(void **state)
 static void problems_reported_even_when_buffer_is_tiny(void **state)
 {
 	(void)state;
-	json_t *doc = J("{'datasetIds':[],'keyContacts':[]}");
+	json_t *doc = tj("{'datasetIds':[],'keyContacts':[]}");
 	int wrong = 0;
 	for (size_t cap = 1; cap <= 4; cap++) {
 		char tiny[4];
@@ -1020,7 +899,7 @@ static void problems_reported_even_when_buffer_is_tiny(void **state)
 static json_t *activate(json_t *doc, const char *body_text, const char *target,
 			const struct product_actor *who)
 {
-	json_t *b = J(body_text);
+	json_t *b = tj(body_text);
 	char e[256];
 	if (jsonspec_check(b, product_activate_spec, e, sizeof e) != 0)
 		fail_msg("test activation body invalid: %s", e);
@@ -1045,8 +924,7 @@ static void activate_personal_with_same_name(void **state)
 	assert_string_equal(sget(doc, "description"), "d"); /* not in body: kept */
 	assert_json(json_object_get(doc, "tags"), "['a']");
 	assert_null(json_object_get(doc, "spaceId"));
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void activate_applies_body_and_target_space(void **state)
@@ -1064,8 +942,7 @@ static void activate_applies_body_and_target_space(void **state)
 	assert_json(json_object_get(doc, "tags"), "['b','c']");
 	assert_string_equal(sget(doc, "spaceId"), S1);
 	assert_json(json_object_get(doc, "activatedOn"), "['" S1 "']");
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void activate_null_description_and_tags_clear_them(void **state)
@@ -1078,8 +955,7 @@ static void activate_null_description_and_tags_clear_them(void **state)
 	assert_json(ch, "[{'operator':'replace','path':'/description','value':null},"
 			"{'operator':'replace','path':'/tags','value':[]},"
 			"{'operator':'add','path':'/activatedOn','value':['personal']}]");
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void activate_in_current_space_without_target(void **state)
@@ -1094,8 +970,7 @@ static void activate_in_current_space_without_target(void **state)
 	/* target equal to the current space: no /spaceId change */
 	ch = activate(doc, "{'name':'P'}", S2, &who2);
 	assert_json(ch, "[{'operator':'add','path':'/activatedOn','value':['" S2 "']}]");
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void reactivate_resets_pending_changes(void **state)
@@ -1111,8 +986,7 @@ static void reactivate_resets_pending_changes(void **state)
 	assert_string_equal(sget(doc, "activatedAt"), T2);
 	assert_json(json_object_get(doc, "activatedOn"), "['" S1 "']");
 	assert_int_equal(json_array_size(ch), 3); /* name, spaceId, activatedOn */
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 /* ---- product_deactivate -------------------------------------------------- */
@@ -1133,8 +1007,7 @@ static void deactivate_removes_activated_on_and_keeps_activated_at(void **state)
 	assert_string_equal(sget(doc, "updatedAt"), T2);
 	assert_string_equal(sget(doc, "updatedBy"), U2);
 	assert_string_equal(sget(doc, "spaceId"), S1);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 /* ---- product_move --------------------------------------------------------- */
@@ -1149,9 +1022,7 @@ static void move_to_same_space_is_noop(void **state)
 	assert_non_null(ch);
 	assert_int_equal(json_array_size(ch), 0);
 	assert_true(json_equal(doc, before));
-	json_decref(ch);
-	json_decref(before);
-	json_decref(doc);
+	DECREF(ch, before, doc);
 }
 
 static void move_to_other_space_records_replace(void **state)
@@ -1164,8 +1035,7 @@ static void move_to_other_space_records_replace(void **state)
 	assert_string_equal(sget(doc, "spaceId"), S2);
 	assert_string_equal(sget(doc, "updatedAt"), T1);
 	assert_string_equal(sget(doc, "updatedBy"), U2);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void move_out_of_personal_area(void **state)
@@ -1175,8 +1045,7 @@ static void move_out_of_personal_area(void **state)
 	json_t *ch = product_move(doc, S2, &who1);
 	assert_json(ch, "[{'operator':'replace','path':'/spaceId','value':'" S2 "'}]");
 	assert_string_equal(sget(doc, "spaceId"), S2);
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 static void move_of_active_product_counts_pending_change(void **state)
@@ -1192,8 +1061,7 @@ static void move_of_active_product_counts_pending_change(void **state)
 	ch = product_move(doc, S2, &who2);
 	assert_int_equal(json_array_size(ch), 0);
 	assert_json(json_object_get(doc, "pendingChangesCount"), "1");
-	json_decref(ch);
-	json_decref(doc);
+	DECREF(ch, doc);
 }
 
 /* ---- changelog helpers ------------------------------------------------------ */
@@ -1218,14 +1086,13 @@ static void changelog_add_change_copies_value_and_maps_null(void **state)
 {
 	(void)state;
 	json_t *changes = json_array();
-	json_t *v = J("['a']");
+	json_t *v = tj("['a']");
 	changelog_add_change(changes, "add", "/tags", v);
 	json_array_append_new(v, json_string("b"));
 	changelog_add_change(changes, "remove", "/description", NULL);
 	assert_json(changes, "[{'operator':'add','path':'/tags','value':['a']},"
 			     "{'operator':'remove','path':'/description','value':null}]");
-	json_decref(v);
-	json_decref(changes);
+	DECREF(v, changes);
 }
 
 int main(void)

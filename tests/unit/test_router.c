@@ -73,6 +73,21 @@ static enum route_match match(const char *method, const char *path)
 	return match_max(method, path, MAXP);
 }
 
+/* Asserts that method m on path p finds the route whose handler is h. */
+#define FOUND(m, p, h)                                                                     \
+	(assert_int_equal(match(m, p), ROUTE_FOUND), assert_ptr_equal(res.route->handler, h))
+
+/* Asserts that path p exists but not for method m, and that Allow lists a. */
+#define NOT_ALLOWED(m, p, a)                                                               \
+	(assert_int_equal(match(m, p), ROUTE_BAD_METHOD), assert_string_equal(res.allow, a))
+
+/* Asserts that the last match left every parameter slot empty. */
+static void assert_no_params(void)
+{
+	for (int i = 0; i < MAXP; i++)
+		assert_null(res.params[i]);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -92,26 +107,21 @@ static void exact_match(void **state)
 static void root_path(void **state)
 {
 	(void)state;
-	assert_int_equal(match("GET", "/"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_root);
+	FOUND("GET", "/", h_root);
 }
 
 static void method_selects_route_on_same_path(void **state)
 {
 	(void)state;
-	assert_int_equal(match("GET", "/api/items"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_list);
-	assert_int_equal(match("POST", "/api/items"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_create);
-	assert_int_equal(match("DELETE", "/api/items/abc"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_delete);
+	FOUND("GET", "/api/items", h_list);
+	FOUND("POST", "/api/items", h_create);
+	FOUND("DELETE", "/api/items/abc", h_delete);
 }
 
 static void param_capture(void **state)
 {
 	(void)state;
-	assert_int_equal(match("GET", "/api/items/0f8fad5b-d9cb-469f-a165-70867728950e"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_get);
+	FOUND("GET", "/api/items/0f8fad5b-d9cb-469f-a165-70867728950e", h_get);
 	assert_int_equal(res.n, 1);
 	assert_string_equal(res.params[0], "0f8fad5b-d9cb-469f-a165-70867728950e");
 }
@@ -119,16 +129,14 @@ static void param_capture(void **state)
 static void param_capture_is_raw_segment(void **state)
 {
 	(void)state;
-	assert_int_equal(match("PATCH", "/api/items/a%20b.c"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_patch);
+	FOUND("PATCH", "/api/items/a%20b.c", h_patch);
 	assert_string_equal(res.params[0], "a%20b.c");
 }
 
 static void two_params_in_order(void **state)
 {
 	(void)state;
-	assert_int_equal(match("GET", "/api/items/one/sub/two"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_sub);
+	FOUND("GET", "/api/items/one/sub/two", h_sub);
 	assert_int_equal(res.n, 2);
 	assert_string_equal(res.params[0], "one");
 	assert_string_equal(res.params[1], "two");
@@ -137,8 +145,7 @@ static void two_params_in_order(void **state)
 static void param_followed_by_literals(void **state)
 {
 	(void)state;
-	assert_int_equal(match("POST", "/api/items/p1/actions/activate"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_activate);
+	FOUND("POST", "/api/items/p1/actions/activate", h_activate);
 	assert_int_equal(res.n, 1);
 	assert_string_equal(res.params[0], "p1");
 }
@@ -146,8 +153,7 @@ static void param_followed_by_literals(void **state)
 static void earlier_literal_route_wins(void **state)
 {
 	(void)state;
-	assert_int_equal(match("GET", "/api/items/special"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_special);
+	FOUND("GET", "/api/items/special", h_special);
 	assert_int_equal(res.n, 0);
 	assert_null(res.params[0]);
 }
@@ -156,8 +162,7 @@ static void failed_partial_capture_does_not_leak_into_result(void **state)
 {
 	(void)state;
 	/* /x/{a}/y captures "1" and then fails on the last segment */
-	assert_int_equal(match("GET", "/x/1/z"), ROUTE_FOUND);
-	assert_ptr_equal(res.route->handler, h_xz);
+	FOUND("GET", "/x/1/z", h_xz);
 	assert_int_equal(res.n, 1);
 	assert_string_equal(res.params[0], "1");
 	assert_null(res.params[1]);
@@ -166,30 +171,24 @@ static void failed_partial_capture_does_not_leak_into_result(void **state)
 static void wrong_method_gives_405_with_allow(void **state)
 {
 	(void)state;
-	assert_int_equal(match("PUT", "/api/items/abc"), ROUTE_BAD_METHOD);
-	assert_string_equal(res.allow, "GET, PATCH, DELETE");
-	assert_int_equal(match("DELETE", "/api/items"), ROUTE_BAD_METHOD);
-	assert_string_equal(res.allow, "GET, POST");
-	assert_int_equal(match("POST", "/health"), ROUTE_BAD_METHOD);
-	assert_string_equal(res.allow, "GET");
-	assert_int_equal(match("GET", "/api/items/abc/actions/activate"), ROUTE_BAD_METHOD);
-	assert_string_equal(res.allow, "POST");
+	NOT_ALLOWED("PUT", "/api/items/abc", "GET, PATCH, DELETE");
+	NOT_ALLOWED("DELETE", "/api/items", "GET, POST");
+	NOT_ALLOWED("POST", "/health", "GET");
+	NOT_ALLOWED("GET", "/api/items/abc/actions/activate", "POST");
 }
 
 static void allow_lists_each_method_once(void **state)
 {
 	(void)state;
 	/* both "/api/items/special" and "/api/items/{id}" answer GET */
-	assert_int_equal(match("POST", "/api/items/special"), ROUTE_BAD_METHOD);
-	assert_string_equal(res.allow, "GET, PATCH, DELETE");
+	NOT_ALLOWED("POST", "/api/items/special", "GET, PATCH, DELETE");
 }
 
 static void bad_method_captures_nothing(void **state)
 {
 	(void)state;
 	assert_int_equal(match("PUT", "/api/items/one/sub/two"), ROUTE_BAD_METHOD);
-	for (int i = 0; i < MAXP; i++)
-		assert_null(res.params[i]);
+	assert_no_params();
 }
 
 static void allow_respects_capacity(void **state)
@@ -237,8 +236,7 @@ static void trailing_slash_does_not_match(void **state)
 	assert_int_equal(match("GET", "/api/items/"), ROUTE_NO_PATH);
 	assert_int_equal(match("GET", "/api/items/abc/"), ROUTE_NO_PATH);
 	assert_int_equal(match("POST", "/api/items/abc/actions/activate/"), ROUTE_NO_PATH);
-	for (int i = 0; i < MAXP; i++)
-		assert_null(res.params[i]);
+	assert_no_params();
 }
 
 static void empty_segment_never_fills_a_param(void **state)
@@ -249,16 +247,14 @@ static void empty_segment_never_fills_a_param(void **state)
 	assert_int_equal(match("GET", "/api/items//sub/x"), ROUTE_NO_PATH);
 	assert_int_equal(match("GET", "//health"), ROUTE_NO_PATH);
 	assert_int_equal(match("GET", "/api//items"), ROUTE_NO_PATH);
-	for (int i = 0; i < MAXP; i++)
-		assert_null(res.params[i]);
+	assert_no_params();
 }
 
 static void too_many_params_is_no_match(void **state)
 {
 	(void)state;
 	assert_int_equal(match_max("GET", "/api/items/one/sub/two", 1), ROUTE_NO_PATH);
-	for (int i = 0; i < MAXP; i++)
-		assert_null(res.params[i]);
+	assert_no_params();
 	assert_int_equal(match_max("GET", "/api/items/one", 0), ROUTE_NO_PATH);
 	assert_null(res.params[0]);
 	/* routes without captures still match with no room for params */
