@@ -34,6 +34,9 @@ char *api_query_except(struct req *r, const char *skip);
 int api_begin(struct req *r, bool write);
 int api_commit(struct req *r);
 void api_rollback(struct req *r);
+/* Ends a write transaction after its last store call returned rc: a failure
+ * or "no row" (the row vanished under us) replies 5xx; else commits. 0 ok. */
+int api_write_done(struct req *r, int rc);
 /* The actor of a write: tenant, user and a fresh timestamp in now. */
 struct product_actor api_actor(struct req *r, char *now);
 /* The caller's permission context in space doc `space` (NULL = the personal

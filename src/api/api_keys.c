@@ -92,12 +92,7 @@ void apikeys_create(struct req *r)
 	struct store *st = r->app->store;
 	int rc = st->ops->apikey_insert(st, r->who.tenant_id, &k);
 	if (rc >= 0)
-		rc = st->ops->apikey_get(st, &doc, r->who.tenant_id, id);
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+		if (api_write_done(r, st->ops->apikey_get(st, &doc, r->who.tenant_id, id)) < 0)
 		goto fail;
 	api_set_etag(r, doc); /* of the stored key: GET returns the same tag */
 	json_object_set_new(doc, "token", json_string(token));
@@ -185,12 +180,7 @@ void apikeys_patch(struct req *r)
 		goto out;
 	if (load_key(r, &k) < 0 || api_if_match(r, k) < 0)
 		goto fail;
-	int rc = st->ops->apikey_describe(st, r->who.tenant_id, req_param(r, 0), value, now);
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->apikey_describe(st, r->who.tenant_id, req_param(r, 0), value, now)) < 0)
 		goto fail;
 	reply_empty(r, 204);
 	goto out;
@@ -209,12 +199,7 @@ void apikeys_delete(struct req *r)
 		return;
 	if (load_key(r, &k) < 0 || api_if_match(r, k) < 0)
 		goto fail;
-	int rc = st->ops->apikey_delete(st, r->who.tenant_id, req_param(r, 0));
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->apikey_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
 		goto fail;
 	json_decref(k);
 	reply_empty(r, 204);

@@ -140,6 +140,15 @@ int api_commit(struct req *r)
 
 void api_rollback(struct req *r) { r->app->store->ops->rollback(r->app->store); }
 
+int api_write_done(struct req *r, int rc)
+{
+	if (rc <= 0) {
+		api_store_error(r, rc < 0 ? rc : STORE_HARD);
+		return -1;
+	}
+	return api_commit(r);
+}
+
 struct product_actor api_actor(struct req *r, char *now)
 {
 	clock_now_iso(now);

@@ -266,12 +266,7 @@ void dp_delete(struct req *r)
 		goto fail;
 	}
 	struct store *st = r->app->store;
-	int rc = st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0));
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
 		goto fail;
 	json_decref(doc);
 	reply_empty(r, 204);

@@ -299,12 +299,7 @@ void spaces_patch(struct req *r)
 	clock_now_iso(now);
 	json_object_set_new(sp, "updatedAt", json_string(now));
 	struct store *st = r->app->store;
-	int rc = st->ops->space_update(st, r->who.tenant_id, sp);
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->space_update(st, r->who.tenant_id, sp)) < 0)
 		goto fail;
 	api_set_etag(r, sp);
 	/* the owner may have changed: recompute the caller's view */
@@ -342,12 +337,7 @@ void spaces_delete(struct req *r)
 			    req_param(r, 0), usage);
 		goto fail;
 	}
-	rc = st->ops->space_delete(st, r->who.tenant_id, req_param(r, 0));
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->space_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
 		goto fail;
 	json_decref(sp);
 	reply_empty(r, 204);
@@ -542,12 +532,7 @@ void assignments_delete(struct req *r)
 	}
 	if (api_if_match(r, a) < 0)
 		goto fail;
-	rc = st->ops->assignment_delete(st, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->assignment_delete(st, r->who.tenant_id, req_param(r, 0), req_param(r, 1))) < 0)
 		goto fail;
 	json_decref(a);
 	reply_empty(r, 204);

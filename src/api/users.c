@@ -348,12 +348,7 @@ void users_patch(struct req *r)
 	char now[ISO_TS_LEN + 1];
 	clock_now_iso(now);
 	json_object_set_new(u, "lastUpdatedAt", json_string(now));
-	rc = st->ops->user_update(st, r->who.tenant_id, u, roles);
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->user_update(st, r->who.tenant_id, u, roles)) < 0)
 		goto fail;
 	reply_empty(r, 204);
 	goto out;
@@ -384,12 +379,7 @@ void users_delete(struct req *r)
 		reply_error(r, ERR_CONFLICT, "you cannot delete your own user");
 		goto fail;
 	}
-	rc = st->ops->user_delete(st, r->who.tenant_id, req_param(r, 0));
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
+	if (api_write_done(r, st->ops->user_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
 		goto fail;
 	json_decref(u);
 	reply_empty(r, 204);
