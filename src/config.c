@@ -1,6 +1,8 @@
 /* config: flag/env/file parsing for `serve`. Every flag has an environment
  * variable; a JSON config file (--config) supplies defaults underneath both. */
 #include "config.h"
+#include "domain/provider.h"
+#include <ctype.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stddef.h>
@@ -44,6 +46,8 @@ static const struct opt opts[] = {
 	 OFF(per_ip_limit), 1, 100000, "connections per client IP (default 2048)"},
 	{"--idle-timeout", "DP_IDLE_TIMEOUT", "idleTimeoutSeconds", OPT_LONG, OFF(conn_timeout_s), 1,
 	 3600, "seconds before an idle connection is closed (default 30)"},
+	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
+	 "background threads computing data quality (default 1)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
 	 "JSON file with any of the settings above (keys in camelCase)"},
 };
@@ -78,6 +82,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 	}
 	if (o->offset == OFF(threads))
 		cfg->threads = (int)v;
+	else if (o->offset == OFF(workers))
+		cfg->workers = (int)v;
 	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2))
 		*(long *)(base + o->offset) = v;
 	else
@@ -96,6 +102,38 @@ static int load_file(struct config *cfg, const char *path)
 		return -1;
 	}
 	int rc = 0;
+	json_t *tpl = json_object_get(root, "providerUrlTemplates");
+	if (tpl) {
+		const char *k;
+		json_t *v;
+		char terr[256];
+		json_object_foreach(tpl, k, v) {
+			if (!json_is_string(v)) {
+				rc = -1;
+			} else if (provider_template_check(json_string_value(v), terr, sizeof terr) < 0) {
+				fprintf(stderr, "dataproducts: config file %s: providerUrlTemplates.%s: %s\n",
+					path, k, terr);
+				json_decref(root);
+				return -1;
+			}
+		}
+		if (!json_is_object(tpl) || rc < 0) {
+			fprintf(stderr, "dataproducts: config file %s: 'providerUrlTemplates' must map"
+					" data store types to URL template strings\n", path);
+			json_decref(root);
+			return -1;
+		}
+		/* data store types match case-insensitively: keep the keys lower-case */
+		json_decref(cfg->provider_templates);
+		cfg->provider_templates = json_object();
+		json_object_foreach(tpl, k, v) {
+			char low[128];
+			snprintf(low, sizeof low, "%s", k);
+			for (char *c = low; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			json_object_set(cfg->provider_templates, low, v);
+		}
+	}
 	for (size_t i = 0; i < NOPTS && rc == 0; i++) {
 		if (!opts[i].file_key)
 			continue;
@@ -147,6 +185,7 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->conn_limit = 4096;
 	cfg->per_ip_limit = 2048;
 	cfg->conn_timeout_s = 30;
+	cfg->workers = 1;
 	const char *cli[NOPTS] = {0};
 
 	for (int i = 0; i < argc; i++) {
@@ -210,5 +249,6 @@ void config_free(struct config *cfg)
 	free(cfg->data_root);
 	free(cfg->public_url);
 	free(cfg->config_file);
+	json_decref(cfg->provider_templates);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -2,6 +2,7 @@
  * JSON config file, in that order of precedence (SPEC §1). */
 #ifndef DP_CONFIG_H
 #define DP_CONFIG_H
+#include <jansson.h>
 #include <stdbool.h>
 
 struct config {
@@ -17,7 +18,11 @@ struct config {
 	unsigned conn_limit;
 	unsigned per_ip_limit;
 	unsigned conn_timeout_s;
+	int workers;      /* quality computation threads */
 	char *config_file;
+	/* From the config file only: {"<data store type>": "<URL template>"}
+	 * for generate-provider-url (docs/provider-urls.md). Owned; may be NULL. */
+	json_t *provider_templates;
 };
 
 /* Parses argv (after the "serve" verb). Returns 0 ok, 1 when --help was

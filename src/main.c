@@ -10,6 +10,7 @@
 #include "config.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "jobs/worker.h"
 #include "http/server.h"
 #include "util/clock.h"
 
@@ -143,6 +144,14 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dataproducts: out of memory\n");
 		abort();
 	}
+	/* workers first: they requeue computations a crash interrupted */
+	if (!(app.workers = worker_start(&app, cfg.workers))) {
+		metrics_free(app.metrics);
+		ratelimit_free(app.ratelimit);
+		st->ops->close(st);
+		config_free(&cfg);
+		return 1;
+	}
 	struct server *srv = server_start(&app);
 	rc = 1;
 	if (srv && first_run(st, &cfg, server_port(srv)) == 0) {
@@ -157,6 +166,7 @@ static int cmd_serve(int argc, char **argv)
 		rc = 0;
 	}
 	server_stop(srv, 10000);
+	worker_stop(app.workers);
 	metrics_free(app.metrics);
 	ratelimit_free(app.ratelimit);
 	st->ops->close(st);

@@ -68,6 +68,12 @@ int api_check_user(struct req *r, const char *user_id, const char *field);
 int api_check_contacts(struct req *r, const json_t *contacts, const char *field);
 /* Loads a space of the tenant; replies 404 naming `field` otherwise. */
 int api_space_load(struct req *r, json_t **out, const char *id, const char *field);
+/* Inside a product write transaction, after the product row is written:
+ * the data sets it references now (and old_ids, those it referenced before;
+ * may be NULL) get their trust recomputed (usage and activation changed),
+ * then doc's quality/trustScore are re-aggregated and rewritten if they
+ * moved. Replies on failure; -1 then. */
+int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids);
 /* Writes a changelog entry for changes (steals); no-op when empty. */
 int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
 			json_t *changes);
@@ -89,6 +95,11 @@ void spaces_get(struct req *r);
 void spaces_list(struct req *r);
 void datasets_create(struct req *r);
 void datasets_get(struct req *r);
+void datasets_put(struct req *r);
+void datasets_patch(struct req *r);
+/* DELETE /api/v1/data-sets and POST /api/v1/data-sets/actions/delete */
+void datasets_delete_batch(struct req *r);
+void datasets_profiles(struct req *r);
 void spaces_patch(struct req *r);
 void spaces_delete(struct req *r);
 void assignments_create(struct req *r);
@@ -108,6 +119,16 @@ void apikeys_patch(struct req *r);
 void apikeys_delete(struct req *r);
 /* Space document for the caller: links and meta{roles, assignableRoles, actions}. */
 json_t *spaces_present(struct req *r, json_t *space, const struct perm_ctx *ctx);
+void dq_create(struct req *r);
+void dq_get(struct req *r);
+void dq_batch_get(struct req *r);
+void dq_global_results(struct req *r);
+void dq_global_filter(struct req *r);
+void dq_fields_filter(struct req *r);
+void dp_compute_quality(struct req *r);
+void trust_filter(struct req *r);
+void trust_settings_get(struct req *r);
+void trust_settings_put(struct req *r);
 void meta_health(struct req *r);
 void meta_ready(struct req *r);
 void meta_metrics(struct req *r);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "domain/jsonspec.h"
 #include "http/metrics.h"
+#include "quality/aggregate.h"
 #include "util/strbuf.h"
 
 static bool blank_body(const struct req *r)
@@ -361,6 +362,39 @@ int api_space_load(struct req *r, json_t **out, const char *id, const char *fiel
 		*out = sp;
 	else
 		json_decref(sp);
+	return 0;
+}
+
+int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
+{
+	struct store *st = r->app->store;
+	json_t *ids = json_deep_copy(json_object_get(doc, "datasetIds"));
+	size_t i;
+	json_t *id;
+	json_array_foreach(old_ids, i, id) {
+		bool seen = false;
+		size_t j;
+		json_t *x;
+		json_array_foreach(ids, j, x) seen |= json_equal(x, id);
+		if (!seen)
+			json_array_append(ids, id);
+	}
+	int rc = STORE_ONE;
+	if (json_array_size(ids) > 0) {
+		rc = aggregate_datasets_in_tx(r->app, r->who.tenant_id, ids,
+					      json_string_value(json_object_get(doc, "id")));
+		json_t *before = json_deep_copy(doc);
+		if (rc >= 0)
+			rc = aggregate_product(st, r->who.tenant_id, doc);
+		if (rc >= 0 && !json_equal(before, doc))
+			rc = st->ops->product_update(st, r->who.tenant_id, doc);
+		json_decref(before);
+	}
+	json_decref(ids);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
 	return 0;
 }
 

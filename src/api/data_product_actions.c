@@ -3,7 +3,9 @@
  * commit together. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include "api/api.h"
+#include "domain/provider.h"
 
 /* Data sets of doc that no longer exist, as a new array (NULL on error). */
 static json_t *missing_datasets(struct req *r, const json_t *doc)
@@ -37,6 +39,9 @@ static int save(struct req *r, json_t *doc, const struct product_actor *who, jso
 		return -1;
 	}
 	if (api_changelog_write(r, json_string_value(json_object_get(doc, "id")), who, changes) < 0)
+		return -1;
+	/* activation state feeds DISCOVERABILITY_ACTIVATED and USAGE_APP_VIEWS */
+	if (api_product_refresh(r, doc, NULL) < 0)
 		return -1;
 	return api_commit(r);
 }
@@ -169,10 +174,8 @@ out:
 	json_decref(body);
 }
 
-/* generate-provider-url: the data set must exist; URL templates per data
- * store type come from the server configuration (see docs/decisions.md).
- * This build has no template source yet, so every existing data set gets
- * the documented "no provider configured" 404. */
+/* generate-provider-url: the data set must exist; its data store type picks
+ * a URL template from the server's config file (docs/provider-urls.md). */
 void dp_provider_url(struct req *r)
 {
 	const char *id = req_query(r, "dataSetId");
@@ -195,11 +198,21 @@ void dp_provider_url(struct req *r)
 		reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", id);
 		return;
 	}
-	const char *type = json_string_value(
-		json_object_get(json_object_get(json_object_get(ds, "dataAssetInfo"), "dataStoreInfo"),
-				"type"));
-	reply_error(r, ERR_PROVIDER_NOT_CONFIGURED,
-		    "no provider URL template is configured for data store type '%s'",
-		    type ? type : "unknown");
+	char type[64], missing[128];
+	provider_store_type(type, sizeof type, ds);
+	const char *tpl =
+		json_string_value(json_object_get(r->app->cfg->provider_templates, type));
+	char *url = tpl ? provider_expand(tpl, ds, missing, sizeof missing) : NULL;
+	if (!tpl)
+		reply_error(r, ERR_PROVIDER_NOT_CONFIGURED,
+			    "no provider URL template is configured for data store type '%s'",
+			    *type ? type : "(none)");
+	else if (!url)
+		reply_error(r, ERR_PROVIDER_NOT_CONFIGURED,
+			    "the '%s' template needs {%s}, which data set '%s' does not have", type,
+			    missing, id);
+	else
+		reply_json(r, 200, json_pack("{s:s}", "url", url));
+	free(url);
 	json_decref(ds);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "domain/paging.h"
+#include "quality/aggregate.h"
 
 #define DP_PATH "/api/data-governance/data-products"
 
@@ -45,6 +46,8 @@ void dp_create(struct req *r)
 		api_store_error(r, rc);
 		goto fail;
 	}
+	if (api_product_refresh(r, doc, NULL) < 0)
+		goto fail;
 	rc = api_changelog_write(r, id, &who, changes);
 	changes = NULL;
 	if (rc < 0 || api_commit(r) < 0)
@@ -234,6 +237,9 @@ void dp_patch(struct req *r)
 			api_store_error(r, rc < 0 ? rc : STORE_HARD);
 			goto fail;
 		}
+		/* datasetIds may have changed: trust usage and aggregates follow */
+		if (api_product_refresh(r, next, json_object_get(doc, "datasetIds")) < 0)
+			goto fail;
 		rc = api_changelog_write(r, req_param(r, 0), &who, changes);
 		changes = NULL;
 		if (rc < 0 || api_commit(r) < 0)
@@ -266,7 +272,11 @@ void dp_delete(struct req *r)
 		goto fail;
 	}
 	struct store *st = r->app->store;
-	if (api_write_done(r, st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
+	int rc = st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0));
+	if (rc > 0) /* its data sets lost a user: their usage changes */
+		rc = aggregate_datasets_in_tx(r->app, r->who.tenant_id,
+					      json_object_get(doc, "datasetIds"), NULL);
+	if (api_write_done(r, rc) < 0)
 		goto fail;
 	json_decref(doc);
 	reply_empty(r, 204);

@@ -1,58 +1,591 @@
-/* data_sets: /api/v1/data-sets create and get in @qlik/api's DataSet shape,
- * so data products can reference real data sets. */
+/* data_sets: /api/v1/data-sets in @qlik/api's DataSet shape (SPEC §5):
+ * create, get, full replacement (PUT), RFC 6902 JSON Patch (PATCH), batch
+ * delete and profiles, so data products can reference real data sets.
+ *
+ * Reading and referencing a data set is open to every user of its tenant.
+ * Changing or deleting one needs the rights that creating it where it lives
+ * needs (perm_dataset_create in its space); one without a space belongs to
+ * its owner, so only the owner or a TenantAdmin may change it. Another
+ * tenant's data set is 404. Every committed change is followed by
+ * aggregate_dataset_changed, which keeps trust scores and the aggregates of
+ * the products referencing the data set current. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "api/api.h"
 #include "domain/dataset.h"
+#include "domain/jsonpatch.h"
+#include "domain/paging.h"
+#include "quality/aggregate.h"
+
+#define DS_PATH "/api/v1/data-sets"
+#define DS_PATCH_MAX_OPS 100
+#define DS_BATCH_MAX 100
+#define DS_LOCATION_MAX 1024
+
+/* Set by the server, never by a body; PUT keeps them, PATCH may not change them. */
+static const char *const server_fields[] = {
+	"id", "tenantId", "createdBy", "createdTime", "lastModifiedBy", "lastModifiedTime", "version",
+	"ownerId", NULL,
+};
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* operational.location names a file under --data-root: a relative path
+ * that cannot climb out of it (SPEC §5). The compute step also resolves
+ * symlinks; this is the lexical half of the rule. */
+static int check_location(const json_t *doc, char *err, size_t errlen)
+{
+	const json_t *loc = json_object_get(json_object_get(doc, "operational"), "location");
+	if (!loc || json_is_null(loc))
+		return 0;
+	const char *s = json_string_value(loc), *why = NULL;
+	size_t n = json_string_length(loc);
+	if (!s)
+		why = "must be a string";
+	else if (n == 0)
+		why = "must not be empty";
+	else if (n > DS_LOCATION_MAX)
+		why = "must be at most 1024 bytes";
+	else if (strlen(s) != n)
+		why = "must not contain NUL";
+	else if (s[0] == '/')
+		why = "must be a path relative to the data root (no leading '/')";
+	else if (strchr(s, '\\'))
+		why = "must not contain '\\'";
+	else
+		for (const char *seg = s; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+			if (!strncmp(seg, "..", 2) && (seg[2] == '/' || seg[2] == '\0')) {
+				why = "must not contain a '..' segment";
+				break;
+			}
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "'operational.location' %s", why);
+	return -1;
+}
+
+/* A null member of a documented nested object (operational, schema,
+ * dataFields[], dataType, dataAssetInfo, ...) means "absent", as at the top
+ * level: the DataSet wire type has no nulls there. Free-form maps
+ * ("properties", "loadOptions") are user data and keep theirs. */
+static void drop_nulls(json_t *v)
+{
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(v, i, e) {
+			drop_nulls(e);
+		}
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	const char *k;
+	json_t *e;
+	void *tmp;
+	json_object_foreach_safe(v, tmp, k, e) {
+		if (json_is_null(e))
+			json_object_del(v, k);
+		else if (strcmp(k, "properties") && strcmp(k, "loadOptions"))
+			drop_nulls(e);
+	}
+}
+
+/* Create-shaped body rules plus the location rule; 400 naming the field. */
+static int validate_body(struct req *r, const json_t *body)
+{
+	char err[512];
+	if (dataset_validate(body, err, sizeof err) < 0 || check_location(body, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Recomputes what depends on the data set. The change itself is committed,
+ * so a failure here is logged, not answered: derived numbers catch up on the
+ * data set's next change or computation. */
+static void after_change(struct req *r, const char *id)
+{
+	int rc = aggregate_dataset_changed(r->app, r->who.tenant_id, id);
+	if (rc < 0) {
+		char ts[ISO_TS_LEN + 1];
+		clock_now_iso(ts);
+		fprintf(stderr,
+			"{\"ts\":\"%s\",\"level\":\"warn\",\"msg\":\"aggregates not updated\","
+			"\"dataSetId\":\"%s\",\"rc\":%d,\"traceId\":\"%s\"}\n",
+			ts, id, rc, r->trace_id);
+	}
+}
+
+/* Loads data set `id` of the caller's tenant; replies 404 (or 5xx). */
+static int load(struct req *r, json_t **out, const char *id, const char *field)
+{
+	struct store *st = r->app->store;
+	*out = NULL;
+	int rc = st->ops->dataset_get(st, out, r->who.tenant_id, id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	if (rc == STORE_NONE) {
+		if (field)
+			reply_error(r, ERR_NOT_FOUND, "'%s': data set '%s' not found", field, id);
+		else
+			reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", id);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_admin(const struct req *r) { return (r->who.roles & ROLE_TENANT_ADMIN) != 0; }
+
+static bool owns(const struct req *r, const json_t *doc)
+{
+	const char *owner = jstr(doc, "ownerId");
+	return owner && !strcmp(owner, r->who.user_id);
+}
+
+/* May the caller change or delete doc where it lives now? The data set is
+ * visible to the caller (tenant-wide), so a refusal is 403, never 404. */
+static int may_change(struct req *r, const json_t *doc)
+{
+	const char *id = jstr(doc, "id"), *space = jstr(doc, "spaceId");
+	if (is_admin(r))
+		return 0;
+	json_t *sp = NULL;
+	if (space) {
+		struct store *st = r->app->store;
+		int rc = st->ops->space_get(st, &sp, r->who.tenant_id, space);
+		if (rc < 0) {
+			api_store_error(r, rc);
+			return -1;
+		}
+	}
+	if (!sp) { /* no space (or, defensively, a vanished one): the owner's */
+		if (owns(r, doc))
+			return 0;
+		reply_error(r, ERR_FORBIDDEN,
+			    "data set '%s' has no space; only its owner or a TenantAdmin may change it",
+			    id);
+		return -1;
+	}
+	struct perm_ctx ctx;
+	int rc = api_perm_ctx(r, &ctx, sp, NULL);
+	json_decref(sp);
+	if (rc < 0)
+		return -1;
+	if (perm_dataset_create(&ctx) == PERM_ALLOW)
+		return 0;
+	reply_error(r, ERR_FORBIDDEN,
+		    "changing data set '%s' needs the producer, contributor or facilitator role in"
+		    " space '%s'",
+		    id, space);
+	return -1;
+}
+
+/* When a change moves the data set (spaceId differs), the caller also needs
+ * create rights where it goes: 404 when that space is invisible, 403 without
+ * an editing role; leaving every space makes it its owner's, which only the
+ * owner or a TenantAdmin may do. */
+static int may_place(struct req *r, const json_t *cur, const json_t *next)
+{
+	const char *from = jstr(cur, "spaceId"), *to = jstr(next, "spaceId");
+	if ((!from && !to) || (from && to && !strcmp(from, to)))
+		return 0;
+	if (to) {
+		struct perm_ctx ctx;
+		if (api_space_access(r, NULL, &ctx, to, "spaceId") < 0 ||
+		    api_verdict(r, perm_dataset_create(&ctx), "space", to) < 0)
+			return -1;
+		return 0;
+	}
+	if (is_admin(r) || owns(r, cur))
+		return 0;
+	reply_error(r, ERR_FORBIDDEN,
+		    "'spaceId': only the owner of data set '%s' or a TenantAdmin may take it out of"
+		    " its space",
+		    jstr(cur, "id"));
+	return -1;
+}
+
+/* The document replacing cur: body (create-shaped, validated) completed as
+ * on create (qri/secureQri generated when absent; dataAssetInfo kept from
+ * cur when absent), with cur's server fields, lastModified* stamped and the
+ * version incremented. NULL after a 500. */
+static json_t *replacement(struct req *r, const json_t *cur, const json_t *body)
+{
+	char now[ISO_TS_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
+	if (ids_guid_new(asset) < 0 || ids_guid_new(store_id) < 0) {
+		reply_error(r, ERR_INTERNAL, "no entropy for an id");
+		return NULL;
+	}
+	json_t *b = json_deep_copy(body);
+	const json_t *dai = json_object_get(b, "dataAssetInfo");
+	if ((!dai || json_is_null(dai)) && json_object_get(cur, "dataAssetInfo"))
+		json_object_set_new(b, "dataAssetInfo",
+				    json_deep_copy(json_object_get(cur, "dataAssetInfo")));
+	clock_now_iso(now);
+	json_t *doc = dataset_new(b, jstr(cur, "id"), r->who.tenant_id, r->who.user_id, now, asset,
+				  store_id);
+	json_decref(b);
+	drop_nulls(doc);
+	static const char *const kept[] = {"ownerId", "createdBy", "createdTime", NULL};
+	for (const char *const *k = kept; *k; k++)
+		if (json_object_get(cur, *k))
+			json_object_set_new(doc, *k, json_deep_copy(json_object_get(cur, *k)));
+	json_object_set_new(doc, "version",
+			    json_integer(json_integer_value(json_object_get(cur, "version")) + 1));
+	return doc;
+}
+
+/* True when next equals cur but for the stamps replacement() always renews:
+ * writing it would change nothing. */
+static bool same_content(const json_t *cur, const json_t *next)
+{
+	json_t *a = json_deep_copy(cur), *b = json_deep_copy(next);
+	static const char *const stamps[] = {"lastModifiedBy", "lastModifiedTime", "version", NULL};
+	for (const char *const *k = stamps; *k; k++) {
+		json_object_del(a, *k);
+		json_object_del(b, *k);
+	}
+	bool same = json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+/* Stores next in place of cur inside the open transaction, commits and
+ * answers 200 with it (or, for a no-op, 200 with cur, writing nothing). */
+static void finish_update(struct req *r, json_t *cur, json_t *next)
+{
+	if (same_content(cur, next)) {
+		api_rollback(r);
+		api_set_etag(r, cur);
+		reply_json(r, 200, json_incref(cur));
+		return;
+	}
+	struct store *st = r->app->store;
+	if (api_write_done(r, st->ops->dataset_update(st, r->who.tenant_id, next)) < 0) {
+		api_rollback(r);
+		return;
+	}
+	api_set_etag(r, next);
+	reply_json(r, 200, json_incref(next));
+	after_change(r, jstr(next, "id"));
+}
 
 void datasets_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
-	json_t *body = api_body_json(r);
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
+	json_t *body = api_body_json(r), *doc = NULL;
 	if (!body)
 		return;
-	if (dataset_validate(body, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
-	}
-	const char *space = json_string_value(json_object_get(body, "spaceId"));
-	struct perm_ctx ctx;
-	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
-		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0)) {
-		json_decref(body);
-		return;
-	}
+	if (validate_body(r, body) < 0)
+		goto out;
 	if (ids_guid_new(id) < 0 || ids_guid_new(asset) < 0 || ids_guid_new(store_id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		json_decref(body);
-		return;
+		goto out;
 	}
+	if (api_begin(r, true) < 0)
+		goto out;
+	const char *space = jstr(body, "spaceId");
+	struct perm_ctx ctx;
+	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
+		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0))
+		goto fail;
 	clock_now_iso(now);
-	json_t *doc = dataset_new(body, id, r->who.tenant_id, r->who.user_id, now, asset, store_id);
-	json_decref(body);
+	doc = dataset_new(body, id, r->who.tenant_id, r->who.user_id, now, asset, store_id);
+	drop_nulls(doc);
 	struct store *st = r->app->store;
 	int rc = st->ops->dataset_insert(st, r->who.tenant_id, doc);
 	if (rc < 0) {
 		api_store_error(r, rc);
-		json_decref(doc);
-		return;
+		goto fail;
 	}
-	reply_header(r, "Location", "/api/v1/data-sets/%s", id);
-	reply_json(r, 201, doc);
+	if (api_commit(r) < 0)
+		goto fail;
+	reply_header(r, "Location", DS_PATH "/%s", id);
+	api_set_etag(r, doc);
+	reply_json(r, 201, json_incref(doc));
+	after_change(r, id);
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(doc);
+	json_decref(body);
 }
 
 void datasets_get(struct req *r)
 {
+	json_t *doc;
+	if (load(r, &doc, req_param(r, 0), NULL) < 0)
+		return;
+	api_set_etag(r, doc);
+	reply_json(r, 200, doc);
+}
+
+void datasets_put(struct req *r)
+{
+	const char *id = req_param(r, 0);
+	json_t *body = api_body_json(r), *cur = NULL, *next = NULL;
+	if (!body)
+		return;
+	if (!json_is_object(body)) {
+		reply_error(r, ERR_VALIDATION, "request body must be a JSON object");
+		goto out;
+	}
+	const json_t *bid = json_object_get(body, "id");
+	if (bid && !json_is_null(bid)) {
+		if (!json_is_string(bid) || strcmp(json_string_value(bid), id)) {
+			reply_error(r, ERR_VALIDATION,
+				    "'id' must be absent, null or the data set id of the path ('%s')",
+				    id);
+			goto out;
+		}
+	}
+	json_object_del(body, "id");
+	if (validate_body(r, body) < 0 || api_begin(r, true) < 0)
+		goto out;
+	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || may_place(r, cur, body) < 0 ||
+	    api_if_match(r, cur) < 0)
+		goto fail;
+	if (!(next = replacement(r, cur, body)))
+		goto fail;
+	finish_update(r, cur, next);
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(next);
+	json_decref(cur);
+	json_decref(body);
+}
+
+/* The first operation that writes at, above or below server field f (for
+ * the error detail); -1 when none can be singled out. */
+static long op_touching(const json_t *ops, const char *f)
+{
+	char ptr[64];
+	snprintf(ptr, sizeof ptr, "/%s", f);
+	size_t i;
+	json_t *op;
+	json_array_foreach(ops, i, op) {
+		const char *kind = jstr(op, "op"), *path = jstr(op, "path"), *from = jstr(op, "from");
+		if (strcmp(kind, "test") &&
+		    (jsonpointer_within(path, ptr) || jsonpointer_within(ptr, path)))
+			return (long)i;
+		if (!strcmp(kind, "move") &&
+		    (jsonpointer_within(from, ptr) || jsonpointer_within(ptr, from)))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Server fields must come out of the patch as they went in. */
+static int check_server_fields(struct req *r, const json_t *cur, const json_t *next,
+			       const json_t *ops)
+{
+	for (const char *const *f = server_fields; *f; f++) {
+		if (jsonpatch_equal(json_object_get(cur, *f), json_object_get(next, *f)))
+			continue;
+		long i = op_touching(ops, *f);
+		if (i >= 0)
+			reply_error(r, ERR_VALIDATION,
+				    "'/%s' is set by the server and cannot be changed (patch operation %ld)",
+				    *f, i);
+		else
+			reply_error(r, ERR_VALIDATION, "'/%s' is set by the server and cannot be changed",
+				    *f);
+		return -1;
+	}
+	return 0;
+}
+
+void datasets_patch(struct req *r)
+{
+	char err[512];
+	const char *id = req_param(r, 0);
+	json_t *ops = api_body_json(r), *cur = NULL, *patched = NULL, *next = NULL;
+	if (!ops)
+		return;
+	if (jsonpatch_check(ops, DS_PATCH_MAX_OPS, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto out;
+	}
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || api_if_match(r, cur) < 0)
+		goto fail;
+	if (!(patched = jsonpatch_apply(cur, ops, DS_PATCH_MAX_OPS, err, sizeof err))) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto fail;
+	}
+	if (!json_is_object(patched)) {
+		reply_error(r, ERR_VALIDATION, "the patched data set must be a JSON object");
+		goto fail;
+	}
+	if (check_server_fields(r, cur, patched, ops) < 0)
+		goto fail;
+	for (const char *const *f = server_fields; *f; f++)
+		json_object_del(patched, *f);
+	if (validate_body(r, patched) < 0 || may_place(r, cur, patched) < 0)
+		goto fail;
+	if (!(next = replacement(r, cur, patched)))
+		goto fail;
+	finish_update(r, cur, next);
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(next);
+	json_decref(patched);
+	json_decref(cur);
+	json_decref(ops);
+}
+
+static const struct field_spec batch_spec[] = {
+	{"ids", FIELD_GUID_SET, true, false, DS_BATCH_MAX},
+	FIELD_END,
+};
+
+void datasets_delete_batch(struct req *r)
+{
+	char err[512];
+	json_t *body = api_body_json(r), *docs = NULL;
+	if (!body)
+		return;
+	if (jsonspec_check(body, batch_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto out;
+	}
+	const json_t *ids = json_object_get(body, "ids");
+	size_t n = json_array_size(ids), i;
+	if (n == 0) {
+		reply_error(r, ERR_VALIDATION, "'ids' must hold 1 to %d data set ids", DS_BATCH_MAX);
+		goto out;
+	}
+	if (api_begin(r, true) < 0)
+		goto out;
+	/* all or nothing: every id is found (404), then every one may be
+	 * deleted (403) and matches If-Match (412), before the first delete */
+	docs = json_array();
+	for (i = 0; i < n; i++) {
+		json_t *doc;
+		char where[32];
+		snprintf(where, sizeof where, "ids[%zu]", i);
+		if (load(r, &doc, json_string_value(json_array_get(ids, i)), where) < 0)
+			goto fail;
+		json_array_append_new(docs, doc);
+	}
+	for (i = 0; i < n; i++)
+		if (may_change(r, json_array_get(docs, i)) < 0)
+			goto fail;
+	for (i = 0; i < n; i++)
+		if (api_if_match(r, json_array_get(docs, i)) < 0)
+			goto fail;
 	struct store *st = r->app->store;
-	json_t *doc = NULL;
-	int rc = st->ops->dataset_get(st, &doc, r->who.tenant_id, req_param(r, 0));
+	for (i = 0; i < n; i++) {
+		int rc = st->ops->dataset_delete(st, r->who.tenant_id,
+						 json_string_value(json_array_get(ids, i)));
+		if (rc <= 0) {
+			api_store_error(r, rc < 0 ? rc : STORE_HARD);
+			goto fail;
+		}
+	}
+	if (api_commit(r) < 0)
+		goto fail;
+	reply_empty(r, 204);
+	for (i = 0; i < n; i++)
+		after_change(r, json_string_value(json_array_get(ids, i)));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(docs);
+	json_decref(body);
+}
+
+/* One DataSetProfile from a computation result (quality/profile.h shape). */
+static json_t *profile_of(const json_t *ds, const json_t *result, const char *finished,
+			  const json_t *attempt)
+{
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:s}", "dataSetId", jstr(ds, "id"), "status",
+				 "FINISHED", "computationEndTime", finished, "resultType", "NORMAL");
+	/* the start time is known when the latest attempt is this result's */
+	if (attempt && jstr(attempt, "startedAt") && jstr(attempt, "finishedAt") &&
+	    !strcmp(jstr(attempt, "finishedAt"), finished) &&
+	    !strcmp(jstr(attempt, "status") ? jstr(attempt, "status") : "", "SUCCEEDED"))
+		json_object_set_new(meta, "computationStartTime",
+				    json_string(jstr(attempt, "startedAt")));
+	json_int_t ragged = json_integer_value(json_object_get(result, "raggedRows"));
+	if (ragged > 0) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "%" JSON_INTEGER_FORMAT " %s more or fewer cells than the"
+			 " header", ragged, ragged == 1 ? "row has" : "rows have");
+		json_object_set_new(meta, "messages", json_pack("[s]", msg));
+	}
+	json_t *fields = json_array();
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(result, "fields"), i, f) {
+		json_t *p = json_object_get(f, "profile");
+		json_array_append_new(fields, json_is_object(p)
+						      ? json_deep_copy(p)
+						      : json_pack("{s:s?}", "name", jstr(f, "name")));
+	}
+	json_t *table = json_pack("{s:s, s:I, s:o}", "name", jstr(ds, "technicalName"),
+				  "numberOfRows",
+				  json_integer_value(json_object_get(result, "rows")), "fieldProfiles",
+				  fields);
+	const json_t *bytes = json_object_get(result, "bytes");
+	if (json_is_number(bytes))
+		json_object_set_new(table, "sizeInBytes", json_deep_copy(bytes));
+	return json_pack("{s:o, s:[o]}", "meta", meta, "profiles", table);
+}
+
+void datasets_profiles(struct req *r)
+{
+	const char *id = req_param(r, 0);
+	long limit, page;
+	if (api_query_long(r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
+	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
+		return;
+	if (api_begin(r, false) < 0)
+		return;
+	struct store *st = r->app->store;
+	json_t *ds = NULL, *result = NULL, *attempt = NULL;
+	char finished[ISO_TS_LEN + 1] = "", by[GUID_LEN + 1] = "";
+	if (load(r, &ds, id, NULL) < 0) {
+		api_rollback(r);
+		return;
+	}
+	int rc = st->ops->quality_latest(st, &result, finished, by, r->who.tenant_id, id);
+	if (rc == STORE_ONE)
+		rc = st->ops->quality_last_attempt(st, &attempt, r->who.tenant_id, id);
+	api_rollback(r); /* read-only */
 	if (rc < 0) {
 		api_store_error(r, rc);
-		return;
+		goto out;
 	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", req_param(r, 0));
-		return;
-	}
-	reply_json(r, 200, doc);
+	struct page_info info;
+	paging_compute(&info, page, limit, result ? 1 : 0);
+	json_t *data = json_array();
+	if (result && info.offset == 0)
+		json_array_append_new(data, profile_of(ds, result, finished, attempt));
+	char *base = req_base_url(r), *query = api_query_except(r, "page"), path[128];
+	snprintf(path, sizeof path, DS_PATH "/%s/profiles", id);
+	json_t *links = paging_links(base, path, query, &info);
+	free(base);
+	free(query);
+	reply_json(r, 200, paging_envelope(data, links, &info));
+out:
+	json_decref(attempt);
+	json_decref(result);
+	json_decref(ds);
 }

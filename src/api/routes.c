@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #define DP "/api/data-governance/data-products"
+#define DQ "/api/data-governance/data-qualities"
 
 const struct route api_routes[] = {
 	{"GET", DP, dp_list, TIER_1, true},
@@ -16,6 +17,16 @@ const struct route api_routes[] = {
 	{"POST", DP "/{dataProductId}/actions/move", dp_move, TIER_2, true},
 	{"GET", DP "/{dataProductId}/actions/export-documentation", dp_export, TIER_1, true},
 	{"GET", DP "/{dataProductId}/changelogs", dp_changelogs, TIER_1, true},
+	{"POST", DP "/{dataProductId}/actions/compute-datasets-data-quality", dp_compute_quality, TIER_2, true},
+	{"POST", DQ "/computations", dq_create, TIER_2, true},
+	{"GET", DQ "/computations/{computationId}", dq_get, TIER_1, true},
+	{"GET", DQ "/batch-computations/{batchComputationId}", dq_batch_get, TIER_1, true},
+	{"GET", DQ "/global-results", dq_global_results, TIER_1, true},
+	{"POST", DQ "/global-results/actions/filter", dq_global_filter, TIER_1, true},
+	{"POST", DQ "/field-qualities/actions/filter", dq_fields_filter, TIER_1, true},
+	{"POST", "/api/data-governance/trust-scores/results/data-sets/actions/filter", trust_filter, TIER_1, true},
+	{"GET", "/api/data-governance/trust-scores/settings", trust_settings_get, TIER_1, true},
+	{"PUT", "/api/data-governance/trust-scores/settings", trust_settings_put, TIER_2, true},
 	{"GET", "/api/v1/spaces", spaces_list, TIER_1, true},
 	{"POST", "/api/v1/spaces", spaces_create, TIER_2, true},
 	{"GET", "/api/v1/spaces/{spaceId}", spaces_get, TIER_1, true},
@@ -38,7 +49,12 @@ const struct route api_routes[] = {
 	{"PATCH", "/api/v1/api-keys/{apiKeyId}", apikeys_patch, TIER_2, true},
 	{"DELETE", "/api/v1/api-keys/{apiKeyId}", apikeys_delete, TIER_2, true},
 	{"POST", "/api/v1/data-sets", datasets_create, TIER_2, true},
+	{"DELETE", "/api/v1/data-sets", datasets_delete_batch, TIER_2, true},
+	{"POST", "/api/v1/data-sets/actions/delete", datasets_delete_batch, TIER_2, true},
 	{"GET", "/api/v1/data-sets/{dataSetId}", datasets_get, TIER_1, true},
+	{"PUT", "/api/v1/data-sets/{dataSetId}", datasets_put, TIER_2, true},
+	{"PATCH", "/api/v1/data-sets/{dataSetId}", datasets_patch, TIER_2, true},
+	{"GET", "/api/v1/data-sets/{dataSetId}/profiles", datasets_profiles, TIER_1, true},
 	{"GET", "/health", meta_health, TIER_NONE, false},
 	{"GET", "/ready", meta_ready, TIER_NONE, false},
 	{"GET", "/metrics", meta_metrics, TIER_NONE, false},

@@ -138,7 +138,7 @@ static void metadata(struct strbuf *sb, const struct export_input *in)
 	else
 		row(sb, "Quality", "not computed");
 	if (t)
-		strbuf_printf(sb, "| Trust score | %.2f |\n",
+		strbuf_printf(sb, "| Trust score | %.1f / 100 |\n",
 			      json_number_value(json_object_get(t, "score")));
 	else
 		row(sb, "Trust score", "not computed");

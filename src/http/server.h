@@ -8,12 +8,14 @@
 
 struct metrics;
 struct ratelimit;
+struct worker_pool;
 
 struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct metrics *metrics;
 	struct ratelimit *ratelimit; /* NULL: no limits */
+	struct worker_pool *workers;  /* quality computations */
 	const struct route *routes;
 	int nroutes;
 };

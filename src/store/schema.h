@@ -52,6 +52,28 @@ static const char *const schema_migrations[] = {
 	"CREATE INDEX datasets_space ON datasets(tenant_id, space_id);"
 	"CREATE TRIGGER users_delete_assignments AFTER DELETE ON users BEGIN"
 	" DELETE FROM space_assignments WHERE assignee_id = OLD.id; END;",
+	/* v3: quality computations, trust results, tenant settings, and an index of
+	 * which products reference which data sets (for aggregates and usage) */
+	"CREATE TABLE product_datasets(product_id TEXT NOT NULL REFERENCES products(id)"
+	" ON DELETE CASCADE, tenant_id TEXT NOT NULL, dataset_id TEXT NOT NULL,"
+	" PRIMARY KEY(product_id, dataset_id));"
+	"CREATE INDEX product_datasets_dataset ON product_datasets(tenant_id, dataset_id);"
+	"INSERT INTO product_datasets(product_id, tenant_id, dataset_id)"
+	" SELECT p.id, p.tenant_id, j.value FROM products p, json_each(p.doc, '$.datasetIds') j;"
+	"CREATE TABLE quality_batches(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" product_id TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL);"
+	"CREATE TABLE computations(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+	" batch_id TEXT, dataset_id TEXT NOT NULL, status TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, error_code TEXT, error_reason TEXT,"
+	" requested_at TEXT NOT NULL, requested_by TEXT NOT NULL, started_at TEXT,"
+	" finished_at TEXT, result TEXT);"
+	"CREATE INDEX computations_queue ON computations(status, requested_at);"
+	"CREATE INDEX computations_batch ON computations(batch_id);"
+	"CREATE INDEX computations_dataset ON computations(tenant_id, dataset_id, status, finished_at);"
+	"CREATE TABLE trust_results(tenant_id TEXT NOT NULL, dataset_id TEXT NOT NULL,"
+	" score REAL NOT NULL, previous_score REAL, doc TEXT NOT NULL, updated_at TEXT NOT NULL,"
+	" PRIMARY KEY(tenant_id, dataset_id));"
+	"CREATE TABLE tenant_settings(tenant_id TEXT PRIMARY KEY, trust_config TEXT);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -20,7 +20,11 @@ enum stmt_id {
 	S_KEY_INSERT, S_KEY_LOOKUP, S_KEY_GET, S_KEY_LIST, S_KEY_COUNT, S_KEY_DESCRIBE, S_KEY_DELETE,
 	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_UPDATE, S_SPACE_DELETE, S_SPACE_USAGE, S_SPACE_ROLES,
 	S_ASG_INSERT, S_ASG_GET, S_ASG_FIND, S_ASG_LIST, S_ASG_COUNT, S_ASG_DELETE,
-	S_DATASET_INSERT, S_DATASET_GET,
+	S_DATASET_INSERT, S_DATASET_GET, S_DATASET_UPDATE, S_DATASET_DELETE, S_DATASET_PRODUCTS,
+	S_PD_DELETE, S_PD_INSERT,
+	S_BATCH_INSERT, S_BATCH_EXISTS, S_COMP_INSERT, S_COMP_GET, S_COMP_BATCH, S_COMP_NEXT, S_COMP_TAKE,
+	S_COMP_FINISH, S_COMP_REQUEUE, S_COMP_GIVEUP, S_QUALITY_LATEST, S_QUALITY_LAST,
+	S_TRUST_GET, S_TRUST_IDS, S_TRUST_PUT, S_SETTINGS_GET, S_SETTINGS_PUT,
 	S_PRODUCT_GET, S_PRODUCT_ACCESS, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
 	S_TAGS_DELETE, S_TAG_INSERT,
 	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
@@ -81,6 +85,52 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_ASG_DELETE] = "DELETE FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2 AND id = ?3",
 	[S_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc) VALUES(?1, ?2, ?3, ?4)",
 	[S_DATASET_GET] = "SELECT doc FROM datasets WHERE tenant_id = ?1 AND id = ?2",
+	[S_DATASET_UPDATE] = "UPDATE datasets SET space_id = ?3, doc = ?4 WHERE tenant_id = ?1 AND id = ?2",
+	[S_DATASET_DELETE] = "DELETE FROM datasets WHERE tenant_id = ?1 AND id = ?2",
+	[S_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
+			       " JOIN products p ON p.id = pd.product_id"
+			       " WHERE pd.tenant_id = ?1 AND pd.dataset_id = ?2 ORDER BY pd.product_id",
+	[S_PD_DELETE] = "DELETE FROM product_datasets WHERE product_id = ?1",
+	[S_PD_INSERT] = "INSERT OR IGNORE INTO product_datasets(product_id, tenant_id, dataset_id)"
+			" VALUES(?1, ?2, ?3)",
+	[S_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = ?1 AND id = ?2",
+	[S_COMP_INSERT] = "INSERT INTO computations(id, tenant_id, batch_id, dataset_id, status,"
+			  " error_code, error_reason, requested_at, requested_by, finished_at)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+			  " CASE WHEN ?5 = 'FAILED' THEN ?8 END)",
+#define COMP_COLS "id, batch_id, dataset_id, status, attempts, error_code, error_reason," \
+		  " requested_at, requested_by, started_at, finished_at"
+	[S_COMP_GET] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1 AND id = ?2",
+	[S_COMP_BATCH] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1 AND batch_id = ?2"
+			 " ORDER BY requested_at, rowid",
+	[S_COMP_NEXT] = "SELECT id, tenant_id, dataset_id, requested_by, attempts FROM computations"
+			" WHERE status = 'REQUESTED' ORDER BY requested_at, rowid LIMIT 1",
+	[S_COMP_TAKE] = "UPDATE computations SET status = 'SUBMITTED', attempts = attempts + 1,"
+			" started_at = ?2 WHERE id = ?1 AND status = 'REQUESTED'",
+	[S_COMP_FINISH] = "UPDATE computations SET status = ?2, error_code = ?3, error_reason = ?4,"
+			  " result = ?5, finished_at = ?6 WHERE id = ?1",
+	[S_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL"
+			   " WHERE status = 'SUBMITTED' AND attempts < ?1",
+	[S_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
+			  " error_reason = 'interrupted by server restarts ' || attempts || ' times',"
+			  " finished_at = ?2 WHERE status = 'SUBMITTED' AND attempts >= ?1",
+	[S_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
+			     " WHERE tenant_id = ?1 AND dataset_id = ?2 AND status = 'SUCCEEDED'"
+			     " ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+	[S_QUALITY_LAST] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1"
+			   " AND dataset_id = ?2 ORDER BY requested_at DESC, rowid DESC LIMIT 1",
+	[S_TRUST_GET] = "SELECT doc FROM trust_results WHERE tenant_id = ?1 AND dataset_id = ?2",
+	[S_TRUST_IDS] = "SELECT dataset_id FROM trust_results WHERE tenant_id = ?1 ORDER BY dataset_id",
+	[S_TRUST_PUT] = "INSERT INTO trust_results(tenant_id, dataset_id, score, previous_score, doc,"
+			" updated_at) VALUES(?1, ?2, ?3, NULL, ?4, ?5)"
+			" ON CONFLICT(tenant_id, dataset_id) DO UPDATE SET previous_score = score,"
+			" score = excluded.score, doc = excluded.doc, updated_at = excluded.updated_at",
+	[S_SETTINGS_GET] = "SELECT trust_config FROM tenant_settings WHERE tenant_id = ?1"
+			   " AND trust_config IS NOT NULL",
+	[S_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES(?1, ?2)"
+			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
 	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
 	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles FROM products p"
 			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
@@ -864,6 +914,29 @@ static int write_tags(struct store *st, const char *tenant, json_t *doc)
 	return rc;
 }
 
+static int write_dataset_refs(struct store *st, const char *tenant, json_t *doc)
+{
+	const char *id = jstr(doc, "id");
+	sqlite3_stmt *s = stmt(st, S_PD_DELETE);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	int rc = exec_stmt(s);
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(doc, "datasetIds"), i, d) {
+		if (rc != STORE_ONE)
+			return rc;
+		if (!(s = stmt(st, S_PD_INSERT)))
+			return STORE_HARD;
+		bind_text(s, 1, id);
+		bind_text(s, 2, tenant);
+		bind_text(s, 3, json_string_value(d));
+		rc = exec_stmt(s);
+	}
+	return rc;
+}
+
 static int product_write(struct store *st, enum stmt_id id, const char *tenant, json_t *doc)
 {
 	sqlite3_stmt *s = stmt(st, id);
@@ -894,6 +967,8 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 		if (id == S_PRODUCT_UPDATE && sqlite3_changes(c->db) == 0)
 			return STORE_NONE;
 		rc = write_tags(st, tenant, doc);
+		if (rc == STORE_ONE)
+			rc = write_dataset_refs(st, tenant, doc);
 	}
 	return rc;
 }
@@ -1049,6 +1124,288 @@ static int sq_changelog_page(struct store *st, json_t **out, long *out_total, co
 	return rc;
 }
 
+static int sq_dataset_update(struct store *st, const char *tenant, json_t *doc)
+{
+	sqlite3_stmt *s = stmt(st, S_DATASET_UPDATE);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, jstr(doc, "id"));
+	bind_text(s, 3, jstr(doc, "spaceId"));
+	bind_text(s, 4, txt);
+	free(txt);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_dataset_delete(struct store *st, const char *tenant, const char *id)
+{
+	return exec_2(st, S_DATASET_DELETE, tenant, id);
+}
+
+static int sq_dataset_products(struct store *st, json_t **out, long *out_activated,
+			       const char *tenant, const char *dataset_id)
+{
+	sqlite3_stmt *s = stmt(st, S_DATASET_PRODUCTS);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, dataset_id);
+	json_t *ids = json_array();
+	long activated = 0;
+	int rc;
+	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE) {
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
+		activated += sqlite3_column_int(s, 1) != 0;
+	}
+	done(s);
+	if (rc != STORE_NONE) {
+		json_decref(ids);
+		return rc;
+	}
+	*out = ids;
+	*out_activated = activated;
+	return STORE_ONE;
+}
+
+static int sq_batch_insert(struct store *st, const char *tenant, const char *id,
+			   const char *product_id, const char *now, const char *user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_BATCH_INSERT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, product_id);
+	bind_text(s, 4, now);
+	bind_text(s, 5, user_id);
+	return exec_stmt(s);
+}
+
+static int sq_computation_insert(struct store *st, const char *tenant, const char *id,
+				 const char *batch_id, const char *dataset_id, const char *status,
+				 const char *error_code, const char *error_reason, const char *now,
+				 const char *user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_COMP_INSERT);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, id);
+	bind_text(s, 2, tenant);
+	bind_text(s, 3, batch_id);
+	bind_text(s, 4, dataset_id);
+	bind_text(s, 5, status);
+	bind_text(s, 6, error_code);
+	bind_text(s, 7, error_reason);
+	bind_text(s, 8, now);
+	bind_text(s, 9, user_id);
+	return exec_stmt(s);
+}
+
+/* A COMP_COLS row as JSON (null columns left out). */
+static json_t *comp_doc(sqlite3_stmt *s)
+{
+	static const char *const names[] = {"id", "batchId", "datasetId", "status", "attempts",
+					    "errorCode", "errorReason", "requestedAt",
+					    "requestedBy", "startedAt", "finishedAt"};
+	json_t *doc = json_object();
+	for (int i = 0; i < 11; i++) {
+		if (sqlite3_column_type(s, i) == SQLITE_NULL)
+			continue;
+		if (i == 4)
+			json_object_set_new(doc, names[i], json_integer(sqlite3_column_int(s, i)));
+		else
+			json_object_set_new(doc, names[i],
+					    json_string((const char *)sqlite3_column_text(s, i)));
+	}
+	return doc;
+}
+
+static int one_comp(struct store *st, enum stmt_id id, json_t **out, const char *a, const char *b)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, a);
+	bind_text(s, 2, b);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE)
+		*out = comp_doc(s);
+	done(s);
+	return rc;
+}
+
+static int sq_computation_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return one_comp(st, S_COMP_GET, out, tenant, id);
+}
+
+static int sq_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
+				   const char *dataset_id)
+{
+	return one_comp(st, S_QUALITY_LAST, out, tenant, dataset_id);
+}
+
+static int sq_batch_computations(struct store *st, json_t **out, const char *tenant,
+				 const char *batch_id)
+{
+	/* a batch exists even with no computations (a product without data sets) */
+	sqlite3_stmt *s = stmt(st, S_BATCH_EXISTS);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, batch_id);
+	int found = map_rc(sqlite3_step(s));
+	done(s);
+	if (found <= 0)
+		return found;
+	if (!(s = stmt(st, S_COMP_BATCH)))
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, batch_id);
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+		json_array_append_new(arr, comp_doc(s));
+	done(s);
+	if (rc != STORE_NONE) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+static int sq_computation_claim(struct store *st, struct computation *out, const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_COMP_NEXT);
+	if (!s)
+		return STORE_HARD;
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE) {
+		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(out->dataset_id, sizeof out->dataset_id, "%s", (const char *)sqlite3_column_text(s, 2));
+		snprintf(out->requested_by, sizeof out->requested_by, "%s",
+			 (const char *)sqlite3_column_text(s, 3));
+		out->attempts = sqlite3_column_int(s, 4) + 1;
+	}
+	done(s);
+	if (rc != STORE_ONE)
+		return rc;
+	return exec_2(st, S_COMP_TAKE, out->id, now);
+}
+
+static int sq_computation_finish(struct store *st, const char *id, const char *status,
+				 const char *error_code, const char *error_reason, json_t *result,
+				 const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_COMP_FINISH);
+	if (!s)
+		return STORE_HARD;
+	char *txt = result ? dump(result) : NULL;
+	bind_text(s, 1, id);
+	bind_text(s, 2, status);
+	bind_text(s, 3, error_code);
+	bind_text(s, 4, error_reason);
+	bind_text(s, 5, txt);
+	bind_text(s, 6, now);
+	free(txt);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_computation_recover(struct store *st, long *out_requeued, long *out_failed,
+				  int max_attempts, const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_COMP_GIVEUP);
+	if (!s)
+		return STORE_HARD;
+	sqlite3_bind_int(s, 1, max_attempts);
+	bind_text(s, 2, now);
+	int rc = exec_stmt(s);
+	*out_failed = rc == STORE_ONE ? sqlite3_changes(conn_get(st)->db) : 0;
+	if (rc != STORE_ONE || !(s = stmt(st, S_COMP_REQUEUE)))
+		return rc == STORE_ONE ? STORE_HARD : rc;
+	sqlite3_bind_int(s, 1, max_attempts);
+	rc = exec_stmt(s);
+	*out_requeued = rc == STORE_ONE ? sqlite3_changes(conn_get(st)->db) : 0;
+	return rc;
+}
+
+static int sq_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
+			     const char *tenant, const char *dataset_id)
+{
+	sqlite3_stmt *s = stmt(st, S_QUALITY_LATEST);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, dataset_id);
+	int rc = map_rc(sqlite3_step(s));
+	if (rc == STORE_ONE && (rc = read_doc(s, out)) == STORE_ONE) {
+		snprintf(out_at, ISO_TS_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(out_by, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 2));
+	}
+	done(s);
+	return rc;
+}
+
+static int sq_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id)
+{
+	return get_doc(st, S_TRUST_GET, out, tenant, dataset_id);
+}
+
+static int sq_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
+{
+	sqlite3_stmt *s = stmt(st, S_TRUST_IDS);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	json_t *ids = json_array();
+	int rc;
+	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
+	done(s);
+	if (rc != STORE_NONE) {
+		json_decref(ids);
+		return rc;
+	}
+	*out = ids;
+	return STORE_ONE;
+}
+
+static int sq_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
+			json_t *doc, const char *now)
+{
+	sqlite3_stmt *s = stmt(st, S_TRUST_PUT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(doc);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, dataset_id);
+	sqlite3_bind_double(s, 3, score);
+	bind_text(s, 4, txt);
+	bind_text(s, 5, now);
+	free(txt);
+	return exec_stmt(s);
+}
+
+static int sq_settings_get(struct store *st, json_t **out, const char *tenant)
+{
+	return get_doc(st, S_SETTINGS_GET, out, tenant, NULL);
+}
+
+static int sq_settings_put(struct store *st, const char *tenant, json_t *trust_config)
+{
+	sqlite3_stmt *s = stmt(st, S_SETTINGS_PUT);
+	if (!s)
+		return STORE_HARD;
+	char *txt = dump(trust_config);
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, txt);
+	free(txt);
+	return exec_stmt(s);
+}
+
 static void sq_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
@@ -1094,6 +1451,23 @@ static const struct store_ops sqlite_ops = {
 	.assignment_delete = sq_assignment_delete,
 	.dataset_insert = sq_dataset_insert,
 	.dataset_get = sq_dataset_get,
+	.dataset_update = sq_dataset_update,
+	.dataset_delete = sq_dataset_delete,
+	.dataset_products = sq_dataset_products,
+	.batch_insert = sq_batch_insert,
+	.computation_insert = sq_computation_insert,
+	.computation_get = sq_computation_get,
+	.batch_computations = sq_batch_computations,
+	.computation_claim = sq_computation_claim,
+	.computation_finish = sq_computation_finish,
+	.computation_recover = sq_computation_recover,
+	.quality_latest = sq_quality_latest,
+	.quality_last_attempt = sq_quality_last_attempt,
+	.trust_get = sq_trust_get,
+	.trust_dataset_ids = sq_trust_dataset_ids,
+	.trust_put = sq_trust_put,
+	.settings_get = sq_settings_get,
+	.settings_put = sq_settings_put,
 	.product_get = sq_product_get,
 	.product_get_access = sq_product_get_access,
 	.product_insert = sq_product_insert,

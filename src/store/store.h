@@ -64,6 +64,15 @@ struct product_access {
 	unsigned roles;       /* the user's role bits in the space */
 };
 
+/* A queued or running quality computation, as the worker sees it. */
+struct computation {
+	char id[GUID_LEN + 1];
+	char tenant_id[GUID_LEN + 1];
+	char dataset_id[GUID_LEN + 1];
+	char requested_by[GUID_LEN + 1];
+	int attempts;
+};
+
 struct apikey_row {
 	char id[GUID_LEN + 1];
 	char tenant_id[GUID_LEN + 1];
@@ -130,6 +139,52 @@ struct store_ops {
 
 	int (*dataset_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*dataset_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	int (*dataset_update)(struct store *st, const char *tenant, json_t *doc);
+	int (*dataset_delete)(struct store *st, const char *tenant, const char *id);
+	/* Ids of the products referencing the data set (new array), and how many
+	 * of them are activated. */
+	int (*dataset_products)(struct store *st, json_t **out, long *out_activated,
+				const char *tenant, const char *dataset_id);
+
+	int (*batch_insert)(struct store *st, const char *tenant, const char *id,
+			    const char *product_id, const char *now, const char *user_id);
+	/* status REQUESTED (queued) or FAILED (error_code/reason set). */
+	int (*computation_insert)(struct store *st, const char *tenant, const char *id,
+				  const char *batch_id, const char *dataset_id, const char *status,
+				  const char *error_code, const char *error_reason, const char *now,
+				  const char *user_id);
+	/* {id, batchId?, datasetId, status, attempts, errorCode?, errorReason?,
+	 *  requestedAt, requestedBy, startedAt?, finishedAt?} */
+	int (*computation_get)(struct store *st, json_t **out, const char *tenant, const char *id);
+	/* The computations of a batch, oldest first (array of the above). */
+	int (*batch_computations)(struct store *st, json_t **out, const char *tenant,
+				  const char *batch_id);
+	/* Takes the oldest REQUESTED computation of any tenant: SUBMITTED,
+	 * attempts + 1. STORE_NONE when the queue is empty. */
+	int (*computation_claim)(struct store *st, struct computation *out, const char *now);
+	/* SUCCEEDED with result, or FAILED with an error code and reason. */
+	int (*computation_finish)(struct store *st, const char *id, const char *status,
+				  const char *error_code, const char *error_reason, json_t *result,
+				  const char *now);
+	/* After a crash: SUBMITTED computations go back to REQUESTED, or to FAILED
+	 * once they were tried max_attempts times. */
+	int (*computation_recover)(struct store *st, long *out_requeued, long *out_failed,
+				   int max_attempts, const char *now);
+	/* The latest SUCCEEDED computation's result and its finishedAt/requestedBy. */
+	int (*quality_latest)(struct store *st, json_t **out, char *out_at, char *out_by,
+			      const char *tenant, const char *dataset_id);
+	/* The latest computation of the data set in any state (for status reports). */
+	int (*quality_last_attempt)(struct store *st, json_t **out, const char *tenant,
+				    const char *dataset_id);
+
+	int (*trust_get)(struct store *st, json_t **out, const char *tenant, const char *dataset_id);
+	/* Ids of the data sets that have a stored trust score (new array). */
+	int (*trust_dataset_ids)(struct store *st, json_t **out, const char *tenant);
+	/* Stores doc (a TrustScoreResponse); keeps the previous score in it. */
+	int (*trust_put)(struct store *st, const char *tenant, const char *dataset_id, double score,
+			 json_t *doc, const char *now);
+	int (*settings_get)(struct store *st, json_t **out_trust_config, const char *tenant);
+	int (*settings_put)(struct store *st, const char *tenant, json_t *trust_config);
 
 	int (*product_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*product_get_access)(struct store *st, struct product_access *out, const char *tenant,

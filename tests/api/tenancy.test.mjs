@@ -85,8 +85,15 @@ async function buildWorld(admin, tag) {
   await ok(await call(admin, 'POST', `${DP}/${w.pAct.id}/actions/activate`, { name: w.pAct.name }), 201, 'activate');
   w.pShared = await ok(await call(w.creator, 'POST', DP, { name: `${tag}-shared-product`, spaceId: w.S.id }), 201, 'product');
   w.personal = await ok(await call(w.creator, 'POST', DP, { name: `${tag}-personal` }), 201, 'personal product');
+  // a quality batch (its data set has no file: the computation fails at once)
+  const batch = await ok(await call(admin, 'POST', `${DP}/${w.p.id}/actions/compute-datasets-data-quality`),
+    202, 'compute quality');
+  w.batchId = batch.batchComputationId;
+  w.computationId = batch.datasetResponses[0].computationId;
   // the ids each path parameter name stands for
   w.ids = {
+    batchComputationId: w.batchId,
+    computationId: w.computationId,
     dataProductId: w.p.id,
     spaceId: w.M.id,
     assignmentId: w.asg.id,
@@ -142,6 +149,8 @@ function bodyFor(method, tpl, own) {
     'POST /api/v1/spaces/{spaceId}/assignments': { assigneeId: own.plain.id, type: 'user', roles: ['consumer'] },
     'PATCH /api/v1/users/{userId}': [{ op: 'replace', path: '/name', value: 'taken over' }],
     'PATCH /api/v1/api-keys/{apiKeyId}': [{ op: 'replace', path: '/description', value: 'taken over' }],
+    'PUT /api/v1/data-sets/{dataSetId}': { name: 'taken over', technicalName: 't' },
+    'PATCH /api/v1/data-sets/{dataSetId}': [{ op: 'replace', path: '/name', value: 'taken over' }],
   };
   return table[k];
 }
@@ -238,7 +247,8 @@ after(async () => { await srv?.stop(); });
 test('routes.c is parsed: every id-bearing route is in the sweep', () => {
   assert.ok(ROUTES.length >= 30, `only ${ROUTES.length} routes parsed`);
   const names = new Set(ID_ROUTES.flatMap((r) => [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])));
-  assert.deepEqual([...names].sort(), ['apiKeyId', 'assignmentId', 'dataProductId', 'dataSetId', 'spaceId', 'userId']);
+  assert.deepEqual([...names].sort(), ['apiKeyId', 'assignmentId', 'batchComputationId', 'computationId',
+    'dataProductId', 'dataSetId', 'spaceId', 'userId']);
   for (const must of [`GET ${DP}/{dataProductId}`, `POST ${DP}/{dataProductId}/actions/move`,
     'DELETE /api/v1/spaces/{spaceId}/assignments/{assignmentId}', 'PATCH /api/v1/users/{userId}',
     'DELETE /api/v1/api-keys/{apiKeyId}', 'GET /api/v1/data-sets/{dataSetId}']) {

@@ -199,10 +199,10 @@ static void metadata_quality_and_trust_score(void **state)
 {
 	struct fx *f = *state;
 	json_object_set_new(f->product, "quality", tj("{'validity':0.955,'completeness':0.5}"));
-	json_object_set_new(f->product, "trustScore", tj("{'score':0.8123}"));
+	json_object_set_new(f->product, "trustScore", tj("{'score':81.23}"));
 	char *m = md(f);
 	HAS(m, "| Quality | validity 95.5%, completeness 50.0% |\n");
-	HAS(m, "| Trust score | 0.81 |\n");
+	HAS(m, "| Trust score | 81.2 / 100 |\n");
 }
 
 static void readme_is_verbatim(void **state)

@@ -1,0 +1,421 @@
+/* data_qualities: /api/data-governance/data-qualities in @qlik/api's shapes
+ * (data-qualities.d.ts) and the product action compute-datasets-data-quality.
+ * Requests only queue work (202); src/jobs/worker.c runs it. */
+#include <stdio.h>
+#include <string.h>
+#include "api/api.h"
+#include "jobs/worker.h"
+#include "quality/profile.h"
+
+/* This service reads files, not connections: every result is reported
+ * under one connection id (docs/quality.md). */
+#define FILE_CONNECTION "local-files"
+
+static const struct field_spec computation_spec[] = {
+	{"datasetId", FIELD_GUID, true, false, 0},
+	{"connectionId", FIELD_STRING, false, true, 256},
+	{"executionMode", FIELD_STRING, false, true, 16},
+	{"sampleMethod", FIELD_STRING, false, true, 16},
+	{"sampleMode", FIELD_STRING, false, true, 16},
+	{"sampleSize", FIELD_NUMBER, false, true, 0},
+	FIELD_END,
+};
+
+/* Whole-file profiling is the only mode: sampling options that would ask
+ * for less are refused rather than silently ignored. */
+static int check_sampling(struct req *r, const json_t *body)
+{
+	const char *mode = json_string_value(json_object_get(body, "executionMode"));
+	if (mode && strcmp(mode, "PULLUP")) {
+		reply_error(r, ERR_VALIDATION, "'executionMode': only PULLUP (the server reads the file)"
+					       " is supported");
+		return -1;
+	}
+	static const char *const sampling[] = {"sampleMethod", "sampleMode", "sampleSize"};
+	for (int i = 0; i < 3; i++)
+		if (json_object_get(body, sampling[i]) && !json_is_null(json_object_get(body, sampling[i]))) {
+			reply_error(r, ERR_VALIDATION, "'%s': sampling is not supported; the whole file is"
+						       " profiled", sampling[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* Queues one computation (inside the caller's transaction). Missing data
+ * sets and metadata-only data sets fail at once, with their DQ code. */
+static int queue_one(struct req *r, json_t **out_resp, const char *batch, const char *dataset,
+		     const char *now)
+{
+	struct store *st = r->app->store;
+	char id[GUID_LEN + 1];
+	json_t *ds = NULL;
+	if (ids_guid_new(id) < 0)
+		return STORE_HARD;
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, dataset);
+	if (rc < 0)
+		return rc;
+	const char *code = NULL, *reason = NULL;
+	if (rc == STORE_NONE) {
+		code = DQ_DATASET_MISSING;
+		reason = "the data set does not exist";
+	} else if (!json_string_value(json_object_get(json_object_get(ds, "operational"), "location"))) {
+		code = DQ_NO_LOCATION;
+		reason = "the data set has no operational.location to read";
+	}
+	json_decref(ds);
+	rc = st->ops->computation_insert(st, r->who.tenant_id, id, batch, dataset,
+					 code ? "FAILED" : "REQUESTED", code, reason, now,
+					 r->who.user_id);
+	if (rc < 0)
+		return rc;
+	if (out_resp) {
+		*out_resp = json_pack("{s:s, s:s, s:s}", "computationId", id, "datasetId", dataset,
+				      "status", code ? "FAILED" : "REQUESTED");
+		if (code)
+			json_object_set_new(*out_resp, "error", json_sprintf("%s: %s", code, reason));
+	}
+	return STORE_ONE;
+}
+
+void dq_create(struct req *r)
+{
+	char err[512], now[ISO_TS_LEN + 1];
+	json_t *body = api_body_json(r), *resp = NULL, *ds = NULL;
+	if (!body)
+		return;
+	if (jsonspec_check(body, computation_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto out;
+	}
+	if (check_sampling(r, body) < 0)
+		goto out;
+	const char *dataset = json_string_value(json_object_get(body, "datasetId"));
+	struct store *st = r->app->store;
+	if (api_begin(r, true) < 0)
+		goto out;
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, dataset);
+	if (rc <= 0) { /* the d.ts has no 404 here: an unknown id is a bad request */
+		if (rc < 0)
+			api_store_error(r, rc);
+		else
+			reply_error(r, ERR_VALIDATION, "'datasetId': data set '%s' does not exist", dataset);
+		goto fail;
+	}
+	clock_now_iso(now);
+	if (api_write_done(r, queue_one(r, &resp, NULL, dataset, now)) < 0)
+		goto fail;
+	worker_notify(r->app->workers);
+	json_object_del(resp, "datasetId");
+	json_object_del(resp, "status");
+	json_object_del(resp, "error"); /* a FAILED one shows in GET .../computations/{id} */
+	reply_header(r, "Location", "/api/data-governance/data-qualities/computations/%s",
+		     json_string_value(json_object_get(resp, "computationId")));
+	reply_json(r, 202, json_incref(resp));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(ds);
+	json_decref(resp);
+	json_decref(body);
+}
+
+void dp_compute_quality(struct req *r)
+{
+	char now[ISO_TS_LEN + 1], batch[GUID_LEN + 1];
+	json_t *doc = NULL, *responses = json_array();
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0)
+		goto fail;
+	if (ids_guid_new(batch) < 0) {
+		reply_error(r, ERR_INTERNAL, "no entropy for an id");
+		goto fail;
+	}
+	clock_now_iso(now);
+	struct store *st = r->app->store;
+	int rc = st->ops->batch_insert(st, r->who.tenant_id, batch, req_param(r, 0), now,
+				       r->who.user_id);
+	size_t i;
+	json_t *id;
+	json_array_foreach(json_object_get(doc, "datasetIds"), i, id) {
+		json_t *one = NULL;
+		if (rc >= 0)
+			rc = queue_one(r, &one, batch, json_string_value(id), now);
+		if (one)
+			json_array_append_new(responses, one);
+	}
+	if (api_write_done(r, rc) < 0)
+		goto fail;
+	worker_notify(r->app->workers);
+	reply_header(r, "Location", "/api/data-governance/data-qualities/batch-computations/%s", batch);
+	reply_json(r, 202, json_pack("{s:s, s:O}", "batchComputationId", batch, "datasetResponses",
+				     responses));
+	goto out;
+fail:
+	api_rollback(r);
+out:
+	json_decref(responses);
+	json_decref(doc);
+}
+
+/* ExecutionError of a failed computation record. */
+static json_t *execution_error(const json_t *c)
+{
+	return json_pack("{s:s, s:s, s:s}", "errorCode",
+			 json_string_value(json_object_get(c, "errorCode")) ?: DQ_INTERNAL, "reason",
+			 json_string_value(json_object_get(c, "errorReason")) ?: "",
+			 "executedAt",
+			 json_string_value(json_object_get(c, "finishedAt")) ?:
+				 json_string_value(json_object_get(c, "requestedAt")));
+}
+
+void dq_get(struct req *r)
+{
+	struct store *st = r->app->store;
+	json_t *c = NULL;
+	int rc = st->ops->computation_get(st, &c, r->who.tenant_id, req_param(r, 0));
+	if (rc <= 0) {
+		if (rc < 0)
+			api_store_error(r, rc);
+		else
+			reply_error(r, ERR_NOT_FOUND, "computation '%s' not found", req_param(r, 0));
+		return;
+	}
+	json_t *resp = json_pack("{s:O}", "status", json_object_get(c, "status"));
+	if (!strcmp(json_string_value(json_object_get(c, "status")), "FAILED"))
+		json_object_set_new(resp, "error", execution_error(c));
+	json_decref(c);
+	reply_json(r, 200, resp);
+}
+
+void dq_batch_get(struct req *r)
+{
+	struct store *st = r->app->store;
+	json_t *list = NULL;
+	int rc = st->ops->batch_computations(st, &list, r->who.tenant_id, req_param(r, 0));
+	if (rc <= 0) {
+		json_decref(list);
+		if (rc < 0)
+			api_store_error(r, rc);
+		else
+			reply_error(r, ERR_NOT_FOUND, "batch computation '%s' not found", req_param(r, 0));
+		return;
+	}
+	json_t *statuses = json_array();
+	bool finished = true;
+	size_t i;
+	json_t *c;
+	json_array_foreach(list, i, c) {
+		const char *status = json_string_value(json_object_get(c, "status"));
+		finished &= !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED");
+		json_t *one = json_pack("{s:O, s:O, s:s}", "computationId", json_object_get(c, "id"),
+					"datasetId", json_object_get(c, "datasetId"), "status", status);
+		if (json_object_get(c, "errorCode"))
+			json_object_set(one, "errorCode", json_object_get(c, "errorCode"));
+		json_array_append_new(statuses, one);
+	}
+	json_decref(list);
+	reply_json(r, 200, json_pack("{s:s, s:o, s:s}", "batchComputationId", req_param(r, 0),
+				     "computationStatuses", statuses, "status",
+				     finished ? "FINISHED" : "IN_PROGRESS"));
+}
+
+/* QualityGlobalResultsResponse of a data set's latest result, or NULL. */
+static int latest(struct req *r, json_t **out, json_t **result, char *at, char *by,
+		  const char *dataset)
+{
+	struct store *st = r->app->store;
+	json_t *q = NULL;
+	int rc = st->ops->quality_latest(st, &q, at, by, r->who.tenant_id, dataset);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	*out = rc == STORE_ONE ? json_pack("{s:O, s:O, s:O, s:O, s:s}", "valid",
+					   json_object_get(q, "valid"), "invalid",
+					   json_object_get(q, "invalid"), "empty",
+					   json_object_get(q, "empty"), "total",
+					   json_object_get(q, "total"), "updatedAt", at)
+			       : NULL;
+	if (result)
+		*result = q;
+	else
+		json_decref(q);
+	return 0;
+}
+
+void dq_global_results(struct req *r)
+{
+	const char *dataset = req_query(r, "datasetId");
+	const char *conn = req_query(r, "connectionId");
+	if (!dataset || !ids_guid_valid(dataset)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'datasetId' is required and must be a"
+						  " lower-case GUID");
+		return;
+	}
+	struct store *st = r->app->store;
+	json_t *ds = NULL, *q = NULL;
+	char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, dataset);
+	json_decref(ds);
+	if (rc <= 0) {
+		if (rc < 0)
+			api_store_error(r, rc);
+		else
+			reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", dataset);
+		return;
+	}
+	if (latest(r, &q, NULL, at, by, dataset) < 0)
+		return;
+	json_t *qualities = json_array();
+	if (!conn || !strcmp(conn, FILE_CONNECTION)) {
+		json_t *one = json_pack("{s:s}", "connectionId", FILE_CONNECTION);
+		if (q)
+			json_object_set(one, "quality", q);
+		json_array_append_new(qualities, one);
+	}
+	json_decref(q);
+	reply_json(r, 200, json_pack("{s:s, s:o}", "datasetId", dataset, "qualities", qualities));
+}
+
+/* A list of 1..100 unique GUIDs at body[key] (array of strings, or of
+ * objects holding the id at member `inner`). New array or NULL + reply. */
+static json_t *id_list(struct req *r, const json_t *body, const char *key, const char *inner)
+{
+	const json_t *arr = json_object_get(body, key);
+	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 100) {
+		reply_error(r, ERR_VALIDATION, "'%s' must be an array of 1 to 100 items", key);
+		return NULL;
+	}
+	json_t *ids = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const json_t *id = inner ? json_object_get(v, inner) : v;
+		if (!ids_guid_valid(json_string_value(id))) {
+			reply_error(r, ERR_VALIDATION, "'%s[%zu]%s%s' must be a lower-case GUID", key, i,
+				    inner ? "." : "", inner ? inner : "");
+			json_decref(ids);
+			return NULL;
+		}
+		json_array_append(ids, (json_t *)id);
+	}
+	return ids;
+}
+
+static json_t *filter_body(struct req *r, const char *key, const char *inner, json_t **ids)
+{
+	json_t *body = api_body_json(r);
+	if (!body)
+		return NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach(body, k, v) {
+		if (strcmp(k, key)) {
+			reply_error(r, ERR_VALIDATION, "unknown field '%.64s'", k);
+			json_decref(body);
+			return NULL;
+		}
+	}
+	if (!(*ids = id_list(r, body, key, inner))) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+void dq_global_filter(struct req *r)
+{
+	json_t *ids = NULL, *body = filter_body(r, "datasetIds", NULL, &ids);
+	if (!body)
+		return;
+	struct store *st = r->app->store;
+	json_t *out = json_array();
+	size_t i;
+	json_t *id;
+	if (api_begin(r, false) < 0)
+		goto done;
+	json_array_foreach(ids, i, id) {
+		json_t *last = NULL, *q = NULL;
+		char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
+		int rc = st->ops->quality_last_attempt(st, &last, r->who.tenant_id, json_string_value(id));
+		if (rc < 0) {
+			api_store_error(r, rc);
+			break;
+		}
+		if (rc == STORE_NONE) /* never computed (or another tenant's): nothing to report */
+			continue;
+		if (latest(r, &q, NULL, at, by, json_string_value(id)) < 0) {
+			json_decref(last);
+			break;
+		}
+		json_t *one = json_pack("{s:s, s:O, s:O}", "connectionId", FILE_CONNECTION, "datasetId",
+					id, "status", json_object_get(last, "status"));
+		if (q)
+			json_object_set_new(one, "quality", q);
+		if (!strcmp(json_string_value(json_object_get(last, "status")), "FAILED"))
+			json_object_set_new(one, "error", execution_error(last));
+		json_array_append_new(out, one);
+		json_decref(last);
+	}
+	api_rollback(r);
+	if (!r->status)
+		reply_json(r, 200, json_pack("{s:O}", "dataQualities", out));
+done:
+	json_decref(out);
+	json_decref(ids);
+	json_decref(body);
+}
+
+void dq_fields_filter(struct req *r)
+{
+	json_t *ids = NULL, *body = filter_body(r, "datasets", "datasetId", &ids);
+	if (!body)
+		return;
+	json_t *out = json_array();
+	size_t i;
+	json_t *id;
+	if (api_begin(r, false) < 0)
+		goto done;
+	json_array_foreach(ids, i, id) {
+		json_t *q = NULL, *result = NULL;
+		char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
+		if (latest(r, &q, &result, at, by, json_string_value(id)) < 0)
+			break;
+		json_decref(q);
+		if (!result)
+			continue;
+		json_t *fields = json_array();
+		size_t k;
+		json_t *f;
+		/* the fields that count toward quality: the declared ones, or every
+		 * column when the data set declares none (docs/quality.md) */
+		bool any_declared = false;
+		json_array_foreach(json_object_get(result, "fields"), k, f)
+			any_declared |= json_is_true(json_object_get(f, "declared"));
+		json_array_foreach(json_object_get(result, "fields"), k, f) {
+			if (any_declared && !json_is_true(json_object_get(f, "declared")))
+				continue;
+			json_t *counts = json_pack("{s:O, s:O, s:O, s:O}", "valid", json_object_get(f, "valid"),
+						   "invalid", json_object_get(f, "invalid"), "empty",
+						   json_object_get(f, "empty"), "total",
+						   json_object_get(f, "total"));
+			json_array_append_new(
+				fields, json_pack("{s:O, s:{s:o, s:[], s:o}, s:{s:s, s:O}}", "name",
+						  json_object_get(f, "name"), "quality", "aggregated",
+						  counts, "rules", "type", json_deep_copy(counts), "type",
+						  "kind", "STANDARD", "name", json_object_get(f, "dataType")));
+		}
+		json_array_append_new(out, json_pack("{s:{s:s, s:{s:s}}, s:O, s:o}", "computed", "at", at,
+						     "by", "id", by, "datasetId", id, "fields", fields));
+		json_decref(result);
+	}
+	api_rollback(r);
+	if (!r->status)
+		reply_json(r, 200, json_pack("{s:O}", "fieldQualities", out));
+done:
+	json_decref(out);
+	json_decref(ids);
+	json_decref(body);
+}

@@ -1,0 +1,212 @@
+/* worker: threads that claim the oldest REQUESTED computation (a short
+ * write transaction), profile the data set's CSV with no transaction open,
+ * then record the result and refresh the derived numbers. A crash between
+ * claim and finish leaves the row SUBMITTED; worker_start() requeues it. */
+#include "jobs/worker.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "http/server.h"
+#include "quality/aggregate.h"
+#include "quality/paths.h"
+#include "quality/profile.h"
+#include "util/clock.h"
+
+struct worker_pool {
+	struct app *app;
+	int n;
+	pthread_t *threads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int pending; /* notifications not yet consumed */
+	int stop;
+};
+
+static void log_job(const struct computation *c, const char *status, const char *code,
+		    const char *reason, const struct profile_stats *ps, double secs)
+{
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f}", "level", "info", "msg",
+				 "quality computation", "computationId", c->id, "datasetId",
+				 c->dataset_id, "status", status, "attempt", c->attempts, "seconds",
+				 secs);
+	if (code)
+		json_object_set_new(line, "errorCode", json_string(code));
+	if (reason)
+		json_object_set_new(line, "reason", json_string(reason));
+	if (ps)
+		json_object_set_new(line, "bytes", json_integer((json_int_t)ps->bytes));
+	char *txt = json_dumps(line, JSON_COMPACT);
+	if (txt)
+		fprintf(stderr, "%s\n", txt);
+	free(txt);
+	json_decref(line);
+}
+
+/* Profiles the data set's file; fills result or code/reason. */
+static int run(struct app *app, const struct computation *c, json_t **result,
+	       struct profile_stats *ps, char *code, char *reason, size_t rlen)
+{
+	struct store *st = app->store;
+	json_t *ds = NULL;
+	int rc = st->ops->dataset_get(st, &ds, c->tenant_id, c->dataset_id);
+	if (rc <= 0) {
+		snprintf(code, 8, rc < 0 ? DQ_INTERNAL : DQ_DATASET_MISSING);
+		snprintf(reason, rlen, rc < 0 ? "storage error" : "the data set no longer exists");
+		return -1;
+	}
+	char path[PATH_MAX_DP];
+	if (quality_resolve(path, sizeof path, code, app->cfg->data_root, ds) < 0) {
+		snprintf(reason, rlen, "%s",
+			 !strcmp(code, "DQ-140")   ? "the data set has no operational.location"
+			 : !strcmp(code, "DQ-130") ? "operational.location is outside the data root"
+			 : !strcmp(code, "DQ-100") ? "no file at operational.location"
+						   : "the file cannot be read");
+		json_decref(ds);
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(code, 8, DQ_FILE_UNREADABLE);
+		snprintf(reason, rlen, "cannot open the file");
+		json_decref(ds);
+		return -1;
+	}
+	rc = profile_csv(result, ps, fd, json_object_get(json_object_get(ds, "schema"), "dataFields"),
+			 code, reason, rlen);
+	close(fd);
+	json_decref(ds);
+	return rc;
+}
+
+static void process(struct app *app, const struct computation *c)
+{
+	struct store *st = app->store;
+	char code[8] = "", reason[256] = "", now[ISO_TS_LEN + 1];
+	json_t *result = NULL;
+	struct profile_stats ps = {0};
+	int64_t t0 = clock_mono_ns();
+	int ok = run(app, c, &result, &ps, code, reason, sizeof reason) == 0;
+	clock_now_iso(now);
+	int rc = st->ops->begin(st, true);
+	if (rc >= 0)
+		rc = st->ops->computation_finish(st, c->id, ok ? "SUCCEEDED" : "FAILED",
+						 ok ? NULL : code, ok ? NULL : reason, result, now);
+	if (rc >= 0)
+		rc = st->ops->commit(st);
+	if (rc < 0)
+		st->ops->rollback(st);
+	json_decref(result);
+	log_job(c, ok ? "SUCCEEDED" : "FAILED", ok ? NULL : code, ok ? NULL : reason, ok ? &ps : NULL,
+		(double)(clock_mono_ns() - t0) / 1e9);
+	if (ok)
+		(void)aggregate_dataset_changed(app, c->tenant_id, c->dataset_id);
+}
+
+/* One claim attempt: 1 = got work, 0 = queue empty, -1 = storage trouble. */
+static int claim(struct app *app, struct computation *c)
+{
+	struct store *st = app->store;
+	char now[ISO_TS_LEN + 1];
+	clock_now_iso(now);
+	int rc = st->ops->begin(st, true);
+	if (rc >= 0)
+		rc = st->ops->computation_claim(st, c, now);
+	if (rc >= 0 && st->ops->commit(st) < 0)
+		rc = STORE_HARD;
+	if (rc < 0)
+		st->ops->rollback(st);
+	return rc < 0 ? -1 : rc == STORE_ONE;
+}
+
+static void *loop(void *arg)
+{
+	struct worker_pool *wp = arg;
+	for (;;) {
+		pthread_mutex_lock(&wp->mu);
+		bool stop = wp->stop;
+		pthread_mutex_unlock(&wp->mu);
+		if (stop)
+			break;
+		struct computation c;
+		int got = claim(wp->app, &c);
+		if (got == 1) {
+			process(wp->app, &c);
+			continue;
+		}
+		/* idle: sleep until notified, or poll again after a second */
+		pthread_mutex_lock(&wp->mu);
+		if (!wp->stop && wp->pending == 0) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&wp->cv, &wp->mu, &ts);
+		}
+		if (wp->pending > 0)
+			wp->pending--;
+		pthread_mutex_unlock(&wp->mu);
+	}
+	return NULL;
+}
+
+struct worker_pool *worker_start(struct app *app, int n)
+{
+	struct store *st = app->store;
+	char now[ISO_TS_LEN + 1];
+	long requeued = 0, failed = 0;
+	clock_now_iso(now);
+	int rc = st->ops->begin(st, true);
+	if (rc >= 0)
+		rc = st->ops->computation_recover(st, &requeued, &failed, WORKER_MAX_ATTEMPTS, now);
+	if (rc >= 0)
+		rc = st->ops->commit(st);
+	if (rc < 0) {
+		/* not fatal: interrupted work stays SUBMITTED until a later start */
+		st->ops->rollback(st);
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"could not requeue interrupted quality"
+				" computations; they will be retried at the next start\"}\n");
+	}
+	if (requeued || failed)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"recovered interrupted quality computations\","
+				"\"requeued\":%ld,\"failed\":%ld}\n", requeued, failed);
+	struct worker_pool *wp = calloc(1, sizeof *wp);
+	if (!wp || !(wp->threads = calloc((size_t)n, sizeof *wp->threads)))
+		abort();
+	wp->app = app;
+	pthread_mutex_init(&wp->mu, NULL);
+	pthread_cond_init(&wp->cv, NULL);
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&wp->threads[i], NULL, loop, wp) != 0)
+			break;
+		wp->n++;
+	}
+	return wp;
+}
+
+void worker_notify(struct worker_pool *wp)
+{
+	if (!wp)
+		return;
+	pthread_mutex_lock(&wp->mu);
+	wp->pending++;
+	pthread_cond_signal(&wp->cv);
+	pthread_mutex_unlock(&wp->mu);
+}
+
+void worker_stop(struct worker_pool *wp)
+{
+	if (!wp)
+		return;
+	pthread_mutex_lock(&wp->mu);
+	wp->stop = 1;
+	pthread_cond_broadcast(&wp->cv);
+	pthread_mutex_unlock(&wp->mu);
+	for (int i = 0; i < wp->n; i++)
+		pthread_join(wp->threads[i], NULL);
+	pthread_cond_destroy(&wp->cv);
+	pthread_mutex_destroy(&wp->mu);
+	free(wp->threads);
+	free(wp);
+}

@@ -1,0 +1,339 @@
+/* aggregate: derived numbers. A data set's trust score is computed from its
+ * metadata, its latest quality result, its file's age and the products using
+ * it (src/quality/trust.c holds the formulas); a product's quality and
+ * trustScore are means over its data sets that have results (SPEC §3). */
+#include "quality/aggregate.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "domain/duration.h"
+#include "http/server.h"
+#include "quality/paths.h"
+#include "quality/trust.h"
+#include "util/clock.h"
+
+#define DAY_MS INT64_C(86400000)
+
+static double num(const json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+
+/* Mean of the products' quality/trust values over their data sets. */
+int aggregate_product(struct store *st, const char *tenant, json_t *product)
+{
+	double validity = 0, completeness = 0, score = 0, prev = 0;
+	double axis_sum[AX__COUNT] = {0};
+	long nq = 0, nt = 0, nprev = 0, axis_n[AX__COUNT] = {0};
+	size_t i;
+	json_t *id;
+	json_array_foreach(json_object_get(product, "datasetIds"), i, id) {
+		json_t *q = NULL, *t = NULL;
+		char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
+		int rc = st->ops->quality_latest(st, &q, at, by, tenant, json_string_value(id));
+		if (rc < 0)
+			return rc;
+		if (rc == STORE_NONE) /* SPEC §3: only data sets with computed results count */
+			continue;
+		validity += num(q, "validity");
+		completeness += num(q, "completeness");
+		nq++;
+		json_decref(q);
+		if ((rc = st->ops->trust_get(st, &t, tenant, json_string_value(id))) < 0)
+			return rc;
+		if (rc == STORE_NONE)
+			continue;
+		score += num(t, "score");
+		nt++;
+		if (json_is_number(json_object_get(t, "previousScore"))) {
+			prev += num(t, "previousScore");
+			nprev++;
+		}
+		size_t k;
+		json_t *axis;
+		json_array_foreach(json_object_get(t, "axes"), k, axis) {
+			const json_t *s = json_object_get(axis, "score");
+			for (int a = 0; a < AX__COUNT && json_is_number(s); a++)
+				if (!strcmp(trust_axis_name((enum trust_axis)a),
+					    json_string_value(json_object_get(axis, "id")))) {
+					axis_sum[a] += json_number_value(s);
+					axis_n[a]++;
+				}
+		}
+		json_decref(t);
+	}
+	if (nq)
+		json_object_set_new(product, "quality",
+				    json_pack("{s:f, s:f}", "validity", validity / (double)nq,
+					      "completeness", completeness / (double)nq));
+	else
+		json_object_del(product, "quality");
+	if (!nt) {
+		json_object_del(product, "trustScore");
+		return STORE_ONE;
+	}
+	json_t *dims = json_array();
+	for (int a = 0; a < AX__COUNT; a++)
+		if (axis_n[a])
+			json_array_append_new(dims, json_pack("{s:s, s:f, s:I}", "id",
+							      trust_axis_name((enum trust_axis)a),
+							      "score", axis_sum[a] / (double)axis_n[a],
+							      "applicableDatasets", (json_int_t)axis_n[a]));
+	json_t *ts = json_pack("{s:f, s:I, s:o}", "score", score / (double)nt, "applicableDatasets",
+			       (json_int_t)nt, "dimensions", dims);
+	if (nprev)
+		json_object_set_new(ts, "previousScore", json_real(prev / (double)nprev));
+	json_object_set_new(product, "trustScore", ts);
+	return STORE_ONE;
+}
+
+/* Normalised Shannon entropy of a field's mostFrequentValues (0..1). */
+static double evenness(const json_t *mfv)
+{
+	double total = 0, h = 0;
+	size_t i, k = json_array_size(mfv);
+	json_t *f;
+	if (k < 2)
+		return k == 1 ? 0.0 : -1.0;
+	json_array_foreach(mfv, i, f) total += num(f, "frequency");
+	if (total <= 0)
+		return -1.0;
+	json_array_foreach(mfv, i, f) {
+		double p = num(f, "frequency") / total;
+		if (p > 0)
+			h -= p * log(p);
+	}
+	return h / log((double)k);
+}
+
+/* The profile-derived inputs (DIVERSITY) from a computation result. */
+static void profile_inputs(struct trust_input *in, const json_t *result)
+{
+	double ratio = 0, even = 0;
+	int nratio = 0, neven = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(result, "fields"), i, f) {
+		const json_t *p = json_object_get(f, "profile");
+		double non_empty = num(f, "total") - num(f, "empty");
+		if (non_empty > 0) {
+			double r = num(p, "distinctValueCount") / non_empty;
+			ratio += r > 1 ? 1 : r;
+			nratio++;
+		}
+		double e = evenness(json_object_get(p, "mostFrequentValues"));
+		if (e >= 0) {
+			even += e;
+			neven++;
+		}
+	}
+	in->has_profile = nratio > 0;
+	/* NaN = unknown: trust.c then treats the metric as not applicable */
+	in->distinct_ratio = nratio ? ratio / nratio : NAN;
+	in->evenness = neven ? even / neven : NAN;
+	in->rows = (int64_t)num(result, "rows");
+}
+
+static void metadata_inputs(struct trust_input *in, const json_t *ds)
+{
+	const char *desc = json_string_value(json_object_get(ds, "description"));
+	in->has_description = desc && *desc;
+	in->has_tags = json_array_size(json_object_get(ds, "tags")) > 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(json_object_get(ds, "schema"), "dataFields"), i, f) {
+		const char *fd = json_string_value(json_object_get(f, "description"));
+		in->fields++;
+		in->fields_described += fd && *fd;
+		in->fields_tagged += json_array_size(json_object_get(f, "tags")) > 0 ||
+				     json_array_size(json_object_get(f, "userTags")) > 0;
+	}
+	/* properties.expectedUpdatePeriod: an ISO 8601 duration, default 1 day */
+	const char *period = json_string_value(
+		json_object_get(json_object_get(ds, "properties"), "expectedUpdatePeriod"));
+	int64_t ms;
+	in->expected_period_ms = period && duration_parse_ms(&ms, period) == 0 && ms > 0 ? ms : DAY_MS;
+}
+
+static void file_inputs(struct trust_input *in, const char *data_root, const json_t *ds)
+{
+	char path[PATH_MAX_DP], code[8];
+	struct stat sb;
+	if (quality_resolve(path, sizeof path, code, data_root, ds) == 0 && stat(path, &sb) == 0) {
+		int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
+		in->has_file_time = true;
+		in->file_age_ms = clock_now_ms() - mtime;
+		if (in->file_age_ms < 0)
+			in->file_age_ms = 0;
+	}
+}
+
+/* trust-scores.d.ts documents scores and weights on a 0..100 scale
+ * (GenericScore "[0, 100]", weight example 50); the maths in trust.c works
+ * in fractions, so results are scaled once, here, before they are stored. */
+static void scale_to_percent(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, x) {
+			if (json_is_number(x) && (!strcmp(key, "score") || !strcmp(key, "previousScore") ||
+						  !strcmp(key, "weight")))
+				json_object_set_new(v, key, json_real(json_number_value(x) * 100.0));
+			else
+				scale_to_percent(x);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) scale_to_percent(x);
+	}
+}
+
+/* Recomputes and stores one data set's trust score. */
+static int refresh_trust(struct app *app, const char *tenant, const json_t *ds, long products,
+			 long activated)
+{
+	struct store *st = app->store;
+	const char *id = json_string_value(json_object_get(ds, "id"));
+	struct trust_input in = {0};
+	struct trust_config cfg;
+	char at[ISO_TS_LEN + 1], by[GUID_LEN + 1], now[ISO_TS_LEN + 1], err[128];
+	json_t *q = NULL, *conf = NULL, *old = NULL;
+	int rc = st->ops->quality_latest(st, &q, at, by, tenant, id);
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_ONE) {
+		in.has_quality = true;
+		in.validity = num(q, "validity");
+		in.completeness = num(q, "completeness");
+		profile_inputs(&in, q);
+		json_decref(q);
+	}
+	metadata_inputs(&in, ds);
+	file_inputs(&in, app->cfg->data_root, ds);
+	in.products_using = (int)products;
+	in.activated_products_using = (int)activated;
+	in.in_activated_product = activated > 0;
+	trust_config_default(&cfg);
+	if ((rc = st->ops->settings_get(st, &conf, tenant)) < 0)
+		return rc;
+	if (rc == STORE_ONE) {
+		for (int a = 0; a < AX__COUNT; a++) {
+			const json_t *ax = json_object_get(conf, trust_axis_name((enum trust_axis)a));
+			if (!ax)
+				continue;
+			cfg.enabled[a] = json_is_true(json_object_get(ax, "enabled"));
+			cfg.weight[a] = num(ax, "weight");
+		}
+		json_decref(conf);
+		if (trust_config_normalise(&cfg, err, sizeof err) < 0)
+			trust_config_default(&cfg);
+	}
+	json_t *doc = trust_compute(&cfg, &in);
+	if (!doc)
+		return STORE_HARD;
+	scale_to_percent(doc);
+	clock_now_iso(now);
+	if ((rc = st->ops->trust_get(st, &old, tenant, id)) < 0) {
+		json_decref(doc);
+		return rc;
+	}
+	json_object_set_new(doc, "datasetId", json_string(id));
+	if (rc == STORE_ONE) {
+		/* Unchanged: keep the stored result, its updatedAt and previousScore.
+		 * Changed: the old score becomes previousScore (issue 4). */
+		json_t *cmp = json_deep_copy(old);
+		json_object_del(cmp, "updatedAt");
+		json_object_del(cmp, "previousScore");
+		bool same = json_equal(cmp, doc);
+		json_decref(cmp);
+		if (same) {
+			json_decref(old);
+			json_decref(doc);
+			return STORE_ONE;
+		}
+		json_object_set(doc, "previousScore", json_object_get(old, "score"));
+	}
+	json_decref(old);
+	json_object_set_new(doc, "updatedAt", json_string(now));
+	rc = st->ops->trust_put(st, tenant, id, num(doc, "score"), doc, now);
+	json_decref(doc);
+	return rc;
+}
+
+/* One data set: its trust score, then the products using it. */
+static int refresh_one(struct app *app, const char *tenant, const char *dataset_id,
+		       const char *skip_product)
+{
+	struct store *st = app->store;
+	json_t *ds = NULL, *products = NULL;
+	long activated = 0;
+	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
+	if (rc >= 0)
+		rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
+	if (rc == STORE_ONE)
+		rc = refresh_trust(app, tenant, ds, (long)json_array_size(products), activated);
+	size_t i;
+	json_t *pid;
+	json_array_foreach(products, i, pid) {
+		json_t *p = NULL;
+		if (rc < 0)
+			break;
+		if (skip_product && !strcmp(skip_product, json_string_value(pid)))
+			continue;
+		if ((rc = st->ops->product_get(st, &p, tenant, json_string_value(pid))) != STORE_ONE)
+			continue;
+		json_t *before = json_deep_copy(p);
+		rc = aggregate_product(st, tenant, p);
+		if (rc >= 0 && !json_equal(before, p))
+			rc = st->ops->product_update(st, tenant, p);
+		json_decref(before);
+		json_decref(p);
+	}
+	json_decref(ds);
+	json_decref(products);
+	return rc < 0 ? rc : STORE_ONE;
+}
+
+int aggregate_datasets_in_tx(struct app *app, const char *tenant, const json_t *ids,
+			     const char *skip_product)
+{
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) {
+		int rc = refresh_one(app, tenant, json_string_value(id), skip_product);
+		if (rc < 0)
+			return rc;
+	}
+	return STORE_ONE;
+}
+
+static int in_own_tx(struct app *app, const char *tenant, const json_t *ids)
+{
+	struct store *st = app->store;
+	int rc = st->ops->begin(st, true);
+	if (rc >= 0)
+		rc = aggregate_datasets_in_tx(app, tenant, ids, NULL);
+	if (rc >= 0)
+		rc = st->ops->commit(st);
+	if (rc < 0)
+		st->ops->rollback(st);
+	return rc < 0 ? rc : STORE_ONE;
+}
+
+int aggregate_dataset_changed(struct app *app, const char *tenant, const char *dataset_id)
+{
+	json_t *ids = json_pack("[s]", dataset_id);
+	int rc = in_own_tx(app, tenant, ids);
+	json_decref(ids);
+	return rc;
+}
+
+int aggregate_tenant_trust(struct app *app, const char *tenant)
+{
+	struct store *st = app->store;
+	json_t *ids = NULL;
+	int rc = st->ops->trust_dataset_ids(st, &ids, tenant);
+	if (rc >= 0)
+		rc = in_own_tx(app, tenant, ids);
+	json_decref(ids);
+	return rc;
+}
