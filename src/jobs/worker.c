@@ -90,19 +90,28 @@ static void process(struct app *app, const struct computation *c)
 	int64_t t0 = clock_mono_ns();
 	int ok = run(app, c, &result, &ps, code, reason, sizeof reason) == 0;
 	clock_now_iso(now);
-	int rc = st->ops->begin(st, true);
-	if (rc >= 0)
-		rc = st->ops->computation_finish(st, c->id, ok ? "SUCCEEDED" : "FAILED",
-						 ok ? NULL : code, ok ? NULL : reason, result, now);
-	if (rc >= 0)
-		rc = st->ops->commit(st);
-	if (rc < 0)
+	/* The result and the numbers derived from it commit together, so a
+	 * client that sees FINISHED also sees the products' new quality. */
+	json_t *ids = json_pack("[s]", c->dataset_id);
+	for (int with_aggregates = ok; with_aggregates >= 0; with_aggregates--) {
+		int rc = st->ops->begin(st, true);
+		if (rc >= 0)
+			rc = st->ops->computation_finish(st, c->id, ok ? "SUCCEEDED" : "FAILED",
+							 ok ? NULL : code, ok ? NULL : reason, result,
+							 now);
+		if (rc >= 0 && with_aggregates)
+			rc = aggregate_datasets_in_tx(app, c->tenant_id, ids, NULL);
+		if (rc >= 0)
+			rc = st->ops->commit(st);
+		if (rc >= 0)
+			break;
+		/* never leave the computation SUBMITTED: retry without aggregates */
 		st->ops->rollback(st);
+	}
+	json_decref(ids);
 	json_decref(result);
 	log_job(c, ok ? "SUCCEEDED" : "FAILED", ok ? NULL : code, ok ? NULL : reason, ok ? &ps : NULL,
 		(double)(clock_mono_ns() - t0) / 1e9);
-	if (ok)
-		(void)aggregate_dataset_changed(app, c->tenant_id, c->dataset_id);
 }
 
 /* One claim attempt: 1 = got work, 0 = queue empty, -1 = storage trouble. */
