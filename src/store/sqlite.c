@@ -891,47 +891,27 @@ static char *search_text(json_t *doc)
 	return txt;
 }
 
-static int write_tags(struct store *st, const char *tenant, json_t *doc)
+/* Rewrites a product's rows in a side table (tags, data set refs) from the
+ * string array doc[field]: delete all, insert each (product, tenant, value). */
+static int write_side_rows(struct store *st, const char *tenant, json_t *doc, const char *field,
+			   enum stmt_id del, enum stmt_id ins)
 {
 	const char *id = jstr(doc, "id");
-	sqlite3_stmt *s = stmt(st, S_TAGS_DELETE);
+	sqlite3_stmt *s = stmt(st, del);
 	if (!s)
 		return STORE_HARD;
 	bind_text(s, 1, id);
 	int rc = exec_stmt(s);
 	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(doc, "tags"), i, t) {
+	json_t *v;
+	json_array_foreach(json_object_get(doc, field), i, v) {
 		if (rc != STORE_ONE)
 			return rc;
-		if (!(s = stmt(st, S_TAG_INSERT)))
+		if (!(s = stmt(st, ins)))
 			return STORE_HARD;
 		bind_text(s, 1, id);
 		bind_text(s, 2, tenant);
-		bind_text(s, 3, json_string_value(t));
-		rc = exec_stmt(s);
-	}
-	return rc;
-}
-
-static int write_dataset_refs(struct store *st, const char *tenant, json_t *doc)
-{
-	const char *id = jstr(doc, "id");
-	sqlite3_stmt *s = stmt(st, S_PD_DELETE);
-	if (!s)
-		return STORE_HARD;
-	bind_text(s, 1, id);
-	int rc = exec_stmt(s);
-	size_t i;
-	json_t *d;
-	json_array_foreach(json_object_get(doc, "datasetIds"), i, d) {
-		if (rc != STORE_ONE)
-			return rc;
-		if (!(s = stmt(st, S_PD_INSERT)))
-			return STORE_HARD;
-		bind_text(s, 1, id);
-		bind_text(s, 2, tenant);
-		bind_text(s, 3, json_string_value(d));
+		bind_text(s, 3, json_string_value(v));
 		rc = exec_stmt(s);
 	}
 	return rc;
@@ -966,9 +946,9 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 		struct conn *c = conn_get(st);
 		if (id == S_PRODUCT_UPDATE && sqlite3_changes(c->db) == 0)
 			return STORE_NONE;
-		rc = write_tags(st, tenant, doc);
+		rc = write_side_rows(st, tenant, doc, "tags", S_TAGS_DELETE, S_TAG_INSERT);
 		if (rc == STORE_ONE)
-			rc = write_dataset_refs(st, tenant, doc);
+			rc = write_side_rows(st, tenant, doc, "datasetIds", S_PD_DELETE, S_PD_INSERT);
 	}
 	return rc;
 }
