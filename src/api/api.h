@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/etag.h"
 
 #define DP_VERSION "0.1.0"
 
@@ -51,9 +52,12 @@ int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char
 /* Loads a product and checks `action` on it; replies 404/403 (or 5xx). */
 int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action);
 #define api_product_load(r, out, id) api_product_access((r), (out), (id), DP_VIEW)
-/* Strong ETag of a document ("\"<32 hex>\""), into buf (ETAG_LEN + 1). */
-#define ETAG_LEN 34
+/* Strong ETag of a document (util/etag.h), into buf (ETAG_LEN + 1). */
 void api_etag(char *buf, const json_t *doc);
+/* The access check of api_product_access without parsing the document:
+ * pa->text (caller frees) and pa->etag are the stored JSON and its tag. */
+int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
+			   enum dp_action action);
 /* Sends ETag for doc. */
 void api_set_etag(struct req *r, const json_t *doc);
 /* Honours If-Match against doc's current ETag: replies 412 and returns -1

@@ -213,11 +213,11 @@ int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const ch
 	return 0;
 }
 
-int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action)
+int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
+			   enum dp_action action)
 {
 	struct store *st = r->app->store;
-	struct product_access pa;
-	int rc = st->ops->product_get_access(st, &pa, r->who.tenant_id, id, r->who.user_id);
+	int rc = st->ops->product_get_access(st, pa, r->who.tenant_id, id, r->who.user_id);
 	if (rc < 0) {
 		api_store_error(r, rc);
 		return -1;
@@ -227,31 +227,37 @@ int api_product_access(struct req *r, json_t **out, const char *id, enum dp_acti
 		return -1;
 	}
 	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL};
-	if (pa.in_space) {
-		if (perm_space_kind(&ctx.kind, pa.space_type) < 0)
+	if (pa->in_space) {
+		if (perm_space_kind(&ctx.kind, pa->space_type) < 0)
 			ctx.kind = SPACE_SHARED;
-		ctx.space_roles = pa.roles;
-		ctx.owner = !strcmp(pa.space_owner, r->who.user_id);
+		ctx.space_roles = pa->roles;
+		ctx.owner = !strcmp(pa->space_owner, r->who.user_id);
 	} else {
-		const char *owner = json_string_value(json_object_get(pa.doc, "ownerId"));
-		ctx.owner = owner && !strcmp(owner, r->who.user_id);
+		ctx.owner = !strcmp(pa->owner, r->who.user_id);
 	}
 	if (api_verdict(r, perm_product(&ctx, action), "data product", id) < 0) {
-		json_decref(pa.doc);
+		free(pa->text);
+		pa->text = NULL;
 		return -1;
 	}
-	*out = pa.doc;
 	return 0;
 }
 
-void api_etag(char *buf, const json_t *doc)
+int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action)
 {
-	char *txt = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	char hex[HASH_HEX_LEN + 1];
-	ids_sha256_hex(hex, txt ? txt : "", txt ? strlen(txt) : 0);
-	free(txt);
-	snprintf(buf, ETAG_LEN + 1, "\"%.32s\"", hex);
+	struct product_access pa;
+	if (api_product_access_raw(r, &pa, id, action) < 0)
+		return -1;
+	*out = json_loads(pa.text, 0, NULL);
+	free(pa.text);
+	if (!*out) {
+		reply_error(r, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
+		return -1;
+	}
+	return 0;
 }
+
+void api_etag(char *buf, const json_t *doc) { etag_of(buf, doc); }
 
 void api_set_etag(struct req *r, const json_t *doc)
 {

@@ -74,6 +74,17 @@ static const char *const schema_migrations[] = {
 	" score REAL NOT NULL, previous_score REAL, doc TEXT NOT NULL, updated_at TEXT NOT NULL,"
 	" PRIMARY KEY(tenant_id, dataset_id));"
 	"CREATE TABLE tenant_settings(tenant_id TEXT PRIMARY KEY, trust_config TEXT);",
+	/* v4: a dense per-product entry number, so a changelog page is an index
+	 * range instead of COUNT + OFFSET (entries are only ever deleted together
+	 * with their product, so the numbering never has holes) */
+	"ALTER TABLE changelogs ADD COLUMN pseq INTEGER;"
+	"UPDATE changelogs SET pseq = x.n FROM (SELECT seq AS s, row_number() OVER"
+	" (PARTITION BY product_id ORDER BY seq) AS n FROM changelogs) AS x"
+	" WHERE x.s = changelogs.seq;"
+	"CREATE UNIQUE INDEX changelogs_pseq ON changelogs(product_id, pseq);"
+	/* the ETag, computed when a product is written, so a read needs no
+	 * parse and re-serialisation (NULL for rows written before v4) */
+	"ALTER TABLE products ADD COLUMN etag TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

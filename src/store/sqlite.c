@@ -10,6 +10,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/etag.h"
 #include "util/strbuf.h"
 
 enum stmt_id {
@@ -132,27 +133,33 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES(?1, ?2)"
 			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
 	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
-	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles FROM products p"
+	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id"
+			     " FROM products p"
 			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
 			     " LEFT JOIN space_assignments a ON a.space_id = p.space_id"
 			     " AND a.assignee_id = ?3"
 			     " WHERE p.tenant_id = ?1 AND p.id = ?2",
 	[S_PRODUCT_INSERT] = "INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id,"
-			     " activated, created_at, updated_at, search, doc)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			     " activated, created_at, updated_at, search, doc, etag)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_PRODUCT_UPDATE] = "UPDATE products SET name = ?3, name_lc = ?4, space_id = ?5,"
 			     " owner_id = ?6, activated = ?7, created_at = ?8, updated_at = ?9,"
-			     " search = ?10, doc = ?11 WHERE tenant_id = ?2 AND id = ?1",
+			     " search = ?10, doc = ?11, etag = ?12 WHERE tenant_id = ?2 AND id = ?1",
 	[S_PRODUCT_DELETE] = "DELETE FROM products WHERE tenant_id = ?1 AND id = ?2",
 	[S_TAGS_DELETE] = "DELETE FROM product_tags WHERE product_id = ?1",
 	[S_TAG_INSERT] = "INSERT INTO product_tags(product_id, tenant_id, tag) VALUES(?1, ?2, ?3)",
-	[S_CHANGELOG_INSERT] = "INSERT INTO changelogs(id, tenant_id, product_id, created_at, doc)"
-			       " VALUES(?1, ?2, ?3, ?4, ?5)",
-	[S_CHANGELOG_PAGE_ASC] = "SELECT doc FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2"
-				 " ORDER BY seq ASC LIMIT ?3 OFFSET ?4",
-	[S_CHANGELOG_PAGE_DESC] = "SELECT doc FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2"
-				  " ORDER BY seq DESC LIMIT ?3 OFFSET ?4",
-	[S_CHANGELOG_COUNT] = "SELECT count(*) FROM changelogs WHERE tenant_id = ?1 AND product_id = ?2",
+	/* pseq = the product's next entry number (an O(log n) index probe) */
+	[S_CHANGELOG_INSERT] = "INSERT INTO changelogs(id, tenant_id, product_id, created_at, doc, pseq)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(pseq), 0) + 1"
+			       " FROM changelogs WHERE product_id = ?3))",
+	/* pages are pseq ranges: ?3..?4 inclusive */
+	[S_CHANGELOG_PAGE_ASC] = "SELECT doc FROM changelogs WHERE product_id = ?2 AND tenant_id = ?1"
+				 " AND pseq BETWEEN ?3 AND ?4 ORDER BY pseq ASC",
+	[S_CHANGELOG_PAGE_DESC] = "SELECT doc FROM changelogs WHERE product_id = ?2 AND tenant_id = ?1"
+				  " AND pseq BETWEEN ?3 AND ?4 ORDER BY pseq DESC",
+	/* entries are dense 1..n, so the count is the highest number */
+	[S_CHANGELOG_COUNT] = "SELECT coalesce(max(pseq), 0) FROM changelogs WHERE product_id = ?2"
+			      " AND tenant_id = ?1",
 };
 
 struct conn {
@@ -855,12 +862,25 @@ static int sq_product_get_access(struct store *st, struct product_access *out, c
 	bind_text(s, 3, user_id);
 	memset(out, 0, sizeof *out);
 	int rc = map_rc(sqlite3_step(s));
-	if (rc == STORE_ONE && (rc = read_doc(s, &out->doc)) == STORE_ONE) {
+	if (rc == STORE_ONE) {
+		const char *doc = (const char *)sqlite3_column_text(s, 0);
 		const char *type = (const char *)sqlite3_column_text(s, 2);
 		const char *owner = (const char *)sqlite3_column_text(s, 3);
+		const char *etag = (const char *)sqlite3_column_text(s, 5);
+		const char *powner = (const char *)sqlite3_column_text(s, 6);
+		if (!doc || !(out->text = strdup(doc))) {
+			rc = STORE_HARD;
+		} else if (etag) {
+			snprintf(out->etag, sizeof out->etag, "%s", etag);
+		} else { /* written before v4: compute it once here */
+			json_t *j = json_loads(doc, 0, NULL);
+			etag_of(out->etag, j);
+			json_decref(j);
+		}
 		out->in_space = sqlite3_column_type(s, 1) != SQLITE_NULL;
 		snprintf(out->space_type, sizeof out->space_type, "%s", type ? type : "");
 		snprintf(out->space_owner, sizeof out->space_owner, "%s", owner ? owner : "");
+		snprintf(out->owner, sizeof out->owner, "%s", powner ? powner : "");
 		out->roles = (unsigned)sqlite3_column_int(s, 4);
 	}
 	done(s);
@@ -936,8 +956,11 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 	sqlite3_bind_int(s, 7, json_is_true(json_object_get(doc, "activated")));
 	bind_text(s, 8, jstr(doc, "createdAt"));
 	bind_text(s, 9, jstr(doc, "updatedAt"));
+	char etag[ETAG_LEN + 1];
+	etag_of(etag, doc);
 	bind_text(s, 10, search);
 	bind_text(s, 11, txt);
+	bind_text(s, 12, etag);
 	free(txt);
 	free(search);
 	free(name_lc);
@@ -1048,10 +1071,14 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	if (rc != STORE_ONE)
 		goto out;
 	sql.len = 0;
-	strbuf_puts(&sql, "SELECT p.doc FROM products p");
-	list_where(&sql, q);
+	/* Deep pages: find the page's rows on the (tenant, sort key, id) index,
+	 * which OFFSET can skip through cheaply, then read just those documents. */
 	const char *dir = q->descending ? "DESC" : "ASC";
-	strbuf_printf(&sql, " ORDER BY %s %s, p.id %s LIMIT ? OFFSET ?", sort_col[q->sort], dir, dir);
+	strbuf_puts(&sql, "SELECT p.doc FROM (SELECT p.rowid AS r FROM products p");
+	list_where(&sql, q);
+	strbuf_printf(&sql, " ORDER BY %s %s, p.id %s LIMIT ? OFFSET ?) AS page"
+			    " JOIN products p ON p.rowid = page.r ORDER BY %s %s, p.id %s",
+		      sort_col[q->sort], dir, dir, sort_col[q->sort], dir, dir);
 	rc = STORE_HARD;
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
@@ -1093,12 +1120,21 @@ static int sq_changelog_page(struct store *st, json_t **out, long *out_total, co
 	int rc = get_count(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
+	/* entry numbers of the page: oldest first 1..n, newest first n..1 */
+	long n = *out_total, lo, hi;
+	if (ascending) {
+		lo = offset + 1;
+		hi = offset + limit;
+	} else {
+		hi = n - offset;
+		lo = n - offset - limit + 1;
+	}
 	if (!(s = stmt(st, ascending ? S_CHANGELOG_PAGE_ASC : S_CHANGELOG_PAGE_DESC)))
 		return STORE_HARD;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, product_id);
-	sqlite3_bind_int64(s, 3, limit);
-	sqlite3_bind_int64(s, 4, offset);
+	sqlite3_bind_int64(s, 3, lo);
+	sqlite3_bind_int64(s, 4, hi);
 	rc = collect_docs(s, out);
 	done(s);
 	return rc;

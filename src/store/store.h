@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "http/request.h"
+#include "util/etag.h"
 
 enum store_rc { STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
 
@@ -57,7 +58,9 @@ struct space_query {
 /* A product with what permission checks need about its space, read in one
  * query (the hot path of every data product request). */
 struct product_access {
-	json_t *doc;          /* owned by the caller */
+	char *text;           /* the stored JSON document; the caller frees it */
+	char etag[ETAG_LEN + 1];
+	char owner[GUID_LEN + 1];
 	bool in_space;        /* false: a personal product */
 	char space_type[16];  /* "" when the space is gone */
 	char space_owner[GUID_LEN + 1];
