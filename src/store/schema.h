@@ -85,6 +85,21 @@ static const char *const schema_migrations[] = {
 	/* the ETag, computed when a product is written, so a read needs no
 	 * parse and re-serialisation (NULL for rows written before v4) */
 	"ALTER TABLE products ADD COLUMN etag TEXT;",
+	/* v5: marketplace search. A trigram index over the search column (name,
+	 * description, tags, lower-cased, joined by U+001F), kept in step by
+	 * triggers inside the writing transaction. A trigram phrase match is a
+	 * substring match, so `query` keeps its meaning without a scan. */
+	"CREATE VIRTUAL TABLE products_fts USING fts5(search, content='products',"
+	" content_rowid='rowid', tokenize='trigram');"
+	"CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN"
+	" INSERT INTO products_fts(rowid, search) VALUES(new.rowid, new.search); END;"
+	"CREATE TRIGGER products_fts_ad AFTER DELETE ON products BEGIN"
+	" INSERT INTO products_fts(products_fts, rowid, search) VALUES('delete', old.rowid, old.search);"
+	" END;"
+	"CREATE TRIGGER products_fts_au AFTER UPDATE OF search ON products BEGIN"
+	" INSERT INTO products_fts(products_fts, rowid, search) VALUES('delete', old.rowid, old.search);"
+	" INSERT INTO products_fts(rowid, search) VALUES(new.rowid, new.search); END;"
+	"INSERT INTO products_fts(products_fts) VALUES('rebuild');",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -1020,7 +1020,11 @@ static void list_where(struct strbuf *sql, const struct product_query *q)
 		strbuf_puts(sql, " AND p.activated = ?");
 	if (q->owner_id)
 		strbuf_puts(sql, " AND p.owner_id = ?");
-	if (q->query)
+	/* 3+ characters: the trigram index; shorter: a scan (trigrams need 3) */
+	if (q->query && strlen(q->query) >= 3)
+		strbuf_puts(sql, " AND p.rowid IN (SELECT rowid FROM products_fts"
+				 " WHERE products_fts MATCH ?)");
+	else if (q->query)
 		strbuf_puts(sql, " AND instr(p.search, ?) > 0");
 	for (int i = 0; i < q->ntags; i++)
 		strbuf_puts(sql, " AND EXISTS (SELECT 1 FROM product_tags t"
@@ -1040,7 +1044,7 @@ static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_q
 	if (q->owner_id)
 		bind_text(s, i++, q->owner_id);
 	if (q->query)
-		bind_text(s, i++, query_lc);
+		bind_text(s, i++, query_lc); /* a quoted FTS5 phrase when 3+ chars */
 	for (int t = 0; t < q->ntags; t++)
 		bind_text(s, i++, q->tags[t]);
 	return i;
@@ -1053,7 +1057,22 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	struct conn *c = conn_get(st);
 	if (!c)
 		return STORE_HARD;
-	char *query_lc = q->query ? strdup(q->query) : NULL;
+	char *query_lc = NULL;
+	if (q->query && strlen(q->query) >= 3) {
+		/* an FTS5 string literal: "..." with inner quotes doubled */
+		struct strbuf phrase;
+		strbuf_init(&phrase);
+		strbuf_putc(&phrase, '"');
+		for (const char *ch = q->query; *ch; ch++) {
+			if (*ch == '"')
+				strbuf_putc(&phrase, '"');
+			strbuf_putc(&phrase, *ch);
+		}
+		strbuf_putc(&phrase, '"');
+		query_lc = strbuf_take(&phrase);
+	} else if (q->query) {
+		query_lc = strdup(q->query);
+	}
 	if (query_lc)
 		lower_ascii(query_lc);
 	struct strbuf sql;

@@ -61,3 +61,16 @@ test('an Authorization header with hostile bytes is a plain 401', async () => {
   assert.equal(res.status, 401);
   await alive();
 });
+
+test('search: quotes and FTS syntax in `query` are literal text; 1-2 character queries work', async () => {
+  const DP = '/api/data-governance/data-products';
+  const made = await srv.api('POST', DP, { body: { name: 'He said "hi" AND NEAR(x) *', description: 'ab' } });
+  assert.equal(made.status, 201);
+  for (const [q, found] of [['"hi"', true], ['said "h', true], ['AND NEAR(', true], ['ab', true], ['a', true],
+    ['"nope"', false], ['NEAR(y)', false]]) {
+    const res = await srv.api('GET', `${DP}?query=${encodeURIComponent(q)}`);
+    assert.equal(res.status, 200, `${q}: ${res.text}`);
+    assert.equal(res.body.data.some((p) => p.id === made.body.id), found, `query ${q}`);
+  }
+  await alive();
+});
