@@ -93,6 +93,12 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-api
 	@$(MAKE) --no-print-directory test-asan
 
+# HTTP benchmarks (issue 5; not part of `make test`): seeds BENCH_PRODUCTS products
+# (10000; also 100000, 1000000), runs the wrk scenarios and the nginx anchor, prints
+# the table and writes build/bench/results.md. Knobs: bench/run.sh.
+bench: build/dataproducts
+	BENCH_PRODUCTS="$(or $(BENCH_PRODUCTS),10000)" bash bench/run.sh
+
 clean:
 	rm -rf build
 
