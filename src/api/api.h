@@ -23,6 +23,9 @@ extern const int api_nroutes;
 /* Parses the body as JSON (required). Replies 400 and returns NULL on
  * empty, too deep, malformed or duplicate-key input. */
 json_t *api_body_json(struct req *r);
+/* api_body_json + jsonspec_check: the body when it satisfies spec, else
+ * NULL after a 400 naming the field (declarative parsing, as in Taler). */
+json_t *api_body_checked(struct req *r, const struct field_spec *spec);
 /* Like api_body_json, but an empty body yields an empty object. */
 json_t *api_body_json_or_empty(struct req *r);
 /* Replies 500/503 for a failed store call (rc < 0). */

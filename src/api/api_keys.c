@@ -47,14 +47,10 @@ static int load_key(struct req *r, json_t **out)
 
 void apikeys_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1], token[64], hash[HASH_HEX_LEN + 1];
-	json_t *body = api_body_json(r), *doc = NULL;
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], token[64], hash[HASH_HEX_LEN + 1];
+	json_t *body = api_body_checked(r, key_create_spec), *doc = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, key_create_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
 	const char *sub = json_string_value(json_object_get(body, "sub"));
 	const char *sub_type = json_string_value(json_object_get(body, "subType"));
 	const char *expiry = json_string_value(json_object_get(body, "expiry"));

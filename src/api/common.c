@@ -42,6 +42,18 @@ json_t *api_body_json(struct req *r)
 	return parse(r);
 }
 
+json_t *api_body_checked(struct req *r, const struct field_spec *spec)
+{
+	char err[512];
+	json_t *body = api_body_json(r);
+	if (body && jsonspec_check(body, spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
 json_t *api_body_json_or_empty(struct req *r)
 {
 	if (!r->body || blank_body(r))

@@ -49,14 +49,9 @@ static int save(struct req *r, json_t *doc, const struct product_actor *who, jso
 void dp_activate(struct req *r)
 {
 	char err[2048], now[ISO_TS_LEN + 1];
-	json_t *body = api_body_json(r), *doc = NULL, *missing = NULL;
+	json_t *body = api_body_checked(r, product_activate_spec), *doc = NULL, *missing = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, product_activate_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
-	}
 	if (api_begin(r, true) < 0)
 		goto out;
 	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || api_if_match(r, doc) < 0)
@@ -139,15 +134,10 @@ fail:
 
 void dp_move(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1];
-	json_t *body = api_body_json(r), *doc = NULL;
+	char now[ISO_TS_LEN + 1];
+	json_t *body = api_body_checked(r, product_move_spec), *doc = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, product_move_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
-	}
 	const char *target = json_string_value(json_object_get(body, "spaceId"));
 	if (api_begin(r, true) < 0)
 		goto out;

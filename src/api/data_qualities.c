@@ -79,14 +79,10 @@ static int queue_one(struct req *r, json_t **out_resp, const char *batch, const 
 
 void dq_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1];
-	json_t *body = api_body_json(r), *resp = NULL, *ds = NULL;
+	char now[ISO_TS_LEN + 1];
+	json_t *body = api_body_checked(r, computation_spec), *resp = NULL, *ds = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, computation_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
 	if (check_sampling(r, body) < 0)
 		goto out;
 	const char *dataset = json_string_value(json_object_get(body, "datasetId"));

@@ -456,14 +456,10 @@ static const struct field_spec batch_spec[] = {
 
 void datasets_delete_batch(struct req *r)
 {
-	char err[512];
-	json_t *body = api_body_json(r), *docs = NULL;
+
+	json_t *body = api_body_checked(r, batch_spec), *docs = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, batch_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
 	const json_t *ids = json_object_get(body, "ids");
 	size_t n = json_array_size(ids), i;
 	if (n == 0) {

@@ -80,15 +80,10 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 
 void spaces_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
-	json_t *body = api_body_json(r);
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
+	json_t *body = api_body_checked(r, space_create_spec);
 	if (!body)
 		return;
-	if (jsonspec_check(body, space_create_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
-	}
 	const char *type = json_string_value(json_object_get(body, "type"));
 	enum space_kind kind;
 	if (perm_space_kind(&kind, type) < 0) {

@@ -178,14 +178,10 @@ void users_list(struct req *r)
 
 void users_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1], existing[GUID_LEN + 1];
-	json_t *body = api_body_json(r), *u = NULL;
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], existing[GUID_LEN + 1];
+	json_t *body = api_body_checked(r, user_create_spec), *u = NULL;
 	if (!body)
 		return;
-	if (jsonspec_check(body, user_create_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
 	const char *email = json_string_value(json_object_get(body, "email"));
 	const char *tenant = json_string_value(json_object_get(body, "tenantId"));
 	const char *status = json_string_value(json_object_get(body, "status"));
