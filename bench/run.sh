@@ -12,8 +12,11 @@
 #                                             # (each run works on a copy)
 #   BENCH_CACHE=1 BENCH_SEED_ONLY=1 bench/run.sh  # seed the cache, run nothing
 #   BENCH_SCENARIOS="get search" bench/run.sh # a subset (names below)
-#   BENCH_PERF=search bench/run.sh            # perf record -g the server during
-#                                             # that scenario's measured run
+#   BENCH_PERF=search bench/run.sh            # perf record (dwarf call graphs) the
+#                                             # server during that scenario's
+#                                             # measured run
+#
+# Scenarios: get search deep changelog create patch (bench/<name>.lua).
 #
 # Other knobs: BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2),
 # BENCH_SERVER_THREADS (nproc), BENCH_BIG_CHANGELOG (100000),
@@ -56,7 +59,7 @@ declare -A TITLE=(
 	[get]="1 GET product by id"
 	[search]="2 marketplace search"
 	[deep]="3 list -updatedAt, deep page"
-	[changelog]="4 changelog page (100k entries)"
+	[changelog]="4 changelog page (${BENCH_BIG_CHANGELOG:-100000} entries)"
 	[create]="5 POST create (durable)"
 	[patch]="6 PATCH one field"
 	[nginx]="nginx static, same bytes as 1"
@@ -101,12 +104,17 @@ $CC -std=c17 -D_GNU_SOURCE $WARN $CFLAGS -o "$OUT/startup" bench/startup.c
 
 # --- temp dir and cleanup ----------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dp-bench.XXXXXX")
-SERVER_PID= NGINX_PID= WRK_PID= PERF_PID=
+# measure one binary from start to end, even if build/ is rebuilt meanwhile
+cp "$BIN" "$tmp/dataproducts"
+BIN=$tmp/dataproducts
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain -- src 2>/dev/null)" ] || REV="$REV + uncommitted src changes"
+SERVER_PID='' NGINX_PID='' WRK_PID='' PERF_PID=''
 stop_pid() { # pid: SIGTERM, wait up to 5 s, then SIGKILL
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
 	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
@@ -283,7 +291,7 @@ run_wrk() { # name url script -> raw file
 		PERF_PID=
 		say "bench: perf profile in $OUT/perf-$name-$N.data (perf report -i ... --no-children)"
 	fi
-	RPS[$name]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
+	RPS[$name]=$(awk '/^Requests\/sec:/ { printf($2 < 10 ? "%.1f" : "%.0f", $2) }' "$raw")
 	P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")
 	P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")
 	local sock non2xx
@@ -309,7 +317,7 @@ run_wrk() { # name url script -> raw file
 		WRK_PID=$!
 		wait "$WRK_PID" || fail "wrk single-connection run of $name failed"
 		WRK_PID=
-		S_RPS[$name]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$RAW/$name.single.txt")
+		S_RPS[$name]=$(awk '/^Requests\/sec:/ { printf($2 < 10 ? "%.1f" : "%.0f", $2) }' "$RAW/$name.single.txt")
 		S_P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$RAW/$name.single.txt")")
 		S_P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$RAW/$name.single.txt")")
 		if [ "$(awk '/requests in/ { print $1 }' "$RAW/$name.single.txt")" = 0 ]; then
@@ -346,7 +354,7 @@ if [ -n "$NGINX" ]; then
 	mkdir -p "$NG"
 	chmod 755 "$tmp" "$WWW"
 	chmod 644 "$WWW/product.json"
-	for attempt in 1 2 3; do
+	for _ in 1 2 3; do
 		NGINX_PORT=$(free_port) || fail "no free port for nginx"
 		cat >"$NG/nginx.conf" <<-EOF
 		# the anchor: one static file, keep-alive, like Debian's defaults
@@ -411,7 +419,7 @@ NGINX_RATIO=$(ratio "${RPS[get]:-}" "${RPS[nginx]:-}")
 CREATE_RATIO=$(ratio "${RPS[create]:-}" "${RPS[get]:-}")
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-HOW="BENCH_PRODUCTS=$N make bench (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS)"
+HOW="\`BENCH_PRODUCTS=$N make bench\` (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS)"
 
 rows=()
 for s in $SCENARIOS nginx; do
@@ -432,6 +440,7 @@ done
 		done
 	fi
 	echo
+	echo "code: $REV"
 	echo "products: $N (+1 with $BIG changelog entries), seeded in ${SEED_SECONDS} s, database ${DB_MIB} MiB"
 	echo "scenario-1 body: $BODY_BYTES bytes, Content-Type: $CTYPE"
 	echo "GET by id / nginx static: $NGINX_RATIO   (target >= 0.5)"
@@ -447,7 +456,8 @@ done
 	echo "### $N products — $(date -u +%Y-%m-%d)"
 	echo
 	echo "Machine: $(nproc) CPUs ($CPU), $MEM RAM, kernel $(uname -r)."
-	echo "Command: \`$HOW\`."
+	echo "Command: $HOW."
+	echo "Code: $REV."
 	echo "Data: $N products (+1 with $BIG changelog entries), seeded in ${SEED_SECONDS} s; database ${DB_MIB} MiB."
 	echo
 	echo "| scenario | req/s | p50 | p99 | errors | peak RSS |"

@@ -238,8 +238,9 @@ void dp_patch(struct req *r)
 			api_store_error(r, rc < 0 ? rc : STORE_HARD);
 			goto fail;
 		}
-		/* datasetIds may have changed: trust usage and aggregates follow */
-		if (api_product_refresh(r, next, json_object_get(doc, "datasetIds")) < 0)
+		/* only a change of datasetIds moves trust usage and aggregates */
+		if (!json_equal(json_object_get(doc, "datasetIds"), json_object_get(next, "datasetIds")) &&
+		    api_product_refresh(r, next, json_object_get(doc, "datasetIds")) < 0)
 			goto fail;
 		rc = api_changelog_write(r, req_param(r, 0), &who, changes);
 		changes = NULL;

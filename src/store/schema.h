@@ -85,12 +85,14 @@ static const char *const schema_migrations[] = {
 	/* the ETag, computed when a product is written, so a read needs no
 	 * parse and re-serialisation (NULL for rows written before v4) */
 	"ALTER TABLE products ADD COLUMN etag TEXT;",
-	/* v5: marketplace search. A trigram index over the search column (name,
+	/* v5: marketplace search. A case-sensitive trigram index (the text and
+	 * the query are both ASCII-lower-cased, as docs/decisions.md promises,
+	 * so FTS and the short-query scan agree) over the search column (name,
 	 * description, tags, lower-cased, joined by U+001F), kept in step by
 	 * triggers inside the writing transaction. A trigram phrase match is a
 	 * substring match, so `query` keeps its meaning without a scan. */
 	"CREATE VIRTUAL TABLE products_fts USING fts5(search, content='products',"
-	" content_rowid='rowid', tokenize='trigram');"
+	" content_rowid='rowid', tokenize='trigram case_sensitive 1');"
 	"CREATE TRIGGER products_fts_ai AFTER INSERT ON products BEGIN"
 	" INSERT INTO products_fts(rowid, search) VALUES(new.rowid, new.search); END;"
 	"CREATE TRIGGER products_fts_ad AFTER DELETE ON products BEGIN"
