@@ -67,7 +67,7 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 		enum perm_verdict v = acts[i].space_action >= 0
 					      ? perm_space(ctx, (enum space_action)acts[i].space_action)
-					      : perm_product(ctx, acts[i].dp);
+					      : perm_in_space(ctx, acts[i].dp);
 		if (v == PERM_ALLOW)
 			json_array_append_new(actions, json_string(acts[i].name));
 	}
