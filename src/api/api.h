@@ -52,6 +52,17 @@ int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const ch
 		     const char *field);
 /* Replies 403/404 for a non-ALLOW verdict; returns -1 then, else 0. */
 int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id);
+/* Fills q's visibility for the caller (inside a transaction): per space
+ * the perm_view_scope of the caller there, as the JSON id arrays *all and
+ * *activated (caller frees both) that q points to. Replies 5xx on error. */
+int api_view_scope(struct req *r, struct product_query *q, char **all, char **activated);
+/* Loads a product and the caller's permission context for it, without a
+ * verdict (for checks that combine several); 404 when it does not exist. */
+int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id);
+/* The GUID at body[field] to authorise against, before the body is
+ * validated: *out = NULL when absent or null; -1 when present but not a
+ * GUID (nothing to authorise against: validation then answers 400). */
+int api_target_id(const json_t *body, const char *field, const char **out);
 /* Loads a product and checks `action` on it; replies 404/403 (or 5xx). */
 int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action);
 #define api_product_load(r, out, id) api_product_access((r), (out), (id), DP_VIEW)

@@ -47,10 +47,21 @@ static int load_key(struct req *r, json_t **out)
 
 void apikeys_create(struct req *r)
 {
-	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], token[64], hash[HASH_HEX_LEN + 1];
-	json_t *body = api_body_checked(r, key_create_spec), *doc = NULL;
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], token[64], hash[HASH_HEX_LEN + 1], err[512];
+	json_t *body = api_body_json(r), *doc = NULL;
 	if (!body)
 		return;
+	/* the key's owner, read alone, is authorised before the body is judged
+	 * (decisions.md "Check order"): another user's key needs TenantAdmin */
+	const json_t *jsub = json_object_get(body, "sub");
+	if (json_is_string(jsub) && strcmp(json_string_value(jsub), r->who.user_id) && !is_admin(r)) {
+		reply_error(r, ERR_FORBIDDEN, "only a TenantAdmin may create keys for other users");
+		goto out;
+	}
+	if (jsonspec_check(body, key_create_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto out;
+	}
 	const char *sub = json_string_value(json_object_get(body, "sub"));
 	const char *sub_type = json_string_value(json_object_get(body, "subType"));
 	const char *expiry = json_string_value(json_object_get(body, "expiry"));
@@ -63,10 +74,6 @@ void apikeys_create(struct req *r)
 	    ttl > KEY_MAX_EXPIRY_MS) {
 		reply_error(r, ERR_VALIDATION,
 			    "'expiry' must be an ISO 8601 duration from PT1S to P365D, e.g. P7D");
-		goto out;
-	}
-	if (sub && strcmp(sub, r->who.user_id) && !is_admin(r)) {
-		reply_error(r, ERR_FORBIDDEN, "only a TenantAdmin may create keys for other users");
 		goto out;
 	}
 	if (!sub)
@@ -109,17 +116,17 @@ void apikeys_list(struct req *r)
 	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
 		return;
 	const char *sub = req_query(r, "sub");
-	if (sub && !ids_guid_valid(sub)) {
-		reply_error(r, ERR_INVALID_QUERY, "query parameter 'sub' must be a lower-case GUID");
-		return;
-	}
-	/* non-admins only ever see their own keys */
+	/* non-admins only ever see their own keys (403 before the value is judged) */
 	if (!is_admin(r)) {
 		if (sub && strcmp(sub, r->who.user_id)) {
 			reply_error(r, ERR_FORBIDDEN, "only a TenantAdmin may list other users' keys");
 			return;
 		}
 		sub = r->who.user_id;
+	}
+	if (sub && !ids_guid_valid(sub)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'sub' must be a lower-case GUID");
+		return;
 	}
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
@@ -155,9 +162,13 @@ void apikeys_get(struct req *r)
 
 void apikeys_patch(struct req *r)
 {
-	json_t *ops = api_body_json(r), *k = NULL;
-	if (!ops)
+	json_t *ops = NULL, *k = NULL;
+	struct store *st = r->app->store;
+	/* 404 (not your key) before the body is read (decisions.md "Check order") */
+	if (api_begin(r, true) < 0)
 		return;
+	if (load_key(r, &k) < 0 || !(ops = api_body_json(r)))
+		goto fail;
 	const json_t *op = json_array_get(ops, 0);
 	const char *o = json_string_value(json_object_get(op, "op"));
 	const char *path = json_string_value(json_object_get(op, "path"));
@@ -166,15 +177,11 @@ void apikeys_patch(struct req *r)
 	    strcmp(path, "/description") || !value || jsonspec_utf8_len(value) > 1024) {
 		reply_error(r, ERR_VALIDATION, "body must be [{\"op\":\"replace\",\"path\":\"/description\","
 					       "\"value\":\"<at most 1024 characters>\"}]");
-		json_decref(ops);
-		return;
+		goto fail;
 	}
 	char now[ISO_TS_LEN + 1];
 	clock_now_iso(now);
-	struct store *st = r->app->store;
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (load_key(r, &k) < 0 || api_if_match(r, k) < 0)
+	if (api_if_match(r, k) < 0)
 		goto fail;
 	if (api_write_done(r, st->ops->apikey_describe(st, r->who.tenant_id, req_param(r, 0), value, now)) < 0)
 		goto fail;

@@ -225,8 +225,10 @@ int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const ch
 	return 0;
 }
 
-int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
-			   enum dp_action action)
+/* Reads product id and the caller's context for it; 404 when it does not
+ * exist (no verdict yet). */
+static int product_ctx(struct req *r, struct product_access *pa, struct perm_ctx *ctx,
+		       const char *id)
 {
 	struct store *st = r->app->store;
 	int rc = st->ops->product_get_access(st, pa, r->who.tenant_id, id, r->who.user_id);
@@ -238,20 +240,100 @@ int api_product_access_raw(struct req *r, struct product_access *pa, const char 
 		reply_error(r, ERR_NOT_FOUND, "data product '%s' not found", id);
 		return -1;
 	}
-	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL};
+	*ctx = (struct perm_ctx){.user_roles = r->who.roles, .kind = SPACE_PERSONAL,
+				 .activated = pa->activated};
 	if (pa->in_space) {
-		if (perm_space_kind(&ctx.kind, pa->space_type) < 0)
-			ctx.kind = SPACE_SHARED;
-		ctx.space_roles = pa->roles;
-		ctx.owner = !strcmp(pa->space_owner, r->who.user_id);
+		if (perm_space_kind(&ctx->kind, pa->space_type) < 0)
+			ctx->kind = SPACE_SHARED;
+		ctx->space_roles = pa->roles;
+		ctx->owner = !strcmp(pa->space_owner, r->who.user_id);
 	} else {
-		ctx.owner = !strcmp(pa->owner, r->who.user_id);
+		ctx->owner = !strcmp(pa->owner, r->who.user_id);
 	}
+	return 0;
+}
+
+int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id)
+{
+	struct product_access pa;
+	if (product_ctx(r, &pa, ctx, id) < 0)
+		return -1;
+	*out = json_loads(pa.text, 0, NULL);
+	free(pa.text);
+	if (!*out) {
+		reply_error(r, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
+		return -1;
+	}
+	return 0;
+}
+
+int api_target_id(const json_t *body, const char *field, const char **out)
+{
+	const json_t *v = json_object_get(body, field);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!ids_guid_valid(json_string_value(v)))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
+			   enum dp_action action)
+{
+	struct perm_ctx ctx;
+	if (product_ctx(r, pa, &ctx, id) < 0)
+		return -1;
 	if (api_verdict(r, perm_product(&ctx, action), "data product", id) < 0) {
 		free(pa->text);
 		pa->text = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int api_view_scope(struct req *r, struct product_query *q, char **all, char **activated)
+{
+	*all = *activated = NULL;
+	q->viewer_id = r->who.user_id;
+	q->viewer_is_admin = (r->who.roles & ROLE_TENANT_ADMIN) != 0;
+	/* personal products: the owner's own area, where it counts as facilitator */
+	struct perm_ctx mine = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL, .owner = true};
+	q->personal_scope = (int)perm_view_scope(&mine);
+	if (q->viewer_is_admin)
+		return 0;
+	struct store *st = r->app->store;
+	json_t *spaces = NULL;
+	int rc = st->ops->user_spaces(st, &spaces, r->who.tenant_id, r->who.user_id);
+	if (rc < 0) {
+		api_store_error(r, rc);
+		return -1;
+	}
+	json_t *see_all = json_array(), *see_activated = json_array();
+	size_t i;
+	json_t *sp;
+	json_array_foreach(spaces, i, sp) {
+		const char *sowner = json_string_value(json_object_get(sp, "ownerId"));
+		struct perm_ctx c = {
+			.user_roles = r->who.roles,
+			.space_roles = (unsigned)json_integer_value(json_object_get(sp, "roles")),
+			.owner = sowner && !strcmp(sowner, r->who.user_id),
+		};
+		if (perm_space_kind(&c.kind, json_string_value(json_object_get(sp, "type"))) < 0)
+			c.kind = SPACE_SHARED;
+		enum perm_scope scope = perm_view_scope(&c);
+		if (scope != SCOPE_NONE)
+			json_array_append(scope == SCOPE_ALL ? see_all : see_activated,
+					  json_object_get(sp, "id"));
+	}
+	json_decref(spaces);
+	*all = json_dumps(see_all, JSON_COMPACT);
+	*activated = json_dumps(see_activated, JSON_COMPACT);
+	json_decref(see_all);
+	json_decref(see_activated);
+	q->scope_all = *all;
+	q->scope_activated = *activated;
 	return 0;
 }
 

@@ -49,24 +49,27 @@ static int save(struct req *r, json_t *doc, const struct product_actor *who, jso
 void dp_activate(struct req *r)
 {
 	char err[2048], now[ISO_TS_LEN + 1];
-	json_t *body = api_body_checked(r, product_activate_spec), *doc = NULL, *missing = NULL;
-	if (!body)
-		return;
+	json_t *body = NULL, *doc = NULL, *missing = NULL, *sp = NULL;
+	/* check order (decisions.md): the product (404/403), the target space
+	 * read alone from the body (404/403), then the body (400), If-Match */
 	if (api_begin(r, true) < 0)
 		goto out;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || api_if_match(r, doc) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || !(body = api_body_json(r)))
 		goto fail;
-	const char *target = json_string_value(json_object_get(body, "spaceId"));
+	const char *target = NULL;
+	(void)api_target_id(body, "spaceId", &target); /* a malformed one: 400 below */
+	struct perm_ctx tctx;
+	/* publishing into T needs publish rights there too (SPEC §4) */
+	if (target && (api_space_access(r, &sp, &tctx, target, "spaceId") < 0 ||
+		       api_verdict(r, perm_in_space(&tctx, DP_PUBLISH), "space", target) < 0))
+		goto fail;
+	if (jsonspec_check(body, product_activate_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto fail;
+	}
+	if (api_if_match(r, doc) < 0)
+		goto fail;
 	if (target) {
-		json_t *sp = NULL;
-		struct perm_ctx tctx;
-		/* publishing into T needs publish rights there too (SPEC §4) */
-		if (api_space_access(r, &sp, &tctx, target, "spaceId") < 0)
-			goto fail;
-		if (api_verdict(r, perm_product(&tctx, DP_PUBLISH), "space", target) < 0) {
-			json_decref(sp);
-			goto fail;
-		}
 		const char *type = json_string_value(json_object_get(sp, "type"));
 		bool managed = type && !strcmp(type, "managed");
 		if (!managed)
@@ -74,7 +77,6 @@ void dp_activate(struct req *r)
 				    "'spaceId': space '%s' is a %s space; data products are published"
 				    " to managed spaces",
 				    target, type ? type : "unknown");
-		json_decref(sp); /* type points into sp: release only after use */
 		if (!managed)
 			goto fail;
 	}
@@ -94,6 +96,7 @@ void dp_activate(struct req *r)
 fail:
 	api_rollback(r);
 out:
+	json_decref(sp); /* after every use of the space's type */
 	json_decref(missing);
 	json_decref(doc);
 	json_decref(body);
@@ -102,18 +105,20 @@ out:
 void dp_deactivate(struct req *r)
 {
 	char now[ISO_TS_LEN + 1];
-	json_t *body = api_body_json_or_empty(r), *doc = NULL;
-	if (!body)
-		return;
-	if (json_object_size(body) != 0 || !json_is_object(body)) {
-		reply_error(r, ERR_VALIDATION, "deactivate takes no request body");
-		json_decref(body);
-		return;
-	}
-	json_decref(body);
+	json_t *body = NULL, *doc = NULL;
 	if (api_begin(r, true) < 0)
 		return;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 || api_if_match(r, doc) < 0)
+	/* 404/403 before the body is looked at (decisions.md "Check order") */
+	if (api_product_access(r, &doc, req_param(r, 0), DP_PUBLISH) < 0 ||
+	    !(body = api_body_json_or_empty(r)))
+		goto fail;
+	bool empty = json_is_object(body) && json_object_size(body) == 0;
+	json_decref(body);
+	if (!empty) {
+		reply_error(r, ERR_VALIDATION, "deactivate takes no request body");
+		goto fail;
+	}
+	if (api_if_match(r, doc) < 0)
 		goto fail;
 	if (!json_is_true(json_object_get(doc, "activated"))) {
 		reply_error(r, ERR_PRODUCT_NOT_ACTIVATED, "data product '%s' is not activated",
@@ -134,18 +139,29 @@ fail:
 
 void dp_move(struct req *r)
 {
-	char now[ISO_TS_LEN + 1];
-	json_t *body = api_body_checked(r, product_move_spec), *doc = NULL;
-	if (!body)
-		return;
-	const char *target = json_string_value(json_object_get(body, "spaceId"));
+	char now[ISO_TS_LEN + 1], err[512];
+	json_t *body = NULL, *doc = NULL;
+	struct perm_ctx sctx, tctx;
+	const char *id = req_param(r, 0), *target = NULL;
 	if (api_begin(r, true) < 0)
 		goto out;
-	struct perm_ctx tctx;
-	/* move S -> T: delete rights in S and create rights in T (SPEC §4) */
-	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0 ||
-	    api_space_access(r, NULL, &tctx, target, "spaceId") < 0 ||
-	    api_verdict(r, perm_product(&tctx, DP_CREATE), "space", target) < 0)
+	/* move S -> T (SPEC §4, perm_product_move): delete rights in S and
+	 * create rights in T; an activated product also needs publish rights in
+	 * both, else moving would bypass the publishing gate. The source first
+	 * (404/403), then T read alone from the body (404/403), then the body. */
+	if (api_product_ctx(r, &doc, &sctx, id) < 0 ||
+	    api_verdict(r, perm_move_out(&sctx), "data product", id) < 0 ||
+	    !(body = api_body_json(r)))
+		goto fail;
+	(void)api_target_id(body, "spaceId", &target); /* a malformed one: 400 below */
+	if (target && (api_space_access(r, NULL, &tctx, target, "spaceId") < 0 ||
+		       api_verdict(r, perm_move_in(&tctx, sctx.activated), "space", target) < 0))
+		goto fail;
+	if (jsonspec_check(body, product_move_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto fail;
+	}
+	if (api_if_match(r, doc) < 0)
 		goto fail;
 	struct product_actor who = api_actor(r, now);
 	json_t *changes = product_move(doc, target, &who);

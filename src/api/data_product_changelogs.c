@@ -9,9 +9,20 @@
 void dp_changelogs(struct req *r)
 {
 	long limit, page;
-	if (api_query_long(r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
-	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
+	json_t *doc = NULL, *data = NULL;
+	/* 404 before the query is judged (decisions.md "Check order") */
+	if (api_begin(r, false) < 0)
 		return;
+	if (api_product_load(r, &doc, req_param(r, 0)) < 0) {
+		api_rollback(r);
+		return;
+	}
+	json_decref(doc);
+	if (api_query_long(r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
+	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0) {
+		api_rollback(r);
+		return;
+	}
 	const char *sort = req_query(r, "sort");
 	bool asc = false;
 	if (sort) {
@@ -21,17 +32,10 @@ void dp_changelogs(struct req *r)
 		else if (strcmp(sort, "-createdAt") != 0) {
 			reply_error(r, ERR_INVALID_QUERY,
 				    "query parameter 'sort' must be +createdAt or -createdAt");
+			api_rollback(r);
 			return;
 		}
 	}
-	json_t *doc = NULL, *data = NULL;
-	if (api_begin(r, false) < 0)
-		return;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0) {
-		api_rollback(r);
-		return;
-	}
-	json_decref(doc);
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
 	long total = 0;

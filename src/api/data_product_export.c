@@ -89,22 +89,23 @@ void dp_export(struct req *r)
 {
 	const char *format = req_query(r, "format");
 	bool html = format && !strcmp(format, "html");
-	if (format && !html && strcmp(format, "markdown") != 0) {
-		reply_error(r, ERR_UNSUPPORTED_FORMAT,
-			    "query parameter 'format' must be markdown or html, got '%.32s'", format);
-		return;
-	}
-	if (!accepts(req_header(r, "Accept"), "text", html ? "html" : "markdown")) {
-		reply_error(r, ERR_NOT_ACCEPTABLE, "the Accept header must admit %s",
-			    html ? "text/html" : "text/markdown");
-		return;
-	}
 	json_t *p = NULL, *space = NULL, *owner = NULL;
 	json_t *contacts = json_array(), *datasets = json_array();
 	if (api_begin(r, false) < 0)
 		goto out;
-	int ok = api_product_load(r, &p, req_param(r, 0)) == 0 &&
-		 gather(r, p, &space, &owner, contacts, datasets) == 0;
+	/* 404 before the request's format is judged (decisions.md "Check order") */
+	int ok = api_product_load(r, &p, req_param(r, 0)) == 0;
+	if (ok && format && !html && strcmp(format, "markdown") != 0) {
+		reply_error(r, ERR_UNSUPPORTED_FORMAT,
+			    "query parameter 'format' must be markdown or html, got '%.32s'", format);
+		ok = 0;
+	}
+	if (ok && !accepts(req_header(r, "Accept"), "text", html ? "html" : "markdown")) {
+		reply_error(r, ERR_NOT_ACCEPTABLE, "the Accept header must admit %s",
+			    html ? "text/html" : "text/markdown");
+		ok = 0;
+	}
+	ok = ok && gather(r, p, &space, &owner, contacts, datasets) == 0;
 	api_rollback(r);
 	if (!ok)
 		goto out;

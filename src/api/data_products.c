@@ -13,29 +13,34 @@
 void dp_create(struct req *r)
 {
 	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
+	json_t *changes = NULL, *doc = NULL;
+	/* authorisation before validation (decisions.md, issue 8): one who may
+	 * create nowhere (its own personal area is the widest right) is refused
+	 * before the body is read; the target space is read from it alone */
+	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL, .owner = true};
+	if (perm_in_space(&ctx, DP_CREATE) != PERM_ALLOW) {
+		reply_error(r, ERR_FORBIDDEN, "creating data products needs the DataProductCreator role");
+		return;
+	}
 	json_t *body = api_body_json(r);
 	if (!body)
 		return;
-	if (product_validate_create(body, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
-	}
+	const char *space = NULL;
+	(void)api_target_id(body, "spaceId", &space); /* a malformed one: 400 below */
 	if (ids_guid_new(id) < 0 || api_begin(r, true) < 0) {
 		if (!r->status)
 			reply_error(r, ERR_INTERNAL, "no entropy for an id");
 		json_decref(body);
 		return;
 	}
+	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
+		      api_verdict(r, perm_in_space(&ctx, DP_CREATE), "space", space) < 0))
+		goto fail;
+	if (product_validate_create(body, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto fail;
+	}
 	struct product_actor who = api_actor(r, now);
-	json_t *space = json_object_get(body, "spaceId"), *changes = NULL, *doc = NULL;
-	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL, .owner = true};
-	if (json_is_string(space) &&
-	    api_space_access(r, NULL, &ctx, json_string_value(space), "spaceId") < 0)
-		goto fail;
-	if (api_verdict(r, perm_product(&ctx, DP_CREATE), json_is_string(space) ? "space" : "personal area",
-			json_is_string(space) ? json_string_value(space) : r->who.user_id) < 0)
-		goto fail;
 	if (api_check_datasets(r, json_object_get(body, "datasetIds"), "datasetIds") < 0 ||
 	    api_check_contacts(r, json_object_get(body, "keyContacts"), "keyContacts") < 0)
 		goto fail;
@@ -160,8 +165,6 @@ static int parse_list_query(struct req *r, struct product_query *q, long *page,
 	}
 	q->tags = tags->items;
 	q->ntags = tags->n;
-	q->viewer_id = r->who.user_id;
-	q->viewer_is_admin = (r->who.roles & ROLE_TENANT_ADMIN) != 0;
 	return 0;
 }
 
@@ -178,10 +181,17 @@ void dp_list(struct req *r)
 	struct store *st = r->app->store;
 	json_t *data = NULL;
 	long total = 0;
+	char *scope_all = NULL, *scope_activated = NULL;
 	if (api_begin(r, false) < 0)
 		return;
+	if (api_view_scope(r, &q, &scope_all, &scope_activated) < 0) {
+		api_rollback(r);
+		return;
+	}
 	int rc = st->ops->product_list(st, &data, &total, r->who.tenant_id, &q);
 	api_rollback(r); /* read-only: nothing to commit */
+	free(scope_all);
+	free(scope_activated);
 	if (rc < 0) {
 		api_store_error(r, rc);
 		return;
@@ -213,17 +223,17 @@ static int check_patch_refs(struct req *r, const json_t *ops)
 void dp_patch(struct req *r)
 {
 	char err[512], now[ISO_TS_LEN + 1];
-	json_t *ops = api_body_json(r), *doc = NULL, *next = NULL, *changes = NULL;
-	if (!ops)
-		return;
-	if (product_patch_validate(ops, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
+	json_t *ops = NULL, *doc = NULL, *next = NULL, *changes = NULL;
+	/* 404/403 before the body is read (decisions.md "Check order") */
 	if (api_begin(r, true) < 0)
 		goto out;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0 ||
-	    check_patch_refs(r, ops) < 0)
+	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || !(ops = api_body_json(r)))
+		goto fail;
+	if (product_patch_validate(ops, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		goto fail;
+	}
+	if (api_if_match(r, doc) < 0 || check_patch_refs(r, ops) < 0)
 		goto fail;
 	if (!(next = product_patch_apply(doc, ops, &changes, err, sizeof err))) {
 		reply_error(r, ERR_VALIDATION, "%s", err);

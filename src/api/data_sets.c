@@ -194,7 +194,9 @@ static int may_change(struct req *r, const json_t *doc)
  * owner or a TenantAdmin may do. */
 static int may_place(struct req *r, const json_t *cur, const json_t *next)
 {
-	const char *from = jstr(cur, "spaceId"), *to = jstr(next, "spaceId");
+	const char *from = jstr(cur, "spaceId"), *to = NULL;
+	if (!json_is_object(next) || api_target_id(next, "spaceId", &to) < 0)
+		return 0; /* no target to judge: validation answers 400 */
 	if ((!from && !to) || (from && to && !strcmp(from, to)))
 		return 0;
 	if (to) {
@@ -285,18 +287,21 @@ void datasets_create(struct req *r)
 	json_t *body = api_body_json(r), *doc = NULL;
 	if (!body)
 		return;
-	if (validate_body(r, body) < 0)
-		goto out;
 	if (ids_guid_new(id) < 0 || ids_guid_new(asset) < 0 || ids_guid_new(store_id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
 		goto out;
 	}
 	if (api_begin(r, true) < 0)
 		goto out;
-	const char *space = jstr(body, "spaceId");
+	/* the target space, read alone, is authorised before the body is
+	 * judged (decisions.md "Check order"); a malformed one is a 400 below */
+	const char *space = NULL;
+	(void)api_target_id(body, "spaceId", &space);
 	struct perm_ctx ctx;
 	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
 		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0))
+		goto fail;
+	if (validate_body(r, body) < 0)
 		goto fail;
 	clock_now_iso(now);
 	doc = dataset_new(body, id, r->who.tenant_id, r->who.user_id, now, asset, store_id);
@@ -333,12 +338,17 @@ void datasets_get(struct req *r)
 void datasets_put(struct req *r)
 {
 	const char *id = req_param(r, 0);
-	json_t *body = api_body_json(r), *cur = NULL, *next = NULL;
-	if (!body)
+	json_t *body = NULL, *cur = NULL, *next = NULL;
+	/* 404, 403 (where it is; where the body's spaceId, read alone, puts
+	 * it), then the body (400), then If-Match (decisions.md "Check order") */
+	if (api_begin(r, true) < 0)
 		return;
+	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || !(body = api_body_json(r)) ||
+	    may_place(r, cur, body) < 0)
+		goto fail;
 	if (!json_is_object(body)) {
 		reply_error(r, ERR_VALIDATION, "request body must be a JSON object");
-		goto out;
+		goto fail;
 	}
 	const json_t *bid = json_object_get(body, "id");
 	if (bid && !json_is_null(bid)) {
@@ -346,14 +356,11 @@ void datasets_put(struct req *r)
 			reply_error(r, ERR_VALIDATION,
 				    "'id' must be absent, null or the data set id of the path ('%s')",
 				    id);
-			goto out;
+			goto fail;
 		}
 	}
 	json_object_del(body, "id");
-	if (validate_body(r, body) < 0 || api_begin(r, true) < 0)
-		goto out;
-	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || may_place(r, cur, body) < 0 ||
-	    api_if_match(r, cur) < 0)
+	if (validate_body(r, body) < 0 || api_if_match(r, cur) < 0)
 		goto fail;
 	if (!(next = replacement(r, cur, body)))
 		goto fail;
@@ -411,16 +418,19 @@ void datasets_patch(struct req *r)
 {
 	char err[512];
 	const char *id = req_param(r, 0);
-	json_t *ops = api_body_json(r), *cur = NULL, *patched = NULL, *next = NULL;
-	if (!ops)
+	json_t *ops = NULL, *cur = NULL, *patched = NULL, *next = NULL;
+	/* 404, 403, then the body (400), If-Match; where the patched data set
+	 * goes is known only once applied: may_place comes before the rest of
+	 * its validation (decisions.md "Check order") */
+	if (api_begin(r, true) < 0)
 		return;
+	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || !(ops = api_body_json(r)))
+		goto fail;
 	if (jsonpatch_check(ops, DS_PATCH_MAX_OPS, err, sizeof err) < 0) {
 		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
+		goto fail;
 	}
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || api_if_match(r, cur) < 0)
+	if (api_if_match(r, cur) < 0)
 		goto fail;
 	if (!(patched = jsonpatch_apply(cur, ops, DS_PATCH_MAX_OPS, err, sizeof err))) {
 		reply_error(r, ERR_VALIDATION, "%s", err);
@@ -434,7 +444,7 @@ void datasets_patch(struct req *r)
 		goto fail;
 	for (const char *const *f = server_fields; *f; f++)
 		json_object_del(patched, *f);
-	if (validate_body(r, patched) < 0 || may_place(r, cur, patched) < 0)
+	if (may_place(r, cur, patched) < 0 || validate_body(r, patched) < 0)
 		goto fail;
 	if (!(next = replacement(r, cur, patched)))
 		goto fail;

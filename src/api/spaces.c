@@ -67,7 +67,7 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 		enum perm_verdict v = acts[i].space_action >= 0
 					      ? perm_space(ctx, (enum space_action)acts[i].space_action)
-					      : perm_product(ctx, acts[i].dp);
+					      : perm_in_space(ctx, acts[i].dp);
 		if (v == PERM_ALLOW)
 			json_array_append_new(actions, json_string(acts[i].name));
 	}
@@ -80,24 +80,39 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 
 void spaces_create(struct req *r)
 {
-	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
-	json_t *body = api_body_checked(r, space_create_spec);
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], err[512];
+	/* authorisation before validation (decisions.md "Check order"): one who
+	 * may create no space at all is refused before the body is read; the
+	 * type, read alone, decides for the others; then the body is judged */
+	enum space_kind kind;
+	if (!perm_space_create(r->who.roles, SPACE_SHARED) &&
+	    !perm_space_create(r->who.roles, SPACE_MANAGED) &&
+	    !perm_space_create(r->who.roles, SPACE_DATA)) {
+		reply_error(r, ERR_FORBIDDEN, "creating spaces needs the DataProductCreator or"
+					      " TenantAdmin role");
+		return;
+	}
+	json_t *body = api_body_json(r);
 	if (!body)
 		return;
 	const char *type = json_string_value(json_object_get(body, "type"));
-	enum space_kind kind;
+	if (perm_space_kind(&kind, type) == 0 && !perm_space_create(r->who.roles, kind)) {
+		reply_error(r, ERR_FORBIDDEN, "creating a %s space needs the %s role", type,
+			    kind == SPACE_MANAGED ? "TenantAdmin" : "DataProductCreator or TenantAdmin");
+		json_decref(body);
+		return;
+	}
+	if (jsonspec_check(body, space_create_spec, err, sizeof err) < 0) {
+		reply_error(r, ERR_VALIDATION, "%s", err);
+		json_decref(body);
+		return;
+	}
 	if (perm_space_kind(&kind, type) < 0) {
 		reply_error(r, ERR_VALIDATION, "'type' must be shared, managed or data");
 		json_decref(body);
 		return;
 	}
 	if (check_space_name(r, json_string_value(json_object_get(body, "name")), "name") < 0) {
-		json_decref(body);
-		return;
-	}
-	if (!perm_space_create(r->who.roles, kind)) {
-		reply_error(r, ERR_FORBIDDEN, "creating a %s space needs the %s role", type,
-			    kind == SPACE_MANAGED ? "TenantAdmin" : "DataProductCreator or TenantAdmin");
 		json_decref(body);
 		return;
 	}
@@ -266,17 +281,35 @@ static int apply_space_patch(struct req *r, json_t *sp, const json_t *ops, const
 	return 0;
 }
 
+/* Does any operation of ops (not yet validated) target /ownerId? */
+static bool touches_owner(const json_t *ops)
+{
+	size_t i;
+	json_t *op;
+	json_array_foreach(ops, i, op) {
+		const char *path = json_string_value(json_object_get(op, "path"));
+		if (path && !strcmp(path, "/ownerId"))
+			return true;
+	}
+	return false;
+}
+
 void spaces_patch(struct req *r)
 {
-	json_t *ops = api_body_json(r), *sp = NULL;
+	json_t *ops = NULL, *sp = NULL;
 	struct perm_ctx ctx;
-	if (!ops)
-		return;
-	if (validate_space_patch(r, ops) < 0 || api_begin(r, true) < 0)
+	/* 404, then 403 (an /ownerId op, read alone, needs owner rights), then
+	 * the body (400), then If-Match (decisions.md "Check order") */
+	if (api_begin(r, true) < 0)
 		goto out;
 	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
 	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0 ||
-	    api_if_match(r, sp) < 0)
+	    !(ops = api_body_json(r)))
+		goto fail;
+	if (touches_owner(ops) &&
+	    api_verdict(r, perm_space(&ctx, SPACE_OWN), "space", req_param(r, 0)) < 0)
+		goto fail;
+	if (validate_space_patch(r, ops) < 0 || api_if_match(r, sp) < 0)
 		goto fail;
 	json_t *before = json_deep_copy(sp);
 	int bad = apply_space_patch(r, sp, ops, &ctx) < 0;
@@ -381,27 +414,25 @@ static unsigned parse_roles(struct req *r, const json_t *roles, enum space_kind 
 void assignments_create(struct req *r)
 {
 	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
-	json_t *body = api_body_json(r), *sp = NULL, *existing = NULL, *doc = NULL;
+	json_t *body = NULL, *sp = NULL, *existing = NULL, *doc = NULL;
 	struct perm_ctx ctx;
-	if (!body)
-		return;
+	/* 404/403 before the body is read (decisions.md "Check order") */
+	if (api_begin(r, true) < 0)
+		goto out;
+	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
+	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0 ||
+	    !(body = api_body_json(r)))
+		goto fail;
 	if (jsonspec_check(body, assignment_spec, err, sizeof err) < 0) {
 		reply_error(r, ERR_VALIDATION, "%s", err);
-		json_decref(body);
-		return;
+		goto fail;
 	}
 	const char *type = json_string_value(json_object_get(body, "type"));
 	const char *assignee = json_string_value(json_object_get(body, "assigneeId"));
 	if (strcmp(type, "user") != 0) {
 		reply_error(r, ERR_VALIDATION, "'type': only 'user' assignments are supported");
-		json_decref(body);
-		return;
-	}
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
-	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0)
 		goto fail;
+	}
 	unsigned roles = parse_roles(r, json_object_get(body, "roles"), ctx.kind);
 	if (!roles || api_check_user(r, assignee, "assigneeId") < 0)
 		goto fail;

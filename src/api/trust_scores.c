@@ -119,6 +119,11 @@ void trust_settings_get(struct req *r)
  * left out keep their current setting; weights are normalised. */
 void trust_settings_put(struct req *r)
 {
+	/* 403 before the body is read (decisions.md "Check order") */
+	if (!(r->who.roles & ROLE_TENANT_ADMIN)) {
+		reply_error(r, ERR_FORBIDDEN, "changing trust score settings needs the TenantAdmin role");
+		return;
+	}
 	json_t *body = api_body_json(r);
 	if (!body)
 		return;
@@ -127,10 +132,6 @@ void trust_settings_put(struct req *r)
 	const json_t *axes = json_object_get(body, "axes");
 	if (json_object_size(body) != 1 || !json_is_object(axes)) {
 		reply_error(r, ERR_VALIDATION, "body must be {\"axes\": {\"<AXIS>\": {\"enabled\", \"weight\"}}}");
-		goto out;
-	}
-	if (!(r->who.roles & ROLE_TENANT_ADMIN)) {
-		reply_error(r, ERR_FORBIDDEN, "changing trust score settings needs the TenantAdmin role");
 		goto out;
 	}
 	if (load_config(r, &c) < 0)

@@ -179,6 +179,9 @@ void users_list(struct req *r)
 void users_create(struct req *r)
 {
 	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], existing[GUID_LEN + 1];
+	/* 403 before the body is read (decisions.md "Check order") */
+	if (require_admin(r) < 0)
+		return;
 	json_t *body = api_body_checked(r, user_create_spec), *u = NULL;
 	if (!body)
 		return;
@@ -199,8 +202,7 @@ void users_create(struct req *r)
 		goto out;
 	}
 	const json_t *ar = json_object_get(body, "assignedRoles");
-	if ((ar && !json_is_null(ar) && parse_assigned_roles(r, &roles, ar, "assignedRoles") < 0) ||
-	    require_admin(r) < 0)
+	if (ar && !json_is_null(ar) && parse_assigned_roles(r, &roles, ar, "assignedRoles") < 0)
 		goto out;
 	if (api_begin(r, true) < 0)
 		goto out;
@@ -312,12 +314,11 @@ fail:
 
 void users_patch(struct req *r)
 {
-	json_t *ops = api_body_json(r), *u = NULL;
-	if (!ops)
-		return;
+	json_t *ops = NULL, *u = NULL;
 	struct store *st = r->app->store;
-	/* order: bad body 400, unknown user 404, not an admin 403 */
-	if (apply_user_patch(r, NULL, NULL, ops) < 0 || api_begin(r, true) < 0)
+	/* order (decisions.md "Check order"): unknown user 404 (every user of
+	 * the tenant may see its users), not an admin 403, bad body 400, 412 */
+	if (api_begin(r, true) < 0)
 		goto out;
 	int rc = st->ops->user_get(st, &u, r->who.tenant_id, req_param(r, 0));
 	if (rc < 0) {
@@ -328,10 +329,11 @@ void users_patch(struct req *r)
 		reply_error(r, ERR_NOT_FOUND, "user '%s' not found", req_param(r, 0));
 		goto fail;
 	}
+	if (require_admin(r) < 0 || !(ops = api_body_json(r)) || apply_user_patch(r, NULL, NULL, ops) < 0)
+		goto fail;
 	unsigned roles = roles_of(u);
 	json_t *before = json_deep_copy(u);
-	int bad = require_admin(r) < 0 || api_if_match(r, u) < 0 ||
-		  apply_user_patch(r, u, &roles, ops) < 0;
+	int bad = api_if_match(r, u) < 0 || apply_user_patch(r, u, &roles, ops) < 0;
 	bool same = json_equal(before, u);
 	json_decref(before);
 	if (bad)

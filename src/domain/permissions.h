@@ -33,6 +33,13 @@ enum dp_action {
 	DP_PUBLISH, /* activate, deactivate */
 };
 
+/* Producing roles: they see drafts and deactivated products of a space. The
+ * others (consumer, basicconsumer, dataconsumer, datapreview) see only its
+ * activated products, and only with DataProductConsumer or -Creator. */
+#define SR_PRODUCING                                                                           \
+	(SR_PRODUCER | SR_CONTRIBUTOR | SR_PUBLISHER | SR_FACILITATOR | SR_CODEVELOPER |          \
+	 SR_OPERATOR)
+
 enum space_action {
 	SPACE_VIEW,   /* get, list, read assignments */
 	SPACE_MANAGE, /* patch name/description, add/remove assignments */
@@ -42,15 +49,41 @@ enum space_action {
 /* The caller as seen from one space: its tenant roles (ROLE_* bits of
  * http/request.h), its space roles there, and whether it owns the space.
  * For a personal product the "space" is the owner's personal area: kind
- * SPACE_PERSONAL and owner = caller owns the product. */
+ * SPACE_PERSONAL and owner = caller owns the product. `activated` is the
+ * state of the product acted on (perm_product only; drafts and deactivated
+ * products are not part of the marketplace view). */
 struct perm_ctx {
 	unsigned user_roles;
 	enum space_kind kind;
 	unsigned space_roles;
 	bool owner;
+	bool activated;
 };
 
+/* `action` on one product (c->activated its state): 404 when the caller may
+ * not see it, 403 when it may see it but not do `action`. DP_CREATE asks
+ * about the space as a container (same as perm_in_space). */
 enum perm_verdict perm_product(const struct perm_ctx *c, enum dp_action action);
+/* `action` (DP_CREATE: create in; DP_PUBLISH: publish into) with data
+ * products in the space of c as a container, not on one product: 404 when
+ * the space is invisible (no role, not owned), else 403 without the right. */
+enum perm_verdict perm_in_space(const struct perm_ctx *c, enum dp_action action);
+/* Moving a product from the space of `from` (from->activated its state) to
+ * the space of `to`: delete rights in from, create rights in to and, for an
+ * activated product, publish rights in both. *in_target (may be NULL) tells
+ * whether a refusal concerns the target space. */
+enum perm_verdict perm_product_move(const struct perm_ctx *from, const struct perm_ctx *to,
+				    bool *in_target);
+/* The two halves of perm_product_move, in the order it applies them (a
+ * handler checks the source before it reads the target from the body). */
+enum perm_verdict perm_move_out(const struct perm_ctx *from);
+enum perm_verdict perm_move_in(const struct perm_ctx *to, bool activated);
+
+/* Which products of one space (or personal area) a caller sees, derived
+ * from perm_product(DP_VIEW): all of them, only the activated ones, or none.
+ * List queries filter by this, so a list shows exactly what get shows. */
+enum perm_scope { SCOPE_NONE = 0, SCOPE_ACTIVATED = 1, SCOPE_ALL = 2 };
+enum perm_scope perm_view_scope(const struct perm_ctx *c);
 enum perm_verdict perm_space(const struct perm_ctx *c, enum space_action action);
 /* Creating a data set in a space needs an editing role there (producer,
  * contributor, facilitator or owner) or TenantAdmin. */

@@ -19,7 +19,7 @@ enum stmt_id {
 	S_USER_FIND_EMAIL, S_USER_GET, S_USER_INSERT, S_USER_UPDATE, S_USER_DELETE, S_USER_LIST,
 	S_USER_COUNT,
 	S_KEY_INSERT, S_KEY_LOOKUP, S_KEY_GET, S_KEY_LIST, S_KEY_COUNT, S_KEY_DESCRIBE, S_KEY_DELETE,
-	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_UPDATE, S_SPACE_DELETE, S_SPACE_USAGE, S_SPACE_ROLES,
+	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_UPDATE, S_SPACE_DELETE, S_SPACE_USAGE, S_SPACE_ROLES, S_USER_SPACES,
 	S_ASG_INSERT, S_ASG_GET, S_ASG_FIND, S_ASG_LIST, S_ASG_COUNT, S_ASG_DELETE,
 	S_DATASET_INSERT, S_DATASET_GET, S_DATASET_UPDATE, S_DATASET_DELETE, S_DATASET_PRODUCTS,
 	S_PD_DELETE, S_PD_INSERT,
@@ -73,6 +73,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SPACE_DELETE] = "DELETE FROM spaces WHERE tenant_id = ?1 AND id = ?2",
 	[S_SPACE_USAGE] = "SELECT (SELECT count(*) FROM products WHERE tenant_id = ?1 AND space_id = ?2)"
 			  " + (SELECT count(*) FROM datasets WHERE tenant_id = ?1 AND space_id = ?2)",
+	[S_USER_SPACES] = "SELECT json_object('id', s.id, 'type', s.type, 'ownerId', s.owner_id,"
+			  " 'roles', coalesce(a.roles, 0)) FROM spaces s"
+			  " LEFT JOIN space_assignments a ON a.tenant_id = s.tenant_id"
+			  " AND a.space_id = s.id AND a.assignee_id = ?2"
+			  " WHERE s.tenant_id = ?1 AND (s.owner_id = ?2 OR a.id IS NOT NULL)",
 	[S_SPACE_ROLES] = "SELECT roles FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2"
 			  " AND assignee_id = ?3",
 	[S_ASG_INSERT] = "INSERT INTO space_assignments(id, tenant_id, space_id, assignee_id, roles,"
@@ -133,7 +138,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES(?1, ?2)"
 			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
 	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
-	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id"
+	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id,"
+			     " p.activated"
 			     " FROM products p"
 			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
 			     " LEFT JOIN space_assignments a ON a.space_id = p.space_id"
@@ -700,6 +706,18 @@ static int sq_space_roles(struct store *st, unsigned *out, const char *tenant,
 	return rc < 0 ? rc : STORE_ONE;
 }
 
+static int sq_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_SPACES);
+	if (!s)
+		return STORE_HARD;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, user_id);
+	int rc = collect_docs(s, out);
+	done(s);
+	return rc;
+}
+
 /* Spaces a non-admin may see: owned, or holding any role there. */
 #define VISIBLE_SPACES(col)                                                                 \
 	" AND (" col " IN (SELECT space_id FROM space_assignments WHERE tenant_id = ?1"      \
@@ -882,6 +900,7 @@ static int sq_product_get_access(struct store *st, struct product_access *out, c
 		snprintf(out->space_owner, sizeof out->space_owner, "%s", owner ? owner : "");
 		snprintf(out->owner, sizeof out->owner, "%s", powner ? powner : "");
 		out->roles = (unsigned)sqlite3_column_int(s, 4);
+		out->activated = sqlite3_column_int(s, 7) != 0;
 	}
 	done(s);
 	return rc;
@@ -1004,16 +1023,23 @@ static int sq_product_delete(struct store *st, const char *tenant, const char *i
 static void list_where(struct strbuf *sql, const struct product_query *q)
 {
 	strbuf_puts(sql, " WHERE p.tenant_id = ?1");
-	/* SPEC §4: any role in the space (or owning it) shows its products;
-	 * personal products show to their owner. Admins see everything. */
-	if (q->viewer_is_admin)
-		strbuf_puts(sql, " AND (?2 IS NULL OR 1)"); /* keeps bind numbers stable */
-	else
-		strbuf_puts(sql, " AND ((p.space_id IS NULL AND p.owner_id = ?2)"
-				 " OR p.space_id IN (SELECT space_id FROM space_assignments"
-				 " WHERE tenant_id = ?1 AND assignee_id = ?2)"
-				 " OR p.space_id IN (SELECT id FROM spaces WHERE tenant_id = ?1"
-				 " AND owner_id = ?2))");
+	/* SPEC §4 as perm_view_scope derives it for this caller (api/common.c):
+	 * every product of the spaces in ?3, the activated ones of those in ?4,
+	 * and the caller's own personal products (all, or only activated ones).
+	 * Admins see everything. The same clause feeds the count and the page. */
+	if (q->viewer_is_admin) {
+		strbuf_puts(sql, " AND (?2 IS NULL OR ?3 IS NULL OR ?4 IS NULL OR 1)"); /* stable binds */
+	} else {
+		strbuf_puts(sql, " AND (p.space_id IN (SELECT value FROM json_each(?3))"
+				 " OR (p.activated = 1 AND p.space_id IN (SELECT value FROM json_each(?4)))");
+		if (q->personal_scope == 2) /* SCOPE_ALL */
+			strbuf_puts(sql, " OR (p.space_id IS NULL AND p.owner_id = ?2)");
+		else if (q->personal_scope == 1) /* SCOPE_ACTIVATED */
+			strbuf_puts(sql, " OR (p.space_id IS NULL AND p.owner_id = ?2 AND p.activated = 1)");
+		else
+			strbuf_puts(sql, " OR (?2 IS NULL AND 0)");
+		strbuf_puts(sql, ")");
+	}
 	if (q->space_id)
 		strbuf_puts(sql, " AND p.space_id = ?");
 	if (q->activated >= 0)
@@ -1036,7 +1062,9 @@ static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_q
 {
 	int i = 1;
 	bind_text(s, i++, tenant);
-	bind_text(s, i++, q->viewer_id); /* ?2, used only for non-admins */
+	bind_text(s, i++, q->viewer_id); /* ?2..?4, used only for non-admins */
+	bind_text(s, i++, q->scope_all ? q->scope_all : "[]");
+	bind_text(s, i++, q->scope_activated ? q->scope_activated : "[]");
 	if (q->space_id)
 		bind_text(s, i++, q->space_id);
 	if (q->activated >= 0)
@@ -1479,6 +1507,7 @@ static const struct store_ops sqlite_ops = {
 	.space_usage = sq_space_usage,
 	.space_list = sq_space_list,
 	.space_roles = sq_space_roles,
+	.user_spaces = sq_user_spaces,
 	.assignment_insert = sq_assignment_insert,
 	.assignment_get = sq_assignment_get,
 	.assignment_find = sq_assignment_find,

@@ -30,9 +30,15 @@ struct product_query {
 	const char *query;     /* case-insensitive substring, NULL = none */
 	const char **tags;     /* all must match */
 	int ntags;
-	/* visibility: TenantAdmins see all; others only their own personal ones */
+	/* visibility (SPEC §4, perm_view_scope): TenantAdmins see all; others
+	 * every product of the spaces in scope_all, the activated ones of the
+	 * spaces in scope_activated (both JSON arrays of space ids, "[]" when
+	 * none), and their own personal products as personal_scope says */
 	const char *viewer_id;
 	bool viewer_is_admin;
+	const char *scope_all;
+	const char *scope_activated;
+	int personal_scope; /* enum perm_scope */
 };
 
 struct apikey_new {
@@ -65,6 +71,7 @@ struct product_access {
 	char space_type[16];  /* "" when the space is gone */
 	char space_owner[GUID_LEN + 1];
 	unsigned roles;       /* the user's role bits in the space */
+	bool activated;       /* the product's state: drafts are not the marketplace */
 };
 
 /* A queued or running quality computation, as the worker sees it. */
@@ -127,6 +134,9 @@ struct store_ops {
 	int (*space_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
 			  const struct space_query *q);
 	/* The user's role bits in the space (0 when none). */
+	/* The spaces user_id owns or holds a role in, as a new array of
+	 * {"id", "type", "ownerId", "roles": role bits}. */
+	int (*user_spaces)(struct store *st, json_t **out, const char *tenant, const char *user_id);
 	int (*space_roles)(struct store *st, unsigned *out, const char *tenant, const char *space_id,
 			   const char *user_id);
 

@@ -682,7 +682,9 @@ test('api-keys: list never contains a token; non-admins see only their own; ?sub
   assert.equal(own.body.data.length, 2);
   assertError(await srv.api('GET', `${KEYS}?sub=${b.user.id}`, { key: a.key }), 403, 'DP-403-FORBIDDEN');
   assertError(await srv.api('GET', `${KEYS}?sub=${srv.admin.userId}`, { key: a.key }), 403, 'DP-403-FORBIDDEN');
-  assertError(await srv.api('GET', `${KEYS}?sub=nope`, { key: a.key }), 400, 'DP-400-INVALID-QUERY');
+  // not one's own: 403 before the value is judged (decisions.md "Issue 8 — who sees what")
+  assertError(await srv.api('GET', `${KEYS}?sub=nope`, { key: a.key }), 403, 'DP-403-FORBIDDEN');
+  assertError(await srv.api('GET', `${KEYS}?sub=nope`), 400, 'DP-400-INVALID-QUERY');
 
   // the admin sees everyone's, and ?sub= filters
   const all = await walk(`${KEYS}?limit=3`);

@@ -257,6 +257,11 @@ describe('live responses', () => {
   });
 
   test('error responses pass the contract check', async () => {
+    // 415/406 need a product the caller can see: a missing one is 404 first
+    // (decisions.md "Issue 8 — who sees what", check order)
+    const made = await call('POST', DP, { body: { name: 'oa errors' } });
+    assert.equal(made.status, 201, made.text);
+    const pid = made.body.id;
     const cases = [
       ['GET', `${DP}/${MISSING_ID}`, {}, 404],
       ['GET', `${DP}/not-a-guid`, {}, 400],
@@ -266,8 +271,9 @@ describe('live responses', () => {
       ['POST', DP, { raw: '{"name":', headers: { 'Content-Type': 'application/json' } }, 400],
       ['POST', DP, { raw: 'name=x', headers: { 'Content-Type': 'text/plain' } }, 415],
       ['POST', `${DP}/${MISSING_ID}/actions/deactivate`, {}, 404],
-      ['GET', `${DP}/${MISSING_ID}/actions/export-documentation?format=pdf`, {}, 415],
-      ['GET', `${DP}/${MISSING_ID}/actions/export-documentation`, { headers: { Accept: 'application/json' } }, 406],
+      ['GET', `${DP}/${MISSING_ID}/actions/export-documentation?format=pdf`, {}, 404],
+      ['GET', `${DP}/${pid}/actions/export-documentation?format=pdf`, {}, 415],
+      ['GET', `${DP}/${pid}/actions/export-documentation`, { headers: { Accept: 'application/json' } }, 406],
       ['POST', `${DP}/actions/generate-provider-url`, {}, 400],
       ['POST', `${DP}/actions/generate-provider-url?dataSetId=${MISSING_ID}`, {}, 404],
       ['GET', '/api/no/such/thing', {}, 404],

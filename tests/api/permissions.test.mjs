@@ -20,15 +20,20 @@
 //   outsider     DPCreator         —             contributor   —             —
 //
 // S is created by `owner` (who holds no assignment there: the owner counts
-// as facilitator); M, M2 and D by the admin. The matrix (decisions.md):
-//   view (get/export/changelogs/list): any role in the space, or owning it;
+// as facilitator); M, M2 and D by the admin. The matrix (SPEC §4 revised by
+// issue 8; decisions.md "Issue 8 — who sees what"):
+//   view a draft/deactivated product (get/export/changelogs/list): a
+//     producing role (producer, contributor, publisher, facilitator,
+//     codeveloper, operator) in the space, or owning it;
+//   view an activated product: any role AND DataProductConsumer|Creator;
 //   create/patch/delete: DataProductCreator AND producer|contributor|facilitator;
 //   activate/deactivate: publisher|facilitator (and in the target space);
-//   move S->T: edit rights in S and create rights in T;
-//   no role at all -> 404; some role but not the needed one -> 403;
+//   move S->T: edit rights in S and create rights in T (activated: publish
+//     rights in both too; tests/api/visibility.test.mjs);
+//   cannot see it -> 404; sees it but not the needed right -> 403;
 //   personal products: owner (as facilitator) and TenantAdmins only.
-// View verbs have no 403 cell: any role shows the product. The tests assert
-// that a caller with the weakest role is never refused a view.
+// View verbs have no 403 cell. The baseline products P.* are drafts; P.Mact
+// is activated in M.
 //
 // Every forbidden or invisible write is followed by a check that nothing
 // changed (the admin's GET and the changelog total before and after).
@@ -129,7 +134,7 @@ async function allProducts() {
   for (let page = 1; ; page++) {
     const res = await srv.api('GET', `${DP}?limit=100&page=${page}`);
     assert.equal(res.status, 200, res.text);
-    for (const p of res.body.data) out.set(p.id, { spaceId: p.spaceId ?? null, ownerId: p.ownerId });
+    for (const p of res.body.data) out.set(p.id, { spaceId: p.spaceId ?? null, ownerId: p.ownerId, activated: p.activated });
     if (page >= res.body.pages) break;
   }
   return out;
@@ -220,6 +225,9 @@ before(async () => {
   P.D = await mkProduct(SP.D.id);
   P.personal = await mkProduct(null, U.creator); // creator's personal product
   P.adminPersonal = await mkProduct(null, U.admin);
+  P.Mact = await mkProduct(SP.M.id);
+  const act = await srv.api('POST', `${DP}/${P.Mact.id}/actions/activate`, { body: { name: P.Mact.name } });
+  assert.equal(act.status, 201, act.text);
   assert.equal(P.personal.spaceId, undefined);
   assert.equal(P.personal.ownerId, U.creator.id);
 });
@@ -230,13 +238,15 @@ after(async () => { await srv?.stop(); });
 
 describe('view verbs: get, export-documentation, changelogs', () => {
   for (const [verb, path] of Object.entries(VIEW_VERBS)) {
-    test(`${verb}: any role in the space (or owning it) shows the product`, async () => {
+    test(`${verb}: a producing role in the space (or owning it) shows a draft; the marketplace view an activated one`, async () => {
       const allowed = [
-        [U.consumer, P.M], [U.plainReader, P.M], [U.pub, P.M], [U.roleNoCreator, P.M],
-        [U.creator, P.M], [U.fac, P.M], [U.consumer, P.S], [U.prodS, P.S],
+        [U.pub, P.M], [U.roleNoCreator, P.M],
+        [U.creator, P.M], [U.fac, P.M], [U.prodS, P.S],
         [U.owner, P.S], // owner without assignment
-        [U.creator, P.D], [U.consumer, P.D], [U.outsider, P.M2],
+        [U.creator, P.D], [U.outsider, P.M2],
         [U.creator, P.personal], // own personal product
+        // activated: any role plus DataProductConsumer or DataProductCreator
+        [U.consumer, P.Mact], [U.consumerCreator, P.Mact], [U.pub, P.Mact],
       ];
       for (const [who, p] of allowed) {
         const res = await call(who, 'GET', path(p.id));
@@ -250,12 +260,12 @@ describe('view verbs: get, export-documentation, changelogs', () => {
       }
     });
 
-    test(`${verb}: the weakest role is never refused a view (no 403 cell for views)`, async () => {
-      for (const who of [U.consumer, U.plainReader, U.pub]) {
-        const res = await call(who, 'GET', path(P.M.id));
-        assert.notEqual(res.status, 403, res.text);
-        assert.equal(res.status, 200, res.text);
+    test(`${verb}: consumer roles get 404 for a draft, never 403 (no 403 cell for views)`, async () => {
+      for (const who of [U.consumer, U.plainReader, U.consumerCreator]) {
+        notFound(await call(who, 'GET', path(P.M.id)));
       }
+      // consumer role without DataProductConsumer/Creator: not even the marketplace
+      notFound(await call(U.plainReader, 'GET', path(P.Mact.id)));
     });
 
     test(`${verb}: a caller with no role in the space gets 404 like a missing id`, async () => {
@@ -263,6 +273,8 @@ describe('view verbs: get, export-documentation, changelogs', () => {
         [U.plain, P.M], [U.outsider, P.M], [U.prodS, P.M], [U.owner, P.M],
         [U.fac, P.S], [U.creator, P.S], [U.pub, P.S], [U.plainReader, P.S],
         [U.fac, P.M2], [U.plain, P.D], [U.pubBoth, P.D],
+        // consumer roles and drafts (issue 8)
+        [U.consumer, P.M], [U.consumer, P.S], [U.consumer, P.D], [U.plainReader, P.M],
         // personal products: their owner and admins only
         [U.consumer, P.personal], [U.fac, P.personal], [U.owner, P.personal], [U.creator, P.adminPersonal],
       ];
@@ -276,7 +288,7 @@ describe('view verbs: get, export-documentation, changelogs', () => {
     });
 
     test(`${verb}: a TenantAdmin sees every product, personal ones of others included`, async () => {
-      for (const p of [P.M, P.M2, P.S, P.D, P.personal, P.adminPersonal]) {
+      for (const p of [P.M, P.M2, P.S, P.D, P.personal, P.adminPersonal, P.Mact]) {
         const res = await srv.api('GET', path(p.id));
         assert.equal(res.status, 200, `${verb} ${p.name}: ${res.text}`);
       }
@@ -287,28 +299,32 @@ describe('view verbs: get, export-documentation, changelogs', () => {
 // ---------------------------------------------------------------- list
 
 describe('list: only visible products, totals count only them', () => {
-  /** Expected ids for a caller: products in its spaces + its personal ones. */
-  async function expectedFor(who, spaceIds) {
+  /** Expected ids for a caller: every product of the spaces where it holds a
+   * producing role, the activated ones of `market` spaces, its personal ones. */
+  async function expectedFor(who, spaceIds, market = []) {
     const all = await allProducts();
     const ids = new Set();
     for (const [id, p] of all) {
-      if (p.spaceId ? spaceIds.includes(p.spaceId) : p.ownerId === who.id) ids.add(id);
+      if (p.spaceId ? spaceIds.includes(p.spaceId) || (p.activated && market.includes(p.spaceId))
+        : p.ownerId === who.id) ids.add(id);
     }
     return ids;
   }
 
   test('each caller sees exactly the products of its spaces (and its own personal ones)', async () => {
     const cases = [
-      [U.consumer, [SP.M.id, SP.M2.id, SP.S.id, SP.D.id]],
+      [U.consumer, [], [SP.M.id, SP.M2.id, SP.S.id, SP.D.id]], // marketplace only
       [U.creator, [SP.M.id, SP.M2.id, SP.D.id]],
       [U.owner, [SP.S.id]],
       [U.prodS, [SP.S.id]],
       [U.outsider, [SP.M2.id]],
       [U.fac, [SP.M.id]],
+      [U.consumerCreator, [SP.M2.id], [SP.M.id]],
+      [U.plainReader, []], // a consumer role but no data product user role
       [U.plain, []],
     ];
-    for (const [who, spaces] of cases) {
-      const want = await expectedFor(who, spaces);
+    for (const [who, spaces, market] of cases) {
+      const want = await expectedFor(who, spaces, market);
       const got = await listAll(who);
       assert.deepEqual([...got.ids].sort(), [...want].sort(), `list of ${who.label}`);
       assert.equal(got.total, want.size, `total of ${who.label}`);
@@ -362,7 +378,7 @@ describe('list: only visible products, totals count only them', () => {
       assert.equal(res.body.total, 0, `${who.label} listed products of an invisible space`);
       assert.deepEqual(res.body.data, []);
     }
-    const visible = await call(U.consumer, 'GET', `${DP}?spaceId=${SP.S.id}`);
+    const visible = await call(U.prodS, 'GET', `${DP}?spaceId=${SP.S.id}`);
     assert.ok(visible.body.data.some((p) => p.id === P.S.id));
   });
 });
@@ -392,8 +408,9 @@ describe('marketplace: ?activated=true for a DataProductConsumer', () => {
     assert.equal(de.status, 204, de.text);
     assert.ok(!(await listAll(U.consumer, q)).ids.has(p.id), 'deactivated product left the marketplace');
     assert.ok(!(await listAll(U.consumer, 'activated=true')).ids.has(p.id));
-    // as implemented, any role keeps showing the (now draft) product
-    assert.ok((await listAll(U.consumer, `activated=false&spaceId=${SP.M.id}`)).ids.has(p.id));
+    // a consumer role does not show drafts: the deactivated product is gone (issue 8)
+    assert.ok(!(await listAll(U.consumer, `activated=false&spaceId=${SP.M.id}`)).ids.has(p.id));
+    notFound(await call(U.consumer, 'GET', `${DP}/${p.id}`));
   });
 });
 
@@ -436,8 +453,10 @@ describe('create in a space', () => {
   });
 
   test('invisible (404): a space the caller has no role in; nothing is created', async () => {
+    // (U.plain, without DataProductCreator, may create nowhere: 403 before the space is looked at)
+    forbidden(await call(U.plain, 'POST', DP, { name: uniqueName('nope'), spaceId: SP.M.id }));
     const cases = [
-      [U.outsider, SP.M], [U.plain, SP.M], [U.fac, SP.S], [U.creator, SP.S], [U.prodS, SP.D],
+      [U.outsider, SP.M], [U.fac, SP.S], [U.creator, SP.S], [U.prodS, SP.D],
       [U.fac, SP.M2],
     ];
     for (const [who, space] of cases) {
@@ -460,11 +479,14 @@ describe('create in a space', () => {
     }
   });
 
-  test('body validation (400) comes before the permission check', async () => {
-    // decisions.md "Check order": a 400 reveals nothing about a resource
-    assertError(await call(U.consumer, 'POST', DP, { spaceId: SP.M.id }), 400, 'DP-400-VALIDATION', 'name');
-    assertError(await call(U.outsider, 'POST', DP, { spaceId: SP.M.id }), 400, 'DP-400-VALIDATION', 'name');
-    assertError(await call(U.plain, 'POST', DP, { name: 'x', bogus: 1 }), 400, 'DP-400-VALIDATION', 'bogus');
+  test('the permission check (403/404) comes before body validation (400)', async () => {
+    // decisions.md "Issue 8 — who sees what", check order: one without the right learns no schema
+    forbidden(await call(U.consumer, 'POST', DP, { spaceId: SP.M.id }));
+    notFound(await call(U.outsider, 'POST', DP, { spaceId: SP.M.id }));
+    forbidden(await call(U.plain, 'POST', DP, { name: 'x', bogus: 1 }));
+    // with the right, the body is judged
+    assertError(await call(U.creator, 'POST', DP, { spaceId: SP.M.id }), 400, 'DP-400-VALIDATION', 'name');
+    assertError(await call(U.creator, 'POST', DP, { name: 'x', bogus: 1 }), 400, 'DP-400-VALIDATION', 'bogus');
   });
 });
 
@@ -494,8 +516,9 @@ describe('patch', () => {
 
   test('forbidden (403): visible without edit rights; nothing changes', async () => {
     const cases = [
-      [U.consumer, P.M], [U.plainReader, P.M], [U.roleNoCreator, P.M], [U.consumerCreator, P.M],
-      [U.pub, P.M], [U.pubBoth, P.M2], [U.creatorNoT, P.M2], [U.consumer, P.S], [U.consumer, P.D],
+      [U.roleNoCreator, P.M], [U.pub, P.M], [U.pubBoth, P.M2],
+      // consumer roles see only activated products: 403 there (404 on drafts, below)
+      [U.consumer, P.Mact], [U.consumerCreator, P.Mact],
     ];
     for (const [who, p] of cases) {
       forbidden(await unchanged(p.id, () => call(who, 'PATCH', `${DP}/${p.id}`, PATCH_OPS)));
@@ -506,6 +529,9 @@ describe('patch', () => {
     const cases = [
       [U.plain, P.M], [U.outsider, P.M], [U.fac, P.S], [U.creator, P.S], [U.prodS, P.D],
       [U.consumer, P.personal], [U.fac, P.personal], [U.creator, P.adminPersonal],
+      // consumer roles cannot see drafts (issue 8)
+      [U.consumer, P.M], [U.plainReader, P.M], [U.consumerCreator, P.M], [U.creatorNoT, P.M2],
+      [U.consumer, P.S], [U.consumer, P.D], [U.plainReader, P.Mact],
     ];
     for (const [who, p] of cases) {
       notFound(await unchanged(p.id, () => call(who, 'PATCH', `${DP}/${p.id}`, PATCH_OPS)));
@@ -529,14 +555,16 @@ describe('delete', () => {
 
   test('forbidden (403) and invisible (404); the product survives unchanged', async () => {
     const p = await mkProduct(SP.M.id);
-    for (const who of [U.consumer, U.plainReader, U.pub, U.roleNoCreator, U.consumerCreator]) {
+    for (const who of [U.pub, U.roleNoCreator]) {
       forbidden(await unchanged(p.id, () => call(who, 'DELETE', `${DP}/${p.id}`)));
     }
-    for (const who of [U.plain, U.outsider, U.owner, U.prodS]) {
+    // consumer roles cannot see a draft (issue 8): 404
+    for (const who of [U.plain, U.outsider, U.owner, U.prodS, U.consumer, U.plainReader, U.consumerCreator]) {
       notFound(await unchanged(p.id, () => call(who, 'DELETE', `${DP}/${p.id}`)));
     }
     notFound(await unchanged(P.personal.id, () => call(U.consumer, 'DELETE', `${DP}/${P.personal.id}`)));
-    forbidden(await unchanged(P.S.id, () => call(U.consumer, 'DELETE', `${DP}/${P.S.id}`)));
+    notFound(await unchanged(P.S.id, () => call(U.consumer, 'DELETE', `${DP}/${P.S.id}`)));
+    forbidden(await unchanged(P.Mact.id, () => call(U.consumer, 'DELETE', `${DP}/${P.Mact.id}`)));
   });
 });
 
@@ -568,8 +596,12 @@ describe('activate and deactivate', () => {
 
   test('activate forbidden (403) for roles without publish; invisible (404); nothing changes', async () => {
     const p = await mkProduct(SP.M.id);
-    for (const who of [U.creator, U.consumer, U.roleNoCreator, U.plainReader, U.creatorNoT]) {
+    for (const who of [U.creator, U.roleNoCreator, U.creatorNoT]) {
       forbidden(await unchanged(p.id, () => call(who, 'POST', `${DP}/${p.id}/actions/activate`, { name: 'x' })));
+    }
+    // consumer roles cannot see a draft (issue 8)
+    for (const who of [U.consumer, U.plainReader]) {
+      notFound(await unchanged(p.id, () => call(who, 'POST', `${DP}/${p.id}/actions/activate`, { name: 'x' })));
     }
     forbidden(await unchanged(P.S.id, () => call(U.prodS, 'POST', `${DP}/${P.S.id}/actions/activate`, { name: 'x' })));
     forbidden(await unchanged(P.D.id, () => call(U.creator, 'POST', `${DP}/${P.D.id}/actions/activate`, { name: 'x' })));
@@ -646,8 +678,9 @@ describe('move S -> T', () => {
 
   test('source visible without edit rights -> 403; nothing changes', async () => {
     const p = await mkProduct(SP.M.id);
-    // consumerCreator: consumer in M, contributor in M2
-    forbidden(await unchanged(p.id, () => move(U.consumerCreator, p, SP.M2.id)));
+    // consumerCreator: consumer in M, contributor in M2; sees the product only once activated
+    notFound(await unchanged(p.id, () => move(U.consumerCreator, p, SP.M2.id)));
+    forbidden(await unchanged(P.Mact.id, () => move(U.consumerCreator, P.Mact, SP.M2.id)));
     // pubBoth: publisher in M and M2, no create role
     forbidden(await unchanged(p.id, () => move(U.pubBoth, p, SP.M2.id)));
   });
@@ -678,9 +711,11 @@ describe('move S -> T', () => {
     const res = await srv.api('POST', `${DP}/${p.id}/actions/move`, { body: { spaceId: SP.D.id } });
     assert.equal(res.status, 204, res.text);
     assert.equal((await snap(p.id)).doc.spaceId, SP.D.id);
-    // the owner of S lost sight of it; the consumer of D now sees it
+    // the owner of S lost sight of it; the producer of D now sees it (a consumer
+    // of D does not: it is a draft)
     notFound(await call(U.owner, 'GET', `${DP}/${p.id}`));
-    assert.equal((await call(U.consumer, 'GET', `${DP}/${p.id}`)).status, 200);
+    assert.equal((await call(U.creator, 'GET', `${DP}/${p.id}`)).status, 200);
+    notFound(await call(U.consumer, 'GET', `${DP}/${p.id}`));
   });
 });
 
@@ -869,15 +904,16 @@ describe('spaces: patch and assignments need facilitator', () => {
 });
 
 describe('spaces: check order and assignment paths', () => {
-  test('space patch: body validation (400) comes before the permission check', async () => {
-    // decisions.md "Check order": body validation (400) comes before permission
-    // checks, as it does for every data product verb and for assignments.
+  test('space patch: the permission check (403/404) comes before body validation (400)', async () => {
+    // decisions.md "Issue 8 — who sees what", check order: as for every
+    // data product verb and for assignments.
     const bad = [[{ op: 'remove', path: '/name' }], [{ op: 'replace', path: '/type', value: 'data' }], { name: 'x' }];
     for (const body of bad) {
-      for (const who of [U.consumer, U.outsider, U.plain]) {
-        const res = await spaceUnchanged(SP.M.id, () => call(who, 'PATCH', `/api/v1/spaces/${SP.M.id}`, body));
-        assertError(res, 400, 'DP-400-VALIDATION');
+      forbidden(await spaceUnchanged(SP.M.id, () => call(U.consumer, 'PATCH', `/api/v1/spaces/${SP.M.id}`, body)));
+      for (const who of [U.outsider, U.plain]) {
+        notFound(await spaceUnchanged(SP.M.id, () => call(who, 'PATCH', `/api/v1/spaces/${SP.M.id}`, body)));
       }
+      assertError(await spaceUnchanged(SP.M.id, () => call(U.fac, 'PATCH', `/api/v1/spaces/${SP.M.id}`, body)), 400, 'DP-400-VALIDATION');
     }
   });
 

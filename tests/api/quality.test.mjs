@@ -745,8 +745,15 @@ describe('who may compute', () => {
   });
 
   test('a consumer who can see the product gets 403; a creator with only a viewing role gets 403', async () => {
-    assertError(await srv.api('POST', `${DP}/${product.id}/actions/compute-datasets-data-quality`, { key: U.consumer.key }), 403, 'DP-403-FORBIDDEN');
-    assertError(await srv.api('POST', `${DP}/${product.id}/actions/compute-datasets-data-quality`, { key: U.viewerCreator.key }), 403, 'DP-403-FORBIDDEN');
+    // consumer roles see activated products only (SPEC §4 revised, issue 8): 404 on the draft
+    for (const u of [U.consumer, U.viewerCreator]) {
+      assertError(await srv.api('POST', `${DP}/${product.id}/actions/compute-datasets-data-quality`, { key: u.key }), 404, 'DP-404-NOT-FOUND');
+    }
+    const live = await mkProduct({ spaceId: space.id, datasetIds: [ds.id], keyContacts: [{ userId: srv.admin.userId }] });
+    const act = await srv.api('POST', `${DP}/${live.id}/actions/activate`, { body: { name: live.name } });
+    assert.equal(act.status, 201, act.text);
+    assertError(await srv.api('POST', `${DP}/${live.id}/actions/compute-datasets-data-quality`, { key: U.consumer.key }), 403, 'DP-403-FORBIDDEN');
+    assertError(await srv.api('POST', `${DP}/${live.id}/actions/compute-datasets-data-quality`, { key: U.viewerCreator.key }), 403, 'DP-403-FORBIDDEN');
   });
 
   test('a user without any role in the space gets 404; so does another tenant', async () => {
