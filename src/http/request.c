@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http/metrics.h"
 #include "http/server.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
@@ -149,6 +150,26 @@ void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	if (!txt)
 		abort();
 	set_body(r, e->status, "application/json", txt, strlen(txt));
+}
+
+void reply_storage_unavailable(struct req *r)
+{
+	static const char *const what[STORE_FAULT__COUNT] = {
+		[STORE_FAULT_NONE] = "storage error", [STORE_FAULT_FULL] = "disk full",
+		[STORE_FAULT_READONLY] = "database is read-only",
+		[STORE_FAULT_IOERR] = "disk I/O error",
+		[STORE_FAULT_CANTOPEN] = "database file cannot be opened",
+		[STORE_FAULT_CORRUPT] = "database file is damaged",
+	};
+	enum store_fault f = store_fault_last();
+	if ((unsigned)f >= STORE_FAULT__COUNT)
+		f = STORE_FAULT_NONE;
+	reply_error(r, ERR_STORAGE_UNAVAILABLE,
+		    "the server cannot use its database (%s); nothing was changed, retry later",
+		    what[f]);
+	reply_header(r, "Retry-After", "%d", STORAGE_RETRY_AFTER_S);
+	if (r->app->metrics)
+		metrics_count_db_fault(r->app->metrics, (int)f);
 }
 
 void reply_header(struct req *r, const char *name, const char *fmt, ...)

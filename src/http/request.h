@@ -16,6 +16,8 @@
 /* An oversized body is read and discarded up to this many bytes so the
  * client can read its 413; beyond it the connection is closed at once. */
 #define REQ_DRAIN_LIMIT (64 * 1024 * 1024)
+/* Retry-After of a 503 for a storage condition (disk full, read-only, ...). */
+#define STORAGE_RETRY_AFTER_S 30
 
 struct MHD_Connection;
 struct route;
@@ -74,6 +76,9 @@ void reply_empty(struct req *r, unsigned status);
 void reply_text(struct req *r, unsigned status, const char *ctype, char *body); /* steals */
 void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* 503 DP-503-STORAGE-UNAVAILABLE + Retry-After for a store call that
+ * returned STORE_UNAVAILABLE (names the condition; counts the metric). */
+void reply_storage_unavailable(struct req *r);
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -1,0 +1,111 @@
+// ops-hardening (issue 8, items 9 and 10): storage conditions are visible
+// (503 + Retry-After, a log line naming the SQLite code, /ready, metrics)
+// and smaller hardening: repeated query parameters, invisible names, the
+// database file mode, API keys per user, and the Host header.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer } from './lib/server.mjs';
+
+const DP = '/api/data-governance/data-products';
+
+/** Polls until fn() is truthy (log lines arrive asynchronously). */
+async function eventually(fn, what) {
+  for (let i = 0; i < 100; i++) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function storageLogLines(srv) {
+  return srv.stderr.split('\n').filter((l) => l.includes('"msg":"storage unavailable"')).map((l) => JSON.parse(l));
+}
+
+function metric(text, kind) {
+  const m = new RegExp(`^dp_db_errors_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text);
+  assert.ok(m, `dp_db_errors_total{kind="${kind}"} is exported`);
+  return Number(m[1]);
+}
+
+describe('storage conditions (DP_FAULT_INJECT=disk:FLAG)', () => {
+  let srv;
+  let flag;
+  before(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dp-disk-'));
+    flag = path.join(dir, 'disk-fault');
+    srv = await startServer({ dir, env: { DP_FAULT_INJECT: `disk:${flag}` } });
+  });
+  after(async () => {
+    rmSync(flag, { force: true });
+    await srv.stop();
+  });
+
+  test('disk full: 503 DP-503-STORAGE-UNAVAILABLE + Retry-After, nothing changes, SQLITE_FULL is logged, /ready is 503 until a write succeeds', async () => {
+    const before1 = await srv.api('POST', DP, { body: { name: 'Before' } });
+    assert.equal(before1.status, 201);
+    assert.equal((await srv.api('GET', '/ready')).status, 200);
+
+    writeFileSync(flag, 'full\n');
+    const res = await srv.api('POST', DP, { body: { name: 'Lost' } });
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.body.errors[0].code, 'DP-503-STORAGE-UNAVAILABLE');
+    assert.match(res.body.errors[0].detail, /disk full/);
+    assert.equal(res.headers.get('retry-after'), '30');
+    const patch = await srv.api('PATCH', `${DP}/${before1.body.id}`, { body: [{ op: 'replace', path: '/name', value: 'X' }] });
+    assert.equal(patch.status, 503);
+
+    await eventually(() => storageLogLines(srv).some((l) => l.code === 'SQLITE_FULL'), 'the SQLITE_FULL log line');
+    const line = storageLogLines(srv).find((l) => l.code === 'SQLITE_FULL');
+    assert.equal(line.level, 'error');
+    assert.equal(line.kind, 'full');
+    assert.equal(line.error, 'database or disk is full');
+
+    const ready = await srv.api('GET', '/ready');
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.errors[0].code, 'DP-503-STORAGE-UNAVAILABLE');
+    assert.match(ready.body.errors[0].detail, /SQLITE_FULL/);
+    assert.ok(ready.headers.get('retry-after'));
+
+    // reads still work; nothing of the failed writes is visible
+    const list = await srv.api('GET', DP);
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.data.map((p) => p.name), ['Before']);
+
+    const metrics = await srv.api('GET', '/metrics');
+    assert.ok(metric(metrics.text, 'full') >= 2, 'both 503s counted as kind="full"');
+
+    // room again: /ready's probe write succeeds by itself, writes work
+    rmSync(flag);
+    assert.equal((await srv.api('GET', '/ready')).status, 200);
+    assert.equal((await srv.api('POST', DP, { body: { name: 'After' } })).status, 201);
+    await eventually(() => srv.stderr.includes('"msg":"storage writable again"'), 'the recovery log line');
+  });
+
+  test('read-only database: 503 naming it, SQLITE_READONLY logged; writes work again once the condition is gone', async () => {
+    writeFileSync(flag, 'readonly\n');
+    const res = await srv.api('POST', '/api/v1/spaces', { body: { name: 'RO', type: 'shared' } });
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.body.errors[0].code, 'DP-503-STORAGE-UNAVAILABLE');
+    assert.match(res.body.errors[0].detail, /read-only/);
+    await eventually(() => storageLogLines(srv).some((l) => l.code === 'SQLITE_READONLY'), 'the SQLITE_READONLY log line');
+    assert.equal((await srv.api('GET', '/ready')).status, 503);
+    const metrics = await srv.api('GET', '/metrics');
+    assert.ok(metric(metrics.text, 'readonly') >= 1);
+    rmSync(flag);
+    assert.equal((await srv.api('POST', '/api/v1/spaces', { body: { name: 'RW', type: 'shared' } })).status, 201);
+    assert.equal((await srv.api('GET', '/ready')).status, 200);
+  });
+
+  test('I/O error: 503 with SQLITE_IOERR logged', async () => {
+    writeFileSync(flag, 'ioerr\n');
+    const res = await srv.api('POST', DP, { body: { name: 'Io' } });
+    assert.equal(res.status, 503, res.text);
+    assert.equal(res.body.errors[0].code, 'DP-503-STORAGE-UNAVAILABLE');
+    await eventually(() => storageLogLines(srv).some((l) => l.code === 'SQLITE_IOERR'), 'the SQLITE_IOERR log line');
+    rmSync(flag);
+    assert.equal((await srv.api('GET', '/ready')).status, 200);
+  });
+});
