@@ -1,11 +1,13 @@
 /* store: picks the backend from the database URL (SPEC §1 --db). */
 #include "store/store.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "util/clock.h"
 #include "util/utf8.h"
 
@@ -103,6 +105,30 @@ static int make_parents(const char *path)
 	return 0;
 }
 
+/* A new database file is created 0600 (SQLite would make it 0644 less the
+ * umask); SQLite gives its -wal and -shm files the database file's mode. An
+ * existing file keeps its mode; a group/other-readable one is warned about. */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+	if (!strcmp(path, ":memory:"))
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077))
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"database file is readable by group or"
+				" others; chmod 600 it\",\"mode\":\"%04o\"}\n",
+			(unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
 int store_open(struct store **out, const char *url, char *err, size_t errlen)
 {
 	if (strncmp(url, "sqlite:", 7) == 0) {
@@ -116,7 +142,8 @@ int store_open(struct store **out, const char *url, char *err, size_t errlen)
 				 strerror(errno));
 			return -1;
 		}
-		if (store_fault_vfs(getenv("DP_FAULT_INJECT"), err, errlen) < 0 ||
+		if (create_private(path, err, errlen) < 0 ||
+		    store_fault_vfs(getenv("DP_FAULT_INJECT"), err, errlen) < 0 ||
 		    store_sqlite_open(out, path, err, errlen) < 0)
 			return -1;
 		if (store_fault_wrap(*out, getenv("DP_FAULT_INJECT"), err, errlen) < 0) {

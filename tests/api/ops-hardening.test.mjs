@@ -109,3 +109,16 @@ describe('storage conditions (DP_FAULT_INJECT=disk:FLAG)', () => {
     assert.equal((await srv.api('GET', '/ready')).status, 200);
   });
 });
+
+test('the database file and its -wal/-shm files are created 0600', async () => {
+  const srv = await startServer({ skipBootstrap: true });
+  try {
+    const db = srv.db.replace(/^sqlite:/, '');
+    await eventually(() => existsSync(`${db}-wal`) && existsSync(`${db}-shm`), 'the WAL files');
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) {
+      assert.equal((statSync(f).mode & 0o777).toString(8), '600', `${path.basename(f)} mode`);
+    }
+  } finally {
+    await srv.stop();
+  }
+});
