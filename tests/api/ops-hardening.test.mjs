@@ -122,3 +122,37 @@ test('the database file and its -wal/-shm files are created 0600', async () => {
     await srv.stop();
   }
 });
+
+describe('with one server', () => {
+  let srv;
+  before(async () => { srv = await startServer(); });
+  after(async () => { await srv.stop(); });
+
+  test('a name made only of invisible characters is 400 naming the field, on every resource; nothing is created', async () => {
+    const invisible = ['\u200b', '\u00a0\u3000', '\u200c\u200d\u2060\ufeff', ' \u180e ', '\u2800'];
+    for (const name of invisible) {
+      const cases = [
+        ['POST', DP, { name }, 'name'],
+        ['POST', '/api/v1/spaces', { name, type: 'shared' }, 'name'],
+        ['POST', '/api/v1/data-sets', { name, technicalName: 't.csv' }, 'name'],
+        ['POST', '/api/v1/data-sets', { name: 'D', technicalName: name }, 'technicalName'],
+      ];
+      for (const [method, p, body, field] of cases) {
+        const res = await srv.api(method, p, { body });
+        assert.equal(res.status, 400, `${method} ${p} ${JSON.stringify(body)}: ${res.text}`);
+        assert.equal(res.body.errors[0].code, 'DP-400-VALIDATION');
+        assert.match(res.body.errors[0].detail, new RegExp(`'${field}'`));
+      }
+    }
+    const p = await srv.api('POST', DP, { body: { name: 'Visible' } });
+    assert.equal(p.status, 201);
+    const patch = await srv.api('PATCH', `${DP}/${p.body.id}`, { body: [{ op: 'replace', path: '/name', value: '\u200b\u200b' }] });
+    assert.equal(patch.status, 400, patch.text);
+    assert.match(patch.body.errors[0].detail, /name/);
+    assert.equal((await srv.api('GET', `${DP}/${p.body.id}`)).body.name, 'Visible');
+    const list = await srv.api('GET', DP);
+    assert.equal(list.body.total, 1, 'no product with an invisible name');
+    // a visible character among invisible ones is a name
+    assert.equal((await srv.api('POST', DP, { body: { name: '\u200bA' } })).status, 201);
+  });
+});
