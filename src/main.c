@@ -138,7 +138,8 @@ static int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes};
+	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes,
+			  .repeatable = api_repeatable};
 	app.metrics = metrics_new(api_routes, api_nroutes);
 	if (!(app.ratelimit = ratelimit_new(cfg.tier1, cfg.tier2))) {
 		fprintf(stderr, "dataproducts: out of memory\n");

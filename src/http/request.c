@@ -88,6 +88,66 @@ static bool host_ok(const char *h)
 	return *h == '\0';
 }
 
+struct keys_ctx {
+	const char **keys;
+	size_t n, cap;
+};
+
+static enum MHD_Result key_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *value)
+{
+	(void)kind, (void)value;
+	struct keys_ctx *k = cls;
+	if (!key)
+		return MHD_YES;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		const char **nk = realloc(k->keys, cap * sizeof *nk);
+		if (!nk)
+			abort();
+		k->keys = nk, k->cap = cap;
+	}
+	k->keys[k->n++] = key;
+	return MHD_YES;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool repeatable(const struct req *r, const char *key)
+{
+	const struct route_repeatable *rr = r->app->repeatable;
+	for (; rr && rr->handler; rr++) {
+		if (rr->handler != r->route->handler)
+			continue;
+		for (const char *const *k = rr->keys; *k; k++)
+			if (!strcmp(*k, key))
+				return true;
+	}
+	return false;
+}
+
+int req_check_repeats(struct req *r)
+{
+	struct keys_ctx k = {0};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, key_cb, &k);
+	/* sorted, equal keys are neighbours: O(n log n) however many are sent */
+	if (k.n > 1)
+		qsort(k.keys, k.n, sizeof *k.keys, cmp_keys);
+	int rc = 0;
+	for (size_t i = 1; i < k.n && rc == 0; i++) {
+		if (strcmp(k.keys[i - 1], k.keys[i]) || repeatable(r, k.keys[i]))
+			continue;
+		reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must not be repeated",
+			    k.keys[i]);
+		rc = -1;
+	}
+	free(k.keys);
+	return rc;
+}
+
 char *req_base_url(const struct req *r)
 {
 	struct strbuf sb;

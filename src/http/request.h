@@ -68,6 +68,9 @@ const char *req_header(const struct req *r, const char *name);
 /* Calls fn for each value of a repeatable query key, in request order. */
 void req_query_each(const struct req *r, const char *key,
 		    void (*fn)(void *arg, const char *value), void *arg);
+/* Replies 400 DP-400-INVALID-QUERY naming the first query key that occurs
+ * more than once without being repeatable for the route; -1 then, else 0. */
+int req_check_repeats(struct req *r);
 /* Scheme://host used for absolute links (SPEC §3 changelogs). Caller frees. */
 char *req_base_url(const struct req *r);
 

@@ -123,6 +123,8 @@ static void dispatch(struct req *r)
 			return;
 		}
 	}
+	if (r->route->auth && req_check_repeats(r) < 0)
+		return;
 	if (r->body_len > 0 && !json_content_type(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 		reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE,

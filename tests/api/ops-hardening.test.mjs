@@ -155,4 +155,33 @@ describe('with one server', () => {
     // a visible character among invisible ones is a name
     assert.equal((await srv.api('POST', DP, { body: { name: '\u200bA' } })).status, 201);
   });
+
+  test('a query parameter sent twice is 400 naming it unless the route repeats it (tag)', async () => {
+    const sid = '00000000-0000-4000-8000-000000000001';
+    const cases = [
+      [`${DP}?limit=1&limit=1000`, 'limit'],
+      [`${DP}?page=1&page=x`, 'page'],
+      [`${DP}?sort=name&sort=bogus`, 'sort'],
+      [`${DP}?activated=true&activated=maybe`, 'activated'],
+      [`${DP}?ownerId=${sid}&ownerId=not-a-guid`, 'ownerId'],
+      [`${DP}?query=a&query=b`, 'query'],
+      [`${DP}?spaceId=${sid}&spaceId=${sid}`, 'spaceId'],
+      [`${DP}?tag=a&limit=5&tag=b&limit=5`, 'limit'],
+      ['/api/v1/users?limit=1&limit=2', 'limit'],
+      ['/api/v1/api-keys?sub=x&limit=2&sub=y', 'sub'],
+      ['/api/v1/spaces?type=shared&type=managed', 'type'],
+    ];
+    for (const [url, name] of cases) {
+      const res = await srv.api('GET', url);
+      assert.equal(res.status, 400, `${url}: ${res.text}`);
+      assert.equal(res.body.errors[0].code, 'DP-400-INVALID-QUERY');
+      assert.match(res.body.errors[0].detail, new RegExp(`'${name}' must not be repeated`), url);
+    }
+    const tagged = await srv.api('POST', DP, { body: { name: 'Tagged', tags: ['a', 'b'] } });
+    assert.equal(tagged.status, 201);
+    const both = await srv.api('GET', `${DP}?tag=a&tag=b`);
+    assert.equal(both.status, 200, both.text);
+    assert.deepEqual(both.body.data.map((p) => p.name), ['Tagged']);
+    assert.equal((await srv.api('GET', `${DP}?tag=a&tag=zzz`)).body.total, 0, 'every tag must match');
+  });
 });
