@@ -48,6 +48,9 @@ static const struct opt opts[] = {
 	 3600, "seconds before an idle connection is closed (default 30)"},
 	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
 	 "background threads computing data quality (default 1)"},
+	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
+	 OFF(max_keys_per_user), 1, 100000,
+	 "active API keys one user may hold; creating more is 403 (default 100)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
 	 "JSON file with any of the settings above (keys in camelCase)"},
 };
@@ -186,6 +189,7 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->per_ip_limit = 2048;
 	cfg->conn_timeout_s = 30;
 	cfg->workers = 1;
+	cfg->max_keys_per_user = 100;
 	const char *cli[NOPTS] = {0};
 
 	for (int i = 0; i < argc; i++) {

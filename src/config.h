@@ -19,6 +19,7 @@ struct config {
 	unsigned per_ip_limit;
 	unsigned conn_timeout_s;
 	int workers;      /* quality computation threads */
+	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
 	char *config_file;
 	/* From the config file only: {"<data store type>": "<URL template>"}
 	 * for generate-provider-url (docs/provider-urls.md). Owned; may be NULL. */

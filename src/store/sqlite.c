@@ -29,6 +29,7 @@ enum stmt_id {
 	S_PRODUCT_GET, S_PRODUCT_ACCESS, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
 	S_TAGS_DELETE, S_TAG_INSERT,
 	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
+	S_KEY_ACTIVE,
 	S__COUNT
 };
 
@@ -62,6 +63,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_KEY_DESCRIBE] = "UPDATE api_keys SET description = ?3, updated_at = ?4"
 			   " WHERE tenant_id = ?1 AND id = ?2 AND revoked = 0",
 	[S_KEY_DELETE] = "DELETE FROM api_keys WHERE tenant_id = ?1 AND id = ?2",
+	[S_KEY_ACTIVE] = "SELECT count(*) FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2"
+			 " AND revoked = 0 AND (expires_ms = 0 OR expires_ms > ?3)",
 	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
 			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
 			 " WHERE k.hash = ?1 AND k.revoked = 0",
@@ -687,6 +690,18 @@ static int sq_apikey_describe(struct store *st, const char *tenant, const char *
 static int sq_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
 	return exec_2(st, S_KEY_DELETE, tenant, id);
+}
+
+static int sq_apikey_count_active(struct store *st, long *out, const char *tenant,
+				  const char *user_id, int64_t now_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_ACTIVE);
+	if (!s)
+		return NO_STMT;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, now_ms);
+	return get_count(s, out);
 }
 
 static int sq_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
@@ -1585,6 +1600,7 @@ static const struct store_ops sqlite_ops = {
 	.rollback = sq_rollback,
 	.ping = sq_ping,
 	.probe_write = sq_probe_write,
+	.apikey_count_active = sq_apikey_count_active,
 	.tenant_find = sq_tenant_find,
 	.tenant_insert = sq_tenant_insert,
 	.tenant_count = sq_tenant_count,

@@ -147,6 +147,9 @@ struct store_ops {
 	int (*apikey_describe)(struct store *st, const char *tenant, const char *id,
 			       const char *description, const char *now);
 	int (*apikey_delete)(struct store *st, const char *tenant, const char *id);
+	/* Keys of user_id that are neither revoked nor expired at now_ms. */
+	int (*apikey_count_active)(struct store *st, long *out, const char *tenant,
+				   const char *user_id, int64_t now_ms);
 
 	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);

@@ -185,3 +185,38 @@ describe('with one server', () => {
     assert.equal((await srv.api('GET', `${DP}?tag=a&tag=zzz`)).body.total, 0, 'every tag must match');
   });
 });
+
+test('API keys per user are capped (DP_MAX_KEYS_PER_USER / --max-keys-per-user): one more is 403 DP-403-TOO-MANY-KEYS and creates nothing', async () => {
+  const srv = await startServer({ env: { DP_MAX_KEYS_PER_USER: '3' } });
+  try {
+    const keys = '/api/v1/api-keys';
+    // the bootstrap key is the admin's first
+    const a = await srv.api('POST', keys, { body: { description: 'a' } });
+    const b = await srv.api('POST', keys, { body: { description: 'b' } });
+    assert.equal(a.status, 201);
+    assert.equal(b.status, 201);
+    const over = await srv.api('POST', keys, { body: { description: 'c' } });
+    assert.equal(over.status, 403, over.text);
+    assert.equal(over.body.errors[0].code, 'DP-403-TOO-MANY-KEYS');
+    assert.match(over.body.errors[0].detail, /'sub'.*3 active API keys/);
+    assert.equal((await srv.api('GET', keys)).body.data.length, 3, 'nothing was created');
+
+    // the cap is per user: the admin can still make keys for another user
+    const u = await srv.api('POST', '/api/v1/users', {
+      body: { subject: 'k@example.com', email: 'k@example.com', assignedRoles: [{ name: 'DataProductConsumer' }] },
+    });
+    assert.equal(u.status, 201, u.text);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await srv.api('POST', keys, { body: { description: `u${i}`, sub: u.body.id } })).status, 201);
+    }
+    const userOver = await srv.api('POST', keys, { body: { description: 'u3', sub: u.body.id } });
+    assert.equal(userOver.status, 403);
+    assert.equal(userOver.body.errors[0].code, 'DP-403-TOO-MANY-KEYS');
+
+    // deleting (revoking) one frees a slot
+    assert.equal((await srv.api('DELETE', `${keys}/${a.body.id}`)).status, 204);
+    assert.equal((await srv.api('POST', keys, { body: { description: 'c' } })).status, 201);
+  } finally {
+    await srv.stop();
+  }
+});
