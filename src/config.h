@@ -13,6 +13,7 @@ struct config {
 	int threads;
 	char *data_root;
 	char *public_url; /* NULL: links use the request's Host header */
+	char *allowed_hosts; /* "host[:port],..." the Host header must name; NULL: any */
 	long tier1;       /* requests/minute, 0 = unlimited */
 	long tier2;
 	unsigned conn_limit;

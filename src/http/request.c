@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http/metrics.h"
@@ -146,6 +147,89 @@ int req_check_repeats(struct req *r)
 	}
 	free(k.keys);
 	return rc;
+}
+
+/* Length of the host part of h (up to an optional :port). */
+static size_t host_part(const char *h)
+{
+	if (*h == '[') {
+		const char *end = strchr(h, ']');
+		return end ? (size_t)(end - h) + 1 : strlen(h);
+	}
+	return strcspn(h, ":");
+}
+
+/* Does one entry [e, e+n) match host? */
+static bool entry_matches(const char *e, size_t n, const char *host)
+{
+	size_t eh = host_part(e);
+	if (eh > n)
+		eh = n;
+	size_t hh = host_part(host);
+	if (eh != hh || strncasecmp(e, host, eh) != 0)
+		return false;
+	if (eh == n)
+		return true; /* no port in the entry: any port */
+	return strlen(host) == n && strncmp(e + eh, host + hh, n - eh) == 0;
+}
+
+/* Calls fn on each trimmed, non-empty entry of list; stops when it returns true. */
+static bool each_entry(const char *list, bool (*fn)(const char *, size_t, const void *),
+		       const void *arg)
+{
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		size_t t = n;
+		while (t > 0 && p[t - 1] == ' ')
+			t--;
+		if (t > 0 && fn(p, t, arg))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static bool match_cb(const char *e, size_t n, const void *host)
+{
+	return entry_matches(e, n, host);
+}
+
+bool req_host_allowed(const char *list, const char *host)
+{
+	return list && host_ok(host) && each_entry(list, match_cb, host);
+}
+
+static bool bad_cb(const char *e, size_t n, const void *count)
+{
+	char buf[260];
+	++*(int *)count;
+	if (n >= sizeof buf)
+		return true;
+	memcpy(buf, e, n);
+	buf[n] = '\0';
+	return !host_ok(buf);
+}
+
+bool req_host_list_valid(const char *list)
+{
+	int count = 0;
+	return !each_entry(list, bad_cb, &count) && count > 0;
+}
+
+int req_check_host(struct req *r)
+{
+	const char *list = r->app->cfg->allowed_hosts;
+	if (!list)
+		return 0;
+	const char *host = req_header(r, "Host");
+	if (req_host_allowed(list, host))
+		return 0;
+	reply_error(r, ERR_HOST_NOT_ALLOWED,
+		    "header 'Host' value '%.100s' is not one of the allowed hosts (--allowed-hosts)",
+		    host ? host : "");
+	return -1;
 }
 
 char *req_base_url(const struct req *r)

@@ -71,6 +71,16 @@ void req_query_each(const struct req *r, const char *key,
 /* Replies 400 DP-400-INVALID-QUERY naming the first query key that occurs
  * more than once without being repeatable for the route; -1 then, else 0. */
 int req_check_repeats(struct req *r);
+/* True when Host header value host (host[:port]) matches an entry of list
+ * ("a.example, b.example:8443, [::1]"): case-insensitively, an entry without
+ * a port matching any port. NULL/malformed host never matches. */
+bool req_host_allowed(const char *list, const char *host);
+/* True when list is a non-empty comma-separated list of well-formed
+ * host[:port] entries (blanks around entries allowed). */
+bool req_host_list_valid(const char *list);
+/* With --allowed-hosts set: replies 400 DP-400-HOST-NOT-ALLOWED when the
+ * Host header matches no entry; -1 then, else 0. */
+int req_check_host(struct req *r);
 /* Scheme://host used for absolute links (SPEC §3 changelogs). Caller frees. */
 char *req_base_url(const struct req *r);
 

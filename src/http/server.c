@@ -110,6 +110,8 @@ static void dispatch(struct req *r)
 		reply_header(r, MHD_HTTP_HEADER_ALLOW, "%s", allow);
 		return;
 	}
+	if (r->route->auth && req_check_host(r) < 0)
+		return;
 	if (r->route->auth && auth_authenticate(r) < 0)
 		return;
 	if (enforce_rate_limit(r) < 0)

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer } from './lib/server.mjs';
+import http from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { startServer, BIN } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
 
@@ -219,4 +221,46 @@ test('API keys per user are capped (DP_MAX_KEYS_PER_USER / --max-keys-per-user):
   } finally {
     await srv.stop();
   }
+});
+
+/** GET with an explicit Host header (fetch cannot set one). */
+function getWithHost(srv, p, host) {
+  const u = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET',
+      headers: { Host: host, Authorization: `Bearer ${srv.key}` } }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('--allowed-hosts (DP_ALLOWED_HOSTS): another Host is 400 DP-400-HOST-NOT-ALLOWED; listed ones build the links', async () => {
+  const srv = await startServer({ env: { DP_ALLOWED_HOSTS: 'dp.example.com, 127.0.0.1' } });
+  try {
+    const evil = await getWithHost(srv, DP, 'evil.example');
+    assert.equal(evil.status, 400, evil.text);
+    assert.equal(evil.body.errors[0].code, 'DP-400-HOST-NOT-ALLOWED');
+    assert.match(evil.body.errors[0].detail, /'Host'.*evil\.example/);
+    const suffix = await getWithHost(srv, DP, 'dp.example.com.evil.example');
+    assert.equal(suffix.status, 400, 'no suffix match');
+
+    const ok = await getWithHost(srv, DP, 'DP.example.com:8443');
+    assert.equal(ok.status, 200, ok.text);
+    assert.match(ok.body.links.self.href, /^http:\/\/DP\.example\.com:8443\//);
+    assert.equal((await getWithHost(srv, DP, new URL(srv.url).host)).status, 200, 'the listen address is listed');
+    // operational endpoints answer probes addressed by IP or any name
+    assert.equal((await getWithHost(srv, '/health', 'evil.example')).status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('--allowed-hosts with a malformed entry stops the server from starting', () => {
+  const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--allowed-hosts', 'good.example, bad host'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--allowed-hosts .*expected a comma-separated list/);
 });

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include "domain/jsonspec.h"
+#include "http/request.h"
 #include "store/store.h"
 #include "util/utf8.h"
 
@@ -120,6 +121,40 @@ static void health_is_noted_and_cleared(void **state)
 	assert_string_equal(reason, "");
 }
 
+static void allowed_hosts_match_host_and_optional_port(void **state)
+{
+	(void)state;
+	const char *list = " dp.example.com, api.example.com:8443 ,[::1],127.0.0.1";
+	assert_true(req_host_allowed(list, "dp.example.com"));
+	assert_true(req_host_allowed(list, "DP.Example.COM:8080")); /* no port in entry: any */
+	assert_true(req_host_allowed(list, "api.example.com:8443"));
+	assert_false(req_host_allowed(list, "api.example.com"));      /* port required */
+	assert_false(req_host_allowed(list, "api.example.com:844"));
+	assert_false(req_host_allowed(list, "api.example.com:84430"));
+	assert_true(req_host_allowed(list, "[::1]:9000"));
+	assert_true(req_host_allowed(list, "127.0.0.1:1"));
+	assert_false(req_host_allowed(list, "127.0.0.10"));
+	assert_false(req_host_allowed(list, "dp.example.com.evil.example"));
+	assert_false(req_host_allowed(list, "evil.dp.example.com"));
+	assert_false(req_host_allowed(list, "dp.example.co"));
+	assert_false(req_host_allowed(list, NULL));
+	assert_false(req_host_allowed(list, ""));
+	assert_false(req_host_allowed(list, "dp.example.com/x"));
+	assert_false(req_host_allowed(NULL, "dp.example.com"));
+}
+
+static void allowed_hosts_lists_are_validated(void **state)
+{
+	(void)state;
+	assert_true(req_host_list_valid("a.example"));
+	assert_true(req_host_list_valid("a.example:1, [::1]:8080 ,10.0.0.1"));
+	assert_false(req_host_list_valid(""));
+	assert_false(req_host_list_valid(" , ,"));
+	assert_false(req_host_list_valid("a.example, bad host"));
+	assert_false(req_host_list_valid("http://a.example"));
+	assert_false(req_host_list_valid("a.example:123456"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +164,8 @@ int main(void)
 		cmocka_unit_test(field_name_rejects_invisible_names),
 		cmocka_unit_test(sqlite_codes_map_to_storage_conditions),
 		cmocka_unit_test(health_is_noted_and_cleared),
+		cmocka_unit_test(allowed_hosts_match_host_and_optional_port),
+		cmocka_unit_test(allowed_hosts_lists_are_validated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
