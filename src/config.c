@@ -2,6 +2,7 @@
  * variable; a JSON config file (--config) supplies defaults underneath both. */
 #include "config.h"
 #include "domain/provider.h"
+#include "http/request.h"
 #include <ctype.h>
 #include <jansson.h>
 #include <limits.h>
@@ -36,6 +37,9 @@ static const struct opt opts[] = {
 	 "directory data sets' CSV files are read from (default var/data)"},
 	{"--public-url", "DP_PUBLIC_URL", "publicUrl", OPT_STR, OFF(public_url), 0, 0,
 	 "external base URL for links, e.g. https://dp.example.com (default: from Host)"},
+	{"--allowed-hosts", "DP_ALLOWED_HOSTS", "allowedHosts", OPT_STR, OFF(allowed_hosts), 0, 0,
+	 "comma-separated host[:port] list the Host header must match (a host without a port\n"
+	 "                             matches any port); others get 400 (default: any Host)"},
 	{"--rate-limit-tier1", "DP_RATE_LIMIT_TIER1", "rateLimitTier1", OPT_LONG, OFF(tier1), 0,
 	 10000000, "Tier 1 (read) requests per minute per API key, 0 = unlimited (default 1000)"},
 	{"--rate-limit-tier2", "DP_RATE_LIMIT_TIER2", "rateLimitTier2", OPT_LONG, OFF(tier2), 0,
@@ -48,6 +52,9 @@ static const struct opt opts[] = {
 	 3600, "seconds before an idle connection is closed (default 30)"},
 	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
 	 "background threads computing data quality (default 1)"},
+	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
+	 OFF(max_keys_per_user), 1, 100000,
+	 "active API keys one user may hold; creating more is 403 (default 100)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
 	 "JSON file with any of the settings above (keys in camelCase)"},
 };
@@ -186,6 +193,7 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->per_ip_limit = 2048;
 	cfg->conn_timeout_s = 30;
 	cfg->workers = 1;
+	cfg->max_keys_per_user = 100;
 	const char *cli[NOPTS] = {0};
 
 	for (int i = 0; i < argc; i++) {
@@ -239,6 +247,11 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 		while (n > 0 && cfg->public_url[n - 1] == '/')
 			cfg->public_url[--n] = '\0';
 	}
+	if (cfg->allowed_hosts && !req_host_list_valid(cfg->allowed_hosts)) {
+		fprintf(stderr, "dataproducts: --allowed-hosts %s: expected a comma-separated list of"
+				" host[:port] (names, IPv4 or [IPv6] literals)\n", cfg->allowed_hosts);
+		return -1;
+	}
 	return parse_listen(cfg);
 }
 
@@ -248,6 +261,7 @@ void config_free(struct config *cfg)
 	free(cfg->db_url);
 	free(cfg->data_root);
 	free(cfg->public_url);
+	free(cfg->allowed_hosts);
 	free(cfg->config_file);
 	json_decref(cfg->provider_templates);
 	memset(cfg, 0, sizeof *cfg);

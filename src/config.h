@@ -13,12 +13,14 @@ struct config {
 	int threads;
 	char *data_root;
 	char *public_url; /* NULL: links use the request's Host header */
+	char *allowed_hosts; /* "host[:port],..." the Host header must name; NULL: any */
 	long tier1;       /* requests/minute, 0 = unlimited */
 	long tier2;
 	unsigned conn_limit;
 	unsigned per_ip_limit;
 	unsigned conn_timeout_s;
 	int workers;      /* quality computation threads */
+	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
 	char *config_file;
 	/* From the config file only: {"<data store type>": "<URL template>"}
 	 * for generate-provider-url (docs/provider-urls.md). Owned; may be NULL. */

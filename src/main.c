@@ -138,7 +138,8 @@ static int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes};
+	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes,
+			  .repeatable = api_repeatable};
 	app.metrics = metrics_new(api_routes, api_nroutes);
 	if (!(app.ratelimit = ratelimit_new(cfg.tier1, cfg.tier2))) {
 		fprintf(stderr, "dataproducts: out of memory\n");
@@ -160,6 +161,12 @@ static int cmd_serve(int argc, char **argv)
 			"\"db\":\"%s\",\"threads\":%d,\"version\":\"%s\",\"startupMs\":%.1f}\n",
 			cfg.host, server_port(srv), cfg.db_url, cfg.threads, VERSION,
 			(double)(clock_mono_ns() - t0) / 1e6);
+		/* links (changelogs, lists) echo the Host header unless told otherwise */
+		bool loopback = !strncmp(cfg.host, "127.", 4) || !strcmp(cfg.host, "localhost") ||
+				!strcmp(cfg.host, "[::1]") || !strcmp(cfg.host, "::1");
+		if (!cfg.public_url && !cfg.allowed_hosts && !loopback)
+			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"links follow the request's Host"
+					" header; set --public-url or --allowed-hosts\"}\n");
 		int sig = 0;
 		sigwait(&sigs, &sig);
 		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);

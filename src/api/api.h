@@ -18,6 +18,7 @@
 
 extern const struct route api_routes[];
 extern const int api_nroutes;
+extern const struct route_repeatable api_repeatable[];
 
 /* --- common.c --- */
 /* Parses the body as JSON (required). Replies 400 and returns NULL on

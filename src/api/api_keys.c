@@ -89,10 +89,26 @@ void apikeys_create(struct req *r)
 	ids_sha256_hex(hash, token, strlen(token));
 	int64_t now_ms = clock_now_ms(); /* one reading: expiry = created + ttl exactly */
 	clock_format_ms(now, now_ms);
+	/* each key has its own rate budget: a cap on keys caps a user's budget
+	 * (counted inside the write transaction, so racing creates cannot pass it) */
+	long active = 0;
+	struct store *st = r->app->store;
+	int crc = st->ops->apikey_count_active(st, &active, r->who.tenant_id, sub, now_ms);
+	if (crc < 0) {
+		api_store_error(r, crc);
+		goto fail;
+	}
+	long cap = (long)r->app->cfg->max_keys_per_user;
+	if (cap > 0 && active >= cap) {
+		reply_error(r, ERR_TOO_MANY_KEYS,
+			    "'sub': user '%s' already holds %ld active API keys, the most allowed"
+			    " (--max-keys-per-user); delete one first",
+			    sub, active);
+		goto fail;
+	}
 	struct apikey_new k = {.id = id, .user_id = sub, .created_by = r->who.user_id, .hash = hash,
 			       .description = json_string_value(json_object_get(body, "description")),
 			       .now = now, .expires_ms = now_ms + ttl};
-	struct store *st = r->app->store;
 	int rc = st->ops->apikey_insert(st, r->who.tenant_id, &k);
 	if (rc >= 0)
 		if (api_write_done(r, st->ops->apikey_get(st, &doc, r->who.tenant_id, id)) < 0)

@@ -63,7 +63,9 @@ json_t *api_body_json_or_empty(struct req *r)
 
 void api_store_error(struct req *r, int rc)
 {
-	if (rc == STORE_RETRY) {
+	if (rc == STORE_UNAVAILABLE) {
+		reply_storage_unavailable(r);
+	} else if (rc == STORE_RETRY) {
 		reply_error(r, ERR_UNAVAILABLE, "the database is busy; retry the request");
 		reply_header(r, "Retry-After", "1");
 	} else {

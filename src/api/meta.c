@@ -12,6 +12,17 @@ void meta_health(struct req *r) { reply_json(r, 200, json_pack("{s:s}", "status"
 void meta_ready(struct req *r)
 {
 	struct store *st = r->app->store;
+	char reason[320];
+	/* degraded by a failed write: a probe write decides whether it is over */
+	enum store_fault f = STORE_FAULT_NONE;
+	if (store_health(reason, sizeof reason) != STORE_FAULT_NONE &&
+	    st->ops->probe_write(st) < 0 &&
+	    (f = store_health(reason, sizeof reason)) != STORE_FAULT_NONE) {
+		metrics_count_db_fault(r->app->metrics, (int)f);
+		reply_error(r, ERR_STORAGE_UNAVAILABLE, "storage unavailable: %s", reason);
+		reply_header(r, "Retry-After", "%d", STORAGE_RETRY_AFTER_S);
+		return;
+	}
 	if (st->ops->ping(st) < 0) {
 		reply_error(r, ERR_UNAVAILABLE, "database is not reachable");
 		return;

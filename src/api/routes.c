@@ -64,3 +64,12 @@ const struct route api_routes[] = {
 };
 
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]) - 1;
+
+/* Query keys that may be sent more than once (any other one twice: 400).
+ * `spaceId` is one value for now: the list query filters on one space. */
+static const char *const dp_list_repeatable[] = {"tag", NULL};
+
+const struct route_repeatable api_repeatable[] = {
+	{dp_list, dp_list_repeatable},
+	{NULL, NULL},
+};

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "util/ids.h"
+#include "util/utf8.h"
 
 size_t jsonspec_utf8_len(const char *s)
 {
@@ -153,6 +154,11 @@ int jsonspec_check_value(const json_t *v, const struct field_spec *f, const char
 				e--, len--;
 			if (b == e) {
 				snprintf(err, errlen, "'%s' must not be empty", where);
+				return -1;
+			}
+			if (!utf8_has_visible(s)) {
+				snprintf(err, errlen, "'%s' must contain a visible character, not only"
+						      " blanks or invisible ones (e.g. U+200B)", where);
 				return -1;
 			}
 		}

@@ -27,6 +27,10 @@ int auth_authenticate(struct req *r)
 	struct store *st = r->app->store;
 	struct apikey_row row;
 	int rc = st->ops->apikey_lookup(st, &row, hash);
+	if (rc == STORE_UNAVAILABLE) {
+		reply_storage_unavailable(r);
+		return -1;
+	}
 	if (rc < 0) {
 		reply_error(r, ERR_UNAVAILABLE, "credential store unavailable, retry");
 		return -1;

@@ -27,6 +27,9 @@ static const struct err_info table[ERR__COUNT] = {
 	[ERR_UNAVAILABLE] = {"DP-503-UNAVAILABLE", 503, "Service temporarily unavailable"},
 	[ERR_PROVIDER_NOT_CONFIGURED] = {"DP-404-PROVIDER-NOT-CONFIGURED", 404,
 					 "No provider URL template for this data store type"},
+	[ERR_STORAGE_UNAVAILABLE] = {"DP-503-STORAGE-UNAVAILABLE", 503, "Storage unavailable"},
+	[ERR_TOO_MANY_KEYS] = {"DP-403-TOO-MANY-KEYS", 403, "API key limit reached"},
+	[ERR_HOST_NOT_ALLOWED] = {"DP-400-HOST-NOT-ALLOWED", 400, "Host not allowed"},
 };
 
 const struct err_info *errors_get(enum err_id id)

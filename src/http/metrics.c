@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http/router.h"
+#include "store/store.h"
 
 static const unsigned statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 406,
 				    409, 412, 413, 415, 429, 500, 503};
@@ -23,7 +24,8 @@ struct metrics {
 	const struct route *routes;
 	int nroutes;
 	struct route_metrics *per; /* nroutes + 1: last slot = unmatched */
-	uint64_t db_errors;
+	uint64_t db_errors; /* every 5xx */
+	uint64_t db_faults[STORE_FAULT__COUNT]; /* of those, storage conditions by kind */
 	uint64_t rate_limited;
 };
 
@@ -70,6 +72,12 @@ void metrics_observe(struct metrics *m, const struct route *route, unsigned stat
 
 void metrics_count_db_error(struct metrics *m) { BUMP(&m->db_errors, 1); }
 void metrics_count_rate_limited(struct metrics *m) { BUMP(&m->rate_limited, 1); }
+
+void metrics_count_db_fault(struct metrics *m, int kind)
+{
+	if (kind > 0 && kind < STORE_FAULT__COUNT)
+		BUMP(&m->db_faults[kind], 1);
+}
 
 static void route_label(struct metrics *m, int i, struct strbuf *out)
 {
@@ -119,9 +127,19 @@ void metrics_render(struct metrics *m, struct strbuf *out)
 		route_label(m, i, out);
 		strbuf_printf(out, "} %lu\n", (unsigned long)count);
 	}
-	strbuf_printf(out, "# HELP dp_db_errors_total Storage errors answered with 5xx.\n"
-			   "# TYPE dp_db_errors_total counter\ndp_db_errors_total %lu\n",
-		      (unsigned long)LOAD(&m->db_errors));
+	/* kind="other": every other 5xx (the sum over kinds is every 5xx) */
+	strbuf_puts(out, "# HELP dp_db_errors_total Storage errors answered with 5xx, by kind.\n"
+			 "# TYPE dp_db_errors_total counter\n");
+	uint64_t classified = 0;
+	for (int k = 1; k < STORE_FAULT__COUNT; k++) {
+		uint64_t v = LOAD(&m->db_faults[k]);
+		classified += v;
+		strbuf_printf(out, "dp_db_errors_total{kind=\"%s\"} %lu\n", store_fault_name(k),
+			      (unsigned long)v);
+	}
+	uint64_t all = LOAD(&m->db_errors);
+	strbuf_printf(out, "dp_db_errors_total{kind=\"other\"} %lu\n",
+		      (unsigned long)(all > classified ? all - classified : 0));
 	strbuf_printf(out, "# HELP dp_rate_limited_total Requests rejected with 429.\n"
 			   "# TYPE dp_rate_limited_total counter\ndp_rate_limited_total %lu\n",
 		      (unsigned long)LOAD(&m->rate_limited));

@@ -6,8 +6,10 @@
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http/metrics.h"
 #include "http/server.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
@@ -87,6 +89,149 @@ static bool host_ok(const char *h)
 	return *h == '\0';
 }
 
+struct keys_ctx {
+	const char **keys;
+	size_t n, cap;
+};
+
+static enum MHD_Result key_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *value)
+{
+	(void)kind, (void)value;
+	struct keys_ctx *k = cls;
+	if (!key)
+		return MHD_YES;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		const char **nk = realloc(k->keys, cap * sizeof *nk);
+		if (!nk)
+			abort();
+		k->keys = nk, k->cap = cap;
+	}
+	k->keys[k->n++] = key;
+	return MHD_YES;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool repeatable(const struct req *r, const char *key)
+{
+	const struct route_repeatable *rr = r->app->repeatable;
+	for (; rr && rr->handler; rr++) {
+		if (rr->handler != r->route->handler)
+			continue;
+		for (const char *const *k = rr->keys; *k; k++)
+			if (!strcmp(*k, key))
+				return true;
+	}
+	return false;
+}
+
+int req_check_repeats(struct req *r)
+{
+	struct keys_ctx k = {0};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, key_cb, &k);
+	/* sorted, equal keys are neighbours: O(n log n) however many are sent */
+	if (k.n > 1)
+		qsort(k.keys, k.n, sizeof *k.keys, cmp_keys);
+	int rc = 0;
+	for (size_t i = 1; i < k.n && rc == 0; i++) {
+		if (strcmp(k.keys[i - 1], k.keys[i]) || repeatable(r, k.keys[i]))
+			continue;
+		reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must not be repeated",
+			    k.keys[i]);
+		rc = -1;
+	}
+	free(k.keys);
+	return rc;
+}
+
+/* Length of the host part of h (up to an optional :port). */
+static size_t host_part(const char *h)
+{
+	if (*h == '[') {
+		const char *end = strchr(h, ']');
+		return end ? (size_t)(end - h) + 1 : strlen(h);
+	}
+	return strcspn(h, ":");
+}
+
+/* Does one entry [e, e+n) match host? */
+static bool entry_matches(const char *e, size_t n, const char *host)
+{
+	size_t eh = host_part(e);
+	if (eh > n)
+		eh = n;
+	size_t hh = host_part(host);
+	if (eh != hh || strncasecmp(e, host, eh) != 0)
+		return false;
+	if (eh == n)
+		return true; /* no port in the entry: any port */
+	return strlen(host) == n && strncmp(e + eh, host + hh, n - eh) == 0;
+}
+
+/* Calls fn on each trimmed, non-empty entry of list; stops when it returns true. */
+static bool each_entry(const char *list, bool (*fn)(const char *, size_t, const void *),
+		       const void *arg)
+{
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		size_t t = n;
+		while (t > 0 && p[t - 1] == ' ')
+			t--;
+		if (t > 0 && fn(p, t, arg))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static bool match_cb(const char *e, size_t n, const void *host)
+{
+	return entry_matches(e, n, host);
+}
+
+bool req_host_allowed(const char *list, const char *host)
+{
+	return list && host_ok(host) && each_entry(list, match_cb, host);
+}
+
+static bool bad_cb(const char *e, size_t n, const void *count)
+{
+	char buf[260];
+	++*(int *)count;
+	if (n >= sizeof buf)
+		return true;
+	memcpy(buf, e, n);
+	buf[n] = '\0';
+	return !host_ok(buf);
+}
+
+bool req_host_list_valid(const char *list)
+{
+	int count = 0;
+	return !each_entry(list, bad_cb, &count) && count > 0;
+}
+
+int req_check_host(struct req *r)
+{
+	const char *list = r->app->cfg->allowed_hosts;
+	if (!list)
+		return 0;
+	const char *host = req_header(r, "Host");
+	if (req_host_allowed(list, host))
+		return 0;
+	reply_error(r, ERR_HOST_NOT_ALLOWED,
+		    "header 'Host' value '%.100s' is not one of the allowed hosts (--allowed-hosts)",
+		    host ? host : "");
+	return -1;
+}
+
 char *req_base_url(const struct req *r)
 {
 	struct strbuf sb;
@@ -149,6 +294,26 @@ void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	if (!txt)
 		abort();
 	set_body(r, e->status, "application/json", txt, strlen(txt));
+}
+
+void reply_storage_unavailable(struct req *r)
+{
+	static const char *const what[STORE_FAULT__COUNT] = {
+		[STORE_FAULT_NONE] = "storage error", [STORE_FAULT_FULL] = "disk full",
+		[STORE_FAULT_READONLY] = "database is read-only",
+		[STORE_FAULT_IOERR] = "disk I/O error",
+		[STORE_FAULT_CANTOPEN] = "database file cannot be opened",
+		[STORE_FAULT_CORRUPT] = "database file is damaged",
+	};
+	enum store_fault f = store_fault_last();
+	if ((unsigned)f >= STORE_FAULT__COUNT)
+		f = STORE_FAULT_NONE;
+	reply_error(r, ERR_STORAGE_UNAVAILABLE,
+		    "the server cannot use its database (%s); nothing was changed, retry later",
+		    what[f]);
+	reply_header(r, "Retry-After", "%d", STORAGE_RETRY_AFTER_S);
+	if (r->app->metrics)
+		metrics_count_db_fault(r->app->metrics, (int)f);
 }
 
 void reply_header(struct req *r, const char *name, const char *fmt, ...)

@@ -16,6 +16,8 @@
 /* An oversized body is read and discarded up to this many bytes so the
  * client can read its 413; beyond it the connection is closed at once. */
 #define REQ_DRAIN_LIMIT (64 * 1024 * 1024)
+/* Retry-After of a 503 for a storage condition (disk full, read-only, ...). */
+#define STORAGE_RETRY_AFTER_S 30
 
 struct MHD_Connection;
 struct route;
@@ -66,6 +68,19 @@ const char *req_header(const struct req *r, const char *name);
 /* Calls fn for each value of a repeatable query key, in request order. */
 void req_query_each(const struct req *r, const char *key,
 		    void (*fn)(void *arg, const char *value), void *arg);
+/* Replies 400 DP-400-INVALID-QUERY naming the first query key that occurs
+ * more than once without being repeatable for the route; -1 then, else 0. */
+int req_check_repeats(struct req *r);
+/* True when Host header value host (host[:port]) matches an entry of list
+ * ("a.example, b.example:8443, [::1]"): case-insensitively, an entry without
+ * a port matching any port. NULL/malformed host never matches. */
+bool req_host_allowed(const char *list, const char *host);
+/* True when list is a non-empty comma-separated list of well-formed
+ * host[:port] entries (blanks around entries allowed). */
+bool req_host_list_valid(const char *list);
+/* With --allowed-hosts set: replies 400 DP-400-HOST-NOT-ALLOWED when the
+ * Host header matches no entry; -1 then, else 0. */
+int req_check_host(struct req *r);
 /* Scheme://host used for absolute links (SPEC §3 changelogs). Caller frees. */
 char *req_base_url(const struct req *r);
 
@@ -74,6 +89,9 @@ void reply_empty(struct req *r, unsigned status);
 void reply_text(struct req *r, unsigned status, const char *ctype, char *body); /* steals */
 void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* 503 DP-503-STORAGE-UNAVAILABLE + Retry-After for a store call that
+ * returned STORE_UNAVAILABLE (names the condition; counts the metric). */
+void reply_storage_unavailable(struct req *r);
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -19,6 +19,14 @@ struct route {
 
 enum route_match { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_BAD_METHOD };
 
+/* The query keys a route's handler accepts more than once (SPEC §3 "tag"),
+ * NULL-terminated. Every other key sent twice answers 400 before the handler
+ * runs, so no handler silently takes the first value and ignores the rest. */
+struct route_repeatable {
+	void (*handler)(struct req *r);
+	const char *const *keys;
+};
+
 /* Finds method+path in routes (terminated by a NULL method). On ROUTE_FOUND
  * *out is the route and params[] point into a copy the caller frees via
  * free(params[i]). On ROUTE_BAD_METHOD, allow (cap bytes) lists the methods

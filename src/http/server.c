@@ -110,6 +110,8 @@ static void dispatch(struct req *r)
 		reply_header(r, MHD_HTTP_HEADER_ALLOW, "%s", allow);
 		return;
 	}
+	if (r->route->auth && req_check_host(r) < 0)
+		return;
 	if (r->route->auth && auth_authenticate(r) < 0)
 		return;
 	if (enforce_rate_limit(r) < 0)
@@ -123,6 +125,8 @@ static void dispatch(struct req *r)
 			return;
 		}
 	}
+	if (r->route->auth && req_check_repeats(r) < 0)
+		return;
 	if (r->body_len > 0 && !json_content_type(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 		reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE,

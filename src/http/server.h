@@ -18,6 +18,7 @@ struct app {
 	struct worker_pool *workers;  /* quality computations */
 	const struct route *routes;
 	int nroutes;
+	const struct route_repeatable *repeatable; /* NULL handler ends it; may be NULL */
 };
 
 struct server;

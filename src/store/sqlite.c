@@ -29,6 +29,7 @@ enum stmt_id {
 	S_PRODUCT_GET, S_PRODUCT_ACCESS, S_PRODUCT_INSERT, S_PRODUCT_UPDATE, S_PRODUCT_DELETE,
 	S_TAGS_DELETE, S_TAG_INSERT,
 	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
+	S_KEY_ACTIVE,
 	S__COUNT
 };
 
@@ -62,6 +63,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_KEY_DESCRIBE] = "UPDATE api_keys SET description = ?3, updated_at = ?4"
 			   " WHERE tenant_id = ?1 AND id = ?2 AND revoked = 0",
 	[S_KEY_DELETE] = "DELETE FROM api_keys WHERE tenant_id = ?1 AND id = ?2",
+	[S_KEY_ACTIVE] = "SELECT count(*) FROM api_keys WHERE tenant_id = ?1 AND user_id = ?2"
+			 " AND revoked = 0 AND (expires_ms = 0 OR expires_ms > ?3)",
 	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
 			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
 			 " WHERE k.hash = ?1 AND k.revoked = 0",
@@ -171,7 +174,57 @@ static const char *const stmt_sql[S__COUNT] = {
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[S__COUNT];
+	bool write_tx;          /* inside BEGIN IMMEDIATE */
+	sqlite3_int64 changes0; /* sqlite3_total_changes at BEGIN IMMEDIATE */
 };
+
+/* The storage conditions of store.h, by SQLite primary result code. */
+enum store_fault sqlite_fault_kind(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return STORE_FAULT_FULL;
+	case SQLITE_READONLY:
+		return STORE_FAULT_READONLY;
+	case SQLITE_IOERR:
+		return STORE_FAULT_IOERR;
+	case SQLITE_CANTOPEN:
+		return STORE_FAULT_CANTOPEN;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return STORE_FAULT_CORRUPT;
+	default:
+		return STORE_FAULT_NONE;
+	}
+}
+
+static const char *code_name(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL: return "SQLITE_FULL";
+	case SQLITE_READONLY: return "SQLITE_READONLY";
+	case SQLITE_IOERR: return "SQLITE_IOERR";
+	case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
+	case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
+	case SQLITE_NOTADB: return "SQLITE_NOTADB";
+	default: return "SQLITE_ERROR";
+	}
+}
+
+/* Notes rc when it is a storage condition (db may be NULL); returns it. */
+static int note(sqlite3 *db, int rc)
+{
+	enum store_fault f = sqlite_fault_kind(rc);
+	if (f != STORE_FAULT_NONE)
+		store_fault_note(f, code_name(rc), db ? sqlite3_extended_errcode(db) : rc,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return rc;
+}
+
+/* Why this thread's last stmt() returned NULL: STORE_UNAVAILABLE for a
+ * storage condition (cannot open, corrupt schema), else STORE_HARD. */
+static _Thread_local int stmt_fail_rc = STORE_HARD;
+#define NO_STMT stmt_fail_rc
 
 struct sqlite_store {
 	struct store base;
@@ -197,6 +250,8 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 		return STORE_HARD;
 	int rc = sqlite3_open_v2(path, &c->db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK && !err && sqlite_fault_kind(note(c->db, rc)) != STORE_FAULT_NONE)
+		stmt_fail_rc = STORE_UNAVAILABLE; /* a worker thread's connection, at run time */
 	if (rc != SQLITE_OK) {
 		if (err)
 			snprintf(err, errlen, "cannot open %s: %s", path,
@@ -209,6 +264,8 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK && !err && sqlite_fault_kind(note(c->db, rc)) != STORE_FAULT_NONE)
+		stmt_fail_rc = STORE_UNAVAILABLE;
 	if (rc != SQLITE_OK) {
 		if (err)
 			snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(c->db));
@@ -225,6 +282,7 @@ static struct conn *conn_get(struct store *st)
 	struct conn *c = pthread_getspecific(s->key);
 	if (c)
 		return c;
+	stmt_fail_rc = STORE_HARD;
 	if (conn_open(&c, s->path, NULL, 0) != STORE_ONE)
 		return NULL;
 	pthread_setspecific(s->key, c);
@@ -243,8 +301,17 @@ static int map_rc(int rc)
 	case SQLITE_LOCKED:
 		return STORE_RETRY;
 	default:
-		return STORE_HARD;
+		return sqlite_fault_kind(rc) != STORE_FAULT_NONE ? STORE_UNAVAILABLE : STORE_HARD;
 	}
+}
+
+/* sqlite3_step with storage conditions noted (logged, /ready degraded). */
+static int step(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		note(sqlite3_db_handle(s), rc);
+	return map_rc(rc);
 }
 
 /* Returns a reset statement ready for binding, or NULL. */
@@ -253,9 +320,12 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 	struct conn *c = conn_get(st);
 	if (!c)
 		return NULL;
+	int prc;
 	if (!c->stmts[id] &&
-	    sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[id],
-			       NULL) != SQLITE_OK) {
+	    (prc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				      &c->stmts[id], NULL)) != SQLITE_OK) {
+		stmt_fail_rc = map_rc(note(c->db, prc)) == STORE_UNAVAILABLE ? STORE_UNAVAILABLE
+									   : STORE_HARD;
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare failed\",\"sql\":\"%d\",\"error\":\"%s\"}\n",
 			(int)id, sqlite3_errmsg(c->db));
 		return NULL;
@@ -280,7 +350,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 /* Runs a statement that returns no rows. */
 static int exec_stmt(sqlite3_stmt *s)
 {
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	done(s);
 	return rc == STORE_NONE ? STORE_ONE : rc;
 }
@@ -288,11 +358,71 @@ static int exec_stmt(sqlite3_stmt *s)
 static int simple(struct store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = stmt(st, id);
-	return s ? exec_stmt(s) : STORE_HARD;
+	return s ? exec_stmt(s) : NO_STMT;
 }
 
-static int sq_begin(struct store *st, bool write) { return simple(st, write ? S_BEGIN_W : S_BEGIN_R); }
-static int sq_commit(struct store *st) { return simple(st, S_COMMIT); }
+static int sq_begin(struct store *st, bool write)
+{
+	int rc = simple(st, write ? S_BEGIN_W : S_BEGIN_R);
+	struct conn *c = rc >= 0 ? conn_get(st) : NULL;
+	if (c) {
+		c->write_tx = write;
+		c->changes0 = sqlite3_total_changes64(c->db);
+	}
+	return rc;
+}
+
+static int sq_commit(struct store *st)
+{
+	int rc = simple(st, S_COMMIT);
+	struct conn *c = conn_get(st);
+	/* a committed transaction that changed rows reached the disk: whatever
+	 * condition an earlier write hit is over */
+	if (rc >= 0 && c && c->write_tx && sqlite3_total_changes64(c->db) != c->changes0)
+		store_fault_clear();
+	if (c && rc >= 0)
+		c->write_tx = false;
+	return rc;
+}
+
+static void sq_rollback(struct store *st);
+
+/* A write that changes nothing visible: PRAGMA user_version rewritten with
+ * its own value dirties page 1, so COMMIT appends a WAL frame and syncs it,
+ * and fails as any write would. Used by /ready while the storage is degraded. */
+static int sq_probe_write(struct store *st)
+{
+	struct conn *c = conn_get(st);
+	if (!c)
+		return stmt_fail_rc;
+	int rc = sq_begin(st, true);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s = NULL;
+	int prc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL);
+	int version = -1;
+	if (prc == SQLITE_OK && (prc = sqlite3_step(s)) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0), prc = SQLITE_OK;
+	sqlite3_finalize(s);
+	if (prc == SQLITE_OK && version >= 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", version);
+		prc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	}
+	if (prc != SQLITE_OK) {
+		rc = map_rc(note(c->db, prc));
+		sq_rollback(st);
+		return rc == STORE_NONE || rc == STORE_ONE ? STORE_HARD : rc;
+	}
+	rc = simple(st, S_COMMIT);
+	if (rc < 0) {
+		sq_rollback(st);
+		return rc;
+	}
+	c->write_tx = false;
+	store_fault_clear();
+	return STORE_ONE;
+}
 
 static void sq_rollback(struct store *st)
 {
@@ -305,8 +435,8 @@ static int sq_ping(struct store *st)
 {
 	sqlite3_stmt *s = stmt(st, S_PING);
 	if (!s)
-		return STORE_HARD;
-	int rc = map_rc(sqlite3_step(s));
+		return NO_STMT;
+	int rc = step(s);
 	done(s);
 	return rc;
 }
@@ -326,10 +456,10 @@ static int get_doc(struct store *st, enum stmt_id id, json_t **out, const char *
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE)
 		rc = read_doc(s, out);
 	done(s);
@@ -340,10 +470,10 @@ static int get_id(struct store *st, enum stmt_id id, char *out, const char *a, c
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE)
 		snprintf(out, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
 	done(s);
@@ -352,7 +482,7 @@ static int get_id(struct store *st, enum stmt_id id, char *out, const char *a, c
 
 static int get_count(sqlite3_stmt *s, long *out)
 {
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE) {
 		*out = (long)sqlite3_column_int64(s, 0);
 		rc = STORE_ONE;
@@ -368,7 +498,7 @@ static int collect_docs(sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
 	int rc;
-	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE) {
+	while ((rc = step(s)) == STORE_ONE) {
 		json_t *d;
 		if (read_doc(s, &d) != STORE_ONE) {
 			rc = STORE_HARD;
@@ -405,7 +535,7 @@ static int sq_tenant_insert(struct store *st, const char *id, const char *name, 
 {
 	sqlite3_stmt *s = stmt(st, S_TENANT_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, id);
 	bind_text(s, 2, name);
 	bind_text(s, 3, now);
@@ -415,7 +545,7 @@ static int sq_tenant_insert(struct store *st, const char *id, const char *name, 
 static int sq_tenant_count(struct store *st, long *out)
 {
 	sqlite3_stmt *s = stmt(st, S_TENANT_COUNT);
-	return s ? get_count(s, out) : STORE_HARD;
+	return s ? get_count(s, out) : NO_STMT;
 }
 
 static int sq_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
@@ -432,7 +562,7 @@ static int sq_user_insert(struct store *st, const char *tenant, json_t *doc, uns
 {
 	sqlite3_stmt *s = stmt(st, S_USER_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, jstr(doc, "id"));
 	bind_text(s, 2, tenant);
@@ -447,7 +577,7 @@ static int sq_apikey_insert(struct store *st, const char *tenant, const struct a
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, k->id);
 	bind_text(s, 2, tenant);
 	bind_text(s, 3, k->user_id);
@@ -471,7 +601,7 @@ static int exec_2(struct store *st, enum stmt_id id, const char *a, const char *
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
 	return changed(st, exec_stmt(s));
@@ -481,7 +611,7 @@ static int exec_3(struct store *st, enum stmt_id id, const char *a, const char *
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
 	bind_text(s, 3, c);
@@ -511,10 +641,10 @@ static int sq_apikey_get(struct store *st, json_t **out, const char *tenant, con
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_GET);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, id);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE)
 		*out = key_doc(s);
 	done(s);
@@ -526,20 +656,20 @@ static int sq_apikey_list(struct store *st, json_t **out, long *out_total, const
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_COUNT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, user_id);
 	int rc = get_count(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
 	if (!(s = stmt(st, S_KEY_LIST)))
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, user_id);
 	sqlite3_bind_int64(s, 3, limit);
 	sqlite3_bind_int64(s, 4, offset);
 	json_t *arr = json_array();
-	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+	while ((rc = step(s)) == STORE_ONE)
 		json_array_append_new(arr, key_doc(s));
 	done(s);
 	if (rc != STORE_NONE) {
@@ -555,7 +685,7 @@ static int sq_apikey_describe(struct store *st, const char *tenant, const char *
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_DESCRIBE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, id);
 	bind_text(s, 3, description);
@@ -568,11 +698,23 @@ static int sq_apikey_delete(struct store *st, const char *tenant, const char *id
 	return exec_2(st, S_KEY_DELETE, tenant, id);
 }
 
+static int sq_apikey_count_active(struct store *st, long *out, const char *tenant,
+				  const char *user_id, int64_t now_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_KEY_ACTIVE);
+	if (!s)
+		return NO_STMT;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, user_id);
+	sqlite3_bind_int64(s, 3, now_ms);
+	return get_count(s, out);
+}
+
 static int sq_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
 {
 	sqlite3_stmt *s = stmt(st, S_USER_UPDATE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, jstr(doc, "id"));
@@ -595,14 +737,14 @@ static int page_docs(struct store *st, json_t **out, long *out_total, enum stmt_
 {
 	sqlite3_stmt *s = stmt(st, count);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, x);
 	int rc = get_count(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
 	if (!(s = stmt(st, list)))
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, x);
 	sqlite3_bind_int64(s, 3, limit);
@@ -622,9 +764,9 @@ static int sq_apikey_lookup(struct store *st, struct apikey_row *out, const char
 {
 	sqlite3_stmt *s = stmt(st, S_KEY_LOOKUP);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, hash);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE) {
 		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
 		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", (const char *)sqlite3_column_text(s, 1));
@@ -642,7 +784,7 @@ static int sq_space_insert(struct store *st, const char *tenant, json_t *doc)
 {
 	sqlite3_stmt *s = stmt(st, S_SPACE_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, jstr(doc, "id"));
 	bind_text(s, 2, tenant);
@@ -664,7 +806,7 @@ static int sq_space_update(struct store *st, const char *tenant, json_t *doc)
 {
 	sqlite3_stmt *s = stmt(st, S_SPACE_UPDATE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, jstr(doc, "id"));
@@ -685,7 +827,7 @@ static int sq_space_usage(struct store *st, long *out, const char *tenant, const
 {
 	sqlite3_stmt *s = stmt(st, S_SPACE_USAGE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, id);
 	return get_count(s, out);
@@ -696,11 +838,11 @@ static int sq_space_roles(struct store *st, unsigned *out, const char *tenant,
 {
 	sqlite3_stmt *s = stmt(st, S_SPACE_ROLES);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, space_id);
 	bind_text(s, 3, user_id);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	*out = rc == STORE_ONE ? (unsigned)sqlite3_column_int(s, 0) : 0;
 	done(s);
 	return rc < 0 ? rc : STORE_ONE;
@@ -792,7 +934,7 @@ static int sq_assignment_insert(struct store *st, const char *tenant, json_t *do
 {
 	sqlite3_stmt *s = stmt(st, S_ASG_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, jstr(doc, "id"));
 	bind_text(s, 2, tenant);
@@ -810,11 +952,11 @@ static int get_doc3(struct store *st, enum stmt_id id, json_t **out, const char 
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
 	bind_text(s, 3, c);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE)
 		rc = read_doc(s, out);
 	done(s);
@@ -849,7 +991,7 @@ static int sq_dataset_insert(struct store *st, const char *tenant, json_t *doc)
 {
 	sqlite3_stmt *s = stmt(st, S_DATASET_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, jstr(doc, "id"));
 	bind_text(s, 2, tenant);
@@ -874,12 +1016,12 @@ static int sq_product_get_access(struct store *st, struct product_access *out, c
 {
 	sqlite3_stmt *s = stmt(st, S_PRODUCT_ACCESS);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, id);
 	bind_text(s, 3, user_id);
 	memset(out, 0, sizeof *out);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE) {
 		const char *doc = (const char *)sqlite3_column_text(s, 0);
 		const char *type = (const char *)sqlite3_column_text(s, 2);
@@ -938,7 +1080,7 @@ static int write_side_rows(struct store *st, const char *tenant, json_t *doc, co
 	const char *id = jstr(doc, "id");
 	sqlite3_stmt *s = stmt(st, del);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, id);
 	int rc = exec_stmt(s);
 	size_t i;
@@ -947,7 +1089,7 @@ static int write_side_rows(struct store *st, const char *tenant, json_t *doc, co
 		if (rc != STORE_ONE)
 			return rc;
 		if (!(s = stmt(st, ins)))
-			return STORE_HARD;
+			return NO_STMT;
 		bind_text(s, 1, id);
 		bind_text(s, 2, tenant);
 		bind_text(s, 3, json_string_value(v));
@@ -960,7 +1102,7 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc), *search = search_text(doc);
 	char *name_lc = strdup(jstr(doc, "name") ? jstr(doc, "name") : "");
 	if (!name_lc)
@@ -1009,7 +1151,7 @@ static int sq_product_delete(struct store *st, const char *tenant, const char *i
 {
 	sqlite3_stmt *s = stmt(st, S_PRODUCT_DELETE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, id);
 	int rc = exec_stmt(s);
@@ -1145,7 +1287,7 @@ static int sq_changelog_append(struct store *st, const char *tenant, const char 
 {
 	sqlite3_stmt *s = stmt(st, S_CHANGELOG_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(entry);
 	bind_text(s, 1, jstr(entry, "id"));
 	bind_text(s, 2, tenant);
@@ -1161,7 +1303,7 @@ static int sq_changelog_page(struct store *st, json_t **out, long *out_total, co
 {
 	sqlite3_stmt *s = stmt(st, S_CHANGELOG_COUNT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, product_id);
 	int rc = get_count(s, out_total);
@@ -1177,7 +1319,7 @@ static int sq_changelog_page(struct store *st, json_t **out, long *out_total, co
 		lo = n - offset - limit + 1;
 	}
 	if (!(s = stmt(st, ascending ? S_CHANGELOG_PAGE_ASC : S_CHANGELOG_PAGE_DESC)))
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, product_id);
 	sqlite3_bind_int64(s, 3, lo);
@@ -1191,7 +1333,7 @@ static int sq_dataset_update(struct store *st, const char *tenant, json_t *doc)
 {
 	sqlite3_stmt *s = stmt(st, S_DATASET_UPDATE);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, jstr(doc, "id"));
@@ -1211,13 +1353,13 @@ static int sq_dataset_products(struct store *st, json_t **out, long *out_activat
 {
 	sqlite3_stmt *s = stmt(st, S_DATASET_PRODUCTS);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, dataset_id);
 	json_t *ids = json_array();
 	long activated = 0;
 	int rc;
-	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE) {
+	while ((rc = step(s)) == STORE_ONE) {
 		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
 		activated += sqlite3_column_int(s, 1) != 0;
 	}
@@ -1236,7 +1378,7 @@ static int sq_batch_insert(struct store *st, const char *tenant, const char *id,
 {
 	sqlite3_stmt *s = stmt(st, S_BATCH_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, id);
 	bind_text(s, 2, tenant);
 	bind_text(s, 3, product_id);
@@ -1252,7 +1394,7 @@ static int sq_computation_insert(struct store *st, const char *tenant, const cha
 {
 	sqlite3_stmt *s = stmt(st, S_COMP_INSERT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, id);
 	bind_text(s, 2, tenant);
 	bind_text(s, 3, batch_id);
@@ -1288,10 +1430,10 @@ static int one_comp(struct store *st, enum stmt_id id, json_t **out, const char 
 {
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, a);
 	bind_text(s, 2, b);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE)
 		*out = comp_doc(s);
 	done(s);
@@ -1315,20 +1457,20 @@ static int sq_batch_computations(struct store *st, json_t **out, const char *ten
 	/* a batch exists even with no computations (a product without data sets) */
 	sqlite3_stmt *s = stmt(st, S_BATCH_EXISTS);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, batch_id);
-	int found = map_rc(sqlite3_step(s));
+	int found = step(s);
 	done(s);
 	if (found <= 0)
 		return found;
 	if (!(s = stmt(st, S_COMP_BATCH)))
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, batch_id);
 	json_t *arr = json_array();
 	int rc;
-	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+	while ((rc = step(s)) == STORE_ONE)
 		json_array_append_new(arr, comp_doc(s));
 	done(s);
 	if (rc != STORE_NONE) {
@@ -1343,8 +1485,8 @@ static int sq_computation_claim(struct store *st, struct computation *out, const
 {
 	sqlite3_stmt *s = stmt(st, S_COMP_NEXT);
 	if (!s)
-		return STORE_HARD;
-	int rc = map_rc(sqlite3_step(s));
+		return NO_STMT;
+	int rc = step(s);
 	if (rc == STORE_ONE) {
 		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
 		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", (const char *)sqlite3_column_text(s, 1));
@@ -1365,7 +1507,7 @@ static int sq_computation_finish(struct store *st, const char *id, const char *s
 {
 	sqlite3_stmt *s = stmt(st, S_COMP_FINISH);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = result ? dump(result) : NULL;
 	bind_text(s, 1, id);
 	bind_text(s, 2, status);
@@ -1382,7 +1524,7 @@ static int sq_computation_recover(struct store *st, long *out_requeued, long *ou
 {
 	sqlite3_stmt *s = stmt(st, S_COMP_GIVEUP);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	sqlite3_bind_int(s, 1, max_attempts);
 	bind_text(s, 2, now);
 	int rc = exec_stmt(s);
@@ -1400,10 +1542,10 @@ static int sq_quality_latest(struct store *st, json_t **out, char *out_at, char 
 {
 	sqlite3_stmt *s = stmt(st, S_QUALITY_LATEST);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, dataset_id);
-	int rc = map_rc(sqlite3_step(s));
+	int rc = step(s);
 	if (rc == STORE_ONE && (rc = read_doc(s, out)) == STORE_ONE) {
 		snprintf(out_at, ISO_TS_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
 		snprintf(out_by, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 2));
@@ -1421,11 +1563,11 @@ static int sq_trust_dataset_ids(struct store *st, json_t **out, const char *tena
 {
 	sqlite3_stmt *s = stmt(st, S_TRUST_IDS);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	bind_text(s, 1, tenant);
 	json_t *ids = json_array();
 	int rc;
-	while ((rc = map_rc(sqlite3_step(s))) == STORE_ONE)
+	while ((rc = step(s)) == STORE_ONE)
 		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
 	done(s);
 	if (rc != STORE_NONE) {
@@ -1441,7 +1583,7 @@ static int sq_trust_put(struct store *st, const char *tenant, const char *datase
 {
 	sqlite3_stmt *s = stmt(st, S_TRUST_PUT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(doc);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, dataset_id);
@@ -1461,7 +1603,7 @@ static int sq_settings_put(struct store *st, const char *tenant, json_t *trust_c
 {
 	sqlite3_stmt *s = stmt(st, S_SETTINGS_PUT);
 	if (!s)
-		return STORE_HARD;
+		return NO_STMT;
 	char *txt = dump(trust_config);
 	bind_text(s, 1, tenant);
 	bind_text(s, 2, txt);
@@ -1485,6 +1627,8 @@ static const struct store_ops sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.ping = sq_ping,
+	.probe_write = sq_probe_write,
+	.apikey_count_active = sq_apikey_count_active,
 	.tenant_find = sq_tenant_find,
 	.tenant_insert = sq_tenant_insert,
 	.tenant_count = sq_tenant_count,

@@ -1,13 +1,92 @@
 /* store: picks the backend from the database URL (SPEC §1 --db). */
 #include "store/store.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include "util/clock.h"
+#include "util/utf8.h"
+
+/* Storage health, process wide (one store per process). Written by any
+ * thread whose storage call fails or whose write commits; read by /ready. */
+static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
+static enum store_fault health_fault;
+static char health_reason[320];
+static _Thread_local enum store_fault thread_fault;
+
+static const char *const fault_names[STORE_FAULT__COUNT] = {
+	[STORE_FAULT_NONE] = "none",	     [STORE_FAULT_FULL] = "full",
+	[STORE_FAULT_READONLY] = "readonly", [STORE_FAULT_IOERR] = "ioerr",
+	[STORE_FAULT_CANTOPEN] = "cantopen", [STORE_FAULT_CORRUPT] = "corrupt",
+};
+
+const char *store_fault_name(enum store_fault f)
+{
+	return (unsigned)f < STORE_FAULT__COUNT ? fault_names[f] : "none";
+}
+
+void store_fault_note(enum store_fault f, const char *code_name, int code, const char *message)
+{
+	char ts[ISO_TS_LEN + 1], msg[256];
+	clock_now_iso(ts);
+	utf8_sanitize(msg, sizeof msg, message ? message : "");
+	thread_fault = f;
+	pthread_mutex_lock(&health_mu);
+	bool changed = health_fault != f;
+	if (changed) {
+		__atomic_store_n(&health_fault, f, __ATOMIC_RELEASE);
+		snprintf(health_reason, sizeof health_reason, "%s (%s) since %s", msg, code_name, ts);
+	}
+	pthread_mutex_unlock(&health_mu);
+	/* message comes from the backend (e.g. "database or disk is full"):
+	 * never SQL parameters or keys; JSON-escaped all the same */
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "ts", ts, "level",
+				 "error", "msg", "storage unavailable", "kind", store_fault_name(f),
+				 "code", code_name, "extendedCode", code, "error", msg, "newCondition",
+				 changed);
+	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	if (txt)
+		fprintf(stderr, "%s\n", txt);
+	free(txt);
+	json_decref(line);
+}
+
+void store_fault_clear(void)
+{
+	if (__atomic_load_n(&health_fault, __ATOMIC_ACQUIRE) == STORE_FAULT_NONE)
+		return; /* the common case, on every committed write: no lock */
+	pthread_mutex_lock(&health_mu);
+	enum store_fault was = health_fault;
+	__atomic_store_n(&health_fault, STORE_FAULT_NONE, __ATOMIC_RELEASE);
+	health_reason[0] = '\0';
+	pthread_mutex_unlock(&health_mu);
+	if (was != STORE_FAULT_NONE) {
+		char ts[ISO_TS_LEN + 1];
+		clock_now_iso(ts);
+		fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"storage writable again\","
+				"\"cleared\":\"%s\"}\n", ts, store_fault_name(was));
+	}
+}
+
+enum store_fault store_fault_last(void) { return thread_fault; }
+
+enum store_fault store_health(char *reason, size_t cap)
+{
+	pthread_mutex_lock(&health_mu);
+	enum store_fault f = health_fault;
+	if (cap)
+		snprintf(reason, cap, "%s", health_reason);
+	pthread_mutex_unlock(&health_mu);
+	return f;
+}
 
 int store_sqlite_open(struct store **out, const char *path, char *err, size_t errlen);
 int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errlen);
+int store_fault_vfs(const char *spec, char *err, size_t errlen);
 
 /* Creates the directories above path (mkdir -p of dirname). */
 static int make_parents(const char *path)
@@ -26,6 +105,30 @@ static int make_parents(const char *path)
 	return 0;
 }
 
+/* A new database file is created 0600 (SQLite would make it 0644 less the
+ * umask); SQLite gives its -wal and -shm files the database file's mode. An
+ * existing file keeps its mode; a group/other-readable one is warned about. */
+static int create_private(const char *path, char *err, size_t errlen)
+{
+	if (!strcmp(path, ":memory:"))
+		return 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077))
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"database file is readable by group or"
+				" others; chmod 600 it\",\"mode\":\"%04o\"}\n",
+			(unsigned)(sb.st_mode & 07777));
+	return 0;
+}
+
 int store_open(struct store **out, const char *url, char *err, size_t errlen)
 {
 	if (strncmp(url, "sqlite:", 7) == 0) {
@@ -39,7 +142,9 @@ int store_open(struct store **out, const char *url, char *err, size_t errlen)
 				 strerror(errno));
 			return -1;
 		}
-		if (store_sqlite_open(out, path, err, errlen) < 0)
+		if (create_private(path, err, errlen) < 0 ||
+		    store_fault_vfs(getenv("DP_FAULT_INJECT"), err, errlen) < 0 ||
+		    store_sqlite_open(out, path, err, errlen) < 0)
 			return -1;
 		if (store_fault_wrap(*out, getenv("DP_FAULT_INJECT"), err, errlen) < 0) {
 			(*out)->ops->close(*out);

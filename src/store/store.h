@@ -2,7 +2,9 @@
  * (sqlite.c now, PostgreSQL later). Documents are jansson objects in the wire
  * shape; the backend also keeps the columns it needs for filtering/sorting.
  *
- * Every call returns a store_rc: STORE_HARD (bug or I/O failure -> 500),
+ * Every call returns a store_rc: STORE_UNAVAILABLE (the storage itself is
+ * failing: disk full, read-only, I/O error, cannot open, corrupt -> 503 and
+ * store_health below), STORE_HARD (bug or other failure -> 500),
  * STORE_RETRY (busy/serialization -> retry or 503), STORE_NONE (0 rows),
  * STORE_ONE (1 row / done). Out-parameters come first; the caller owns
  * whatever is returned through json_t **out. Each worker thread gets its own
@@ -15,7 +17,7 @@
 #include "http/request.h"
 #include "util/etag.h"
 
-enum store_rc { STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
+enum store_rc { STORE_UNAVAILABLE = -3, STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
 
 enum product_sort { SORT_NAME, SORT_CREATED_AT, SORT_UPDATED_AT };
 
@@ -94,12 +96,40 @@ struct apikey_row {
 
 struct store;
 
+/* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
+enum store_fault {
+	STORE_FAULT_NONE,
+	STORE_FAULT_FULL,     /* SQLITE_FULL: disk (or quota) full */
+	STORE_FAULT_READONLY, /* SQLITE_READONLY: file or file system read-only */
+	STORE_FAULT_IOERR,    /* SQLITE_IOERR: the OS failed a read/write/fsync */
+	STORE_FAULT_CANTOPEN, /* SQLITE_CANTOPEN: file or directory gone/inaccessible */
+	STORE_FAULT_CORRUPT,  /* SQLITE_CORRUPT / SQLITE_NOTADB */
+	STORE_FAULT__COUNT
+};
+
+/* "full", "readonly", "ioerr", "cantopen", "corrupt" ("none"): metric labels. */
+const char *store_fault_name(enum store_fault f);
+/* Records that a storage call failed with fault f (backend code name and
+ * message for the log): logs one JSON line naming them, marks the storage
+ * degraded (store_health) and remembers f as this thread's last fault. */
+void store_fault_note(enum store_fault f, const char *code_name, int code, const char *message);
+/* The storage works again (a write committed or a probe write succeeded). */
+void store_fault_clear(void);
+/* The fault noted by the calling thread's latest failing call. */
+enum store_fault store_fault_last(void);
+/* STORE_FAULT_NONE while healthy; else the fault and a reason for /ready
+ * ("database or disk is full (SQLITE_FULL) since <ts>"). */
+enum store_fault store_health(char *reason, size_t cap);
+
 struct store_ops {
 	void (*close)(struct store *st);
 	int (*begin)(struct store *st, bool write);
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
 	int (*ping)(struct store *st);
+	/* A real, harmless write (rewrites the schema version in its own
+	 * transaction): clears a noted fault when it succeeds. */
+	int (*probe_write)(struct store *st);
 
 	int (*tenant_find)(struct store *st, char *out_id, const char *name);
 	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
@@ -124,6 +154,9 @@ struct store_ops {
 	int (*apikey_describe)(struct store *st, const char *tenant, const char *id,
 			       const char *description, const char *now);
 	int (*apikey_delete)(struct store *st, const char *tenant, const char *id);
+	/* Keys of user_id that are neither revoked nor expired at now_ms. */
+	int (*apikey_count_active)(struct store *st, long *out, const char *tenant,
+				   const char *user_id, int64_t now_ms);
 
 	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);
