@@ -51,6 +51,11 @@ int quality_location_ok(const char *loc)
 
 static atomic_int use_openat2 = 1;
 
+void quality_paths_use_openat2(int on)
+{
+	atomic_store(&use_openat2, on);
+}
+
 /* Descriptors that turned out to be the database: kept open, see above. */
 static pthread_mutex_t parked_mu = PTHREAD_MUTEX_INITIALIZER;
 static int parked[64];

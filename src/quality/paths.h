@@ -42,6 +42,9 @@ int quality_open(int *fd, uint64_t *size, char *code, char *reason, size_t reaso
 int quality_stat(struct stat *sb, const char *data_root, const char *tenant_id,
 		 const char *location);
 
+/* Tests: 0 forces the realpath(3) fallback used where openat2(2) is missing. */
+void quality_paths_use_openat2(int on);
+
 /* The database files that exist now (db_path and db_path-wal, -shm,
  * -journal), as device+inode pairs; returns how many (at most 4). */
 struct datafile_id;
