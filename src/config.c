@@ -55,6 +55,13 @@ static const struct opt opts[] = {
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
 	 OFF(max_keys_per_user), 1, 100000,
 	 "active API keys one user may hold; creating more is 403 (default 100)"},
+	{"--quality-max-bytes", "DP_QUALITY_MAX_BYTES", "qualityMaxBytes", OPT_LONG,
+	 OFF(quality_max_bytes), 1, LONG_MAX,
+	 "bytes one quality computation may read; a larger file fails DQ-170 (default 17179869184"
+	 " = 16 GiB)"},
+	{"--quality-max-seconds", "DP_QUALITY_MAX_SECONDS", "qualityMaxSeconds", OPT_LONG,
+	 OFF(quality_max_seconds), 1, 86400,
+	 "seconds one quality computation may run; a slower one fails DQ-171 (default 900)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
 	 "JSON file with any of the settings above (keys in camelCase)"},
 };
@@ -91,7 +98,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 		cfg->threads = (int)v;
 	else if (o->offset == OFF(workers))
 		cfg->workers = (int)v;
-	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2))
+	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) ||
+		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds))
 		*(long *)(base + o->offset) = v;
 	else
 		*(unsigned *)(base + o->offset) = (unsigned)v;
@@ -194,6 +202,8 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->conn_timeout_s = 30;
 	cfg->workers = 1;
 	cfg->max_keys_per_user = 100;
+	cfg->quality_max_bytes = 16L * 1024 * 1024 * 1024;
+	cfg->quality_max_seconds = 900;
 	const char *cli[NOPTS] = {0};
 
 	for (int i = 0; i < argc; i++) {
@@ -253,6 +263,11 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 		return -1;
 	}
 	return parse_listen(cfg);
+}
+
+const char *config_sqlite_path(const char *db_url)
+{
+	return db_url && !strncmp(db_url, "sqlite:", 7) && db_url[7] ? db_url + 7 : NULL;
 }
 
 void config_free(struct config *cfg)

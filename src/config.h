@@ -21,6 +21,8 @@ struct config {
 	unsigned conn_timeout_s;
 	int workers;      /* quality computation threads */
 	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
+	long quality_max_bytes;   /* byte budget of one quality computation */
+	long quality_max_seconds; /* time budget of one quality computation */
 	char *config_file;
 	/* From the config file only: {"<data store type>": "<URL template>"}
 	 * for generate-provider-url (docs/provider-urls.md). Owned; may be NULL. */
@@ -32,5 +34,7 @@ struct config {
 int config_parse_serve(struct config *cfg, int argc, char **argv);
 void config_free(struct config *cfg);
 void config_usage_serve(void);
+/* The SQLite file of a sqlite:PATH URL (borrowed from url), else NULL. */
+const char *config_sqlite_path(const char *db_url);
 
 #endif

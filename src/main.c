@@ -1,6 +1,7 @@
 /* main: the dataproducts command line — `serve` runs the HTTP server,
  * `bootstrap` creates a tenant, its admin and an API key (SPEC §1). */
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "api/api.h"
 #include "bootstrap.h"
 #include "config.h"
+#include "domain/datafile.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "jobs/worker.h"
@@ -84,6 +86,29 @@ static int cmd_bootstrap(int argc, char **argv)
 	return rc == 0 ? 0 : (strstr(err, "needs") ? 2 : 1);
 }
 
+/* A data root that contains the database would let a data set name the
+ * database file; the worker's open/close of that inode would drop SQLite's
+ * POSIX locks (issue 8). Refused at start: 0 fine, -1 refused (printed). */
+static int check_data_root(const struct config *cfg)
+{
+	const char *db = config_sqlite_path(cfg->db_url);
+	char root[PATH_MAX], file[PATH_MAX];
+	if (!db || !realpath(cfg->data_root, root))
+		return 0; /* no data root yet: it contains nothing */
+	if (!realpath(db, file))
+		return 0;
+	if (!datafile_within(root, file))
+		return 0;
+	fprintf(stderr,
+		"dataproducts: the database %s (%s) is inside --data-root %s (%s).\n"
+		"  A data set could name the database file, and reading it would release SQLite's\n"
+		"  locks and lose writes. Use a data root that does not contain the database, e.g.\n"
+		"  --data-root var/data with the default --db sqlite:var/dataproducts.db, or move\n"
+		"  the database out of the data root.\n",
+		cfg->db_url, file, cfg->data_root, root);
+	return -1;
+}
+
 /* First start on an empty database: make the service usable at once. */
 static int first_run(struct store *st, const struct config *cfg, unsigned port)
 {
@@ -128,6 +153,11 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dataproducts: %s\n", err);
 		config_free(&cfg);
 		return 1;
+	}
+	if (check_data_root(&cfg) < 0) {
+		st->ops->close(st);
+		config_free(&cfg);
+		return 2;
 	}
 	/* Signals are taken synchronously by sigwait below; worker threads
 	 * inherit the blocked mask so no handler ever runs inside them. */

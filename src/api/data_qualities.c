@@ -1,6 +1,12 @@
 /* data_qualities: /api/data-governance/data-qualities in @qlik/api's shapes
  * (data-qualities.d.ts) and the product action compute-datasets-data-quality.
- * Requests only queue work (202); src/jobs/worker.c runs it. */
+ * Requests only queue work (202); src/jobs/worker.c runs it.
+ *
+ * Who may start one (docs/decisions.md, issue 8): POST computations needs
+ * DataProductCreator and the rights to edit the data set (or TenantAdmin);
+ * the product action needs edit rights on the product (SPEC §4 "compute
+ * quality"), which include DataProductCreator. Results stay readable by
+ * every user of the tenant, like the data sets themselves. */
 #include <stdio.h>
 #include <string.h>
 #include "api/api.h"
@@ -80,8 +86,15 @@ static int queue_one(struct req *r, json_t **out_resp, const char *batch, const 
 void dq_create(struct req *r)
 {
 	char now[ISO_TS_LEN + 1];
-	json_t *body = api_body_checked(r, computation_spec), *resp = NULL, *ds = NULL;
-	if (!body)
+	json_t *body = NULL, *resp = NULL, *ds = NULL;
+	/* authorisation first: only DataProductCreator and TenantAdmin ever
+	 * make the server read files (docs/decisions.md, issue 8) */
+	if (!(r->who.roles & (ROLE_TENANT_ADMIN | ROLE_DP_CREATOR))) {
+		reply_error(r, ERR_FORBIDDEN, "starting a quality computation needs the"
+					      " DataProductCreator role (or TenantAdmin)");
+		return;
+	}
+	if (!(body = api_body_checked(r, computation_spec)))
 		return;
 	if (check_sampling(r, body) < 0)
 		goto out;
@@ -97,6 +110,8 @@ void dq_create(struct req *r)
 			reply_error(r, ERR_VALIDATION, "'datasetId': data set '%s' does not exist", dataset);
 		goto fail;
 	}
+	if (api_dataset_file_access(r, ds) < 0) /* and the rights to edit this data set */
+		goto fail;
 	clock_now_iso(now);
 	if (api_write_done(r, queue_one(r, &resp, NULL, dataset, now)) < 0)
 		goto fail;

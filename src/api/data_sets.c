@@ -5,7 +5,9 @@
  * Reading and referencing a data set is open to every user of its tenant.
  * Changing or deleting one needs the rights that creating it where it lives
  * needs (perm_dataset_create in its space); one without a space belongs to
- * its owner, so only the owner or a TenantAdmin may change it. Another
+ * its owner, so only the owner or a TenantAdmin may change it. Pointing one
+ * at a file (operational.location) also needs DataProductCreator (or
+ * TenantAdmin): see may_point. Another
  * tenant's data set is 404. Every committed change is followed by
  * aggregate_dataset_changed, which keeps trust scores and the aggregates of
  * the products referencing the data set current. */
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
+#include "domain/datafile.h"
 #include "domain/dataset.h"
 #include "domain/jsonpatch.h"
 #include "domain/paging.h"
@@ -150,11 +153,13 @@ static bool owns(const struct req *r, const json_t *doc)
 	return owner && !strcmp(owner, r->who.user_id);
 }
 
-/* May the caller change or delete doc where it lives now? The data set is
- * visible to the caller (tenant-wide), so a refusal is 403, never 404. */
-static int may_change(struct req *r, const json_t *doc)
+/* The caller's verdict for changing doc where it lives now (replies only
+ * on a storage error, -1): space editing role or TenantAdmin in a space;
+ * owner or TenantAdmin without one. */
+static int edit_verdict(struct req *r, const json_t *doc, enum perm_verdict *v)
 {
-	const char *id = jstr(doc, "id"), *space = jstr(doc, "spaceId");
+	const char *space = jstr(doc, "spaceId");
+	*v = PERM_ALLOW;
 	if (is_admin(r))
 		return 0;
 	json_t *sp = NULL;
@@ -167,24 +172,75 @@ static int may_change(struct req *r, const json_t *doc)
 		}
 	}
 	if (!sp) { /* no space (or, defensively, a vanished one): the owner's */
-		if (owns(r, doc))
-			return 0;
-		reply_error(r, ERR_FORBIDDEN,
-			    "data set '%s' has no space; only its owner or a TenantAdmin may change it",
-			    id);
-		return -1;
+		*v = owns(r, doc) ? PERM_ALLOW : PERM_FORBIDDEN;
+		return 0;
 	}
 	struct perm_ctx ctx;
 	int rc = api_perm_ctx(r, &ctx, sp, NULL);
 	json_decref(sp);
 	if (rc < 0)
 		return -1;
-	if (perm_dataset_create(&ctx) == PERM_ALLOW)
+	*v = perm_dataset_create(&ctx) == PERM_ALLOW ? PERM_ALLOW : PERM_FORBIDDEN;
+	return 0;
+}
+
+/* May the caller change or delete doc where it lives now? The data set is
+ * visible to the caller (tenant-wide), so a refusal is 403, never 404. */
+static int may_change(struct req *r, const json_t *doc)
+{
+	const char *id = jstr(doc, "id"), *space = jstr(doc, "spaceId");
+	enum perm_verdict v;
+	if (edit_verdict(r, doc, &v) < 0)
+		return -1;
+	if (v == PERM_ALLOW)
+		return 0;
+	if (!space)
+		reply_error(r, ERR_FORBIDDEN,
+			    "data set '%s' has no space; only its owner or a TenantAdmin may change it",
+			    id);
+	else
+		reply_error(r, ERR_FORBIDDEN,
+			    "changing data set '%s' needs the producer, contributor or facilitator role"
+			    " in space '%s'",
+			    id, space);
+	return -1;
+}
+
+static const char *location_of(const json_t *doc)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "operational"), "location"));
+}
+
+/* Setting or changing operational.location decides which file of the
+ * tenant's directory the server will read: that needs perm_dataset_file
+ * (DataProductCreator and the rights to edit the data set, or TenantAdmin;
+ * docs/decisions.md, issue 8). Called once edit rights are established;
+ * keeping or removing the location needs nothing more. cur is NULL on
+ * create. */
+static int may_point(struct req *r, const json_t *cur, const json_t *next)
+{
+	const char *to = location_of(next), *from = cur ? location_of(cur) : NULL;
+	if (!to || (from && !strcmp(from, to)))
+		return 0;
+	if (perm_dataset_file(r->who.roles, PERM_ALLOW) == PERM_ALLOW)
 		return 0;
 	reply_error(r, ERR_FORBIDDEN,
-		    "changing data set '%s' needs the producer, contributor or facilitator role in"
-		    " space '%s'",
-		    id, space);
+		    "'operational.location': pointing a data set at a file needs the"
+		    " DataProductCreator role and the rights to edit the data set (or TenantAdmin)");
+	return -1;
+}
+
+int api_dataset_file_access(struct req *r, const json_t *ds)
+{
+	enum perm_verdict v;
+	if (edit_verdict(r, ds, &v) < 0)
+		return -1;
+	if (perm_dataset_file(r->who.roles, v) == PERM_ALLOW)
+		return 0;
+	reply_error(r, ERR_FORBIDDEN,
+		    "computing the quality of data set '%s' needs the DataProductCreator role and the"
+		    " rights to edit the data set (or TenantAdmin)",
+		    jstr(ds, "id"));
 	return -1;
 }
 
@@ -301,7 +357,7 @@ void datasets_create(struct req *r)
 	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
 		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0))
 		goto fail;
-	if (validate_body(r, body) < 0)
+	if (may_point(r, NULL, body) < 0 || validate_body(r, body) < 0)
 		goto fail;
 	clock_now_iso(now);
 	doc = dataset_new(body, id, r->who.tenant_id, r->who.user_id, now, asset, store_id);
@@ -360,7 +416,7 @@ void datasets_put(struct req *r)
 		}
 	}
 	json_object_del(body, "id");
-	if (validate_body(r, body) < 0 || api_if_match(r, cur) < 0)
+	if (may_point(r, cur, body) < 0 || validate_body(r, body) < 0 || api_if_match(r, cur) < 0)
 		goto fail;
 	if (!(next = replacement(r, cur, body)))
 		goto fail;
@@ -444,7 +500,8 @@ void datasets_patch(struct req *r)
 		goto fail;
 	for (const char *const *f = server_fields; *f; f++)
 		json_object_del(patched, *f);
-	if (may_place(r, cur, patched) < 0 || validate_body(r, patched) < 0)
+	if (may_place(r, cur, patched) < 0 || may_point(r, cur, patched) < 0 ||
+	    validate_body(r, patched) < 0)
 		goto fail;
 	if (!(next = replacement(r, cur, patched)))
 		goto fail;

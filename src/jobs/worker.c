@@ -1,6 +1,7 @@
 /* worker: threads that claim the oldest REQUESTED computation (a short
  * write transaction), profile the data set's CSV with no transaction open,
- * then record the result and refresh the derived numbers. A crash between
+ * within the byte and time budgets (--quality-max-bytes/-seconds), reading
+ * only from its tenant's directory (quality/paths.h), then record the result and refresh the derived numbers. A crash between
  * claim and finish leaves the row SUBMITTED; worker_start() requeues it. */
 #include "jobs/worker.h"
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "config.h"
 #include "http/server.h"
 #include "quality/aggregate.h"
 #include "quality/paths.h"
@@ -57,25 +59,32 @@ static int run(struct app *app, const struct computation *c, json_t **result,
 		snprintf(reason, rlen, rc < 0 ? "storage error" : "the data set no longer exists");
 		return -1;
 	}
-	char path[PATH_MAX_DP];
-	if (quality_resolve(path, sizeof path, code, app->cfg->data_root, ds) < 0) {
-		snprintf(reason, rlen, "%s",
-			 !strcmp(code, "DQ-140")   ? "the data set has no operational.location"
-			 : !strcmp(code, "DQ-130") ? "operational.location is outside the data root"
-			 : !strcmp(code, "DQ-100") ? "no file at operational.location"
-						   : "the file cannot be read");
+	/* its tenant's directory only, a regular file only, never the database */
+	const struct config *cfg = app->cfg;
+	struct quality_open_req q = {
+		.data_root = cfg->data_root,
+		.tenant_id = c->tenant_id,
+		.location = json_string_value(
+			json_object_get(json_object_get(ds, "operational"), "location")),
+		.db_path = config_sqlite_path(cfg->db_url),
+		.max_bytes = (uint64_t)cfg->quality_max_bytes,
+	};
+	int fd;
+	uint64_t size;
+	int64_t t0 = clock_mono_ns();
+	if (quality_open(&fd, &size, code, reason, rlen, &q) < 0) {
 		json_decref(ds);
 		return -1;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(code, 8, DQ_FILE_UNREADABLE);
-		snprintf(reason, rlen, "cannot open the file");
-		json_decref(ds);
-		return -1;
-	}
-	rc = profile_csv(result, ps, fd, json_object_get(json_object_get(ds, "schema"), "dataFields"),
-			 code, reason, rlen);
+	/* the budget: a file growing past the limit, or a read that drags on,
+	 * fails the computation instead of holding the worker */
+	struct profile_budget budget = {
+		.max_bytes = (uint64_t)cfg->quality_max_bytes,
+		.deadline_ns = t0 + (int64_t)cfg->quality_max_seconds * 1000000000LL,
+	};
+	rc = profile_csv_budget(result, ps, fd,
+				json_object_get(json_object_get(ds, "schema"), "dataFields"), &budget,
+				code, reason, rlen);
 	close(fd);
 	json_decref(ds);
 	return rc;

@@ -153,11 +153,16 @@ static void metadata_inputs(struct trust_input *in, const json_t *ds)
 	in->expected_period_ms = period && duration_parse_ms(&ms, period) == 0 && ms > 0 ? ms : DAY_MS;
 }
 
-static void file_inputs(struct trust_input *in, const char *data_root, const json_t *ds)
+/* The file's modification time, read under the same confinement as a
+ * computation (its tenant's directory; an O_PATH descriptor, so FIFOs and
+ * the database are never opened for reading). */
+static void file_inputs(struct trust_input *in, const char *data_root, const char *tenant,
+			const json_t *ds)
 {
-	char path[PATH_MAX_DP], code[8];
 	struct stat sb;
-	if (quality_resolve(path, sizeof path, code, data_root, ds) == 0 && stat(path, &sb) == 0) {
+	const char *loc =
+		json_string_value(json_object_get(json_object_get(ds, "operational"), "location"));
+	if (quality_stat(&sb, data_root, tenant, loc) == 0 && S_ISREG(sb.st_mode)) {
 		int64_t mtime = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
 		in->has_file_time = true;
 		in->file_age_ms = clock_now_ms() - mtime;
@@ -208,7 +213,7 @@ static int refresh_trust(struct app *app, const char *tenant, const json_t *ds, 
 		json_decref(q);
 	}
 	metadata_inputs(&in, ds);
-	file_inputs(&in, app->cfg->data_root, ds);
+	file_inputs(&in, app->cfg->data_root, tenant, ds);
 	in.products_using = (int)products;
 	in.activated_products_using = (int)activated;
 	in.in_activated_product = activated > 0;

@@ -14,7 +14,8 @@
  * The fast path never consumes input when it gives up, so the general path
  * restarts the same record from its first byte.
  *
- * Errors are sticky: after CSV_MALFORMED, CSV_IO or CSV_NOMEM every later
+ * Errors are sticky: after CSV_MALFORMED, CSV_IO, CSV_NOMEM, CSV_TOO_BIG or
+ * CSV_TOO_SLOW every later
  * csv_next() returns the same status (the record boundaries are lost). */
 #include "quality/csv.h"
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/clock.h"
 
 #define CSV_BUF (256 * 1024)
 #define REC_INIT (64 * 1024)
@@ -43,6 +45,8 @@ struct csv_reader {
 	char *buf;
 	char *rec;      /* general-path record bytes */
 	size_t rec_len, rec_cap;
+	uint64_t max_bytes;  /* 0 = no byte budget */
+	int64_t deadline_ns; /* 0 = no time budget */
 	const char **fptr;
 	size_t *flen;
 	size_t *foff;
@@ -94,6 +98,12 @@ uint64_t csv_bytes(const struct csv_reader *r)
 	return r->base + r->pos;
 }
 
+void csv_set_budget(struct csv_reader *r, uint64_t max_bytes, int64_t deadline_ns)
+{
+	r->max_bytes = max_bytes;
+	r->deadline_ns = deadline_ns;
+}
+
 const char *csv_error(const struct csv_reader *r)
 {
 	return r->err[0] ? r->err : "no error";
@@ -122,8 +132,20 @@ static ssize_t fill(struct csv_reader *r)
 		r->pos = r->len = 0;
 	}
 	r->cr_valid = false;
+	if (r->deadline_ns && clock_mono_ns() > r->deadline_ns)
+		return fail(r, CSV_TOO_SLOW, "the time budget ran out after %llu bytes",
+			    (unsigned long long)(r->base + r->len));
+	if (r->max_bytes && r->base + r->len > r->max_bytes)
+		return fail(r, CSV_TOO_BIG, "the file is larger than the byte budget of %llu bytes",
+			    (unsigned long long)r->max_bytes);
+	size_t want = CSV_BUF - r->len;
+	if (r->max_bytes) { /* read at most one byte past the budget */
+		uint64_t left = r->max_bytes + 1 - (r->base + r->len);
+		if (left < want)
+			want = (size_t)left;
+	}
 	for (;;) {
-		ssize_t n = read(r->fd, r->buf + r->len, CSV_BUF - r->len);
+		ssize_t n = read(r->fd, r->buf + r->len, want);
 		if (n > 0) {
 			r->len += (size_t)n;
 			return n;

@@ -28,11 +28,18 @@ enum csv_status {
 	CSV_IO = -1,      /* read() failed */
 	CSV_MALFORMED = -2, /* unterminated quote, text after a closing quote, or a record over the caps */
 	CSV_NOMEM = -3,
+	CSV_TOO_BIG = -4,  /* more bytes than the budget (csv_set_budget) */
+	CSV_TOO_SLOW = -5, /* the deadline passed before the end of the file */
 };
 
 /* Reads from fd (not closed by the reader). sep is normally ','. */
 int csv_open(struct csv_reader **out, int fd, char sep);
 int csv_next(struct csv_reader *r, struct csv_record *rec);
+/* A budget for one pass: at most max_bytes bytes are read (0 = no limit;
+ * reading stops within one buffer of the limit) and no read starts after
+ * deadline_ns of clock_mono_ns() (0 = none). Checked before every read(),
+ * so a pass that exceeds either ends with CSV_TOO_BIG / CSV_TOO_SLOW. */
+void csv_set_budget(struct csv_reader *r, uint64_t max_bytes, int64_t deadline_ns);
 /* Bytes consumed so far (for progress and MB/s). */
 uint64_t csv_bytes(const struct csv_reader *r);
 /* Human-readable reason after CSV_MALFORMED/CSV_IO (borrowed). */

@@ -845,6 +845,10 @@ static int csv_fail(struct csv_reader *r, int st, char *code, char *reason, size
 		fail(code, reason, reason_len, DQ_MALFORMED, "malformed CSV: %s", why ? why : "?");
 	else if (st == CSV_IO)
 		fail(code, reason, reason_len, DQ_FILE_UNREADABLE, "read failed: %s", why ? why : "?");
+	else if (st == CSV_TOO_BIG)
+		fail(code, reason, reason_len, DQ_TOO_BIG, "%s", why ? why : "over the byte budget");
+	else if (st == CSV_TOO_SLOW)
+		fail(code, reason, reason_len, DQ_TOO_SLOW, "%s", why ? why : "over the time budget");
 	else
 		fail(code, reason, reason_len, DQ_INTERNAL, "out of memory while reading the CSV");
 	return -1;
@@ -859,6 +863,13 @@ static int by_column(const void *a, const void *b)
 int profile_csv(json_t **out, struct profile_stats *stats, int fd, const json_t *schema_fields,
 		char *code, char *reason, size_t reason_len)
 {
+	return profile_csv_budget(out, stats, fd, schema_fields, NULL, code, reason, reason_len);
+}
+
+int profile_csv_budget(json_t **out, struct profile_stats *stats, int fd,
+		       const json_t *schema_fields, const struct profile_budget *budget, char *code,
+		       char *reason, size_t reason_len)
+{
 	*out = NULL;
 	if (code)
 		code[0] = '\0';
@@ -872,6 +883,8 @@ int profile_csv(json_t **out, struct profile_stats *stats, int fd, const json_t 
 		fail(code, reason, reason_len, DQ_INTERNAL, "out of memory opening the CSV reader");
 		return -1;
 	}
+	if (budget)
+		csv_set_budget(r, budget->max_bytes, budget->deadline_ns);
 	struct csv_record rec;
 	int st = csv_next(r, &rec);
 	if (st == CSV_EOF) {

@@ -24,6 +24,9 @@
 #define DQ_OUTSIDE_ROOT "DQ-130"   /* location escapes --data-root */
 #define DQ_NO_LOCATION "DQ-140"    /* metadata-only data set: nothing to read */
 #define DQ_DATASET_MISSING "DQ-150" /* the data set was deleted before it ran */
+#define DQ_NOT_DATA_FILE "DQ-160" /* not a regular file (FIFO, device, directory, ...) or the database */
+#define DQ_TOO_BIG "DQ-170"       /* larger than the byte budget (--quality-max-bytes) */
+#define DQ_TOO_SLOW "DQ-171"      /* ran past the time budget (--quality-max-seconds) */
 #define DQ_INTERNAL "DQ-500"
 
 struct profile_stats {
@@ -51,5 +54,18 @@ struct profile_stats {
  * reason into reason. */
 int profile_csv(json_t **out, struct profile_stats *stats, int fd, const json_t *schema_fields,
 		char *code, char *reason, size_t reason_len);
+
+/* A computation's budget: at most max_bytes bytes read (0 = no limit) and
+ * no read after deadline_ns of clock_mono_ns() (0 = none). Exceeding it
+ * fails the pass with DQ_TOO_BIG / DQ_TOO_SLOW. */
+struct profile_budget {
+	uint64_t max_bytes;
+	int64_t deadline_ns;
+};
+
+/* profile_csv() within a budget (NULL = none). */
+int profile_csv_budget(json_t **out, struct profile_stats *stats, int fd,
+		       const json_t *schema_fields, const struct profile_budget *budget, char *code,
+		       char *reason, size_t reason_len);
 
 #endif

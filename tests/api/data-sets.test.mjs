@@ -582,8 +582,8 @@ describe('GET /api/v1/data-sets/{id}/profiles', () => {
   });
 
   test('after a successful computation: one DataSetProfile built from its result', async () => {
-    mkdirSync(path.join(srv.dir, 'data', 'p'), { recursive: true });
-    writeFileSync(path.join(srv.dir, 'data', 'p', 'orders.csv'), 'id,amount,placed\n1,10.50,2026-01-02\n2,,2026-01-03\nx,3.25,nope\n');
+    mkdirSync(path.join(srv.dir, 'data', srv.admin.tenantId, 'p'), { recursive: true });
+    writeFileSync(path.join(srv.dir, 'data', srv.admin.tenantId, 'p', 'orders.csv'), 'id,amount,placed\n1,10.50,2026-01-02\n2,,2026-01-03\nx,3.25,nope\n');
     const d = await mkDs({ ...FULL, technicalName: 'orders_table', operational: { location: 'p/orders.csv' } });
     const q = await srv.api('POST', '/api/data-governance/data-qualities/computations', { body: { datasetId: d.id }, noSchemaCheck: true });
     assert.equal(q.status, 202, q.text);

@@ -134,8 +134,8 @@ before(async () => {
     providerUrlTemplates: { databricks: 'https://{properties.workspaceHost}/explore/data/{properties.catalog}/{properties.schema}/{tableName}' },
   }));
   srv = await startServer({ args: [...ARGS, '--config', config] });
-  fs.mkdirSync(path.join(srv.dir, 'data'), { recursive: true });
-  fs.writeFileSync(path.join(srv.dir, 'data', 'kv.csv'), CSV);
+  fs.mkdirSync(path.join(srv.dir, 'data', srv.admin.tenantId), { recursive: true });
+  fs.writeFileSync(path.join(srv.dir, 'data', srv.admin.tenantId, 'kv.csv'), CSV);
   setDefaultHostConfig({ authType: 'apikey', host: srv.url, apiKey: srv.key });
   fx.good = (await dataSets.createDataSet({ name: 'kv', technicalName: 'kv.csv', description: 'kv', operational: { location: 'kv.csv' }, schema: { dataFields: FIELDS } })).data;
   fx.missing = (await dataSets.createDataSet({ name: 'gone', technicalName: 'gone.csv', operational: { location: 'gone.csv' }, schema: { dataFields: FIELDS } })).data;

@@ -193,7 +193,8 @@ const SECOND = tally(SECOND_COLUMNS, SECOND_ROWS);
 
 before(async () => {
   srv = await startServer({ args: ARGS });
-  dataDir = path.join(srv.dir, 'data');
+  // each tenant reads only <data-root>/<tenantId>/ (SPEC §5, issue 8)
+  dataDir = path.join(srv.dir, 'data', srv.admin.tenantId);
   fs.mkdirSync(dataDir, { recursive: true });
   other = bootstrap(srv.db, 'other', 'other@example.com');
   writeData('main.csv', MAIN_CSV);
@@ -555,12 +556,12 @@ describe('files that cannot be profiled fail cleanly with a DQ code', () => {
     await failing('etc-link/passwd', 'DQ-130');
   });
 
-  test('a directory instead of a file: DQ-110 (docs/quality.md), and the server keeps serving', async () => {
+  test('a directory instead of a file: DQ-160 (docs/quality.md: only regular files are read), and the server keeps serving', async () => {
     fs.mkdirSync(path.join(dataDir, 'a-dir.csv'), { recursive: true });
     const ds = await mkDataSet({ operational: { location: 'a-dir.csv' } });
     const done = await computeDataSet(ds.id);
     assert.equal(done.status, 'FAILED');
-    assert.equal(done.error.errorCode, 'DQ-110');
+    assert.equal(done.error.errorCode, 'DQ-160');
     assert.equal((await srv.api('GET', '/health', { key: null, noSchemaCheck: true })).status, 200);
   });
 
@@ -779,8 +780,12 @@ describe('who may compute', () => {
     assert.deepEqual(fq.body, { fieldQualities: [] });
   });
 
-  test('POST .../computations for one data set is open to every user of the tenant (decision)', async () => {
-    const res = await srv.api('POST', `${DQ}/computations`, { key: U.consumer.key, body: { datasetId: ds.id } });
+  test('POST .../computations needs DataProductCreator and edit rights on the data set (issue 8); the result is readable by every user', async () => {
+    // a consumer never makes the server read a file
+    assertError(await srv.api('POST', `${DQ}/computations`, { key: U.consumer.key, body: { datasetId: ds.id } }), 403, 'DP-403-FORBIDDEN', 'DataProductCreator');
+    // a creator who may not edit this data set (the admin's, no space) neither
+    assertError(await srv.api('POST', `${DQ}/computations`, { key: U.producer.key, body: { datasetId: ds.id } }), 403, 'DP-403-FORBIDDEN', ds.id);
+    const res = await srv.api('POST', `${DQ}/computations`, { body: { datasetId: ds.id } });
     assert.equal(res.status, 202, res.text);
     assert.equal((await waitComputation(res.body.computationId, U.consumer.key)).status, 'SUCCEEDED');
   });

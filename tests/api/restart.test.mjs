@@ -92,19 +92,20 @@ async function waitComputation(id) {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dp-restart-'));
-  fs.mkdirSync(path.join(dir, 'data'));
   srv = await startServer({ dir, keepDir: true, args: ARGS });
   key = srv.key;
   admin = srv.admin;
+  const data = path.join(dir, 'data', admin.tenantId); // the tenant's directory (issue 8)
+  fs.mkdirSync(data, { recursive: true });
   // the big file: header + N identical blocks, written in large chunks
   const chunk = BLOCK.repeat(2000);
   const reps = Math.ceil(TARGET_BYTES / chunk.length);
   blocks = reps * 2000;
-  const fd = fs.openSync(path.join(dir, 'data', 'big.csv'), 'w');
+  const fd = fs.openSync(path.join(data, 'big.csv'), 'w');
   fs.writeSync(fd, 'id,amount,day,label,flag\n');
   for (let i = 0; i < reps; i++) fs.writeSync(fd, chunk);
   fs.closeSync(fd);
-  fs.writeFileSync(path.join(dir, 'data', 'small.csv'), 'id,amount,day,label,flag\n' + BLOCK);
+  fs.writeFileSync(path.join(data, 'small.csv'), 'id,amount,day,label,flag\n' + BLOCK);
 });
 
 after(async () => {

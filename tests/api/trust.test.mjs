@@ -244,7 +244,7 @@ const KNOWN_META = { description: true, tags: true, fields: 2, fieldsDescribed: 
 
 before(async () => {
   srv = await startServer({ args: ARGS });
-  dataDir = path.join(srv.dir, 'data');
+  dataDir = path.join(srv.dir, 'data', srv.admin.tenantId); // the tenant's directory (issue 8)
   fs.mkdirSync(dataDir, { recursive: true });
   other = bootstrap(srv.db, 'other', 'other@example.com');
 });
