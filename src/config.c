@@ -46,6 +46,11 @@ static const struct opt opts[] = {
 	 OFF(per_ip_limit), 1, 100000, "connections per client IP (default 2048)"},
 	{"--idle-timeout", "DP_IDLE_TIMEOUT", "idleTimeoutSeconds", OPT_LONG, OFF(conn_timeout_s), 1,
 	 3600, "seconds before an idle connection is closed (default 30)"},
+	{"--header-timeout", "DP_HEADER_TIMEOUT", "headerTimeoutSeconds", OPT_LONG,
+	 OFF(header_timeout_s), 1, 3600,
+	 "seconds for a request's header block, from connect or the previous response (default 10)"},
+	{"--body-timeout", "DP_BODY_TIMEOUT", "bodyTimeoutSeconds", OPT_LONG, OFF(body_timeout_s), 1,
+	 3600, "seconds for a request's body, from the end of its headers (default 30)"},
 	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
 	 "background threads computing data quality (default 1)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
@@ -185,6 +190,8 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->conn_limit = 4096;
 	cfg->per_ip_limit = 2048;
 	cfg->conn_timeout_s = 30;
+	cfg->header_timeout_s = 10;
+	cfg->body_timeout_s = 30;
 	cfg->workers = 1;
 	const char *cli[NOPTS] = {0};
 

@@ -18,6 +18,8 @@ struct config {
 	unsigned conn_limit;
 	unsigned per_ip_limit;
 	unsigned conn_timeout_s;
+	unsigned header_timeout_s; /* request head must complete within this */
+	unsigned body_timeout_s;   /* request body must complete within this */
 	int workers;      /* quality computation threads */
 	char *config_file;
 	/* From the config file only: {"<data store type>": "<URL template>"}

@@ -27,6 +27,8 @@ static const struct err_info table[ERR__COUNT] = {
 	[ERR_UNAVAILABLE] = {"DP-503-UNAVAILABLE", 503, "Service temporarily unavailable"},
 	[ERR_PROVIDER_NOT_CONFIGURED] = {"DP-404-PROVIDER-NOT-CONFIGURED", 404,
 					 "No provider URL template for this data store type"},
+	[ERR_MALFORMED_REQUEST] = {"DP-400-MALFORMED-REQUEST", 400, "Malformed HTTP request"},
+	[ERR_REQUEST_TIMEOUT] = {"DP-408-REQUEST-TIMEOUT", 408, "Request not received in time"},
 };
 
 const struct err_info *errors_get(enum err_id id)
