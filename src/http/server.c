@@ -436,8 +436,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	}
 }
 
-/* Cuts connections whose header block or body is overdue: a 408 envelope,
- * then shutdown(), which libmicrohttpd sees as the peer leaving. */
+/* Cuts connections whose header block or body is overdue with shutdown(),
+ * which libmicrohttpd sees as the peer leaving (an overdue body first gets
+ * a 408 envelope). */
 static void *watchdog_main(void *arg)
 {
 	struct app *app = arg;
@@ -454,10 +455,12 @@ static void *watchdog_main(void *arg)
 			if (t->cut || t->phase == PHASE_SERVE || now < t->deadline_ns || t->fd < 0)
 				continue;
 			t->cut = true;
-			send_raw_error(t->fd, app, ERR_REQUEST_TIMEOUT,
-				       t->phase == PHASE_HEAD
-					       ? "the request's header block did not arrive in time"
-					       : "the request body did not arrive in time");
+			/* A head phase also covers keep-alive idleness, where a 408
+			 * could cross a client's next request: close silently, as
+			 * for an idle connection. A body is unambiguous: say why. */
+			if (t->phase == PHASE_BODY)
+				send_raw_error(t->fd, app, ERR_REQUEST_TIMEOUT,
+					       "the request body did not arrive within the body timeout");
 			shutdown(t->fd, SHUT_RDWR);
 		}
 	}
