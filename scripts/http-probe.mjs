@@ -26,7 +26,7 @@ try {
     }).join(', ') || 'none';
     const statusLines = (r.raw.match(/HTTP\/1\.[01] \d{3}/g) || []).length;
     console.log(`| ${c.name} | ${desc}${statusLines > r.responses.length ? ` (+${statusLines - r.responses.length} extra status line)` : ''}` +
-      `${cc.hidden ? (gone ? '; **hidden DELETE ran**' : '; hidden DELETE not run') : ''} | ` +
+      `${cc.hidden ? (gone ? '; **hidden DELETE ran**' : '; hidden DELETE not run') : ''}${cc.pipelined ? (gone ? '; following DELETE ran as a pipelined request' : '; following DELETE not run') : ''} | ` +
       `${r.closed ? 'closed' : 'open'} after ${r.ms} ms |`);
   }
 } finally {

@@ -61,6 +61,15 @@ export function smugglingCases({ host, key, dp }) {
       bytes: h(['POST /health HTTP/1.1', `Host: ${host}`, 'Transfer-Encoding: chunked']) + 'fffffffffffffffffffff\r\n' },
     { name: 'malformed chunk',
       bytes: h(['POST /health HTTP/1.1', `Host: ${host}`, 'Transfer-Encoding: chunked']) + 'zz\r\n\r\n' },
+    { name: 'chunked body: chunk-size line ends in a bare LF', pipelined: true,
+      bytes: h(['POST /health HTTP/1.1', `Host: ${host}`, 'Transfer-Encoding: chunked', 'Content-Type: application/json']) +
+        `2\n{}\r\n0\r\n\r\n${hidden}` },
+    { name: 'chunked body: chunk data ends in a bare LF', pipelined: true,
+      bytes: h(['POST /health HTTP/1.1', `Host: ${host}`, 'Transfer-Encoding: chunked', 'Content-Type: application/json']) +
+        `2\r\n{}\n0\r\n\r\n${hidden}` },
+    { name: 'chunked body: chunk extension', pipelined: true,
+      bytes: h(['POST /health HTTP/1.1', `Host: ${host}`, 'Transfer-Encoding: chunked', 'Content-Type: application/json']) +
+        `2;ext=1\r\n{}\r\n0\r\n\r\n${hidden}` },
     { name: 'HTTP/2.0 in the request line',
       bytes: h(['GET /health HTTP/2.0', `Host: ${host}`]) },
   ];
