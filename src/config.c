@@ -50,6 +50,11 @@ static const struct opt opts[] = {
 	 OFF(per_ip_limit), 1, 100000, "connections per client IP (default 2048)"},
 	{"--idle-timeout", "DP_IDLE_TIMEOUT", "idleTimeoutSeconds", OPT_LONG, OFF(conn_timeout_s), 1,
 	 3600, "seconds before an idle connection is closed (default 30)"},
+	{"--header-timeout", "DP_HEADER_TIMEOUT", "headerTimeoutSeconds", OPT_LONG,
+	 OFF(header_timeout_s), 1, 3600,
+	 "seconds for a request's header block, from connect or the previous response (default 10)"},
+	{"--body-timeout", "DP_BODY_TIMEOUT", "bodyTimeoutSeconds", OPT_LONG, OFF(body_timeout_s), 1,
+	 3600, "seconds for a request's body, from the end of its headers (default 30)"},
 	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
 	 "background threads computing data quality (default 1)"},
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
@@ -200,6 +205,8 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->conn_limit = 4096;
 	cfg->per_ip_limit = 2048;
 	cfg->conn_timeout_s = 30;
+	cfg->header_timeout_s = 10;
+	cfg->body_timeout_s = 30;
 	cfg->workers = 1;
 	cfg->max_keys_per_user = 100;
 	cfg->quality_max_bytes = 16L * 1024 * 1024 * 1024;

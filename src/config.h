@@ -19,6 +19,8 @@ struct config {
 	unsigned conn_limit;
 	unsigned per_ip_limit;
 	unsigned conn_timeout_s;
+	unsigned header_timeout_s; /* request head must complete within this */
+	unsigned body_timeout_s;   /* request body must complete within this */
 	int workers;      /* quality computation threads */
 	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
 	long quality_max_bytes;   /* byte budget of one quality computation */

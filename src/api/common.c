@@ -108,17 +108,15 @@ static void put_encoded(struct strbuf *sb, const char *s)
 	}
 }
 
-static enum MHD_Result q_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static void q_cb(void *cls, const char *key, const char *value)
 {
-	(void)kind;
 	struct qctx *q = cls;
-	if (!key || !strcmp(key, q->skip))
-		return MHD_YES;
+	if (!strcmp(key, q->skip))
+		return;
 	put_encoded(q->sb, key);
 	strbuf_putc(q->sb, '=');
 	put_encoded(q->sb, value ? value : "");
 	strbuf_putc(q->sb, '&');
-	return MHD_YES;
 }
 
 char *api_query_except(struct req *r, const char *skip)
@@ -126,7 +124,7 @@ char *api_query_except(struct req *r, const char *skip)
 	struct strbuf sb;
 	strbuf_init(&sb);
 	struct qctx q = {&sb, skip};
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, q_cb, &q);
+	req_query_all(r, q_cb, &q);
 	return strbuf_take(&sb);
 }
 

@@ -30,6 +30,8 @@ static const struct err_info table[ERR__COUNT] = {
 	[ERR_STORAGE_UNAVAILABLE] = {"DP-503-STORAGE-UNAVAILABLE", 503, "Storage unavailable"},
 	[ERR_TOO_MANY_KEYS] = {"DP-403-TOO-MANY-KEYS", 403, "API key limit reached"},
 	[ERR_HOST_NOT_ALLOWED] = {"DP-400-HOST-NOT-ALLOWED", 400, "Host not allowed"},
+	[ERR_MALFORMED_REQUEST] = {"DP-400-MALFORMED-REQUEST", 400, "Malformed HTTP request"},
+	[ERR_REQUEST_TIMEOUT] = {"DP-408-REQUEST-TIMEOUT", 408, "Request not received in time"},
 };
 
 const struct err_info *errors_get(enum err_id id)

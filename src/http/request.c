@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http/metrics.h"
+#include <strings.h>
 #include "http/server.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
@@ -19,13 +20,25 @@ const char *req_param(const struct req *r, int i)
 	return i >= 0 && i < r->nparams ? r->params[i] : NULL;
 }
 
+static const char *syn_lookup(const struct req_kv *kv, int n, const char *name, bool nocase)
+{
+	for (int i = 0; i < n; i++)
+		if (nocase ? strcasecmp(kv[i].name, name) == 0 : strcmp(kv[i].name, name) == 0)
+			return kv[i].value;
+	return NULL;
+}
+
 const char *req_query(const struct req *r, const char *key)
 {
+	if (!r->conn)
+		return syn_lookup(r->syn_query, r->syn_nquery, key, false);
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *req_header(const struct req *r, const char *name)
 {
+	if (!r->conn)
+		return syn_lookup(r->syn_headers, r->syn_nheaders, name, true);
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -49,7 +62,38 @@ void req_query_each(const struct req *r, const char *key, void (*fn)(void *, con
 		    void *arg)
 {
 	struct each_ctx c = {key, fn, arg};
+	if (!r->conn) {
+		for (int i = 0; i < r->syn_nquery; i++)
+			each_cb(&c, MHD_GET_ARGUMENT_KIND, r->syn_query[i].name, r->syn_query[i].value);
+		return;
+	}
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_cb, &c);
+}
+
+struct all_ctx {
+	void (*fn)(void *, const char *, const char *);
+	void *arg;
+};
+
+static enum MHD_Result all_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *value)
+{
+	(void)kind;
+	struct all_ctx *c = cls;
+	if (key)
+		c->fn(c->arg, key, value);
+	return MHD_YES;
+}
+
+void req_query_all(const struct req *r, void (*fn)(void *, const char *, const char *), void *arg)
+{
+	if (!r->conn) {
+		for (int i = 0; i < r->syn_nquery; i++)
+			fn(arg, r->syn_query[i].name, r->syn_query[i].value);
+		return;
+	}
+	struct all_ctx c = {fn, arg};
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, all_cb, &c);
 }
 
 static bool host_char(char c)
@@ -339,4 +383,5 @@ void req_clear(struct req *r)
 		free(r->hdrs[i].value);
 	free(r->body);
 	free(r->resp_body);
+	free(r->raw_target);
 }

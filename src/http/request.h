@@ -32,9 +32,20 @@ struct principal {
 	unsigned roles; /* enum user_role bits */
 };
 
+/* A name/value pair for requests served without a connection. */
+struct req_kv {
+	const char *name;
+	const char *value;
+};
+
 struct req {
 	struct app *app;
-	struct MHD_Connection *conn;
+	struct MHD_Connection *conn; /* NULL: lookups read the syn_* tables */
+	const struct req_kv *syn_headers, *syn_query;
+	int syn_nheaders, syn_nquery;
+	char *raw_target; /* request-target as sent, before %-decoding */
+	bool started;	  /* on_request has seen this request */
+	bool close;	  /* answer with Connection: close (malformed framing) */
 	const char *method;
 	const char *path;
 	char trace_id[33];
@@ -81,6 +92,9 @@ bool req_host_list_valid(const char *list);
 /* With --allowed-hosts set: replies 400 DP-400-HOST-NOT-ALLOWED when the
  * Host header matches no entry; -1 then, else 0. */
 int req_check_host(struct req *r);
+/* Calls fn for every query argument, in request order. */
+void req_query_all(const struct req *r, void (*fn)(void *arg, const char *key, const char *value),
+		   void *arg);
 /* Scheme://host used for absolute links (SPEC §3 changelogs). Caller frees. */
 char *req_base_url(const struct req *r);
 

@@ -6,12 +6,15 @@
 #include "http/server.h"
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "http/auth.h"
+#include "http/guard.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "util/clock.h"
@@ -22,9 +25,36 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct app *app;
 	unsigned port;
+	pthread_t watchdog;
+	bool watchdog_running;
 };
 
 static int inflight; /* requests between first callback and completion */
+static int draining; /* set once server_stop() begins: answers say Connection: close */
+
+/* Connection tracking for the request deadlines (issue 8, item 8). Every
+ * connection is in one phase; the watchdog thread cuts those whose header
+ * block or body is overdue, whatever the idle timeout says. */
+enum conn_phase {
+	PHASE_HEAD,   /* waiting for a request's header block */
+	PHASE_BODY,   /* headers in, body still arriving */
+	PHASE_SERVE   /* handler running or response being sent: no deadline */
+};
+
+struct conn_track {
+	struct conn_track *prev, *next;
+	int fd;
+	enum conn_phase phase;
+	int64_t deadline_ns;
+	bool cut; /* the watchdog answered 408 and shut the socket */
+};
+
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t track_cv = PTHREAD_COND_INITIALIZER;
+static struct conn_track *tracked;
+static int nconns;
+static bool watchdog_stop;
+static int64_t header_ns, body_ns;
 
 static bool valid_trace(const char *t)
 {
@@ -90,7 +120,7 @@ static int enforce_rate_limit(struct req *r)
 	return limited ? -1 : 0;
 }
 
-static void dispatch(struct req *r)
+void server_dispatch(struct req *r)
 {
 	struct app *app = r->app;
 	char allow[64];
@@ -185,6 +215,8 @@ static enum MHD_Result finish(struct req *r)
 	MHD_add_response_header(resp, "X-Trace-Id", r->trace_id);
 	for (int i = 0; i < r->nhdrs; i++)
 		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
+	if (r->close || __atomic_load_n(&draining, __ATOMIC_SEQ_CST))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	int64_t ns = clock_mono_ns() - r->start_ns;
@@ -195,15 +227,262 @@ static enum MHD_Result finish(struct req *r)
 	return ok;
 }
 
+/* ---------------------------------------------------------------- guard */
+
+struct hdr_collect {
+	struct guard_header *h;
+	size_t n, cap;
+	bool oom;
+};
+
+static enum MHD_Result collect_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				  size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	struct hdr_collect *c = cls;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 32;
+		struct guard_header *nh = realloc(c->h, cap * sizeof *nh);
+		if (!nh) {
+			c->oom = true;
+			return MHD_NO;
+		}
+		c->h = nh, c->cap = cap;
+	}
+	c->h[c->n++] = (struct guard_header){key ? key : "", key ? key_size : 0,
+					     value ? value : "", value ? value_size : 0};
+	return MHD_YES;
+}
+
+/* libmicrohttpd 0.9.75 parses the header block in place: it turns every
+ * line ending into NULs and keeps pointers to each name and value. So the
+ * bytes between one value's end and the next name must be exactly the two
+ * NULs of a CRLF, and the block must end in four. One NUL there means a bare
+ * LF; anything else means bytes the library dropped without telling us: a
+ * NUL inside a value (it stores values with strlen), a folded line, or a line
+ * with an empty name, which it takes as the end of the headers. Only reads
+ * bytes between pointers of one buffer, and only short gaps. */
+static const char *layout_problem(const struct hdr_collect *c, const char *method,
+				  const char *version, size_t header_size)
+{
+	const char *prev = version + strlen(version);
+	const char *end = method + header_size;
+	if (!header_size || prev < method || prev > end)
+		return "the request head could not be verified";
+	for (size_t i = 0; i <= c->n; i++) {
+		const char *next = i < c->n ? c->h[i].name : end;
+		size_t want = i < c->n ? 2 : 4;
+		if (next < prev || next > end || (size_t)(next - prev) > 4)
+			return "a header line contains a NUL byte or is folded (obs-fold)";
+		size_t gap = (size_t)(next - prev);
+		for (size_t k = 0; k < gap; k++)
+			if (prev[k] != '\0')
+				return "a header line contains a NUL byte, is folded, or has an empty name";
+		if (gap != want)
+			return gap < want ? "a line ends in a bare LF instead of CRLF"
+					  : "a header line contains a NUL byte or is folded (obs-fold)";
+		if (i == c->n)
+			break;
+		const char *v = c->h[i].value;
+		const char *ne = c->h[i].name + c->h[i].name_len;
+		if (v < ne + 1 || v > end || ne[0] != '\0')
+			return "a header line contains a NUL byte or is folded (obs-fold)";
+		for (const char *p = ne + 1; p < v; p++)
+			if (*p != ' ' && *p != '\t')
+				return "a header name is followed by bytes the parser dropped";
+		prev = v + c->h[i].value_len;
+	}
+	return NULL;
+}
+
+/* Returns false (detail filled) when the request's framing is ambiguous. */
+static bool request_head_ok(struct req *r, const char *version, char *detail, size_t cap)
+{
+	bool many = false;
+	if (r->raw_target && !guard_target_ok(r->raw_target, &many, detail, cap))
+		return false;
+	struct hdr_collect c = {0};
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, collect_cb, &c);
+	bool ok = !c.oom;
+	if (!ok)
+		snprintf(detail, cap, "out of memory checking the request head");
+	struct guard_head g = {version, c.h, c.n};
+	if (ok)
+		ok = guard_head_ok(&g, detail, cap);
+	if (ok) {
+		const union MHD_ConnectionInfo *hs =
+			MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+		const char *why = layout_problem(&c, r->method, version, hs ? hs->header_size : 0);
+		if (why) {
+			snprintf(detail, cap, "%s", why);
+			ok = false;
+		}
+	}
+	free(c.h);
+	return ok;
+}
+
+/* An error envelope written straight to a socket, for the two moments no
+ * libmicrohttpd response can be queued: a request the library itself would
+ * never answer, and a deadline. Best effort: a full buffer drops it. */
+static void send_raw_error(int fd, struct app *app, enum err_id id, const char *detail)
+{
+	struct req tmp = {.app = app};
+	ids_trace_new(tmp.trace_id);
+	reply_error(&tmp, id, "%s", detail);
+	const struct err_info *e = errors_get(id);
+	char head[256];
+	int hl = snprintf(head, sizeof head,
+			  "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nX-Trace-Id: %s\r\n"
+			  "Connection: close\r\nContent-Length: %zu\r\n\r\n",
+			  e->status, e->status == 408 ? "Request Timeout" : "Bad Request",
+			  tmp.trace_id, tmp.resp_len);
+	struct iovec iov[2] = {{head, (size_t)hl}, {tmp.resp_body, tmp.resp_len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)n;
+	fprintf(stderr,
+		"{\"level\":\"warn\",\"msg\":\"request refused\",\"status\":%u,\"code\":\"%s\","
+		"\"traceId\":\"%s\"}\n",
+		e->status, e->code, tmp.trace_id);
+	req_clear(&tmp);
+}
+
+static int conn_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+/* Runs before libmicrohttpd decodes the target or splits its arguments;
+ * what it returns becomes the request's context (*con_cls). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->app = cls;
+	r->conn = conn;
+	r->raw_target = strdup(uri ? uri : "");
+	bool many = false;
+	char detail[160];
+	if (r->raw_target && !guard_target_ok(r->raw_target, &many, detail, sizeof detail) && many) {
+		/* The library would now fill its 64 KiB pool with the arguments
+		 * and never answer (issue 8): answer here and end the connection. */
+		int fd = conn_fd(conn);
+		if (fd >= 0) {
+			send_raw_error(fd, r->app, ERR_MALFORMED_REQUEST, detail);
+			shutdown(fd, SHUT_RDWR);
+		}
+	}
+	return r;
+}
+
+/* ------------------------------------------------------- connection phases */
+
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Moves a connection to phase p; returns false when the watchdog already cut it. */
+static bool set_phase(struct MHD_Connection *conn, enum conn_phase p, int64_t deadline)
+{
+	struct conn_track *t = track_of(conn);
+	if (!t)
+		return true;
+	pthread_mutex_lock(&track_mu);
+	bool alive = !t->cut;
+	t->phase = p;
+	t->deadline_ns = deadline;
+	pthread_mutex_unlock(&track_mu);
+	return alive;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn_track *t = calloc(1, sizeof *t);
+		if (!t)
+			return;
+		t->fd = conn_fd(conn);
+		t->phase = PHASE_HEAD;
+		t->deadline_ns = clock_mono_ns() + header_ns;
+		pthread_mutex_lock(&track_mu);
+		t->next = tracked;
+		if (tracked)
+			tracked->prev = t;
+		tracked = t;
+		nconns++;
+		pthread_mutex_unlock(&track_mu);
+		*socket_context = t;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct conn_track *t = *socket_context;
+		if (!t)
+			return;
+		pthread_mutex_lock(&track_mu);
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			tracked = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		nconns--;
+		pthread_cond_broadcast(&track_cv);
+		pthread_mutex_unlock(&track_mu);
+		free(t);
+		*socket_context = NULL;
+	}
+}
+
+/* Cuts connections whose header block or body is overdue with shutdown(),
+ * which libmicrohttpd sees as the peer leaving (an overdue body first gets
+ * a 408 envelope). */
+static void *watchdog_main(void *arg)
+{
+	struct app *app = arg;
+	pthread_mutex_lock(&track_mu);
+	while (!watchdog_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&track_cv, &track_mu, &ts);
+		int64_t now = clock_mono_ns();
+		for (struct conn_track *t = tracked; t; t = t->next) {
+			if (t->cut || t->phase == PHASE_SERVE || now < t->deadline_ns || t->fd < 0)
+				continue;
+			t->cut = true;
+			/* A head phase also covers keep-alive idleness, where a 408
+			 * could cross a client's next request: close silently, as
+			 * for an idle connection. A body is unambiguous: say why. */
+			if (t->phase == PHASE_BODY)
+				send_raw_error(t->fd, app, ERR_REQUEST_TIMEOUT,
+					       "the request body did not arrive within the body timeout");
+			shutdown(t->fd, SHUT_RDWR);
+		}
+	}
+	pthread_mutex_unlock(&track_mu);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- requests */
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct req *r = *con_cls;
-	if (!r) {
-		if (!(r = calloc(1, sizeof *r)))
+	if (!r || !r->started) {
+		if (!r && !(r = calloc(1, sizeof *r)))
 			return MHD_NO;
+		r->started = true;
 		r->app = cls;
 		r->conn = conn;
 		r->method = method;
@@ -216,17 +495,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			ids_trace_new(r->trace_id);
 		*con_cls = r;
 		__atomic_fetch_add(&inflight, 1, __ATOMIC_SEQ_CST);
+		char detail[300];
+		if (!request_head_ok(r, version, detail, sizeof detail)) {
+			/* Ambiguous framing: no handler runs, the connection ends
+			 * after this answer, so hidden bytes are never parsed. */
+			set_phase(conn, PHASE_SERVE, 0);
+			r->close = true;
+			reply_error(r, ERR_MALFORMED_REQUEST, "%s", detail);
+			return finish(r);
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_TRANSFER_ENCODING);
 		const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 								 MHD_HTTP_HEADER_EXPECT);
 		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+		bool has_body = te || declared > 0;
+		if (!set_phase(conn, has_body ? PHASE_BODY : PHASE_SERVE,
+			       clock_mono_ns() + body_ns))
+			return MHD_NO;
 		if (declared > REQ_BODY_LIMIT) {
 			r->body_too_large = true;
 			/* A client waiting for 100-continue, or one announcing more than
 			 * we are willing to drain, gets its 413 before sending the body. */
 			if (expect || declared > REQ_DRAIN_LIMIT) {
-				dispatch(r);
+				set_phase(conn, PHASE_SERVE, 0);
+				server_dispatch(r);
 				return finish(r);
 			}
 		}
@@ -238,7 +533,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (r->body_seen > REQ_DRAIN_LIMIT) {
 			*upload_data_size = 0;
 			r->body_too_large = true;
-			dispatch(r);
+			set_phase(conn, PHASE_SERVE, 0);
+			server_dispatch(r);
 			return finish(r);
 		}
 		if (!r->body_too_large && r->body_len + n > REQ_BODY_LIMIT) {
@@ -259,21 +555,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	dispatch(r);
+	if (!set_phase(conn, PHASE_SERVE, 0))
+		return MHD_NO;
+	server_dispatch(r);
 	return finish(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)conn, (void)toe;
+	(void)cls, (void)toe;
 	struct req *r = *con_cls;
+	/* the connection waits for its next request's header block */
+	set_phase(conn, PHASE_HEAD, clock_mono_ns() + header_ns);
 	if (!r)
 		return;
+	if (r->started)
+		__atomic_fetch_sub(&inflight, 1, __ATOMIC_SEQ_CST);
 	req_clear(r);
 	free(r);
 	*con_cls = NULL;
-	__atomic_fetch_sub(&inflight, 1, __ATOMIC_SEQ_CST);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -315,10 +616,18 @@ struct server *server_start(struct app *app)
 	if (!srv)
 		abort();
 	srv->app = app;
+	header_ns = (int64_t)(cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000000000LL;
+	body_ns = (int64_t)(cfg->body_timeout_s ? cfg->body_timeout_s : 30) * 1000000000LL;
+	__atomic_store_n(&draining, 0, __ATOMIC_SEQ_CST);
+	watchdog_stop = false;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* STRICT_FOR_CLIENT 0: the Host and request-target checks are ours
+	 * (guard.c), so they answer with the error envelope; at 1 the library
+	 * sends its own HTML page for a missing Host, with the status line and
+	 * headers twice (issue 8). */
 	srv->daemon = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, on_request, app,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -328,8 +637,10 @@ struct server *server_start(struct app *app)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);
@@ -339,6 +650,8 @@ struct server *server_start(struct app *app)
 		free(srv);
 		return NULL;
 	}
+	if (pthread_create(&srv->watchdog, NULL, watchdog_main, app) == 0)
+		srv->watchdog_running = true;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : cfg->port;
 	return srv;
@@ -350,18 +663,36 @@ void server_stop(struct server *srv, int grace_ms)
 {
 	if (!srv)
 		return;
+	/* From here every answer says Connection: close, so a busy keep-alive
+	 * client ends its connection after its current request (issue 8,
+	 * item 7) instead of holding the server until the hard cap. */
+	__atomic_store_n(&draining, 1, __ATOMIC_SEQ_CST);
 	MHD_socket s = MHD_quiesce_daemon(srv->daemon);
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
-	/* Existing connections keep being served. Requests already sent on them
-	 * may not have been parsed yet, so stop only once nothing has been in
-	 * flight for a quiet period, or when the grace time is over. */
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"draining\"}\n");
+	/* Stop when every connection is gone, or when nothing has been in
+	 * flight for a quiet period (idle keep-alive connections that send
+	 * nothing more; a request already sent may not be parsed yet, hence the
+	 * wait), or at the hard cap. */
 	int quiet = 0;
 	for (int waited = 0; waited < grace_ms && quiet < 200; waited += 10) {
+		pthread_mutex_lock(&track_mu);
+		int open = nconns;
+		pthread_mutex_unlock(&track_mu);
+		if (open == 0 && __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) == 0)
+			break;
 		quiet = __atomic_load_n(&inflight, __ATOMIC_SEQ_CST) == 0 ? quiet + 10 : 0;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(srv->daemon);
+	if (srv->watchdog_running) {
+		pthread_mutex_lock(&track_mu);
+		watchdog_stop = true;
+		pthread_cond_broadcast(&track_cv);
+		pthread_mutex_unlock(&track_mu);
+		pthread_join(srv->watchdog, NULL);
+	}
 	free(srv);
 }

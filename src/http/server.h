@@ -25,6 +25,10 @@ struct server;
 
 /* Starts listening; returns NULL (message on stderr) on failure. */
 struct server *server_start(struct app *app);
+/* Routes, authenticates, rate-limits and checks a request, then calls its
+ * handler; the response is left in r. Needs no connection (see fuzz/). */
+struct req;
+void server_dispatch(struct req *r);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), frees. */
 void server_stop(struct server *srv, int grace_ms);
 /* The port actually bound (useful with --listen HOST:0). */

@@ -124,7 +124,7 @@ function keepAlive(url) {
         if (buf.length >= end + 4 + len) {
           const body = buf.subarray(end + 4, end + 4 + len).toString('utf8');
           buf = buf.subarray(end + 4 + len);
-          return { status: Number(head.split(' ')[1]), body };
+          return { status: Number(head.split(' ')[1]), body, head };
         }
       }
       if (closed) return { status: 'closed', body: buf.toString('latin1') };
@@ -686,6 +686,127 @@ describe('concurrency and shutdown', () => {
         await s.kill9();
         rmSync(s.dir, { recursive: true, force: true });
       }
+    }
+  });
+  test('SIGTERM under keep-alive load: every committed write is answered, answers after SIGTERM say Connection: close', { timeout: 60000 }, async () => {
+    const s = await startServer({ args: NO_LIMITS, keepDir: true });
+    let s2;
+    try {
+      const u = new URL(s.url);
+      const conns = Array.from({ length: 40 }, () => keepAlive(s.url));
+      await Promise.all(conns.map((c) => c.ready));
+      let signalled = false;
+      let ok201 = 0;
+      const lateWithoutClose = [];
+      // Each connection POSTs back to back until the server closes it or
+      // announces Connection: close.
+      const loops = conns.map(async (c, ci) => {
+        for (let i = 0; ; i++) {
+          const body = JSON.stringify({ name: `load ${ci}-${i}` });
+          const sentAfterSignal = signalled;
+          c.sock.write(`POST ${DP} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${s.key}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          const res = await c.next();
+          if (res.status === 'closed') return;
+          assert.equal(res.status, 201, res.body);
+          ok201++;
+          const closing = /\r\nconnection: *close/i.test(res.head);
+          if (sentAfterSignal && !closing) lateWithoutClose.push(`${ci}-${i}`);
+          if (closing) return;
+        }
+      });
+      while (ok201 < 80) await new Promise((r) => setTimeout(r, 5));
+      s.child.kill('SIGTERM');
+      await shuttingDown(s);
+      signalled = true;
+      await Promise.all(loops);
+      for (const c of conns) c.sock.destroy();
+      await s.stop();
+      s2 = await startServer({ dir: s.dir, skipBootstrap: true, args: NO_LIMITS });
+      s2.key = s.key;
+      const rows = (await s2.api('GET', `${DP}?query=load&limit=1`)).body.total;
+      assert.equal(rows, ok201, `rows written (${rows}) = 201 answers received (${ok201}): no committed write went unanswered`);
+      assert.deepEqual(lateWithoutClose, [], 'requests sent after SIGTERM are answered with Connection: close');
+    } finally {
+      if (s2) await s2.stop();
+      else { await s.kill9(); rmSync(s.dir, { recursive: true, force: true }); }
+    }
+  });
+});
+
+// ---------------------------------------------------------------- deadlines
+
+describe('request deadlines (slowloris)', () => {
+  /** Opens a connection that sends `head`, then one byte of `drip` every `ms`. */
+  function trickle(url, head, drip, ms) {
+    const u = new URL(url);
+    const sock = net.connect(Number(u.port), u.hostname);
+    let buf = '';
+    let timer;
+    const closed = new Promise((resolve) => {
+      sock.on('close', () => { clearInterval(timer); resolve(true); });
+      sock.on('error', () => {});
+    });
+    sock.on('data', (d) => { buf += d.toString('latin1'); });
+    sock.on('connect', () => {
+      sock.write(head);
+      let i = 0;
+      timer = setInterval(() => { if (!sock.destroyed) sock.write(drip[i++ % drip.length]); }, ms);
+    });
+    return { sock, closed, received: () => buf };
+  }
+  const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r(false), ms))]);
+
+  test('a header block trickled a byte at a time is cut at the header deadline; others are served', { timeout: 30000 }, async () => {
+    // env, not flags: the baseline binary ignores them, so the test fails there
+    const s = await startServer({ args: NO_LIMITS, env: { DP_HEADER_TIMEOUT: '1', DP_BODY_TIMEOUT: '1' } });
+    try {
+      const u = new URL(s.url);
+      const slow = trickle(s.url, `GET /health HTTP/1.1\r\nHost: ${u.host}\r\nX-Slow: `, 'abcdefgh', 150);
+      for (let i = 0; i < 5; i++) assert.equal((await s.api('GET', '/health')).status, 200, 'a normal client is served');
+      // each byte resets the 30 s idle timeout; only the 1 s head deadline ends it
+      assert.equal(await within(slow.closed, 8000), true, 'the trickling connection was closed');
+      assert.ok(!/HTTP\/1\.1 200/.test(slow.received()), 'the trickled request was never served');
+      assert.equal((await s.api('GET', '/health')).status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a body trickled a byte at a time gets 408 DP-408-REQUEST-TIMEOUT at the body deadline', { timeout: 30000 }, async () => {
+    const s = await startServer({ args: NO_LIMITS, env: { DP_HEADER_TIMEOUT: '1', DP_BODY_TIMEOUT: '1' } });
+    try {
+      const u = new URL(s.url);
+      const slow = trickle(s.url, `POST ${DP} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${s.key}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":"', 'x', 150);
+      assert.equal((await s.api('GET', '/health')).status, 200, 'a normal client is served');
+      assert.equal(await within(slow.closed, 8000), true, 'the trickling connection was closed');
+      const got = slow.received();
+      assert.match(got, /^HTTP\/1\.1 408 /, got);
+      assert.match(got, /\r\nConnection: close\r\n/i);
+      const body = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.errors[0].code, 'DP-408-REQUEST-TIMEOUT');
+      assert.equal(body.errors[0].status, '408');
+      assert.equal((await s.api('GET', `${DP}?limit=1`)).body.total, 0, 'nothing was created');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a keep-alive connection between requests is not cut by the body deadline and serves its next request', { timeout: 30000 }, async () => {
+    const s = await startServer({ args: NO_LIMITS, env: { DP_HEADER_TIMEOUT: '3', DP_BODY_TIMEOUT: '1' } });
+    try {
+      const u = new URL(s.url);
+      const c = keepAlive(s.url);
+      await c.ready;
+      for (let i = 0; i < 3; i++) {
+        c.sock.write(`GET /health HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+        assert.equal((await c.next()).status, 200);
+        await new Promise((r) => setTimeout(r, 1500)); // idle longer than the body timeout
+      }
+      c.sock.destroy();
+    } finally {
+      await s.stop();
     }
   });
 });

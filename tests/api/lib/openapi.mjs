@@ -6,7 +6,9 @@
 //
 // checkResponse throws an Error naming the operation, the status and every
 // mismatch when:
-//   - the method + path is not in the document. Exception: a path the
+//   - the method + path is not in the document (any path may also answer
+//     400 DP-400-MALFORMED-REQUEST and 408 DP-408-REQUEST-TIMEOUT: the HTTP
+//     layer refuses those before routing). Exception: a path the
 //     document does not know may answer 404 (and a known path with an
 //     undocumented method 405), and any path 413, with an ErrorResponse
 //     envelope of the matching code: that is what the dispatcher sends
@@ -147,6 +149,19 @@ export function checkResponse(method, concretePath, status, contentType, body, h
   };
 
   const matches = matchTemplates(p);
+  // Refusals of the HTTP layer itself, before routing (src/http/server.c):
+  // ambiguous framing (400) and overdue requests (408), for any path.
+  const early = { 400: 'DP-400-MALFORMED-REQUEST', 408: 'DP-408-REQUEST-TIMEOUT' }[status];
+  if (early && mediaType(contentType) === 'application/json' && typeof body === 'string' && body.includes(`"${early}"`)) {
+    const label = `HTTP-layer refusal ${status}`;
+    let parsed;
+    try { parsed = JSON.parse(body); } catch { fail(`${label}: body is not valid JSON`); }
+    const v = validatorFor(spec.components.schemas.ErrorResponse);
+    if (!v(parsed)) fail(`${label}: body does not match ErrorResponse: ${describeErrors(v.errors)}`);
+    if (parsed.errors.some((e) => e.code !== early)) fail(`${label}: error code other than ${early}`);
+    checkErrorEnvelope(parsed, status, headers, fail, label);
+    return;
+  }
   const hit = matches.find((t) => t.item[m]);
   let operation;
   let label;
