@@ -138,13 +138,12 @@ struct keys_ctx {
 	size_t n, cap;
 };
 
-static enum MHD_Result key_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-			      const char *value)
+static void key_cb(void *cls, const char *key, const char *value)
 {
-	(void)kind, (void)value;
+	(void)value;
 	struct keys_ctx *k = cls;
 	if (!key)
-		return MHD_YES;
+		return;
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 16;
 		const char **nk = realloc(k->keys, cap * sizeof *nk);
@@ -153,7 +152,6 @@ static enum MHD_Result key_cb(void *cls, enum MHD_ValueKind kind, const char *ke
 		k->keys = nk, k->cap = cap;
 	}
 	k->keys[k->n++] = key;
-	return MHD_YES;
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -177,7 +175,7 @@ static bool repeatable(const struct req *r, const char *key)
 int req_check_repeats(struct req *r)
 {
 	struct keys_ctx k = {0};
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, key_cb, &k);
+	req_query_all(r, key_cb, &k);
 	/* sorted, equal keys are neighbours: O(n log n) however many are sent */
 	if (k.n > 1)
 		qsort(k.keys, k.n, sizeof *k.keys, cmp_keys);
