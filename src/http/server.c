@@ -262,6 +262,8 @@ static enum MHD_Result collect_cb(void *cls, enum MHD_ValueKind kind, const char
  * NUL inside a value (it stores values with strlen), a folded line, or a line
  * with an empty name, which it takes as the end of the headers. Only reads
  * bytes between pointers of one buffer, and only short gaps. */
+static bool layout_known; /* set by server_start(): the library is one whose layout we checked */
+
 static const char *layout_problem(const struct hdr_collect *c, const char *method,
 				  const char *version, size_t header_size)
 {
@@ -312,7 +314,9 @@ static bool request_head_ok(struct req *r, const char *version, char *detail, si
 	if (ok) {
 		const union MHD_ConnectionInfo *hs =
 			MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-		const char *why = layout_problem(&c, r->method, version, hs ? hs->header_size : 0);
+		const char *why =
+			layout_known ? layout_problem(&c, r->method, version, hs ? hs->header_size : 0)
+				     : NULL;
 		if (why) {
 			snprintf(detail, cap, "%s", why);
 			ok = false;
@@ -594,6 +598,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct server *server_start(struct app *app)
 {
+	/* The in-place layout check depends on how this libmicrohttpd lays out
+	 * its read buffer; it is verified for 0.9.75 (Debian 12). Any other
+	 * version runs without it and says so: docs/deployment.md. */
+	const char *mhd = MHD_get_version();
+	layout_known = mhd && !strcmp(mhd, "0.9.75");
+	if (!layout_known)
+		fprintf(stderr,
+			"{\"level\":\"warn\",\"msg\":\"libmicrohttpd %s is not the version the"
+			" header layout check was verified on (0.9.75); bare LF, NUL and folded header"
+			" lines are left to the proxy (docs/deployment.md)\"}\n",
+			mhd ? mhd : "?");
 	const struct config *cfg = app->cfg;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_NUMERICSERV}, *ai = NULL;
