@@ -111,7 +111,8 @@ void apikeys_create(struct req *r)
 			       .now = now, .expires_ms = now_ms + ttl};
 	int rc = st->ops->apikey_insert(st, r->who.tenant_id, &k);
 	if (rc >= 0)
-		if (api_write_done(r, st->ops->apikey_get(st, &doc, r->who.tenant_id, id)) < 0)
+		rc = st->ops->apikey_get(st, &doc, r->who.tenant_id, id);
+	if (api_write_done(r, rc) < 0) /* a failed insert too: roll back, no token */
 		goto fail;
 	api_set_etag(r, doc); /* of the stored key: GET returns the same tag */
 	json_object_set_new(doc, "token", json_string(token));

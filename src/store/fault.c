@@ -1,6 +1,7 @@
 /* fault: storage fault injection for tests (in the spirit of SQLite's
  * DO_OS_MALLOC_TEST). DP_FAULT_INJECT names store calls that must fail with
- * a hard error, comma separated, e.g. "changelog_append" or "commit,begin".
+ * a hard error, comma separated, e.g. "changelog_append" or "commit,begin"
+ * (also "apikey_insert").
  * Unset (production) it costs nothing: the backend's own table is used.
  *
  * One entry, "disk:PATH", injects real storage conditions instead: a SQLite
@@ -42,6 +43,12 @@ static int fail_delete(struct store *st, const char *tenant, const char *id)
 static int fail_changelog(struct store *st, const char *tenant, const char *product_id, json_t *e)
 {
 	(void)st, (void)tenant, (void)product_id, (void)e;
+	return STORE_HARD;
+}
+
+static int fail_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
+{
+	(void)st, (void)tenant, (void)k;
 	return STORE_HARD;
 }
 
@@ -216,6 +223,8 @@ int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errle
 		}
 		else if (!strcmp(name, "changelog_append"))
 			faulty.changelog_append = fail_changelog;
+		else if (!strcmp(name, "apikey_insert"))
+			faulty.apikey_insert = fail_apikey_insert;
 		else {
 			snprintf(err, errlen, "DP_FAULT_INJECT: unknown store call '%s'", name);
 			return -1;
