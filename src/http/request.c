@@ -373,6 +373,18 @@ void reply_header(struct req *r, const char *name, const char *fmt, ...)
 	r->nhdrs++;
 }
 
+void req_reset_reply(struct req *r)
+{
+	for (int i = 0; i < r->nhdrs; i++)
+		free(r->hdrs[i].value);
+	r->nhdrs = 0;
+	free(r->resp_body);
+	r->resp_body = NULL;
+	r->resp_len = 0;
+	r->resp_ctype = NULL;
+	r->status = 0;
+}
+
 void req_clear(struct req *r)
 {
 	for (int i = 0; i < r->nparams; i++)

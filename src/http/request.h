@@ -109,6 +109,10 @@ void reply_storage_unavailable(struct req *r);
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Forgets the reply built so far (status, body, headers), so that another
+ * can replace it. */
+void req_reset_reply(struct req *r);
+
 /* Releases everything the request owns. */
 void req_clear(struct req *r);
 

@@ -165,6 +165,19 @@ void server_dispatch(struct req *r)
 		return;
 	}
 	r->route->handler(r);
+	struct store *st = r->app->store;
+	if (st && st->ops->in_transaction && st->ops->in_transaction(st)) {
+		/* A handler bug, never input: what it did was not committed, so it
+		 * must not be acknowledged, and the open transaction (a write lock,
+		 * on SQLite) must not outlive the request. */
+		st->ops->rollback(st);
+		fprintf(stderr,
+			"{\"level\":\"error\",\"msg\":\"handler left a transaction open;"
+			" rolled back\",\"route\":\"%s\",\"status\":%u,\"traceId\":\"%s\"}\n",
+			r->route->pattern, r->status, r->trace_id);
+		req_reset_reply(r);
+		reply_error(r, ERR_INTERNAL, "the request's transaction was not completed");
+	}
 	if (!r->status)
 		reply_error(r, ERR_INTERNAL, "handler produced no response");
 }

@@ -431,6 +431,12 @@ static void sq_rollback(struct store *st)
 		(void)simple(st, S_ROLLBACK);
 }
 
+static bool sq_in_transaction(struct store *st)
+{
+	struct conn *c = conn_get(st);
+	return c && !sqlite3_get_autocommit(c->db);
+}
+
 static int sq_ping(struct store *st)
 {
 	sqlite3_stmt *s = stmt(st, S_PING);
@@ -1626,6 +1632,7 @@ static const struct store_ops sqlite_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.in_transaction = sq_in_transaction,
 	.ping = sq_ping,
 	.probe_write = sq_probe_write,
 	.apikey_count_active = sq_apikey_count_active,

@@ -126,6 +126,9 @@ struct store_ops {
 	int (*begin)(struct store *st, bool write);
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
+	/* True while the calling thread's connection has a transaction open
+	 * (the dispatcher's guard against a handler that forgot to end one). */
+	bool (*in_transaction)(struct store *st);
 	int (*ping)(struct store *st);
 	/* A real, harmless write (rewrites the schema version in its own
 	 * transaction): clears a noted fault when it succeeds. */
