@@ -9,11 +9,12 @@
 #include "api/api.h"
 #include "domain/paging.h"
 #include "domain/roles.h"
+#include "util/utf8.h"
 
 static const struct field_spec user_create_spec[] = {
 	{"subject", FIELD_NAME, true, false, 256},
 	{"email", FIELD_NAME, true, false, 320},
-	{"name", FIELD_STRING, false, true, 256},
+	{"name", FIELD_NAME, false, true, 256},
 	{"picture", FIELD_STRING, false, true, 2048},
 	{"status", FIELD_STRING, false, true, 16},
 	{"tenantId", FIELD_STRING, false, true, 64},
@@ -273,8 +274,10 @@ static int apply_user_patch(struct req *r, json_t *u, unsigned *roles, const jso
 		}
 		if (path && !strcmp(path, "/name")) {
 			const char *name = json_string_value(v);
-			if (!name || !*name || jsonspec_utf8_len(name) > 256) {
-				reply_error(r, ERR_VALIDATION, "operation /%zu: 'name' must be 1 to 256 characters", i);
+			if (!name || !*name || jsonspec_utf8_len(name) > 256 || !utf8_has_visible(name)) {
+				reply_error(r, ERR_VALIDATION,
+					    "operation /%zu: 'name' must be 1 to 256 characters, at least one"
+					    " of them visible", i);
 				goto fail;
 			}
 			json_object_set(u, "name", (json_t *)v);

@@ -138,6 +138,7 @@ describe('with one server', () => {
         ['POST', '/api/v1/spaces', { name, type: 'shared' }, 'name'],
         ['POST', '/api/v1/data-sets', { name, technicalName: 't.csv' }, 'name'],
         ['POST', '/api/v1/data-sets', { name: 'D', technicalName: name }, 'technicalName'],
+        ['POST', '/api/v1/users', { name, email: `u${invisible.indexOf(name)}@example.com`, subject: 's' }, 'name'],
       ];
       for (const [method, p, body, field] of cases) {
         const res = await srv.api(method, p, { body });
@@ -154,6 +155,10 @@ describe('with one server', () => {
     assert.equal((await srv.api('GET', `${DP}/${p.body.id}`)).body.name, 'Visible');
     const list = await srv.api('GET', DP);
     assert.equal(list.body.total, 1, 'no product with an invisible name');
+    const me = (await srv.api('GET', '/api/v1/users/me')).body;
+    const up = await srv.api('PATCH', `/api/v1/users/${me.id}`, { body: [{ op: 'replace', path: '/name', value: '\u200b' }] });
+    assert.equal(up.status, 400, up.text);
+    assert.match(up.body.errors[0].detail, /'name'/);
     // a visible character among invisible ones is a name
     assert.equal((await srv.api('POST', DP, { body: { name: '\u200bA' } })).status, 201);
   });
