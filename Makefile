@@ -23,7 +23,10 @@ ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 # pointer + 0). build/clang holds the project and unit tests built with clang
 # + ASan/UBSan; build/fuzz the libFuzzer targets (fuzz/fuzz_<name>.c, picked
 # up by wildcard) over the library compiled with fuzzer-no-link coverage.
-CLANG   ?= clang
+CLANG   ?= clang-14
+# ASan/UBSan symbolise stack traces with llvm-symbolizer (package llvm-14).
+SYMBOLIZER := $(firstword $(wildcard /usr/lib/llvm-14/bin/llvm-symbolizer) $(shell command -v llvm-symbolizer))
+CLANG_ENV  := $(if $(SYMBOLIZER),ASAN_SYMBOLIZER_PATH=$(SYMBOLIZER) UBSAN_SYMBOLIZER_PATH=$(SYMBOLIZER))
 CLANG_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g -Isrc $(PKG_CFLAGS) -MMD -MP
 CLANG_OBJ := $(SRC:%.c=build/clang/obj/%.o) build/clang/obj/src/api/openapi_blob.o
 CLANG_LIB_OBJ := $(filter-out build/clang/obj/src/main.o,$(CLANG_OBJ))
@@ -45,7 +48,7 @@ DB      ?= sqlite:var/dataproducts.db
 LISTEN  ?= 127.0.0.1:8080
 
 .PHONY: all run test test-unit test-api test-asan test-clang test-fuzz-replay fuzz fuzz-build \
-	deps deps-test asan help clean bench
+	deps deps-test deps-fuzz asan help clean bench
 
 all: build/dataproducts
 
@@ -154,20 +157,24 @@ test-asan: build/asan/dataproducts tests/node_modules/.installed
 
 # clang + ASan/UBSan: the cmocka suites, then every fuzz corpus replayed.
 test-clang: build/clang/dataproducts $(CLANG_UNIT_BIN)
-	@fail=0; for t in $(CLANG_UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
+	@fail=0; for t in $(CLANG_UNIT_BIN); do echo "== $$t"; $(CLANG_ENV) $$t || fail=1; done; \
 	  if [ $$fail -ne 0 ]; then echo "clang unit tests FAILED"; exit 1; fi
 	@$(MAKE) --no-print-directory test-fuzz-replay
 
 test-fuzz-replay: $(REPLAY_BIN)
-	@scripts/fuzz.sh replay $(FUZZ_NAMES)
+	@$(CLANG_ENV) scripts/fuzz.sh replay $(FUZZ_NAMES)
 
 fuzz-build: $(FUZZ_BIN)
 
 # Runs each target FUZZ_SECONDS with its corpus and dictionary; new inputs go
 # to build/fuzz/corpus/<name>, crashes to build/fuzz/crash-*. Non-zero exit on
 # any crash. Minimise findings into fuzz/corpus/<name> with -merge=1.
-fuzz: $(FUZZ_BIN)
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run $(FUZZ_NAMES)
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(CLANG_ENV) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run $(FUZZ_NAMES)
+
+deps-fuzz:
+	@scripts/deps.sh --fuzz
 
 test: deps-test
 	@$(MAKE) --no-print-directory build/dataproducts build/asan/dataproducts
