@@ -55,7 +55,8 @@ all: build/dataproducts
 help:
 	@echo "make            build build/dataproducts"
 	@echo "make run        install build deps if missing, build, serve on $(LISTEN)"
-	@echo "make test       unit + HTTP + @qlik/api tests, release and ASan/UBSan builds"
+	@echo "make test       unit + HTTP + @qlik/api tests, release and ASan/UBSan builds,"
+	@echo "                clang ASan/UBSan unit tests and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-api   node black-box tests against the release build"
 	@echo "make test-clang clang + ASan/UBSan build; cmocka suites and fuzz corpus replay"

@@ -58,12 +58,12 @@ run() {
 		local execs rate corp result=ok
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-		corp=$(ls build/fuzz/corpus/"$name" fuzz/corpus/"$name" | wc -l)
+		corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 		if [[ $rc -ne 0 ]] || compgen -G "$art*" >/dev/null; then
 			result="FAILED (exit $rc; see $log and $art)"
 			bad=$((bad + 1))
 		fi
-		printf '%-12s %14s %10s %8s %8s  %s\n' "$name" "${execs:-?}" "${rate:-?}" "$dt" "$corp" "$result"
+		printf '%-12s %14s %10s %8s %8s  %s\n' "$name" "${execs:-?}" "${rate:-?}" "$dt" "${corp:-?}" "$result"
 		total=$((total + ${execs:-0}))
 		totalsec=$((totalsec + dt))
 	done
