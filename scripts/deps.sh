@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# deps.sh: makes sure the Debian packages needed to build (and with --test,
-# to test) are installed. As root it installs what is missing; otherwise it
-# prints the exact apt-get line and fails.
+# deps.sh: makes sure the Debian packages needed to build (with --test, to
+# test; with --fuzz, to run the libFuzzer targets) are installed. As root it
+# installs what is missing; otherwise it prints the exact apt-get line and
+# fails. clang-14 + libclang-rt-14-dev give the clang ASan/UBSan build and
+# libFuzzer (-fsanitize=fuzzer); llvm-14 symbolises sanitizer stack traces.
 set -euo pipefail
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev)
+clang_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm)
+  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm "${clang_pkgs[@]}")
+elif [[ "${1:-}" == "--fuzz" ]]; then
+  pkgs+=("${clang_pkgs[@]}")
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -418,8 +418,11 @@ done:
 			return CSV_EOF;
 		}
 	}
+	/* Until a byte was copied r->rec is NULL (all fields empty, offsets 0):
+	 * point them at "" rather than compute NULL + 0, which is undefined. */
+	const char *base = r->rec ? r->rec : "";
 	for (size_t i = 0; i < nf; i++)
-		r->fptr[i] = r->rec + r->foff[i];
+		r->fptr[i] = base + r->foff[i];
 	emit(r, rec, nf, line0);
 	return CSV_RECORD;
 too_many:

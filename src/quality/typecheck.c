@@ -74,7 +74,7 @@ struct numshape {
 	size_t frac_sig; /* fraction digits before trailing zeros */
 	size_t first_sig_frac; /* fraction position (1-based) of the first non-zero digit, 0 if none */
 	bool has_exp;
-	long exp;        /* clamped to +-100000 */
+	long exp;        /* clamped to +-10^9: beyond the digit count of any cell */
 };
 
 static bool scan_number(const char *s, size_t n, struct numshape *sh)
@@ -118,7 +118,7 @@ static bool scan_number(const char *s, size_t n, struct numshape *sh)
 		for (; i < n; i++) {
 			if (!is_digit(s[i]))
 				return false;
-			if (e < 100000)
+			if (e < 1000000000L)
 				e = e * 10 + (s[i] - '0');
 		}
 		sh->has_exp = true;
@@ -159,7 +159,7 @@ static void number_text(char *buf, size_t cap, const char *s, size_t n)
 			continue;
 		}
 		seen = true;
-		if (!frac && dexp < 1000000)
+		if (!frac && dexp < 1000000000L)
 			dexp++;
 		if (kept < 200)
 			buf[o + kept++] = s[i];
@@ -174,7 +174,7 @@ static void number_text(char *buf, size_t cap, const char *s, size_t n)
 		if (s[i] == '+' || s[i] == '-')
 			eneg = s[i++] == '-';
 		for (; i < n; i++)
-			if (e < 1000000)
+			if (e < 1000000000L)
 				e = e * 10 + (s[i] - '0');
 		if (eneg)
 			e = -e;
@@ -191,8 +191,7 @@ static bool valid_double(const char *s, size_t n)
 		return false;
 	/* Magnitude is below 10^(int_sig + exp) (or 10^(exp - first_sig_frac + 1)):
 	 * only values that may reach DBL_MAX (~1.8e308) need an exact check. */
-	long mag = sh.int_sig ? (long)(sh.int_sig > 100000 ? 100000 : sh.int_sig) + sh.exp
-			      : sh.exp - (long)sh.first_sig_frac + 1;
+	long mag = sh.int_sig ? (long)sh.int_sig + sh.exp : sh.exp - (long)sh.first_sig_frac + 1;
 	if (sh.int_sig == 0 && sh.first_sig_frac == 0)
 		return true; /* zero */
 	if (mag < 308)

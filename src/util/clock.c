@@ -27,13 +27,17 @@ int64_t clock_mono_ns(void)
 
 void clock_format_ms(char *buf, int64_t epoch_ms)
 {
-	time_t secs = (time_t)(epoch_ms / 1000);
+	/* floor division: -1 ms is 1969-12-31T23:59:59.999, not "00.-01" */
+	int64_t ms = epoch_ms % 1000;
+	if (ms < 0)
+		ms += 1000;
+	time_t secs = (time_t)((epoch_ms - ms) / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	char tmp[64];
 	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 		 (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
-		 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, (int)(epoch_ms % 1000));
+		 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, (int)ms);
 	memcpy(buf, tmp, ISO_TS_LEN);
 	buf[ISO_TS_LEN] = '\0';
 }
@@ -58,6 +62,10 @@ int clock_parse_iso(int64_t *out_ms, const char *s)
 	struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
 			.tm_hour = h, .tm_min = m, .tm_sec = sec};
 	time_t t = timegm(&tm);
+	/* a leap second on 9999-12-31 normalises into year 10000, which this
+	 * format cannot write back */
+	if (t > (time_t)253402300799)
+		return -1;
 	*out_ms = (int64_t)t * 1000 + ms;
 	return 0;
 }

@@ -240,6 +240,34 @@ static void empty_fields(void **state)
 	PARSES("a,,b,\n", "1<a><><b><>\n");
 }
 
+/* Records of empty fields only, read by the general path before any byte was
+ * ever copied: the fields must not be computed from a null record buffer
+ * (null pointer + 0 is undefined; clang's UBSan reports it). */
+static void only_separators(void **state)
+{
+	(void)state;
+	PARSES(",", "1<><>\n");
+	PARSES(",,", "1<><><>\n");
+	PARSES(",\r", "1<><>\n");
+	PARSES("\n,", "2<><>\n");
+	PARSES("\"\",", "1<><>\n");
+	for (size_t i = 0; i < 4; i++) {
+		struct csv_reader *r;
+		int fd = data_fd(",", 1);
+		assert_int_equal(csv_open(&r, fd, ','), 0);
+		struct csv_record rec;
+		assert_int_equal(csv_next(r, &rec), CSV_RECORD);
+		assert_int_equal(rec.nfields, 2);
+		for (size_t k = 0; k < rec.nfields; k++) {
+			assert_non_null(rec.fields[k]);
+			assert_int_equal(rec.lens[k], 0);
+		}
+		assert_int_equal(csv_next(r, &rec), CSV_EOF);
+		csv_close(r);
+		close(fd);
+	}
+}
+
 static void empty_input(void **state)
 {
 	(void)state;
@@ -611,6 +639,7 @@ int main(void)
 		cmocka_unit_test(blank_lines_are_skipped),
 		cmocka_unit_test(final_record_without_newline),
 		cmocka_unit_test(empty_fields),
+		cmocka_unit_test(only_separators),
 		cmocka_unit_test(empty_input),
 		cmocka_unit_test(other_separators),
 		cmocka_unit_test(text_after_closing_quote),

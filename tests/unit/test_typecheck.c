@@ -255,6 +255,43 @@ static void numbers(void **state)
 
 /* Numbers longer than the internal buffer are parsed through a rewrite
  * that keeps the sign, the first significant digits and the exponent. */
+/* Cells of 10^5+ digits (a record holds up to 1 MiB) whose exponent offsets
+ * the digit count: the magnitude shortcut must not clamp either side, or an
+ * overflowing value passes as a valid DOUBLE (typecheck_number() then
+ * refuses it: found by fuzz_typecheck's "valid DOUBLE parses" oracle). */
+static void huge_cells_clamped_exponents(void **state)
+{
+	(void)state;
+	enum { Z = 200000 };
+	char *s = malloc(Z + 32);
+	assert_non_null(s);
+	double d;
+	/* 1 and 200000 zeros, e-100000: 1e100000 overflows */
+	s[0] = '1';
+	memset(s + 1, '0', Z);
+	size_t n = 1 + Z;
+	memcpy(s + n, "e-100000", 8);
+	assert_false(typecheck_valid(FT_DOUBLE, NULL, s, n + 8));
+	assert_false(typecheck_number(&d, FT_DOUBLE, s, n + 8));
+	/* ... e-200000: exactly 1 */
+	memcpy(s + n, "e-200000", 8);
+	assert_true(typecheck_valid(FT_DOUBLE, NULL, s, n + 8));
+	assert_true(typecheck_number(&d, FT_DOUBLE, s, n + 8));
+	assert_true(d == 1.0);
+	/* "." 99999 zeros "1" e1000000: 1e900000 overflows */
+	s[0] = '.';
+	memset(s + 1, '0', 99999);
+	n = 100000;
+	memcpy(s + n, "1e1000000", 9);
+	assert_false(typecheck_valid(FT_DOUBLE, NULL, s, n + 9));
+	/* ... e100000: exactly 1 */
+	memcpy(s + n, "1e100000", 8);
+	assert_true(typecheck_valid(FT_DOUBLE, NULL, s, n + 8));
+	assert_true(typecheck_number(&d, FT_DOUBLE, s, n + 8));
+	assert_true(d == 1.0);
+	free(s);
+}
+
 static void long_numbers(void **state)
 {
 	(void)state;
@@ -312,6 +349,7 @@ int main(void)
 		cmocka_unit_test(binaries),
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(long_numbers),
+		cmocka_unit_test(huge_cells_clamped_exponents),
 	};
 	return cmocka_run_group_tests_name("typecheck", tests, NULL, NULL);
 }

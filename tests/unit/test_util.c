@@ -207,6 +207,31 @@ static void clock_format_parse_round_trip(void **state)
 	}
 }
 
+/* Found by fuzz_time: instants before 1970 formatted a negative millisecond
+ * field ("1970-01-01T00:00:00.-01Z" for -1), and the leap second at the end
+ * of 9999 parsed to an instant in year 10000 that formats as year 0000. */
+static void clock_before_1970_and_after_9999(void **state)
+{
+	(void)state;
+	char buf[ISO_TS_LEN + 1];
+	clock_format_ms(buf, -1);
+	assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+	clock_format_ms(buf, -1000);
+	assert_string_equal(buf, "1969-12-31T23:59:59.000Z");
+	clock_format_ms(buf, -62135596800000LL + 123);
+	assert_string_equal(buf, "0001-01-01T00:00:00.123Z");
+	const char *const ok[] = {"0001-01-01T00:00:00.123Z", "1969-07-20T20:17:40.001Z",
+				  "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int64_t ms;
+		assert_int_equal(clock_parse_iso(&ms, ok[i]), 0);
+		clock_format_ms(buf, ms);
+		assert_string_equal(buf, ok[i]);
+	}
+	int64_t ms = 0;
+	assert_int_equal(clock_parse_iso(&ms, "9999-12-31T23:59:60.000Z"), -1);
+}
+
 static void clock_now_is_parseable(void **state)
 {
 	(void)state;
@@ -389,6 +414,7 @@ int main(void)
 		cmocka_unit_test(clock_format_known_instants),
 		cmocka_unit_test(clock_parse_known_instant),
 		cmocka_unit_test(clock_format_parse_round_trip),
+		cmocka_unit_test(clock_before_1970_and_after_9999),
 		cmocka_unit_test(clock_now_is_parseable),
 		cmocka_unit_test(clock_parse_rejects_malformed),
 		cmocka_unit_test(clock_parse_rejects_signs_and_blanks_in_fields),
