@@ -37,10 +37,6 @@ FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 FUZZ_BIN   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 REPLAY_BIN := $(FUZZ_NAMES:%=build/clang/replay/fuzz_%)
 FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/src/api/openapi_blob.o
-# clang's -Wformat-nonliteral (in -Wformat=2) also flags vsnprintf() in a
-# va_list callback without a format attribute (server.c on_mhd_log, libmicrohttpd's
-# log hook); gcc does not. Relaxed for that one file only.
-CLANG_CFLAGS_src/http/server.c := -Wno-format-nonliteral
 # The CSV target interposes read() to feed the reader in fuzzer-chosen chunks.
 FUZZ_LDFLAGS_csv := -Wl,--wrap=read
 
