@@ -47,6 +47,11 @@ struct conn_track {
 	enum conn_phase phase;
 	int64_t deadline_ns;
 	bool cut; /* the watchdog answered 408 and shut the socket */
+	/* The request on_uri made and no on_completed has freed yet. The library
+	 * reports completion only of requests whose head it finished, so a
+	 * connection that dies mid-head leaves it to NOTIFY_CLOSED. Touched only
+	 * by the connection's own thread. */
+	struct req *uri_req;
 };
 
 static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -372,6 +377,8 @@ static int conn_fd(struct MHD_Connection *conn)
 	return ci ? ci->connect_fd : -1;
 }
 
+static struct conn_track *track_of(struct MHD_Connection *conn);
+
 /* Runs before libmicrohttpd decodes the target or splits its arguments;
  * what it returns becomes the request's context (*con_cls). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -382,6 +389,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	r->app = cls;
 	r->conn = conn;
 	r->raw_target = strdup(uri ? uri : "");
+	struct conn_track *t = track_of(conn);
+	if (t)
+		t->uri_req = r;
 	bool many = false;
 	char detail[160];
 	if (r->raw_target && !guard_target_ok(r->raw_target, &many, detail, sizeof detail) && many) {
@@ -442,6 +452,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		struct conn_track *t = *socket_context;
 		if (!t)
 			return;
+		if (t->uri_req) { /* its head never completed: no on_completed came */
+			req_clear(t->uri_req);
+			free(t->uri_req);
+			t->uri_req = NULL;
+		}
 		pthread_mutex_lock(&track_mu);
 		if (t->prev)
 			t->prev->next = t->next;
@@ -587,6 +602,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	set_phase(conn, PHASE_HEAD, clock_mono_ns() + header_ns);
 	if (!r)
 		return;
+	struct conn_track *t = track_of(conn);
+	if (t && t->uri_req == r)
+		t->uri_req = NULL;
 	if (r->started)
 		__atomic_fetch_sub(&inflight, 1, __ATOMIC_SEQ_CST);
 	req_clear(r);
