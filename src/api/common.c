@@ -253,18 +253,25 @@ static int product_ctx(struct req *r, struct product_access *pa, struct perm_ctx
 	return 0;
 }
 
-int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id)
+/* Parses the stored JSON of pa (freed either way) into *out. */
+static int stored_doc(struct req *r, json_t **out, struct product_access *pa, const char *id)
 {
-	struct product_access pa;
-	if (product_ctx(r, &pa, ctx, id) < 0)
-		return -1;
-	*out = json_loads(pa.text, 0, NULL);
-	free(pa.text);
+	*out = json_loads(pa->text, 0, NULL);
+	free(pa->text);
+	pa->text = NULL;
 	if (!*out) {
 		reply_error(r, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
 		return -1;
 	}
 	return 0;
+}
+
+int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id)
+{
+	struct product_access pa;
+	if (product_ctx(r, &pa, ctx, id) < 0)
+		return -1;
+	return stored_doc(r, out, &pa, id);
 }
 
 int api_target_id(const json_t *body, const char *field, const char **out)
@@ -342,13 +349,7 @@ int api_product_access(struct req *r, json_t **out, const char *id, enum dp_acti
 	struct product_access pa;
 	if (api_product_access_raw(r, &pa, id, action) < 0)
 		return -1;
-	*out = json_loads(pa.text, 0, NULL);
-	free(pa.text);
-	if (!*out) {
-		reply_error(r, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
-		return -1;
-	}
-	return 0;
+	return stored_doc(r, out, &pa, id);
 }
 
 void api_etag(char *buf, const json_t *doc) { etag_of(buf, doc); }
