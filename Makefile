@@ -12,8 +12,14 @@ SRC     := $(wildcard src/*.c src/*/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
-OBJ      := $(SRC:%.c=build/obj/%.o) build/obj/src/api/openapi_blob.o
-ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/src/api/openapi_blob.o
+# The web app (web/, SPEC §6) is embedded by scripts/embed-web.sh into
+# build/gen/web_assets.S, assembled into every build flavour.
+WEB_FILES := $(shell find web -type f ! -name '.*' 2>/dev/null)
+WEB_GEN   := build/gen/web_assets.S
+
+OBJ      := $(SRC:%.c=build/obj/%.o) build/obj/src/api/openapi_blob.o build/obj/gen/web_assets.o
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/src/api/openapi_blob.o \
+	build/asan/obj/gen/web_assets.o
 LIB_OBJ      := $(filter-out build/obj/src/main.o,$(OBJ))
 ASAN_LIB_OBJ := $(filter-out build/asan/obj/src/main.o,$(ASAN_OBJ))
 UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
@@ -28,7 +34,8 @@ CLANG   ?= clang-14
 SYMBOLIZER := $(firstword $(wildcard /usr/lib/llvm-14/bin/llvm-symbolizer) $(shell command -v llvm-symbolizer))
 CLANG_ENV  := $(if $(SYMBOLIZER),ASAN_SYMBOLIZER_PATH=$(SYMBOLIZER) UBSAN_SYMBOLIZER_PATH=$(SYMBOLIZER))
 CLANG_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g -Isrc $(PKG_CFLAGS) -MMD -MP
-CLANG_OBJ := $(SRC:%.c=build/clang/obj/%.o) build/clang/obj/src/api/openapi_blob.o
+CLANG_OBJ := $(SRC:%.c=build/clang/obj/%.o) build/clang/obj/src/api/openapi_blob.o \
+	build/clang/obj/gen/web_assets.o
 CLANG_LIB_OBJ := $(filter-out build/clang/obj/src/main.o,$(CLANG_OBJ))
 CLANG_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/clang/tests/%)
 FUZZ_SECONDS ?= 60
@@ -36,14 +43,15 @@ FUZZ_SRC   := $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 FUZZ_BIN   := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 REPLAY_BIN := $(FUZZ_NAMES:%=build/clang/replay/fuzz_%)
-FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/src/api/openapi_blob.o
+FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/src/api/openapi_blob.o \
+	build/fuzz/obj/gen/web_assets.o
 # The CSV target interposes read() to feed the reader in fuzzer-chosen chunks.
 FUZZ_LDFLAGS_csv := -Wl,--wrap=read
 
 DB      ?= sqlite:var/dataproducts.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all run test test-unit test-api test-asan test-clang test-fuzz-replay fuzz fuzz-build \
+.PHONY: all run test test-unit test-api test-asan test-web test-web-asan test-clang test-fuzz-replay fuzz fuzz-build \
 	deps deps-test deps-fuzz asan help clean bench
 
 all: build/dataproducts
@@ -55,6 +63,7 @@ help:
 	@echo "                clang ASan/UBSan unit tests and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-api   node black-box tests against the release build"
+	@echo "make test-web   the web app in headless Chromium (playwright-core + axe-core)"
 	@echo "make test-clang clang + ASan/UBSan build; cmocka suites and fuzz corpus replay"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) each"
 	@echo "                (fuzz/fuzz_<name>.c, corpus fuzz/corpus/<name>, dict fuzz/<name>.dict)"
@@ -85,6 +94,18 @@ build/asan/obj/%.o: %.c
 build/obj/src/api/openapi_blob.o build/asan/obj/src/api/openapi_blob.o: src/api/openapi_blob.S docs/openapi.json
 	@mkdir -p $(dir $@)
 	$(CC) -c -Wa,-I. -o $@ $<
+
+$(WEB_GEN): $(WEB_FILES) scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-web.sh web build/gen
+
+build/obj/gen/web_assets.o build/asan/obj/gen/web_assets.o: $(WEB_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) -c -Wa,-I. -o $@ $<
+
+build/clang/obj/gen/web_assets.o build/fuzz/obj/gen/web_assets.o: $(WEB_GEN)
+	@mkdir -p $(dir $@)
+	$(CLANG) -c -o $@ $<
 
 build/clang/obj/src/api/openapi_blob.o build/fuzz/obj/src/api/openapi_blob.o: src/api/openapi_blob.S docs/openapi.json
 	@mkdir -p $(dir $@)
@@ -152,6 +173,15 @@ test-asan: build/asan/dataproducts tests/node_modules/.installed
 	cd tests && DP_BIN=$(CURDIR)/build/asan/dataproducts DP_SANITIZED=1 \
 	  node --test --test-concurrency=2 api/
 
+# The web app in headless Chromium (Debian's chromium, driven by
+# playwright-core; tests/web), on the release and the sanitizer build.
+test-web: build/dataproducts tests/node_modules/.installed
+	cd tests && DP_BIN=$(CURDIR)/build/dataproducts node --test --test-concurrency=1 web/
+
+test-web-asan: build/asan/dataproducts tests/node_modules/.installed
+	cd tests && DP_BIN=$(CURDIR)/build/asan/dataproducts DP_SANITIZED=1 \
+	  node --test --test-concurrency=1 web/
+
 # clang + ASan/UBSan: the cmocka suites, then every fuzz corpus replayed.
 test-clang: build/clang/dataproducts $(CLANG_UNIT_BIN)
 	@fail=0; for t in $(CLANG_UNIT_BIN); do echo "== $$t"; $(CLANG_ENV) $$t || fail=1; done; \
@@ -179,6 +209,8 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-clang
 	@$(MAKE) --no-print-directory test-api
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-web
+	@$(MAKE) --no-print-directory test-web-asan
 
 # HTTP benchmarks (issue 5; not part of `make test`): seeds BENCH_PRODUCTS products
 # (10000; also 100000, 1000000), runs the wrk scenarios and the nginx anchor, prints

@@ -6,10 +6,10 @@
 # libFuzzer (-fsanitize=fuzzer); llvm-14 symbolises sanitizer stack traces.
 set -euo pipefail
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev)
+      libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev brotli)
 clang_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm "${clang_pkgs[@]}")
+  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm chromium "${clang_pkgs[@]}")
 elif [[ "${1:-}" == "--fuzz" ]]; then
   pkgs+=("${clang_pkgs[@]}")
 fi

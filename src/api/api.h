@@ -157,4 +157,11 @@ void meta_metrics(struct req *r);
 void meta_openapi(struct req *r);
 void meta_product_info(struct req *r);
 
+/* web.c: the embedded web app (SPEC §6) */
+void web_page(struct req *r);
+void web_asset(struct req *r);
+/* The app's security headers (CSP, nosniff, referrer, framing). */
+void web_security_headers(struct req *r);
+const char *web_build_id(void);
+
 #endif

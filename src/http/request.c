@@ -289,9 +289,17 @@ char *req_base_url(const struct req *r)
 	return strbuf_take(&sb);
 }
 
+static void free_body(struct req *r)
+{
+	if (!r->resp_static)
+		free(r->resp_body);
+	r->resp_static = false;
+	r->resp_body = NULL;
+}
+
 static void set_body(struct req *r, unsigned status, const char *ctype, char *body, size_t len)
 {
-	free(r->resp_body);
+	free_body(r);
 	r->status = status;
 	r->resp_ctype = ctype;
 	r->resp_body = body;
@@ -307,6 +315,12 @@ void reply_json(struct req *r, unsigned status, json_t *body)
 		return;
 	}
 	set_body(r, status, "application/json", txt, strlen(txt));
+}
+
+void reply_static(struct req *r, unsigned status, const char *ctype, const void *body, size_t len)
+{
+	set_body(r, status, ctype, (char *)body, len);
+	r->resp_static = true;
 }
 
 void reply_empty(struct req *r, unsigned status) { set_body(r, status, NULL, NULL, 0); }
@@ -378,8 +392,7 @@ void req_reset_reply(struct req *r)
 	for (int i = 0; i < r->nhdrs; i++)
 		free(r->hdrs[i].value);
 	r->nhdrs = 0;
-	free(r->resp_body);
-	r->resp_body = NULL;
+	free_body(r);
 	r->resp_len = 0;
 	r->resp_ctype = NULL;
 	r->status = 0;
@@ -392,6 +405,6 @@ void req_clear(struct req *r)
 	for (int i = 0; i < r->nhdrs; i++)
 		free(r->hdrs[i].value);
 	free(r->body);
-	free(r->resp_body);
+	free_body(r);
 	free(r->raw_target);
 }

@@ -64,6 +64,7 @@ struct req {
 
 	unsigned status;
 	char *resp_body;
+	bool resp_static; /* resp_body is static data (reply_static): never freed */
 	size_t resp_len;
 	const char *resp_ctype;
 	struct {
@@ -101,6 +102,8 @@ char *req_base_url(const struct req *r);
 void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
 void reply_empty(struct req *r, unsigned status);
 void reply_text(struct req *r, unsigned status, const char *ctype, char *body); /* steals */
+/* Answers with bytes that outlive the request (embedded assets): no copy. */
+void reply_static(struct req *r, unsigned status, const char *ctype, const void *body, size_t len);
 void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* 503 DP-503-STORAGE-UNAVAILABLE + Retry-After for a store call that

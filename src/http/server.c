@@ -152,9 +152,14 @@ void server_dispatch(struct req *r)
 	if (enforce_rate_limit(r) < 0)
 		return;
 	for (int i = 0; i < r->nparams; i++) {
+		/* {xxxId} parameters are GUIDs (SPEC §2); others (the web app's
+		 * asset names, its page paths) are checked by their handler */
+		char name[64];
+		param_name(name, sizeof name, r->route->pattern, i);
+		size_t nl = strlen(name);
+		if (nl < 2 || strcmp(name + nl - 2, "Id"))
+			continue;
 		if (!ids_guid_valid(r->params[i])) {
-			char name[64];
-			param_name(name, sizeof name, r->route->pattern, i);
 			reply_error(r, ERR_INVALID_ID, "path parameter '%s' must be a lower-case GUID",
 				    name);
 			return;
@@ -223,11 +228,13 @@ static void log_request(struct req *r, int64_t ns)
 
 static enum MHD_Result finish(struct req *r)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r->resp_len, r->resp_body,
+		r->resp_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		return MHD_NO;
 	r->resp_body = NULL;
+	r->resp_static = false;
 	if (r->resp_ctype)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_ctype);
 	MHD_add_response_header(resp, "X-Trace-Id", r->trace_id);

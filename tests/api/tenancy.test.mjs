@@ -35,7 +35,8 @@ function parseRoutes() {
   const macros = {};
   for (const m of src.matchAll(/#define\s+(\w+)\s+"([^"]*)"/g)) macros[m[1]] = m[2];
   const routes = [];
-  for (const m of src.matchAll(/\{\s*"([A-Z]+)"\s*,\s*((?:(?:\w+|"[^"]*")\s*)+),\s*\w+\s*,/g)) {
+  for (const m of src.matchAll(/\{\s*"([A-Z]+)"\s*,\s*((?:(?:\w+|"[^"]*")\s*)+),\s*(\w+)\s*,/g)) {
+    if (m[3].startsWith('web_')) continue; // the web app's pages: no tenant data
     const parts = m[2].match(/"[^"]*"|\w+/g);
     const p = parts.map((t) => (t.startsWith('"') ? t.slice(1, -1) : macros[t])).join('');
     assert.ok(!p.includes('undefined'), `cannot resolve route path ${m[2]}`);
