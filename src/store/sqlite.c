@@ -1277,13 +1277,28 @@ static char *query_match_text(const struct product_query *q, bool phrase)
 	return txt;
 }
 
-/* "FROM products p WHERE ... [LIMIT n]": the matches, at most count_limit + 1 */
-static void list_matches(struct strbuf *sql, const char *cols, const struct product_query *q)
+static void list_order(struct strbuf *sql, const struct product_query *q);
+
+/* "SELECT cols FROM products p WHERE ... [ORDER BY ...] [LIMIT n]": the
+ * matches, at most count_limit + 1 of them; ordered: the first ones in the
+ * list's order (facets), else any (the count). */
+static void list_matches(struct strbuf *sql, const char *cols, const struct product_query *q,
+			 bool ordered)
 {
 	strbuf_printf(sql, "SELECT %s FROM products p", cols);
 	list_where(sql, q);
-	if (q->count_limit > 0)
+	if (q->count_limit > 0) {
+		if (ordered)
+			list_order(sql, q);
 		strbuf_printf(sql, " LIMIT %ld", q->count_limit + 1);
+	}
+}
+
+static void bind_relevance(sqlite3_stmt *s, const char *query_lc)
+{
+	int rq = sqlite3_bind_parameter_index(s, ":rq");
+	if (rq > 0)
+		bind_text(s, rq, query_lc ? query_lc : "");
 }
 
 /* ORDER BY of the page (store.h, enum product_sort). :rq is the lower-cased
@@ -1328,7 +1343,7 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	strbuf_init(&sql);
 	/* the count stops after count_limit + 1 matches (SPEC §3 totalRelation) */
 	strbuf_puts(&sql, "SELECT count(*) FROM (");
-	list_matches(&sql, "1", q);
+	list_matches(&sql, "1", q, false);
 	strbuf_puts(&sql, ")");
 	sqlite3_stmt *s = NULL;
 	int rc = STORE_HARD;
@@ -1353,9 +1368,7 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
 	list_bind(s, tenant, q, query_match);
-	int rq = sqlite3_bind_parameter_index(s, ":rq");
-	if (rq > 0)
-		bind_text(s, rq, query_lc ? query_lc : "");
+	bind_relevance(s, query_lc);
 	rc = collect_docs(s, out);
 out:
 	sqlite3_finalize(s);
@@ -1374,16 +1387,19 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	if (!c)
 		return STORE_HARD;
 	char *query_match = query_match_text(q, q->query && strlen(q->query) >= 3);
+	char *query_lc = query_match_text(q, false);
 	struct strbuf sql;
 	strbuf_init(&sql);
+	/* over the first count_limit + 1 matches in the list's order (the top of
+	 * the result the caller pages through), all of them when fewer */
 	if (facet == FACET_TAGS) {
 		strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM (");
-		list_matches(&sql, "p.id AS id", q);
+		list_matches(&sql, "p.id AS id", q, true);
 		strbuf_printf(&sql, ") AS m JOIN product_tags t ON t.product_id = m.id"
 				    " GROUP BY t.tag ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
 	} else {
 		strbuf_puts(&sql, "SELECT m.space_id, count(*) AS n FROM (");
-		list_matches(&sql, "p.space_id AS space_id", q);
+		list_matches(&sql, "p.space_id AS space_id", q, true);
 		strbuf_printf(&sql, ") AS m GROUP BY m.space_id"
 				    " ORDER BY n DESC, m.space_id IS NULL, m.space_id ASC LIMIT %d", cap);
 	}
@@ -1392,6 +1408,7 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
 	list_bind(s, tenant, q, query_match);
+	bind_relevance(s, query_lc);
 	while ((rc = step(s)) == STORE_ONE && *out_n < cap) {
 		const char *v = (const char *)sqlite3_column_text(s, 0);
 		struct facet_count *f = &out[(*out_n)++];
@@ -1410,6 +1427,7 @@ out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
 	free(query_match);
+	free(query_lc);
 	return rc;
 }
 
