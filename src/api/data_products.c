@@ -79,58 +79,155 @@ void dp_get(struct req *r)
 	reply_text(r, 200, "application/json", pa.text);
 }
 
-struct tag_list {
-	const char *items[16];
+/* Values of a repeatable query parameter (tag, spaceId), at most 16. */
+struct value_list {
+	const char *items[PRODUCT_QUERY_MAX_SPACES];
 	int n;
 	bool overflow;
 	bool empty;
 };
 
-static void collect_tag(void *arg, const char *v)
+static void collect_value(void *arg, const char *v)
 {
-	struct tag_list *t = arg;
+	struct value_list *t = arg;
 	if (!*v)
 		t->empty = true;
-	else if (t->n >= 16)
+	else if (t->n >= PRODUCT_QUERY_MAX_SPACES)
 		t->overflow = true;
 	else
 		t->items[t->n++] = v;
 }
 
-/* Parses sort=[+|-]name|createdAt|updatedAt (default -updatedAt). */
+struct list_params {
+	struct value_list tags;
+	struct value_list spaces;
+	const char *space_ids[PRODUCT_QUERY_MAX_SPACES];
+	long page;
+	bool facet_tags, facet_space;
+};
+
+/* sort=[+|-]name|createdAt|updatedAt|trustScore|quality, or relevance (no
+ * prefix, only with query). Default: relevance with a query, else -updatedAt. */
 static int parse_sort(struct req *r, struct product_query *q)
 {
+	static const struct {
+		const char *name;
+		enum product_sort sort;
+	} keys[] = {{"name", SORT_NAME},
+		    {"createdAt", SORT_CREATED_AT},
+		    {"updatedAt", SORT_UPDATED_AT},
+		    {"trustScore", SORT_TRUST_SCORE},
+		    {"quality", SORT_QUALITY}};
 	const char *s = req_query(r, "sort");
-	q->sort = SORT_UPDATED_AT;
-	q->descending = true;
+	q->sort = q->query ? SORT_RELEVANCE : SORT_UPDATED_AT;
+	q->descending = !q->query;
 	if (!s)
 		return 0;
+	if (!strcmp(s, "relevance")) {
+		if (!q->query) {
+			reply_error(r, ERR_INVALID_QUERY,
+				    "query parameter 'sort' may be relevance only together with 'query'");
+			return -1;
+		}
+		q->sort = SORT_RELEVANCE;
+		q->descending = false;
+		return 0;
+	}
 	bool desc = false;
 	if (*s == '-' || *s == '+' || *s == ' ') /* a raw '+' arrives as ' ' */
 		desc = *s++ == '-';
-	if (!strcmp(s, "name"))
-		q->sort = SORT_NAME;
-	else if (!strcmp(s, "createdAt"))
-		q->sort = SORT_CREATED_AT;
-	else if (!strcmp(s, "updatedAt"))
-		q->sort = SORT_UPDATED_AT;
-	else {
-		reply_error(r, ERR_INVALID_QUERY,
-			    "query parameter 'sort' must be name, createdAt or updatedAt, optionally"
-			    " prefixed with + or -");
-		return -1;
-	}
-	q->descending = desc;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(s, keys[i].name)) {
+			q->sort = keys[i].sort;
+			q->descending = desc;
+			return 0;
+		}
+	reply_error(r, ERR_INVALID_QUERY,
+		    "query parameter 'sort' must be name, createdAt, updatedAt, trustScore or quality,"
+		    " optionally prefixed with + or -, or relevance (with 'query')");
+	return -1;
+}
+
+/* facets=tags,spaceId (either or both, comma separated) */
+static int parse_facets(struct req *r, struct list_params *lp)
+{
+	const char *v = req_query(r, "facets");
+	if (!v)
+		return 0;
+	const char *p = v;
+	do {
+		size_t n = strcspn(p, ",");
+		if (n == 4 && !strncmp(p, "tags", 4))
+			lp->facet_tags = true;
+		else if (n == 7 && !strncmp(p, "spaceId", 7))
+			lp->facet_space = true;
+		else {
+			reply_error(r, ERR_INVALID_QUERY,
+				    "query parameter 'facets' must be tags, spaceId or tags,spaceId");
+			return -1;
+		}
+		p += n;
+	} while (*p++ == ',');
 	return 0;
 }
 
-static int parse_list_query(struct req *r, struct product_query *q, long *page,
-			    struct tag_list *tags)
+/* minTrustScore: a number from 0 to 100 (the wire scale of trustScore.score) */
+static int parse_min_trust(struct req *r, struct product_query *q)
+{
+	const char *v = req_query(r, "minTrustScore");
+	if (!v)
+		return 0;
+	char *end;
+	double d = strtod(v, &end);
+	/* digits and at most one '.', no exponent, sign, hex, inf or nan */
+	bool plain = *v && strspn(v, "0123456789.") == strlen(v) && strlen(v) <= 24;
+	if (!plain || *end || !(d >= 0 && d <= 100)) {
+		reply_error(r, ERR_INVALID_QUERY,
+			    "query parameter 'minTrustScore' must be a number from 0 to 100");
+		return -1;
+	}
+	q->has_min_trust = true;
+	q->min_trust = d;
+	return 0;
+}
+
+static int parse_spaces(struct req *r, struct product_query *q, struct list_params *lp)
+{
+	req_query_each(r, "spaceId", collect_value, &lp->spaces);
+	if (lp->spaces.overflow || lp->spaces.empty) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'spaceId' must be non-empty and"
+						  " given at most 16 times");
+		return -1;
+	}
+	for (int i = 0; i < lp->spaces.n; i++) {
+		const char *v = lp->spaces.items[i];
+		if (!strcmp(v, "personal")) {
+			q->personal = true;
+		} else if (ids_guid_valid(v)) {
+			lp->space_ids[q->nspace_ids++] = v;
+		} else {
+			reply_error(r, ERR_INVALID_QUERY,
+				    "query parameter 'spaceId' must be a lower-case GUID or 'personal'");
+			return -1;
+		}
+	}
+	q->space_ids = lp->space_ids;
+	return 0;
+}
+
+static int parse_list_query(struct req *r, struct product_query *q, struct list_params *lp)
 {
 	memset(q, 0, sizeof *q);
 	q->activated = -1;
+	q->count_limit = PAGING_TOTAL_CAP;
+	q->query = req_query(r, "query");
+	if (q->query && (!*q->query || strlen(q->query) > 256 || strchr(q->query, '\x1f'))) {
+		reply_error(r, ERR_INVALID_QUERY,
+			    "query parameter 'query' must be 1 to 256 bytes without U+001F");
+		return -1;
+	}
 	if (api_query_long(r, &q->limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
-	    api_query_long(r, page, "page", 1, 1, PAGING_MAX_PAGE) < 0 || parse_sort(r, q) < 0)
+	    api_query_long(r, &lp->page, "page", 1, 1, PAGING_MAX_PAGE) < 0 || parse_sort(r, q) < 0)
 		return -1;
 	const char *act = req_query(r, "activated");
 	if (act) {
@@ -140,47 +237,72 @@ static int parse_list_query(struct req *r, struct product_query *q, long *page,
 		}
 		q->activated = !strcmp(act, "true");
 	}
-	static const char *const guid_params[] = {"spaceId", "ownerId"};
-	for (int i = 0; i < 2; i++) {
-		const char *v = req_query(r, guid_params[i]);
-		if (v && !ids_guid_valid(v)) {
-			reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must be a lower-case GUID",
-				    guid_params[i]);
-			return -1;
-		}
-	}
-	q->space_id = req_query(r, "spaceId");
 	q->owner_id = req_query(r, "ownerId");
-	q->query = req_query(r, "query");
-	if (q->query && (!*q->query || strlen(q->query) > 256 || strchr(q->query, '\x1f'))) {
-		reply_error(r, ERR_INVALID_QUERY,
-			    "query parameter 'query' must be 1 to 256 bytes without U+001F");
+	if (q->owner_id && !ids_guid_valid(q->owner_id)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'ownerId' must be a lower-case GUID");
 		return -1;
 	}
-	req_query_each(r, "tag", collect_tag, tags);
-	if (tags->overflow || tags->empty) {
+	if (parse_spaces(r, q, lp) < 0 || parse_min_trust(r, q) < 0 || parse_facets(r, lp) < 0)
+		return -1;
+	req_query_each(r, "tag", collect_value, &lp->tags);
+	if (lp->tags.overflow || lp->tags.empty) {
 		reply_error(r, ERR_INVALID_QUERY, "query parameter 'tag' must be non-empty and given"
 						  " at most 16 times");
 		return -1;
 	}
-	q->tags = tags->items;
-	q->ntags = tags->n;
+	q->tags = lp->tags.items;
+	q->ntags = lp->tags.n;
+	return 0;
+}
+
+#define FACET_TOP 20
+
+/* {"value","count"} entries; the space facet names personal products "personal" */
+static json_t *facet_json(const struct facet_count *f, int n)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I}", "value",
+						     f[i].value ? f[i].value : "personal", "count",
+						     (json_int_t)f[i].count));
+	return arr;
+}
+
+static int list_facets(struct req *r, json_t **out, const struct product_query *q,
+		       const struct list_params *lp)
+{
+	struct store *st = r->app->store;
+	struct facet_count f[FACET_TOP];
+	*out = json_object();
+	for (int k = 0; k < 2; k++) {
+		if (!(k == 0 ? lp->facet_tags : lp->facet_space))
+			continue;
+		int n = 0;
+		int rc = st->ops->product_facets(st, f, &n, FACET_TOP, r->who.tenant_id, q,
+						 k == 0 ? FACET_TAGS : FACET_SPACE);
+		if (rc < 0) {
+			api_store_error(r, rc);
+			return -1;
+		}
+		json_object_set_new(*out, k == 0 ? "tags" : "spaceId", facet_json(f, n));
+		store_facets_free(f, n);
+	}
 	return 0;
 }
 
 void dp_list(struct req *r)
 {
 	struct product_query q;
-	struct tag_list tags = {0};
-	long page;
-	if (parse_list_query(r, &q, &page, &tags) < 0)
+	struct list_params lp = {0};
+	if (parse_list_query(r, &q, &lp) < 0)
 		return;
 	struct page_info info;
-	paging_compute(&info, page, q.limit, 0);
+	paging_compute(&info, lp.page, q.limit, 0);
 	q.offset = info.offset;
+	q.limit++; /* one row more: does a next page exist? (bounded totals) */
 	struct store *st = r->app->store;
-	json_t *data = NULL;
-	long total = 0;
+	json_t *data = NULL, *facets = NULL;
+	long counted = 0;
 	char *scope_all = NULL, *scope_activated = NULL;
 	if (api_begin(r, false) < 0)
 		return;
@@ -188,20 +310,35 @@ void dp_list(struct req *r)
 		api_rollback(r);
 		return;
 	}
-	int rc = st->ops->product_list(st, &data, &total, r->who.tenant_id, &q);
+	/* one read transaction: page, count and facets see the same snapshot */
+	int rc = st->ops->product_list(st, &data, &counted, r->who.tenant_id, &q);
+	bool failed = rc < 0;
+	if (failed)
+		api_store_error(r, rc);
+	else if ((lp.facet_tags || lp.facet_space) && list_facets(r, &facets, &q, &lp) < 0)
+		failed = true; /* answered there */
 	api_rollback(r); /* read-only: nothing to commit */
 	free(scope_all);
 	free(scope_activated);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	if (failed) {
+		json_decref(data);
+		json_decref(facets);
 		return;
 	}
-	paging_compute(&info, page, q.limit, total);
+	q.limit--;
+	paging_compute_capped(&info, lp.page, q.limit, counted, PAGING_TOTAL_CAP);
+	if ((long)json_array_size(data) > q.limit) {
+		info.more = true;
+		json_array_remove(data, (size_t)q.limit);
+	}
 	char *base = req_base_url(r), *query = api_query_except(r, "page");
 	json_t *links = paging_links(base, DP_PATH, query, &info);
 	free(base);
 	free(query);
-	reply_json(r, 200, paging_envelope(data, links, &info));
+	json_t *env = paging_envelope_capped(data, links, &info);
+	if (facets)
+		json_object_set_new(env, "facets", facets);
+	reply_json(r, 200, env);
 }
 
 /* Data sets and key contacts named by the ops must exist. */

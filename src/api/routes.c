@@ -73,11 +73,14 @@ const struct route api_routes[] = {
 
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]) - 1;
 
-/* Query keys that may be sent more than once (any other one twice: 400).
- * `spaceId` is one value for now: the list query filters on one space. */
-static const char *const dp_list_repeatable[] = {"tag", NULL};
+/* Query keys that may be sent more than once (any other one twice: 400),
+ * and, where listed, the only keys a handler knows (any other: 400). */
+static const char *const dp_list_repeatable[] = {"tag", "spaceId", NULL};
+static const char *const dp_list_known[] = {"limit",   "page",          "sort",  "spaceId",
+					    "activated", "tag",         "ownerId", "minTrustScore",
+					    "query",   "facets",        NULL};
 
 const struct route_repeatable api_repeatable[] = {
-	{dp_list, dp_list_repeatable},
-	{NULL, NULL},
+	{dp_list, dp_list_repeatable, dp_list_known},
+	{NULL, NULL, NULL},
 };

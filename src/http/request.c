@@ -159,17 +159,53 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool repeatable(const struct req *r, const char *key)
+static const struct route_repeatable *query_rules(const struct req *r)
 {
 	const struct route_repeatable *rr = r->app->repeatable;
-	for (; rr && rr->handler; rr++) {
-		if (rr->handler != r->route->handler)
-			continue;
-		for (const char *const *k = rr->keys; *k; k++)
-			if (!strcmp(*k, key))
-				return true;
-	}
+	for (; rr && rr->handler; rr++)
+		if (rr->handler == r->route->handler)
+			return rr;
+	return NULL;
+}
+
+static bool in_list(const char *const *keys, const char *key)
+{
+	for (const char *const *k = keys; k && *k; k++)
+		if (!strcmp(*k, key))
+			return true;
 	return false;
+}
+
+static bool repeatable(const struct req *r, const char *key)
+{
+	const struct route_repeatable *rr = query_rules(r);
+	return rr && in_list(rr->keys, key);
+}
+
+/* 400 naming every key the route does not know (sorted keys, each once). */
+static int check_known(struct req *r, const char **keys, size_t n)
+{
+	const struct route_repeatable *rr = query_rules(r);
+	if (!rr || !rr->known)
+		return 0;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	int unknown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((i > 0 && !strcmp(keys[i - 1], keys[i])) || in_list(rr->known, keys[i]))
+			continue;
+		if (unknown++ < 8) { /* bounded detail: at most 256 keys reach here */
+			strbuf_puts(&sb, unknown > 1 ? ", '" : "'");
+			strbuf_puts(&sb, strlen(keys[i]) > 64 ? "(a key over 64 bytes)" : keys[i]);
+			strbuf_puts(&sb, "'");
+		}
+	}
+	if (unknown) {
+		reply_error(r, ERR_INVALID_QUERY, "unknown query parameter%s %s%s",
+			    unknown > 1 ? "s" : "", sb.data, unknown > 8 ? " and more" : "");
+	}
+	strbuf_free(&sb);
+	return unknown ? -1 : 0;
 }
 
 int req_check_repeats(struct req *r)
@@ -179,7 +215,7 @@ int req_check_repeats(struct req *r)
 	/* sorted, equal keys are neighbours: O(n log n) however many are sent */
 	if (k.n > 1)
 		qsort(k.keys, k.n, sizeof *k.keys, cmp_keys);
-	int rc = 0;
+	int rc = check_known(r, k.keys, k.n);
 	for (size_t i = 1; i < k.n && rc == 0; i++) {
 		if (strcmp(k.keys[i - 1], k.keys[i]) || repeatable(r, k.keys[i]))
 			continue;

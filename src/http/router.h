@@ -19,12 +19,16 @@ struct route {
 
 enum route_match { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_BAD_METHOD };
 
-/* The query keys a route's handler accepts more than once (SPEC §3 "tag"),
- * NULL-terminated. Every other key sent twice answers 400 before the handler
- * runs, so no handler silently takes the first value and ignores the rest. */
+/* Query keys per handler, both lists NULL-terminated. keys: those the
+ * handler accepts more than once (SPEC §3 "tag"); every other key sent
+ * twice answers 400 before the handler runs, so no handler silently takes
+ * the first value and ignores the rest. known: when not NULL, the only keys
+ * the handler accepts; any other answers 400 naming every unknown key
+ * (SPEC §3, the data product list). NULL: unknown keys are ignored. */
 struct route_repeatable {
 	void (*handler)(struct req *r);
 	const char *const *keys;
+	const char *const *known;
 };
 
 /* Finds method+path in routes (terminated by a NULL method). On ROUTE_FOUND

@@ -102,6 +102,19 @@ static const char *const schema_migrations[] = {
 	" INSERT INTO products_fts(products_fts, rowid, search) VALUES('delete', old.rowid, old.search);"
 	" INSERT INTO products_fts(rowid, search) VALUES(new.rowid, new.search); END;"
 	"INSERT INTO products_fts(products_fts) VALUES('rebuild');",
+	/* v6: list sorts and filters on trust and quality (issue 9). Both are
+	 * copies of the document's aggregates, NULL when it has none:
+	 * trust_score = trustScore.score (0..100), quality = the mean of
+	 * quality.validity and quality.completeness. The indexes serve the
+	 * descending sort (best first, NULLs last) as a backward scan and
+	 * minTrustScore as a range. */
+	"ALTER TABLE products ADD COLUMN trust_score REAL;"
+	"ALTER TABLE products ADD COLUMN quality REAL;"
+	"UPDATE products SET trust_score = json_extract(doc, '$.trustScore.score'),"
+	" quality = (json_extract(doc, '$.quality.validity')"
+	" + json_extract(doc, '$.quality.completeness')) / 2.0;"
+	"CREATE INDEX products_trust ON products(tenant_id, trust_score, updated_at, id);"
+	"CREATE INDEX products_quality ON products(tenant_id, quality, updated_at, id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -149,11 +149,12 @@ static const char *const stmt_sql[S__COUNT] = {
 			     " AND a.assignee_id = ?3"
 			     " WHERE p.tenant_id = ?1 AND p.id = ?2",
 	[S_PRODUCT_INSERT] = "INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id,"
-			     " activated, created_at, updated_at, search, doc, etag)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			     " activated, created_at, updated_at, search, doc, etag, trust_score, quality)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[S_PRODUCT_UPDATE] = "UPDATE products SET name = ?3, name_lc = ?4, space_id = ?5,"
 			     " owner_id = ?6, activated = ?7, created_at = ?8, updated_at = ?9,"
-			     " search = ?10, doc = ?11, etag = ?12 WHERE tenant_id = ?2 AND id = ?1",
+			     " search = ?10, doc = ?11, etag = ?12, trust_score = ?13, quality = ?14"
+			     " WHERE tenant_id = ?2 AND id = ?1",
 	[S_PRODUCT_DELETE] = "DELETE FROM products WHERE tenant_id = ?1 AND id = ?2",
 	[S_TAGS_DELETE] = "DELETE FROM product_tags WHERE product_id = ?1",
 	[S_TAG_INSERT] = "INSERT INTO product_tags(product_id, tenant_id, tag) VALUES(?1, ?2, ?3)",
@@ -1128,6 +1129,18 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 	bind_text(s, 10, search);
 	bind_text(s, 11, txt);
 	bind_text(s, 12, etag);
+	/* sort keys of the list (schema v6), NULL when not computed */
+	const json_t *ts = json_object_get(json_object_get(doc, "trustScore"), "score");
+	const json_t *ql = json_object_get(doc, "quality");
+	const json_t *qv = json_object_get(ql, "validity"), *qc = json_object_get(ql, "completeness");
+	if (json_is_number(ts))
+		sqlite3_bind_double(s, 13, json_number_value(ts));
+	else
+		sqlite3_bind_null(s, 13);
+	if (json_is_number(qv) && json_is_number(qc))
+		sqlite3_bind_double(s, 14, (json_number_value(qv) + json_number_value(qc)) / 2.0);
+	else
+		sqlite3_bind_null(s, 14);
 	free(txt);
 	free(search);
 	free(name_lc);
@@ -1166,15 +1179,16 @@ static int sq_product_delete(struct store *st, const char *tenant, const char *i
 	return rc;
 }
 
-/* Builds the WHERE clause shared by the count and the page query; binds
- * are numbered in the order they are appended. */
+/* Builds the WHERE clause shared by the count, the page and the facet
+ * queries; binds are numbered in the order they are appended (list_bind). */
 static void list_where(struct strbuf *sql, const struct product_query *q)
 {
 	strbuf_puts(sql, " WHERE p.tenant_id = ?1");
 	/* SPEC §4 as perm_view_scope derives it for this caller (api/common.c):
 	 * every product of the spaces in ?3, the activated ones of those in ?4,
 	 * and the caller's own personal products (all, or only activated ones).
-	 * Admins see everything. The same clause feeds the count and the page. */
+	 * Admins see everything. The same clause feeds the count, the page and
+	 * the facets. */
 	if (q->viewer_is_admin) {
 		strbuf_puts(sql, " AND (?2 IS NULL OR ?3 IS NULL OR ?4 IS NULL OR 1)"); /* stable binds */
 	} else {
@@ -1188,12 +1202,24 @@ static void list_where(struct strbuf *sql, const struct product_query *q)
 			strbuf_puts(sql, " OR (?2 IS NULL AND 0)");
 		strbuf_puts(sql, ")");
 	}
-	if (q->space_id)
-		strbuf_puts(sql, " AND p.space_id = ?");
+	if (q->nspace_ids > 0 || q->personal) {
+		strbuf_puts(sql, " AND (");
+		if (q->nspace_ids > 0) {
+			strbuf_puts(sql, "p.space_id IN (");
+			for (int i = 0; i < q->nspace_ids; i++)
+				strbuf_puts(sql, i ? ", ?" : "?");
+			strbuf_puts(sql, ")");
+		}
+		if (q->personal)
+			strbuf_puts(sql, q->nspace_ids > 0 ? " OR p.space_id IS NULL" : "p.space_id IS NULL");
+		strbuf_puts(sql, ")");
+	}
 	if (q->activated >= 0)
 		strbuf_puts(sql, " AND p.activated = ?");
 	if (q->owner_id)
 		strbuf_puts(sql, " AND p.owner_id = ?");
+	if (q->has_min_trust)
+		strbuf_puts(sql, " AND p.trust_score >= ?"); /* NULL never matches */
 	/* 3+ characters: the trigram index; shorter: a scan (trigrams need 3) */
 	if (q->query && strlen(q->query) >= 3)
 		strbuf_puts(sql, " AND p.rowid IN (SELECT rowid FROM products_fts"
@@ -1206,60 +1232,124 @@ static void list_where(struct strbuf *sql, const struct product_query *q)
 }
 
 static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_query *q,
-		     char *query_lc)
+		     const char *query_match)
 {
 	int i = 1;
 	bind_text(s, i++, tenant);
 	bind_text(s, i++, q->viewer_id); /* ?2..?4, used only for non-admins */
 	bind_text(s, i++, q->scope_all ? q->scope_all : "[]");
 	bind_text(s, i++, q->scope_activated ? q->scope_activated : "[]");
-	if (q->space_id)
-		bind_text(s, i++, q->space_id);
+	for (int k = 0; k < q->nspace_ids; k++)
+		bind_text(s, i++, q->space_ids[k]);
 	if (q->activated >= 0)
 		sqlite3_bind_int(s, i++, q->activated);
 	if (q->owner_id)
 		bind_text(s, i++, q->owner_id);
+	if (q->has_min_trust)
+		sqlite3_bind_double(s, i++, q->min_trust);
 	if (q->query)
-		bind_text(s, i++, query_lc); /* a quoted FTS5 phrase when 3+ chars */
+		bind_text(s, i++, query_match); /* a quoted FTS5 phrase when 3+ chars */
 	for (int t = 0; t < q->ntags; t++)
 		bind_text(s, i++, q->tags[t]);
 	return i;
 }
 
+/* The text bound for q->query: an FTS5 string literal ("..." with inner
+ * quotes doubled) for the trigram index, else the query; ASCII-lower-cased
+ * like the search column. NULL without a query. */
+static char *query_match_text(const struct product_query *q, bool phrase)
+{
+	if (!q->query)
+		return NULL;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	if (phrase)
+		strbuf_putc(&sb, '"');
+	for (const char *ch = q->query; *ch; ch++) {
+		if (phrase && *ch == '"')
+			strbuf_putc(&sb, '"');
+		strbuf_putc(&sb, *ch);
+	}
+	if (phrase)
+		strbuf_putc(&sb, '"');
+	char *txt = strbuf_take(&sb);
+	lower_ascii(txt);
+	return txt;
+}
+
+static void list_order(struct strbuf *sql, const struct product_query *q);
+
+/* "SELECT cols FROM products p WHERE ... [ORDER BY ...] [LIMIT n]": the
+ * matches, at most count_limit + 1 of them; ordered: the first ones in the
+ * list's order (facets), else any (the count). */
+static void list_matches(struct strbuf *sql, const char *cols, const struct product_query *q,
+			 bool ordered)
+{
+	strbuf_printf(sql, "SELECT %s FROM products p", cols);
+	list_where(sql, q);
+	if (q->count_limit > 0) {
+		if (ordered)
+			list_order(sql, q);
+		strbuf_printf(sql, " LIMIT %ld", q->count_limit + 1);
+	}
+}
+
+static void bind_relevance(sqlite3_stmt *s, const char *query_lc)
+{
+	int rq = sqlite3_bind_parameter_index(s, ":rq");
+	if (rq > 0)
+		bind_text(s, rq, query_lc ? query_lc : "");
+}
+
+/* ORDER BY of the page (store.h, enum product_sort). :rq is the lower-cased
+ * query for SORT_RELEVANCE. In SQLite NULLs sort first, so a descending
+ * scan of (tenant, trust_score, updated_at, id) puts them last as it is. */
+static void list_order(struct strbuf *sql, const struct product_query *q)
+{
+	static const char *const col[] = {"p.name_lc", "p.created_at", "p.updated_at",
+					  "p.trust_score", "p.quality"};
+	const char *dir = q->descending ? "DESC" : "ASC";
+	switch (q->sort) {
+	case SORT_NAME:
+	case SORT_CREATED_AT:
+	case SORT_UPDATED_AT:
+		strbuf_printf(sql, " ORDER BY %s %s, p.id %s", col[q->sort], dir, dir);
+		break;
+	case SORT_TRUST_SCORE:
+	case SORT_QUALITY:
+		if (q->descending)
+			strbuf_printf(sql, " ORDER BY %s DESC, p.updated_at DESC, p.id DESC",
+				      col[q->sort]);
+		else
+			strbuf_printf(sql, " ORDER BY %s IS NULL, %s ASC, p.updated_at DESC, p.id DESC",
+				      col[q->sort], col[q->sort]);
+		break;
+	case SORT_RELEVANCE:
+		strbuf_puts(sql, " ORDER BY CASE instr(p.name_lc, :rq) WHEN 0 THEN 2 WHEN 1 THEN 0"
+				 " ELSE 1 END, p.updated_at DESC, p.id DESC");
+		break;
+	}
+}
+
 static int sq_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			   const struct product_query *q)
 {
-	static const char *const sort_col[] = {"p.name_lc", "p.created_at", "p.updated_at"};
 	struct conn *c = conn_get(st);
 	if (!c)
 		return STORE_HARD;
-	char *query_lc = NULL;
-	if (q->query && strlen(q->query) >= 3) {
-		/* an FTS5 string literal: "..." with inner quotes doubled */
-		struct strbuf phrase;
-		strbuf_init(&phrase);
-		strbuf_putc(&phrase, '"');
-		for (const char *ch = q->query; *ch; ch++) {
-			if (*ch == '"')
-				strbuf_putc(&phrase, '"');
-			strbuf_putc(&phrase, *ch);
-		}
-		strbuf_putc(&phrase, '"');
-		query_lc = strbuf_take(&phrase);
-	} else if (q->query) {
-		query_lc = strdup(q->query);
-	}
-	if (query_lc)
-		lower_ascii(query_lc);
+	char *query_match = query_match_text(q, q->query && strlen(q->query) >= 3);
+	char *query_lc = query_match_text(q, false);
 	struct strbuf sql;
 	strbuf_init(&sql);
-	strbuf_puts(&sql, "SELECT count(*) FROM products p");
-	list_where(&sql, q);
+	/* the count stops after count_limit + 1 matches (SPEC §3 totalRelation) */
+	strbuf_puts(&sql, "SELECT count(*) FROM (");
+	list_matches(&sql, "1", q, false);
+	strbuf_puts(&sql, ")");
 	sqlite3_stmt *s = NULL;
 	int rc = STORE_HARD;
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
-	list_bind(s, tenant, q, query_lc);
+	list_bind(s, tenant, q, query_match);
 	rc = get_count(s, out_total);
 	sqlite3_finalize(s);
 	s = NULL;
@@ -1268,22 +1358,75 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	sql.len = 0;
 	/* Deep pages: find the page's rows on the (tenant, sort key, id) index,
 	 * which OFFSET can skip through cheaply, then read just those documents. */
-	const char *dir = q->descending ? "DESC" : "ASC";
 	strbuf_puts(&sql, "SELECT p.doc FROM (SELECT p.rowid AS r FROM products p");
 	list_where(&sql, q);
-	strbuf_printf(&sql, " ORDER BY %s %s, p.id %s LIMIT ? OFFSET ?) AS page"
-			    " JOIN products p ON p.rowid = page.r ORDER BY %s %s, p.id %s",
-		      sort_col[q->sort], dir, dir, sort_col[q->sort], dir, dir);
+	list_order(&sql, q);
+	strbuf_printf(&sql, " LIMIT %ld OFFSET %ld) AS page JOIN products p ON p.rowid = page.r",
+		      q->limit, q->offset);
+	list_order(&sql, q);
 	rc = STORE_HARD;
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
-	int i = list_bind(s, tenant, q, query_lc);
-	sqlite3_bind_int64(s, i++, q->limit);
-	sqlite3_bind_int64(s, i, q->offset);
+	list_bind(s, tenant, q, query_match);
+	bind_relevance(s, query_lc);
 	rc = collect_docs(s, out);
 out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
+	free(query_match);
+	free(query_lc);
+	return rc;
+}
+
+static int sq_product_facets(struct store *st, struct facet_count *out, int *out_n, int cap,
+			     const char *tenant, const struct product_query *q,
+			     enum product_facet facet)
+{
+	*out_n = 0;
+	struct conn *c = conn_get(st);
+	if (!c)
+		return STORE_HARD;
+	char *query_match = query_match_text(q, q->query && strlen(q->query) >= 3);
+	char *query_lc = query_match_text(q, false);
+	struct strbuf sql;
+	strbuf_init(&sql);
+	/* over the first count_limit + 1 matches in the list's order (the top of
+	 * the result the caller pages through), all of them when fewer */
+	if (facet == FACET_TAGS) {
+		strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM (");
+		list_matches(&sql, "p.id AS id", q, true);
+		strbuf_printf(&sql, ") AS m JOIN product_tags t ON t.product_id = m.id"
+				    " GROUP BY t.tag ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
+	} else {
+		strbuf_puts(&sql, "SELECT m.space_id, count(*) AS n FROM (");
+		list_matches(&sql, "p.space_id AS space_id", q, true);
+		strbuf_printf(&sql, ") AS m GROUP BY m.space_id"
+				    " ORDER BY n DESC, m.space_id IS NULL, m.space_id ASC LIMIT %d", cap);
+	}
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_HARD;
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	list_bind(s, tenant, q, query_match);
+	bind_relevance(s, query_lc);
+	while ((rc = step(s)) == STORE_ONE && *out_n < cap) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		struct facet_count *f = &out[(*out_n)++];
+		f->value = v ? strdup(v) : NULL;
+		if (v && !f->value)
+			abort();
+		f->count = (long)sqlite3_column_int64(s, 1);
+	}
+	if (rc == STORE_NONE)
+		rc = STORE_ONE;
+	if (rc < 0) {
+		store_facets_free(out, *out_n);
+		*out_n = 0;
+	}
+out:
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	free(query_match);
 	free(query_lc);
 	return rc;
 }
@@ -1689,6 +1832,7 @@ static const struct store_ops sqlite_ops = {
 	.product_update = sq_product_update,
 	.product_delete = sq_product_delete,
 	.product_list = sq_product_list,
+	.product_facets = sq_product_facets,
 	.changelog_append = sq_changelog_append,
 	.changelog_page = sq_changelog_page,
 };

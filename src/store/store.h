@@ -14,24 +14,53 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "http/request.h"
 #include "util/etag.h"
 
 enum store_rc { STORE_UNAVAILABLE = -3, STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
 
-enum product_sort { SORT_NAME, SORT_CREATED_AT, SORT_UPDATED_AT };
+/* Sort keys of the product list. Ties: SORT_NAME/CREATED_AT/UPDATED_AT by
+ * id in the same direction; SORT_TRUST_SCORE/QUALITY put products without
+ * the value last in both directions, ties by updatedAt descending then id
+ * descending; SORT_RELEVANCE (only with a query; `descending` ignored):
+ * names starting with the query first, then names containing it, then the
+ * rest (a match in description or tags only), each tier by updatedAt
+ * descending then id descending. */
+enum product_sort {
+	SORT_NAME,
+	SORT_CREATED_AT,
+	SORT_UPDATED_AT,
+	SORT_TRUST_SCORE, /* trustScore.score (0..100) */
+	SORT_QUALITY,     /* (quality.validity + quality.completeness) / 2 */
+	SORT_RELEVANCE,
+};
 
+#define PRODUCT_QUERY_MAX_SPACES 16
+
+/* What the product list matches. Every field is a typed filter, so each
+ * backend writes its own SQL from it; all filters AND together. */
 struct product_query {
 	enum product_sort sort;
 	bool descending;
 	long offset;
 	long limit;
-	const char *space_id;  /* NULL = any */
+	/* any of: products in one of space_ids, or (personal) without a
+	 * space; no space filter when nspace_ids is 0 and personal false */
+	const char *const *space_ids;
+	int nspace_ids;
+	bool personal;
 	int activated;         /* -1 any, 0 false, 1 true */
 	const char *owner_id;  /* NULL = any */
 	const char *query;     /* case-insensitive substring, NULL = none */
 	const char **tags;     /* all must match */
 	int ntags;
+	bool has_min_trust;    /* trustScore.score >= min_trust (products without one never match) */
+	double min_trust;
+	/* Counting stops early: product_list's total and product_facets count
+	 * at most count_limit + 1 matches (0 = exact). A total above
+	 * count_limit means "more than count_limit". */
+	long count_limit;
 	/* visibility (SPEC §4, perm_view_scope): TenantAdmins see all; others
 	 * every product of the spaces in scope_all, the activated ones of the
 	 * spaces in scope_activated (both JSON arrays of space ids, "[]" when
@@ -42,6 +71,22 @@ struct product_query {
 	const char *scope_activated;
 	int personal_scope; /* enum perm_scope */
 };
+
+/* One facet value and how many matching products carry it. value is
+ * owned by the array (store_facets_free); NULL for the space facet means
+ * "no space" (personal products). */
+struct facet_count {
+	char *value;
+	long count;
+};
+
+enum product_facet { FACET_TAGS, FACET_SPACE };
+
+static inline void store_facets_free(struct facet_count *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(f[i].value);
+}
 
 struct apikey_new {
 	const char *id;
@@ -241,8 +286,20 @@ struct store_ops {
 	int (*product_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*product_update)(struct store *st, const char *tenant, json_t *doc);
 	int (*product_delete)(struct store *st, const char *tenant, const char *id);
+	/* The page [offset, offset + limit) of the products q matches (its
+	 * filters and the caller's visibility), in q's order, as a new array of
+	 * stored documents; *out_total = the number of matches, counted up to
+	 * q->count_limit + 1 at most (so a value above count_limit means more). */
 	int (*product_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
 			    const struct product_query *q);
+	/* The top cap values of one facet over the products q matches (the same
+	 * filters and visibility as product_list; sort, offset and limit are
+	 * ignored): count descending, then value ascending with the NULL value
+	 * (no space) after every space id. Counted over at most
+	 * q->count_limit + 1 matches (0 = all). *out_n = entries filled. */
+	int (*product_facets)(struct store *st, struct facet_count *out, int *out_n, int cap,
+			      const char *tenant, const struct product_query *q,
+			      enum product_facet facet);
 
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);

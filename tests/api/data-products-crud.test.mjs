@@ -667,7 +667,8 @@ describe('list', () => {
   function assertEnvelope(res) {
     assert.equal(res.status, 200, res.text);
     const b = res.body;
-    assert.deepEqual(Object.keys(b).sort(), ['data', 'limit', 'links', 'page', 'pages', 'total']);
+    assert.deepEqual(Object.keys(b).sort(), ['data', 'limit', 'links', 'page', 'pages', 'total', 'totalRelation']);
+    assert.equal(b.totalRelation, 'eq');
     assert.ok(Array.isArray(b.data));
     assert.equal(b.pages, b.total === 0 ? 0 : Math.ceil(b.total / b.limit));
     for (const p of b.data) assertProductShape(p);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <cmocka.h>
 
 #include <stdlib.h>
@@ -245,6 +246,75 @@ static void envelope_of_empty_list(void **state)
 	json_decref(env);
 }
 
+/* ---- bounded totals (issue 9: totalRelation) ----------------------------- */
+
+static json_t *capped_links(long page, long limit, long counted, bool more, struct page_info *i)
+{
+	paging_compute_capped(i, page, limit, counted, PAGING_TOTAL_CAP);
+	i->more = more;
+	return paging_links(BASE, PATH, "", i);
+}
+
+static void capped_exact_up_to_the_cap(void **state)
+{
+	(void)state;
+	struct page_info i;
+	json_t *l = capped_links(1, 20, 10000, false, &i);
+	assert_false(i.total_gte);
+	assert_int_equal(i.total, 10000);
+	assert_int_equal(i.pages, 500);
+	assert_string_equal(href(l, "last"), BASE PATH "?page=500");
+	json_decref(l);
+	l = capped_links(1, 20, 0, false, &i);
+	assert_false(i.total_gte);
+	assert_int_equal(i.pages, 0);
+	json_decref(l);
+}
+
+static void capped_above_the_cap_is_gte(void **state)
+{
+	(void)state;
+	struct page_info i;
+	json_t *l = capped_links(2, 30, 10001, false, &i);
+	assert_true(i.total_gte);
+	assert_int_equal(i.total, 10000);
+	assert_int_equal(i.pages, 334); /* ceil(10000/30) */
+	assert_null(json_object_get(l, "last"));
+	assert_string_equal(href(l, "first"), BASE PATH "?page=1");
+	assert_string_equal(href(l, "prev"), BASE PATH "?page=1");
+	assert_string_equal(href(l, "next"), BASE PATH "?page=3");
+	json_decref(l);
+}
+
+static void capped_next_past_the_cap_follows_more(void **state)
+{
+	(void)state;
+	struct page_info i;
+	json_t *l = capped_links(500, 20, 10001, true, &i);
+	assert_string_equal(href(l, "next"), BASE PATH "?page=501");
+	assert_string_equal(href(l, "prev"), BASE PATH "?page=499");
+	json_decref(l);
+	l = capped_links(700, 20, 10001, false, &i);
+	assert_null(json_object_get(l, "next"));
+	assert_string_equal(href(l, "prev"), BASE PATH "?page=699"); /* no last to fall back on */
+	json_decref(l);
+}
+
+static void capped_envelope_names_the_relation(void **state)
+{
+	(void)state;
+	struct page_info i;
+	paging_compute_capped(&i, 1, 20, 10001, PAGING_TOTAL_CAP);
+	json_t *env = paging_envelope_capped(json_array(), json_object(), &i);
+	assert_string_equal(json_string_value(json_object_get(env, "totalRelation")), "gte");
+	json_decref(env);
+	paging_compute_capped(&i, 1, 20, 3, PAGING_TOTAL_CAP);
+	env = paging_envelope_capped(json_array(), json_object(), &i);
+	assert_string_equal(json_string_value(json_object_get(env, "totalRelation")), "eq");
+	assert_int_equal(json_integer_value(json_object_get(env, "total")), 3);
+	json_decref(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +335,10 @@ int main(void)
 		cmocka_unit_test(links_are_objects_with_only_href),
 		cmocka_unit_test(envelope_wraps_data_and_counts),
 		cmocka_unit_test(envelope_of_empty_list),
+		cmocka_unit_test(capped_exact_up_to_the_cap),
+		cmocka_unit_test(capped_above_the_cap_is_gte),
+		cmocka_unit_test(capped_next_past_the_cap_follows_more),
+		cmocka_unit_test(capped_envelope_names_the_relation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
