@@ -169,6 +169,7 @@ void auth_sign_out(struct req *r)
 			rc = st->ops->session_delete(st, row.tenant_id, hash);
 			memcpy(r->who.tenant_id, row.tenant_id, sizeof r->who.tenant_id);
 			memcpy(r->who.user_id, row.user_id, sizeof r->who.user_id);
+			r->via_session = true;
 			r->authed = true; /* for the log line */
 		}
 		if (rc < 0) { /* the row must not outlive a sign-out we acknowledge */
