@@ -93,7 +93,8 @@ static int reply_user(struct req *r, unsigned status)
 static void set_cookie(struct req *r, const char *token)
 {
 	const struct config *cfg = r->app->cfg;
-	char *c = session_cookie_header(token, cfg->session_max_age_s, session_secure(cfg->public_url));
+	unsigned max_age = cfg->session_max_age_s ? cfg->session_max_age_s : 7u * 86400;
+	char *c = session_cookie_header(token, max_age, session_secure(cfg->public_url));
 	reply_header(r, "Set-Cookie", "%s", c);
 	free(c);
 }
