@@ -67,6 +67,14 @@ static const struct opt opts[] = {
 	{"--quality-max-seconds", "DP_QUALITY_MAX_SECONDS", "qualityMaxSeconds", OPT_LONG,
 	 OFF(quality_max_seconds), 1, 86400,
 	 "seconds one quality computation may run; a slower one fails DQ-171 (default 900)"},
+	{"--session-idle-timeout", "DP_SESSION_IDLE_TIMEOUT", "sessionIdleTimeout", OPT_LONG,
+	 OFF(session_idle_s), 1, 31536000,
+	 "seconds a browser session may stay unused before it expires (default 28800 = 8 h)"},
+	{"--session-max-age", "DP_SESSION_MAX_AGE", "sessionMaxAge", OPT_LONG, OFF(session_max_age_s),
+	 1, 31536000, "seconds a browser session lasts at most (default 604800 = 7 days)"},
+	{"--sign-in-rate-limit", "DP_SIGN_IN_RATE_LIMIT", "signInRateLimit", OPT_LONG,
+	 OFF(sign_in_rate), 0, 10000000,
+	 "POST /auth/sign-in attempts per minute per client address, 0 = unlimited (default 30)"},
 	{"--config", "DP_CONFIG", NULL, OPT_STR, OFF(config_file), 0, 0,
 	 "JSON file with any of the settings above (keys in camelCase)"},
 };
@@ -103,7 +111,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 		cfg->threads = (int)v;
 	else if (o->offset == OFF(workers))
 		cfg->workers = (int)v;
-	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) ||
+	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) || o->offset == OFF(sign_in_rate) ||
 		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds))
 		*(long *)(base + o->offset) = v;
 	else
@@ -211,6 +219,9 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->max_keys_per_user = 100;
 	cfg->quality_max_bytes = 16L * 1024 * 1024 * 1024;
 	cfg->quality_max_seconds = 900;
+	cfg->session_idle_s = 8 * 3600;
+	cfg->session_max_age_s = 7 * 86400;
+	cfg->sign_in_rate = 30;
 	const char *cli[NOPTS] = {0};
 
 	for (int i = 0; i < argc; i++) {

@@ -25,6 +25,9 @@ struct config {
 	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
 	long quality_max_bytes;   /* byte budget of one quality computation */
 	long quality_max_seconds; /* time budget of one quality computation */
+	unsigned session_idle_s;    /* browser session idle expiry (issue 9) */
+	unsigned session_max_age_s; /* browser session absolute expiry */
+	long sign_in_rate;          /* sign-in attempts per minute per client address, 0 = unlimited */
 	char *config_file;
 	/* From the config file only: {"<data store type>": "<URL template>"}
 	 * for generate-provider-url (docs/provider-urls.md). Owned; may be NULL. */

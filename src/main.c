@@ -171,7 +171,8 @@ static int cmd_serve(int argc, char **argv)
 	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes,
 			  .repeatable = api_repeatable};
 	app.metrics = metrics_new(api_routes, api_nroutes);
-	if (!(app.ratelimit = ratelimit_new(cfg.tier1, cfg.tier2))) {
+	if (!(app.ratelimit = ratelimit_new(cfg.tier1, cfg.tier2)) ||
+	    !(app.sign_in_limit = ratelimit_new(cfg.sign_in_rate, 0))) {
 		fprintf(stderr, "dataproducts: out of memory\n");
 		abort();
 	}
@@ -179,6 +180,7 @@ static int cmd_serve(int argc, char **argv)
 	if (!(app.workers = worker_start(&app, cfg.workers))) {
 		metrics_free(app.metrics);
 		ratelimit_free(app.ratelimit);
+		ratelimit_free(app.sign_in_limit);
 		st->ops->close(st);
 		config_free(&cfg);
 		return 1;
@@ -206,6 +208,7 @@ static int cmd_serve(int argc, char **argv)
 	worker_stop(app.workers);
 	metrics_free(app.metrics);
 	ratelimit_free(app.ratelimit);
+	ratelimit_free(app.sign_in_limit);
 	st->ops->close(st);
 	config_free(&cfg);
 	if (rc == 0)

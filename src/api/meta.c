@@ -35,6 +35,16 @@ void meta_metrics(struct req *r)
 	struct strbuf sb;
 	strbuf_init(&sb);
 	metrics_render(r->app->metrics, &sb);
+	/* SPEC §8 "sessions": live browser sessions, counted in the database
+	 * (so every instance reports the same cluster-wide number) */
+	struct store *st = r->app->store;
+	const struct config *cfg = r->app->cfg;
+	long live = 0;
+	int64_t now = clock_now_ms();
+	int64_t idle_ms = (int64_t)(cfg->session_idle_s ? cfg->session_idle_s : 8 * 3600) * 1000;
+	if (st && st->ops->session_count(st, &live, now, now - idle_ms) == STORE_ONE)
+		strbuf_printf(&sb, "# HELP dp_sessions_active Browser sessions neither expired nor idle.\n"
+				   "# TYPE dp_sessions_active gauge\ndp_sessions_active %ld\n", live);
 	reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_take(&sb));
 }
 

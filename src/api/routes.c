@@ -55,6 +55,13 @@ const struct route api_routes[] = {
 	{"PUT", "/api/v1/data-sets/{dataSetId}", datasets_put, TIER_2, true},
 	{"PATCH", "/api/v1/data-sets/{dataSetId}", datasets_patch, TIER_2, true},
 	{"GET", "/api/v1/data-sets/{dataSetId}/profiles", datasets_profiles, TIER_1, true},
+	/* the web app (issue 9): product extras under /api/app (key or session
+	 * cookie), sign-in outside /api */
+	{"GET", "/api/app/data-products/{dataProductId}/rights", app_rights, TIER_1, true},
+	{"GET", "/api/app/data-products/{dataProductId}/readme", app_readme, TIER_1, true},
+	{"POST", "/auth/sign-in", auth_sign_in, TIER_NONE, false},
+	{"POST", "/auth/sign-out", auth_sign_out, TIER_NONE, false},
+	{"GET", "/auth/session", auth_session, TIER_NONE, false},
 	{"GET", "/health", meta_health, TIER_NONE, false},
 	{"GET", "/ready", meta_ready, TIER_NONE, false},
 	{"GET", "/metrics", meta_metrics, TIER_NONE, false},

@@ -246,21 +246,35 @@ char *export_slug(const char *name)
 	return strbuf_take(&sb);
 }
 
-char *export_html(const char *markdown, const char *title)
+char *export_html_fragment(const char *markdown)
 {
+	/* CMARK_OPT_SAFE is the default since cmark 0.29 (and a no-op flag
+	 * there); named so an older library would still be safe: raw HTML
+	 * becomes a comment, javascript:/vbscript:/file:/data: links lose
+	 * their URL */
+	const int opts = CMARK_OPT_DEFAULT | CMARK_OPT_SAFE;
 	cmark_gfm_core_extensions_ensure_registered();
-	cmark_parser *parser = cmark_parser_new(CMARK_OPT_DEFAULT);
-	static const char *const exts[] = {"table", "strikethrough", "autolink", "tagfilter"};
+	cmark_parser *parser = cmark_parser_new(opts);
+	static const char *const exts[] = {"table", "strikethrough", "autolink", "tagfilter",
+					   "tasklist"};
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
 		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
 		if (e)
 			cmark_parser_attach_syntax_extension(parser, e);
 	}
-	cmark_parser_feed(parser, markdown, strlen(markdown));
+	cmark_parser_feed(parser, markdown ? markdown : "", markdown ? strlen(markdown) : 0);
 	cmark_node *doc = cmark_parser_finish(parser);
-	char *body = cmark_render_html(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(parser));
+	char *body = cmark_render_html(doc, opts, cmark_parser_get_syntax_extensions(parser));
 	cmark_node_free(doc);
 	cmark_parser_free(parser);
+	if (!body)
+		abort();
+	return body;
+}
+
+char *export_html(const char *markdown, const char *title)
+{
+	char *body = export_html_fragment(markdown);
 	struct strbuf sb;
 	strbuf_init(&sb);
 	strbuf_puts(&sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");

@@ -15,6 +15,11 @@ struct export_input {
 
 /* Caller frees. */
 char *export_markdown(const struct export_input *in);
+/* GitHub-flavoured Markdown (tables, strikethrough, autolinks, task lists)
+ * to an HTML fragment, in cmark's safe mode: raw HTML is omitted and unsafe
+ * link/image URLs (javascript: ...) are dropped. The one renderer of user
+ * Markdown (export and the web app's readMe). Caller frees. */
+char *export_html_fragment(const char *markdown);
 /* GitHub-flavoured Markdown to HTML; raw HTML in the input is omitted, so
  * user text can never inject markup. Caller frees. */
 char *export_html(const char *markdown, const char *title);

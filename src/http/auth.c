@@ -1,16 +1,55 @@
 /* auth: "Authorization: Bearer <key>" -> SHA-256 -> api_keys row. Unknown,
  * revoked and expired keys, and keys of disabled users, all look the same
- * to the caller: 401 with no hint about which. */
+ * to the caller: 401 with no hint about which. Without an Authorization
+ * header the browser session cookie is tried (issue 9); a request it
+ * authenticates that changes state must come from the server's own origin. */
 #include "http/auth.h"
 #include <string.h>
 #include <strings.h>
 #include "http/server.h"
+#include "http/session.h"
 #include "util/clock.h"
+
+static int bearer(struct req *r, const char *h);
 
 int auth_authenticate(struct req *r)
 {
 	const char *h = req_header(r, "Authorization");
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+	if (h) /* a bearer key wins over a cookie, even a bad one (no fallback) */
+		return bearer(r, h);
+	char token[SESSION_TOKEN_LEN + 1];
+	int found = session_cookie_find(req_header(r, "Cookie"), token);
+	if (found == 0) {
+		reply_error(r, ERR_UNAUTHORIZED,
+			    "missing 'Authorization: Bearer <apiKey>' header or session cookie");
+		return -1;
+	}
+	if (found < 0) {
+		reply_error(r, ERR_UNAUTHORIZED, "the session has ended or is not valid; sign in again");
+		return -1;
+	}
+	if (session_authenticate(r, token) < 0)
+		return -1;
+	/* refused CSRF keeps r->authed: the log line names whose session it was */
+	return auth_check_origin(r);
+}
+
+int auth_check_origin(struct req *r)
+{
+	if (!session_method_unsafe(r->method))
+		return 0;
+	const char *origin = req_header(r, "Origin");
+	if (session_origin_ok(origin, r->app->cfg->public_url, req_header(r, "Host")))
+		return 0;
+	reply_error(r, ERR_ORIGIN, origin ? "the request's Origin is not this server's origin"
+					  : "a request that changes state must send an Origin header"
+					    " (cross-site request refused)");
+	return -1;
+}
+
+static int bearer(struct req *r, const char *h)
+{
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
 		reply_error(r, ERR_UNAUTHORIZED, "missing 'Authorization: Bearer <apiKey>' header");
 		return -1;
 	}

@@ -6,5 +6,9 @@
 /* Fills r->who from the Authorization header. On failure replies 401 (or
  * 503 when storage is unavailable) and returns -1. */
 int auth_authenticate(struct req *r);
+/* CSRF check for requests a cookie authenticates (and for sign-in): an
+ * unsafe method needs an Origin equal to the server's origin (--public-url's,
+ * else http:// + Host). Replies 403 DP-403-ORIGIN and returns -1 otherwise. */
+int auth_check_origin(struct req *r);
 
 #endif

@@ -32,6 +32,7 @@ static const struct err_info table[ERR__COUNT] = {
 	[ERR_HOST_NOT_ALLOWED] = {"DP-400-HOST-NOT-ALLOWED", 400, "Host not allowed"},
 	[ERR_MALFORMED_REQUEST] = {"DP-400-MALFORMED-REQUEST", 400, "Malformed HTTP request"},
 	[ERR_REQUEST_TIMEOUT] = {"DP-408-REQUEST-TIMEOUT", 408, "Request not received in time"},
+	[ERR_ORIGIN] = {"DP-403-ORIGIN", 403, "Cross-origin request refused"},
 };
 
 const struct err_info *errors_get(enum err_id id)

@@ -61,6 +61,10 @@ struct req {
 	int nparams;
 	bool authed;
 	struct principal who;
+	/* authenticated by the browser session cookie (issue 9), whose id's
+	 * hash this is; never the id itself */
+	bool via_session;
+	char session_hash[HASH_HEX_LEN + 1];
 
 	unsigned status;
 	char *resp_body;

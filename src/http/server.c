@@ -217,8 +217,8 @@ static void log_request(struct req *r, int64_t ns)
 	strbuf_printf(&sb, ",\"status\":%u,\"durationMs\":%.3f,\"traceId\":\"%s\"", r->status,
 		      (double)ns / 1e6, r->trace_id);
 	if (r->authed)
-		strbuf_printf(&sb, ",\"user\":\"%s\",\"tenant\":\"%s\"", r->who.user_id,
-			      r->who.tenant_id);
+		strbuf_printf(&sb, ",\"user\":\"%s\",\"tenant\":\"%s\",\"auth\":\"%s\"",
+			      r->who.user_id, r->who.tenant_id, r->via_session ? "session" : "apikey");
 	else
 		strbuf_puts(&sb, ",\"user\":null");
 	strbuf_puts(&sb, "}\n");

@@ -15,6 +15,7 @@ struct app {
 	struct store *store;
 	struct metrics *metrics;
 	struct ratelimit *ratelimit; /* NULL: no limits */
+	struct ratelimit *sign_in_limit; /* per client address, TIER_1; NULL: none */
 	struct worker_pool *workers;  /* quality computations */
 	const struct route *routes;
 	int nroutes;

@@ -115,6 +115,29 @@ static const char *const schema_migrations[] = {
 	" + json_extract(doc, '$.quality.completeness')) / 2.0;"
 	"CREATE INDEX products_trust ON products(tenant_id, trust_score, updated_at, id);"
 	"CREATE INDEX products_quality ON products(tenant_id, quality, updated_at, id);",
+	/* v7: browser sessions (issue 9, SPEC §6). Keyed by tenant first like
+	 * every table (Citus); looked up by the SHA-256 of the cookie value only
+	 * (sessions_hash), as API keys are. Times are epoch milliseconds. A
+	 * session dies with its user and with the API key it was created with
+	 * (the foreign keys cascade, inside the deleting transaction), and when
+	 * the user is disabled or the key revoked (triggers, same transaction);
+	 * lookups check all of it again, and expiry, before trusting a row. */
+	"CREATE TABLE sessions(tenant_id TEXT NOT NULL, id_hash TEXT NOT NULL,"
+	" user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" key_id TEXT REFERENCES api_keys(id) ON DELETE CASCADE,"
+	" created_via TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	" last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY(tenant_id, id_hash));"
+	"CREATE UNIQUE INDEX sessions_hash ON sessions(id_hash);"
+	"CREATE INDEX sessions_user ON sessions(tenant_id, user_id);"
+	"CREATE INDEX sessions_key ON sessions(key_id);"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);"
+	"CREATE INDEX sessions_seen ON sessions(last_seen_at);"
+	"CREATE TRIGGER users_disable_sessions AFTER UPDATE OF status ON users"
+	" WHEN NEW.status <> 'active' BEGIN"
+	" DELETE FROM sessions WHERE tenant_id = NEW.tenant_id AND user_id = NEW.id; END;"
+	"CREATE TRIGGER api_keys_revoke_sessions AFTER UPDATE OF revoked ON api_keys"
+	" WHEN NEW.revoked <> 0 BEGIN DELETE FROM sessions WHERE key_id = NEW.id; END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

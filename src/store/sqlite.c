@@ -30,6 +30,8 @@ enum stmt_id {
 	S_TAGS_DELETE, S_TAG_INSERT,
 	S_CHANGELOG_INSERT, S_CHANGELOG_PAGE_ASC, S_CHANGELOG_PAGE_DESC, S_CHANGELOG_COUNT,
 	S_KEY_ACTIVE,
+	S_SESSION_INSERT, S_SESSION_LOOKUP, S_SESSION_TOUCH, S_SESSION_DELETE, S_SESSION_SWEEP,
+	S_SESSION_COUNT,
 	S__COUNT
 };
 
@@ -68,6 +70,19 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
 			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
 			 " WHERE k.hash = ?1 AND k.revoked = 0",
+	[S_SESSION_INSERT] = "INSERT INTO sessions(tenant_id, id_hash, user_id, key_id, created_via,"
+			     " created_at, last_seen_at, expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+	[S_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
+			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
+			     " WHEN k.id IS NULL OR k.revoked <> 0"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= ?2) THEN 0 ELSE 1 END"
+			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
+			     " WHERE s.id_hash = ?1",
+	[S_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?3 WHERE tenant_id = ?1 AND id_hash = ?2",
+	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE tenant_id = ?1 AND id_hash = ?2",
+	[S_SESSION_SWEEP] = "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2",
+	[S_SESSION_COUNT] = "SELECT count(*) FROM sessions WHERE expires_at > ?1 AND last_seen_at > ?2",
 	[S_SPACE_INSERT] = "INSERT INTO spaces(id, tenant_id, name, type, owner_id, created_at, doc)"
 			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_SPACE_GET] = "SELECT doc FROM spaces WHERE tenant_id = ?1 AND id = ?2",
@@ -785,6 +800,93 @@ static int sq_apikey_lookup(struct store *st, struct apikey_row *out, const char
 	}
 	done(s);
 	return rc;
+}
+
+static int sq_session_insert(struct store *st, const char *tenant, const struct session_new *n)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_INSERT);
+	if (!s)
+		return NO_STMT;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, n->id_hash);
+	bind_text(s, 3, n->user_id);
+	bind_text(s, 4, n->key_id);
+	bind_text(s, 5, n->created_via);
+	sqlite3_bind_int64(s, 6, n->now_ms);
+	sqlite3_bind_int64(s, 7, n->expires_ms);
+	return exec_stmt(s);
+}
+
+static void col_copy(char *out, size_t cap, sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	snprintf(out, cap, "%s", v ? v : "");
+}
+
+static int sq_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
+			     int64_t now_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_LOOKUP);
+	if (!s)
+		return NO_STMT;
+	bind_text(s, 1, id_hash);
+	sqlite3_bind_int64(s, 2, now_ms);
+	int rc = step(s);
+	if (rc == STORE_ONE) {
+		col_copy(out->tenant_id, sizeof out->tenant_id, s, 0);
+		col_copy(out->user_id, sizeof out->user_id, s, 1);
+		col_copy(out->key_id, sizeof out->key_id, s, 2);
+		col_copy(out->created_via, sizeof out->created_via, s, 3);
+		out->last_seen_ms = sqlite3_column_int64(s, 4);
+		out->expires_ms = sqlite3_column_int64(s, 5);
+		out->roles = (unsigned)sqlite3_column_int(s, 6);
+		const char *status = (const char *)sqlite3_column_text(s, 7);
+		out->user_active = status && strcmp(status, "active") == 0;
+		out->key_ok = sqlite3_column_int(s, 8) != 0;
+	}
+	done(s);
+	return rc;
+}
+
+static int sq_session_touch(struct store *st, const char *tenant, const char *id_hash,
+			    int64_t now_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_TOUCH);
+	if (!s)
+		return NO_STMT;
+	bind_text(s, 1, tenant);
+	bind_text(s, 2, id_hash);
+	sqlite3_bind_int64(s, 3, now_ms);
+	return changed(st, exec_stmt(s));
+}
+
+static int sq_session_delete(struct store *st, const char *tenant, const char *id_hash)
+{
+	return exec_2(st, S_SESSION_DELETE, tenant, id_hash);
+}
+
+static int sq_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
+			    int64_t idle_before_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_SWEEP);
+	if (!s)
+		return NO_STMT;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int64(s, 2, idle_before_ms);
+	int rc = exec_stmt(s);
+	if (out_deleted)
+		*out_deleted = rc == STORE_ONE ? (long)sqlite3_changes(conn_get(st)->db) : 0;
+	return rc;
+}
+
+static int sq_session_count(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms)
+{
+	sqlite3_stmt *s = stmt(st, S_SESSION_COUNT);
+	if (!s)
+		return NO_STMT;
+	sqlite3_bind_int64(s, 1, now_ms);
+	sqlite3_bind_int64(s, 2, idle_before_ms);
+	return get_count(s, out);
 }
 
 static int sq_space_insert(struct store *st, const char *tenant, json_t *doc)
@@ -1794,6 +1896,12 @@ static const struct store_ops sqlite_ops = {
 	.apikey_list = sq_apikey_list,
 	.apikey_describe = sq_apikey_describe,
 	.apikey_delete = sq_apikey_delete,
+	.session_insert = sq_session_insert,
+	.session_lookup = sq_session_lookup,
+	.session_touch = sq_session_touch,
+	.session_delete = sq_session_delete,
+	.session_sweep = sq_session_sweep,
+	.session_count = sq_session_count,
 	.space_insert = sq_space_insert,
 	.space_get = sq_space_get,
 	.space_update = sq_space_update,

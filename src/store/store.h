@@ -139,6 +139,29 @@ struct apikey_row {
 	bool user_active;
 };
 
+/* A browser session to store (issue 9): only the hash of its id. */
+struct session_new {
+	const char *id_hash;
+	const char *user_id;
+	const char *key_id;      /* the API key signed in with; NULL (e.g. SSO) */
+	const char *created_via; /* "apikey" (later "oidc") */
+	int64_t now_ms;
+	int64_t expires_ms;      /* absolute expiry */
+};
+
+/* A stored session with what deciding on it needs, read in one query. */
+struct session_row {
+	char tenant_id[GUID_LEN + 1];
+	char user_id[GUID_LEN + 1];
+	char key_id[GUID_LEN + 1]; /* "" when created without a key */
+	char created_via[16];
+	int64_t last_seen_ms;
+	int64_t expires_ms;
+	unsigned roles;
+	bool user_active;
+	bool key_ok; /* no key, or the key exists, is not revoked and not expired */
+};
+
 struct store;
 
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
@@ -205,6 +228,20 @@ struct store_ops {
 	/* Keys of user_id that are neither revoked nor expired at now_ms. */
 	int (*apikey_count_active)(struct store *st, long *out, const char *tenant,
 				   const char *user_id, int64_t now_ms);
+
+	/* Browser sessions (issue 9). lookup: by id hash, key_ok judged at now_ms. */
+	int (*session_insert)(struct store *st, const char *tenant, const struct session_new *s);
+	int (*session_lookup)(struct store *st, struct session_row *out, const char *id_hash,
+			      int64_t now_ms);
+	/* last_seen_at = now_ms (STORE_NONE: the row is gone). */
+	int (*session_touch)(struct store *st, const char *tenant, const char *id_hash,
+			     int64_t now_ms);
+	int (*session_delete)(struct store *st, const char *tenant, const char *id_hash);
+	/* Deletes sessions past their absolute expiry or unused since idle_before_ms. */
+	int (*session_sweep)(struct store *st, long *out_deleted, int64_t now_ms,
+			     int64_t idle_before_ms);
+	/* Sessions neither expired nor idle (all tenants; for /metrics). */
+	int (*session_count)(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms);
 
 	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);
