@@ -40,3 +40,29 @@ test('a wrong key is explained and the page stays usable by keyboard', withShots
   assert.ok(page.url().endsWith('/sign-in'), 'still on the sign-in page');
   await expectNoAxeViolations(page, 'sign-in with an error');
 }));
+
+test('sign in with the key, then sign out: the old cookie no longer works', withShots(() => b, 'signin-signout', async () => {
+  const page = await b.page();
+  await page.goto(`${srv.url}/sign-in?next=%2Fmy`);
+  await page.getByLabel('API key').fill(srv.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/my$/);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await assert.doesNotReject(nav.getByRole('button', { name: 'Sign out' }).waitFor());
+  await assert.doesNotReject(nav.getByRole('link', { name: 'My products' }).waitFor());
+  const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'dp_session');
+  assert.ok(cookie, 'a session cookie was set');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+  assert.equal(await page.evaluate(() => document.cookie), '', 'the page cannot read the cookie');
+  const before = await fetch(`${srv.url}/api/v1/users/me`, { headers: { Cookie: `dp_session=${cookie.value}` } });
+  assert.equal(before.status, 200);
+
+  await nav.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/sign-in$/);
+  const after = await fetch(`${srv.url}/api/v1/users/me`, { headers: { Cookie: `dp_session=${cookie.value}` } });
+  assert.equal(after.status, 401, 'the session is gone on the server, not only in the browser');
+  await page.goto(`${srv.url}/my`);
+  await page.waitForURL(/\/sign-in\?next=%2Fmy$/);
+  expectNoProblems(page);
+}));
