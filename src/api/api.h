@@ -153,6 +153,7 @@ void trust_settings_get(struct req *r);
 void trust_settings_put(struct req *r);
 void app_rights(struct req *r);
 void app_readme(struct req *r);
+void app_datasets_list(struct req *r);
 void auth_sign_in(struct req *r);
 void auth_sign_out(struct req *r);
 void auth_session(struct req *r);

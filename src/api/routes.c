@@ -59,6 +59,7 @@ const struct route api_routes[] = {
 	 * cookie), sign-in outside /api */
 	{"GET", "/api/app/data-products/{dataProductId}/rights", app_rights, TIER_1, true},
 	{"GET", "/api/app/data-products/{dataProductId}/readme", app_readme, TIER_1, true},
+	{"GET", "/api/app/data-sets", app_datasets_list, TIER_1, true},
 	{"POST", "/auth/sign-in", auth_sign_in, TIER_NONE, false},
 	{"POST", "/auth/sign-out", auth_sign_out, TIER_NONE, false},
 	{"GET", "/auth/session", auth_session, TIER_NONE, false},
@@ -87,7 +88,11 @@ static const char *const dp_list_known[] = {"limit",   "page",          "sort", 
 					    "activated", "tag",         "ownerId", "minTrustScore",
 					    "query",   "facets",        NULL};
 
+static const char *const app_datasets_known[] = {"limit", "page", "query", NULL};
+static const char *const none_repeatable[] = {NULL};
+
 const struct route_repeatable api_repeatable[] = {
 	{dp_list, dp_list_repeatable, dp_list_known},
+	{app_datasets_list, none_repeatable, app_datasets_known},
 	{NULL, NULL, NULL},
 };

@@ -138,6 +138,15 @@ static const char *const schema_migrations[] = {
 	" DELETE FROM sessions WHERE tenant_id = NEW.tenant_id AND user_id = NEW.id; END;"
 	"CREATE TRIGGER api_keys_revoke_sessions AFTER UPDATE OF revoked ON api_keys"
 	" WHEN NEW.revoked <> 0 BEGIN DELETE FROM sessions WHERE key_id = NEW.id; END;",
+	/* v8: the data set picker of the web app (issue 9): name and
+	 * technicalName ASCII-lower-cased (as the product list's name_lc), so
+	 * the tenant's data sets list by name from an index and `query` is a
+	 * case-insensitive substring of either */
+	"ALTER TABLE datasets ADD COLUMN name_lc TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE datasets ADD COLUMN technical_lc TEXT NOT NULL DEFAULT '';"
+	"UPDATE datasets SET name_lc = lower(coalesce(json_extract(doc, '$.name'), '')),"
+	" technical_lc = lower(coalesce(json_extract(doc, '$.technicalName'), ''));"
+	"CREATE INDEX datasets_name ON datasets(tenant_id, name_lc, id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

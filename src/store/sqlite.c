@@ -22,6 +22,7 @@ enum stmt_id {
 	S_SPACE_INSERT, S_SPACE_GET, S_SPACE_UPDATE, S_SPACE_DELETE, S_SPACE_USAGE, S_SPACE_ROLES, S_USER_SPACES,
 	S_ASG_INSERT, S_ASG_GET, S_ASG_FIND, S_ASG_LIST, S_ASG_COUNT, S_ASG_DELETE,
 	S_DATASET_INSERT, S_DATASET_GET, S_DATASET_UPDATE, S_DATASET_DELETE, S_DATASET_PRODUCTS,
+	S_DATASET_LIST, S_DATASET_COUNT,
 	S_PD_DELETE, S_PD_INSERT,
 	S_BATCH_INSERT, S_BATCH_EXISTS, S_COMP_INSERT, S_COMP_GET, S_COMP_BATCH, S_COMP_NEXT, S_COMP_TAKE,
 	S_COMP_FINISH, S_COMP_REQUEUE, S_COMP_GIVEUP, S_QUALITY_LATEST, S_QUALITY_LAST,
@@ -107,9 +108,17 @@ static const char *const stmt_sql[S__COUNT] = {
 		       " ORDER BY created_at, id LIMIT ?3 OFFSET ?4",
 	[S_ASG_COUNT] = "SELECT count(*) FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2",
 	[S_ASG_DELETE] = "DELETE FROM space_assignments WHERE tenant_id = ?1 AND space_id = ?2 AND id = ?3",
-	[S_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc) VALUES(?1, ?2, ?3, ?4)",
+	[S_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc, name_lc, technical_lc)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_DATASET_GET] = "SELECT doc FROM datasets WHERE tenant_id = ?1 AND id = ?2",
-	[S_DATASET_UPDATE] = "UPDATE datasets SET space_id = ?3, doc = ?4 WHERE tenant_id = ?1 AND id = ?2",
+	[S_DATASET_UPDATE] = "UPDATE datasets SET space_id = ?3, doc = ?4, name_lc = ?5, technical_lc = ?6"
+			     " WHERE tenant_id = ?1 AND id = ?2",
+	/* the picker's list (issue 9): ?2 is the ASCII-lower-cased query or NULL */
+	[S_DATASET_LIST] = "SELECT doc FROM datasets WHERE tenant_id = ?1 AND (?2 IS NULL"
+			   " OR instr(name_lc, ?2) > 0 OR instr(technical_lc, ?2) > 0)"
+			   " ORDER BY name_lc, id LIMIT ?3 OFFSET ?4",
+	[S_DATASET_COUNT] = "SELECT count(*) FROM datasets WHERE tenant_id = ?1 AND (?2 IS NULL"
+			    " OR instr(name_lc, ?2) > 0 OR instr(technical_lc, ?2) > 0)",
 	[S_DATASET_DELETE] = "DELETE FROM datasets WHERE tenant_id = ?1 AND id = ?2",
 	[S_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
 			       " JOIN products p ON p.id = pd.product_id"
@@ -545,6 +554,19 @@ static void lower_ascii(char *s)
 }
 
 static char *dump(json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
+
+/* Binds v ASCII-lower-cased ("" for NULL): the name columns of data sets. */
+static void bind_lower(sqlite3_stmt *s, int i, const char *v)
+{
+	char *lc = strdup(v ? v : "");
+	if (!lc) {
+		sqlite3_bind_null(s, i); /* NOT NULL column: the write fails, never a wrong row */
+		return;
+	}
+	lower_ascii(lc);
+	sqlite3_bind_text(s, i, lc, -1, SQLITE_TRANSIENT);
+	free(lc);
+}
 
 static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
 
@@ -1106,6 +1128,8 @@ static int sq_dataset_insert(struct store *st, const char *tenant, json_t *doc)
 	bind_text(s, 2, tenant);
 	bind_text(s, 3, jstr(doc, "spaceId"));
 	bind_text(s, 4, txt);
+	bind_lower(s, 5, jstr(doc, "name"));
+	bind_lower(s, 6, jstr(doc, "technicalName"));
 	free(txt);
 	return exec_stmt(s);
 }
@@ -1113,6 +1137,19 @@ static int sq_dataset_insert(struct store *st, const char *tenant, json_t *doc)
 static int sq_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	return get_doc(st, S_DATASET_GET, out, tenant, id);
+}
+
+static int sq_dataset_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			   const char *query, long offset, long limit)
+{
+	char *q = query ? strdup(query) : NULL;
+	if (query && !q)
+		return STORE_HARD;
+	if (q)
+		lower_ascii(q);
+	int rc = page_docs(st, out, out_total, S_DATASET_COUNT, S_DATASET_LIST, tenant, q, offset, limit);
+	free(q);
+	return rc;
 }
 
 static int sq_product_get(struct store *st, json_t **out, const char *tenant, const char *id)
@@ -1590,6 +1627,8 @@ static int sq_dataset_update(struct store *st, const char *tenant, json_t *doc)
 	bind_text(s, 2, jstr(doc, "id"));
 	bind_text(s, 3, jstr(doc, "spaceId"));
 	bind_text(s, 4, txt);
+	bind_lower(s, 5, jstr(doc, "name"));
+	bind_lower(s, 6, jstr(doc, "technicalName"));
 	free(txt);
 	return changed(st, exec_stmt(s));
 }
@@ -1917,6 +1956,7 @@ static const struct store_ops sqlite_ops = {
 	.assignment_delete = sq_assignment_delete,
 	.dataset_insert = sq_dataset_insert,
 	.dataset_get = sq_dataset_get,
+	.dataset_list = sq_dataset_list,
 	.dataset_update = sq_dataset_update,
 	.dataset_delete = sq_dataset_delete,
 	.dataset_products = sq_dataset_products,

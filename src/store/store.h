@@ -272,6 +272,13 @@ struct store_ops {
 	int (*dataset_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*dataset_update)(struct store *st, const char *tenant, json_t *doc);
 	int (*dataset_delete)(struct store *st, const char *tenant, const char *id);
+	/* The tenant's data sets (the web app's picker, issue 9): the page
+	 * [offset, offset + limit) of those whose name or technicalName contains
+	 * query (ASCII case-insensitive substring; NULL = all), ordered by the
+	 * ASCII-lower-cased name, then id, as a new array of stored documents;
+	 * *out_total = the number of matches (exact). */
+	int (*dataset_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+			    const char *query, long offset, long limit);
 	/* Ids of the products referencing the data set (new array), and how many
 	 * of them are activated. */
 	int (*dataset_products)(struct store *st, json_t **out, long *out_activated,
