@@ -12,6 +12,7 @@
 // link to it (`/products/{id}/edit#field-datasetIds`).
 import { api, DP } from './api.js';
 import { h, replace, announce, fmtDate } from './dom.js';
+import { openDataSetDialog } from './dataset-dialog.js';
 
 const DS_PAGE = 20;
 const NAME_MAX = 256;
@@ -242,6 +243,18 @@ function productForm(opts) {
   const results = h('ul', { class: 'option-list', id: 'ds-results', 'aria-labelledby': 'ds-results-label' });
   const status = h('p', { id: 'ds-status', class: 'help', role: 'status' });
   const more = h('button', { type: 'button', class: 'hidden' }, 'Show more data sets');
+  // A fresh server has no data sets: describe one here instead of leaving the form.
+  const register = h('button', { type: 'button' }, 'Register a new data set');
+  register.addEventListener('click', async () => {
+    const spaces = (opts.spaces || []).filter((s) => s.meta?.actions?.includes('create'));
+    const ds = await openDataSetDialog({ spaces });
+    if (!ds) { register.focus(); return; }
+    dsInfo.set(ds.id, { id: ds.id, name: ds.name, technicalName: ds.technicalName });
+    toggleDataset(ds.id, true);
+    await runSearch(false);
+    announce(`Registered and chose ${ds.name}`);
+    search.focus();
+  });
   const dsFieldset = h('fieldset', { id: 'field-datasetIds', class: 'field-group', tabindex: '-1', 'aria-describedby': 'help-datasetIds err-datasetIds' },
     h('legend', null, LABELS.datasetIds),
     help('help-datasetIds', 'The data sets this product packages. Activation needs at least one.'),
@@ -251,7 +264,8 @@ function productForm(opts) {
       h('label', { for: 'ds-search' }, 'Find data sets by name or technical name'),
       search),
     h('p', { class: 'sub-label', id: 'ds-results-label' }, 'Matching data sets'),
-    status, results, more);
+    status, results, more,
+    h('p', { class: 'register-row' }, register));
 
   const consumableList = h('ul', { class: 'option-list' });
   const consumableFieldset = h('fieldset', { id: 'field-apiConsumableDatasetIds', class: 'field-group', tabindex: '-1', 'aria-describedby': 'help-apiConsumableDatasetIds err-apiConsumableDatasetIds' },

@@ -236,6 +236,46 @@ test('create with every field (space, tags, read-me, a data set, API consumable,
   expectNoProblems(page);
 }));
 
+test('a data set registered in the dialog is created and chosen without leaving the form', withShots(() => b, 'producer-register-dataset', async () => {
+  const page = await creatorPage('/products/new');
+  await page.getByRole('heading', { level: 1, name: 'New data product' }).waitFor();
+  await nameBox(page).fill('Uses a new data set');
+  await dsGroup(page).getByRole('button', { name: 'Register a new data set' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Register a data set' });
+  await dialog.waitFor();
+  await expectNoAxeViolations(page, 'register data set dialog');
+  // the server refuses a name of invisible characters: shown next to the field
+  await dialog.getByLabel('Name', { exact: true }).fill('\u200b');
+  await dialog.getByLabel('Technical name').fill('shipments.csv');
+  await dialog.getByRole('button', { name: 'Register data set' }).click();
+  await dialog.getByText("'name' must contain a visible character", { exact: false }).waitFor();
+  assert.equal(await dialog.getByLabel('Name', { exact: true }).getAttribute('aria-invalid'), 'true');
+  await dialog.getByLabel('Name', { exact: true }).fill(`Shipments ${XSS_IMG}`);
+  await dialog.getByLabel('Description', { exact: true }).fill('Every parcel that left a warehouse.');
+  await dialog.getByLabel('CSV file (optional)').fill('logistics/shipments.csv');
+  await dialog.getByLabel('Name of field 1').fill('shipment_id');
+  await dialog.getByLabel('Type of field 1').selectOption('INTEGER');
+  await dialog.getByRole('button', { name: 'Add a field' }).click();
+  await dialog.getByLabel('Name of field 2').fill('shipped_at');
+  await dialog.getByLabel('Type of field 2').selectOption('DATETIME');
+  await dialog.getByRole('button', { name: 'Register data set' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await dsGroup(page).getByText('Chosen: 1 data set').waitFor();
+  await dsGroup(page).getByText(`Shipments ${XSS_IMG}`).first().waitFor();
+  await noXss(page);
+  await page.getByRole('button', { name: 'Create data product' }).click();
+  await page.waitForURL(/\/products\/[0-9a-f-]{36}$/);
+  const p = await get(page.url().split('/').pop());
+  assert.equal(p.datasetIds.length, 1);
+  const ds = await srv.api('GET', `/api/v1/data-sets/${p.datasetIds[0]}`);
+  assert.equal(ds.body.name, `Shipments ${XSS_IMG}`);
+  assert.equal(ds.body.technicalName, 'shipments.csv');
+  assert.equal(ds.body.operational.location, 'logistics/shipments.csv');
+  assert.deepEqual(ds.body.schema.dataFields.map((f) => [f.name, f.dataType.type]),
+    [['shipment_id', 'INTEGER'], ['shipped_at', 'DATETIME']]);
+  expectNoProblems(page);
+}));
+
 test('server and browser validation errors are shown next to their field, which gets focus', withShots(() => b, 'producer-create-errors', async () => {
   const page = await creatorPage('/products/new');
   await nameBox(page).waitFor();
