@@ -331,6 +331,41 @@ test('a bad link falls back with a readable notice', withShots(() => b, 'market-
   expectNoProblems(page);
 }));
 
+test('a slow answer shows a loading state; a failed one says so and can be retried', withShots(() => b, 'market-loading-error', async () => {
+  await seeded();
+  const page = await adminPage();
+  await waitText(page, '1–20 of 25 products');
+  const products = (u) => u.pathname === DP;
+  // slow: old results stay (dimmed) and "Loading products…" appears after a moment
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  await page.route(products, async (route) => { await gate; await route.continue(); });
+  await page.getByLabel('Sort by').selectOption({ label: 'Name' });
+  await waitText(page, 'Loading products…');
+  assert.equal(await results(page).getAttribute('aria-busy'), 'true');
+  assert.equal((await cardNames(page)).length, 20, 'the old results stay while loading');
+  release();
+  await page.waitForFunction(() => !document.querySelector('[aria-busy]'));
+  assert.equal(await page.getByText('Loading products…').isVisible(), false);
+  await page.unroute(products);
+  // failing: a readable alert with a retry
+  await page.route(products, (route) => route.fulfill({
+    status: 503, contentType: 'application/json',
+    body: JSON.stringify({ errors: [{ code: 'DP-503-UNAVAILABLE', title: 'Unavailable', detail: 'the database is busy', status: '503' }], traceId: 'x' }),
+  }));
+  await page.getByLabel('Sort by').selectOption({ label: 'Trust score' });
+  const alert = page.getByRole('alert');
+  await assert.doesNotReject(alert.getByText('The products could not be loaded.').waitFor());
+  await assert.doesNotReject(alert.getByText('The server said: the database is busy').waitFor());
+  await expectNoAxeViolations(page, 'load error');
+  await page.unroute(products);
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await page.waitForFunction(() => document.querySelector('main h3')?.textContent === 'Ledger entries');
+  assert.equal(await page.getByRole('alert').count(), 0);
+  // Chromium logs the 503 itself; nothing else went wrong
+  assert.deepEqual(page.problems.filter((p) => !/503/.test(p)), []);
+}));
+
 test('a consumer sees only the activated products of its space, never drafts', withShots(() => b, 'market-consumer', async () => {
   await seeded();
   const page = await b.page();
