@@ -293,7 +293,10 @@ async function load({ fromUrl = false, focus = null, notice: noticeText = '' } =
 function fillSort(select, s) {
   const cur = effectiveSort(s);
   const keys = Object.keys(SORTS).filter((k) => k !== 'relevance' || s.q);
-  replace(select, keys.map((k) => h('option', { value: k, selected: k === cur }, SORTS[k][0])));
+  // Rebuild the options only when the set changes (not under a user's arrow keys).
+  if ([...select.options].map((o) => o.value).join() !== keys.join()) {
+    replace(select, keys.map((k) => h('option', { value: k }, SORTS[k][0])));
+  }
   select.value = cur;
 }
 
