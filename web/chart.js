@@ -12,7 +12,7 @@
 // says `missing` (default "not applicable") instead of a value.
 import { h } from './dom.js';
 
-const W = 320; // viewBox width; the CSS scales the SVG to its container
+const W = 280; // viewBox width; the CSS scales the SVG to its container (about 1:1)
 const ROW = 40; // label line + bar
 const BAR_Y = 21;
 const BAR_H = 12;
@@ -44,7 +44,7 @@ export function barChart(items, opts = {}) {
     const y = i * ROW;
     const has = typeof it.value === 'number' && !Number.isNaN(it.value);
     const frac = has ? Math.min(1, Math.max(0, it.value / max)) : 0;
-    svg.append(
+    svg.append(...[
       h('svg:text', { x: 0, y: y + 15, class: 'bar-label' }, it.label),
       h('svg:text', { x: W, y: y + 15, 'text-anchor': 'end', class: has ? 'bar-value' : 'bar-value missing' },
         has ? String(Math.round(it.value)) + (opts.unit || '') : (opts.missing || 'not applicable')),
@@ -52,7 +52,7 @@ export function barChart(items, opts = {}) {
       has && frac > 0 && h('svg:rect', {
         x: 0, y: y + BAR_Y, width: Math.max(2, frac * W).toFixed(1), height: BAR_H, rx: 3, class: 'bar-fill',
       }),
-    );
+    ].filter(Boolean));
   });
   return svg;
 }

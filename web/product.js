@@ -413,8 +413,9 @@ class ProductPage {
 
   renderProvider(ds) {
     const box = h('div', { class: 'provider' });
-    const button = h('button', { type: 'button', dataset: { key: `provider-${ds.id}` } },
-      'Open in provider', h('span', { class: 'visually-hidden' }, `: ${ds.name}`));
+    // the visible text starts the accessible name (WCAG 2.5.3), the data set tells them apart
+    const button = h('button', { type: 'button', dataset: { key: `provider-${ds.id}` }, 'aria-label': `Open in provider: ${ds.name}` },
+      'Open in provider');
     let pending = false;
     button.addEventListener('click', async () => {
       if (pending) return;
