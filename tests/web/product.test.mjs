@@ -179,6 +179,12 @@ async function shot(page, name) {
   if (!SHOTS) return;
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `product-${name}.png`), fullPage: true });
+  // and in screen-sized pieces, to look at in detail
+  const { width, height } = await page.evaluate(() => ({ width: document.documentElement.clientWidth, height: document.documentElement.scrollHeight }));
+  const step = width < 600 ? 800 : 1000;
+  for (let y = 0, i = 0; y < height; y += step, i++) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `product-${name}-part${i}.png`), fullPage: true, clip: { x: 0, y, width, height: Math.min(step, height - y) } });
+  }
 }
 
 async function noSidewaysScroll(page, where) {
@@ -404,15 +410,16 @@ test('compute quality shows progress, then the result', withShots(() => b, 'prod
   await fresh.getByText('Validity 75 %, completeness 88 %').waitFor();
   await page.getByRole('region', { name: 'Trust score' }).getByRole('img', { name: /^Trust score by axis/ }).waitFor();
   await expectNoAxeViolations(page, 'after computing quality');
+  await shot(page, 'computed');
   expectNoProblems(page);
   await page.close();
 }));
 
 test('activate with problems shows each next to what it concerns, with a link to the edit page', withShots(() => b, 'product-activate-409', async () => {
-  const q = await mkProduct({ name: 'No contacts', spaceId: S.shared.id, datasetIds: [D.orders.id] });
+  const q = await mkProduct({ name: 'Not ready', spaceId: S.shared.id });
   const page = await open(q.id);
   await page.getByRole('button', { name: 'Activate' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Activate “No contacts”' });
+  const dialog = page.getByRole('dialog', { name: 'Activate “Not ready”' });
   await dialog.waitFor();
   assert.equal(await dialog.getByLabel('Name').evaluate((el) => el === document.activeElement), true, 'focus moves into the dialog');
   await expectNoAxeViolations(page, 'activate dialog');
@@ -421,6 +428,12 @@ test('activate with problems shows each next to what it concerns, with a link to
   await item.getByText('the data product has no key contacts').waitFor();
   const link = item.getByRole('link', { name: 'Fix key contacts on the edit page' });
   assert.equal(await link.getAttribute('href'), `/products/${q.id}/edit#field-keyContacts`);
+  const sets = dialog.getByRole('listitem').filter({ hasText: 'Data sets:' });
+  await sets.getByText('the data product has no data sets (datasetIds is empty)').waitFor();
+  assert.equal(await sets.getByRole('link', { name: 'Fix data sets on the edit page' }).getAttribute('href'),
+    `/products/${q.id}/edit#field-datasetIds`);
+  await dialog.getByText('The product cannot be activated yet (2 problems):').waitFor();
+  await shot(page, 'activate-problems');
   // a name problem sits next to the name field
   await dialog.getByLabel('Name').fill('');
   await dialog.getByRole('button', { name: 'Activate' }).click();
