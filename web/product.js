@@ -235,7 +235,10 @@ class ProductPage {
     this.notice = h('div', { class: `notice${notice?.kind === 'warn' ? ' warn' : ''}`, tabindex: '-1' },
       notice?.text || null);
     if (!notice) this.notice.classList.add('empty');
-    replace(this.main,
+    // an open dialog survives a re-render (e.g. a computation finishing meanwhile)
+    const dialogs = [...this.main.querySelectorAll(':scope > dialog')];
+    for (const c of [...this.main.childNodes]) if (!dialogs.includes(c)) c.remove();
+    this.main.prepend(
       this.renderHeader(),
       this.notice,
       this.progress,
@@ -248,6 +251,7 @@ class ProductPage {
           this.renderReadme(),
           this.renderDatasets(),
           this.renderChangelog())));
+    if (dialogs.some((d) => d.open)) return;
     if (focusKey) this.main.querySelector(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
     if (notice?.focus) this.notice.focus();
     else if (notice?.text) announce(notice.text);
