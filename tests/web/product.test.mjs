@@ -572,6 +572,8 @@ test('a user without rights gets "Product not found" for a draft', withShots(() 
   // and a malformed id is not found either, without a stack trace
   await page.goto(`${srv.url}/products/not-a-guid`);
   await page.getByRole('heading', { level: 1, name: 'Product not found' }).waitFor();
+  expectNoProblems(page);
+  await page.close();
 }));
 
 test('360 px wide: one column, no sideways scrolling, dialogs fit', withShots(() => b, 'product-360', async () => {
@@ -614,4 +616,6 @@ test('page weight of a first visit (brotli, as transferred)', withShots(() => b,
   }
   t.diagnostic(`first load of /products/{id}: ${sizes.size} responses, ${total} bytes transferred (static assets ${assets} bytes)`);
   assert.ok(assets < 60000, `assets ${assets} bytes`);
+  await fresh.close();
+  await page.close();
 }));
