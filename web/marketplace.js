@@ -158,7 +158,7 @@ function mount(main) {
     h('div', { class: 'market-search-row' },
       input,
       h('button', { type: 'submit', class: 'primary' }, 'Search')),
-    h('p', { id: 'market-q-help', class: 'help' }, 'Words in names, tags and descriptions. Use quotes for a phrase.'));
+    h('p', { id: 'market-q-help', class: 'help' }, 'Text in product names, tags and descriptions.'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const s = readState();
