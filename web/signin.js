@@ -54,7 +54,14 @@ export async function render(main, _params, ctx) {
     form);
 }
 
-/** Only paths of this app: never an absolute or protocol-relative URL. */
+/** Only paths of this app: never an absolute or protocol-relative URL.
+ *  Judged as the browser will read it: URL parsing drops tabs and newlines
+ *  ("/\t/evil" is "//evil") and resolves dot segments ("/.//evil"), so the
+ *  parsed URL must be this origin and its path must not start with "//". */
 function safeNext(next) {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  if (!next || !next.startsWith('/')) return '/';
+  let u;
+  try { u = new URL(next, location.origin); } catch { return '/'; }
+  const path = u.pathname + u.search + u.hash;
+  return u.origin === location.origin && !path.startsWith('//') ? path : '/';
 }

@@ -105,6 +105,25 @@ static void unauthorized(struct req *r)
 	reply_error(r, ERR_UNAUTHORIZED, "invalid, expired or revoked API key, or disabled user");
 }
 
+/* Signing in replaces the session this browser already had (its cookie is
+ * about to be overwritten): the old row is deleted rather than left to live
+ * out its idle time unseen. Store rc (<0 on failure). */
+static int end_browser_session(struct req *r, int64_t now)
+{
+	char old[SESSION_TOKEN_LEN + 1];
+	if (session_cookie_find(req_header(r, "Cookie"), old) != 1)
+		return 0;
+	char hash[HASH_HEX_LEN + 1];
+	ids_sha256_hex(hash, old, SESSION_TOKEN_LEN);
+	memset(old, 0, sizeof old);
+	struct store *st = r->app->store;
+	struct session_row row;
+	int rc = st->ops->session_lookup(st, &row, hash, now);
+	if (rc == STORE_ONE)
+		rc = st->ops->session_delete(st, row.tenant_id, hash);
+	return rc;
+}
+
 void auth_sign_in(struct req *r)
 {
 	if (req_check_host(r) < 0 || auth_check_origin(r) < 0 || sign_in_limited(r) < 0)
@@ -139,7 +158,9 @@ void auth_sign_in(struct req *r)
 	char token[SESSION_TOKEN_LEN + 1];
 	if (api_begin(r, true) < 0)
 		return;
-	rc = session_create(st, r->app->cfg, row.tenant_id, row.user_id, "apikey", row.id, now, token);
+	rc = end_browser_session(r, now);
+	if (rc >= 0)
+		rc = session_create(st, r->app->cfg, row.tenant_id, row.user_id, "apikey", row.id, now, token);
 	if (rc < 0) {
 		api_store_error(r, rc);
 		api_rollback(r);

@@ -107,6 +107,22 @@ describe('sign-in', () => {
     assert.notEqual(a, b);
   });
 
+  test('signing in again in the same browser ends the session it replaces', async () => {
+    const u = await mkUser(srv, ['DataProductConsumer']);
+    const old = await session(srv, srv.key);
+    const res = await srv.api('POST', '/auth/sign-in', { key: null, headers: { Origin: srv.url, Cookie: `dp_session=${old}` }, body: { apiKey: u.key } });
+    assert.equal(res.status, 200, res.text);
+    const fresh = cookieOf(res);
+    tokens.add(fresh);
+    assert.notEqual(fresh, old, 'a new id is minted, never the one the browser sent');
+    assertError(await as(srv, old, 'GET', '/auth/session'), 401, 'DP-401-UNAUTHORIZED');
+    assert.equal((await as(srv, fresh, 'GET', '/auth/session')).body.user.id, u.id);
+    // a cookie naming no live session changes nothing
+    const again = await srv.api('POST', '/auth/sign-in', { key: null, headers: { Origin: srv.url, Cookie: `dp_session=${old}` }, body: { apiKey: u.key } });
+    assert.equal(again.status, 200, again.text);
+    tokens.add(cookieOf(again));
+  });
+
   test('unknown, revoked, expired keys and disabled users: the same 401, no cookie', async () => {
     const u = await mkUser(srv, ['DataProductConsumer']);
     const revoked = await mkUser(srv, ['DataProductConsumer']);

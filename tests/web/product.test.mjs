@@ -285,6 +285,20 @@ test('user text is inert: scripts, handlers, javascript: links and raw HTML neve
   await page.close();
 }));
 
+test('the side cards look alike: the marketplace\'s trust badge style stays on its cards', withShots(() => b, 'product-card-style', async () => {
+  // market.css once styled every ".trust" (a badge: currentColor border, no
+  // padding), and the product page's "card trust" section lost its card look
+  const page = await open(P.main.id);
+  const style = (name) => page.getByRole('region', { name, exact: true }).evaluate((el) => {
+    const c = getComputedStyle(el);
+    return { padding: c.padding, border: c.border, radius: c.borderRadius };
+  });
+  await page.getByRole('region', { name: 'Trust score', exact: true }).waitFor();
+  assert.deepEqual(await style('Trust score'), await style('Key contacts'));
+  expectNoProblems(page);
+  await page.close();
+}));
+
 test('the trust chart has an accessible name with every value', withShots(() => b, 'product-chart', async () => {
   const page = await open(P.main.id);
   const p = (await ok('GET', `${DP}/${P.main.id}`)).body;

@@ -66,3 +66,26 @@ test('sign in with the key, then sign out: the old cookie no longer works', with
   await page.waitForURL(/\/sign-in\?next=%2Fmy$/);
   expectNoProblems(page);
 }));
+
+test('next= never leaves the app, however it is spelled, and sign-in still lands somewhere', withShots(() => b, 'signin-next', async () => {
+  // tabs and newlines vanish when a URL is parsed ("/\t/evil" is "//evil"),
+  // backslashes are slashes, dot segments resolve: all of them end on "/"
+  const cases = [
+    ['//evil.example/', '/'], ['/\\evil.example/', '/'], ['/\t/evil.example/', '/'], ['/\n/evil.example', '/'],
+    ['/\r/evil.example', '/'], ['/./\\evil.example', '/'], ['/.//evil.example', '/'], ['/x/../..//evil.example', '/'],
+    ['javascript:alert(1)', '/'], ['https://evil.example/', '/'], ['\\/evil.example', '/'], [' //evil.example', '/'],
+    ['/my?view=spaces', '/my?view=spaces'],
+  ];
+  for (const [next, want] of cases) {
+    const page = await b.page();
+    await page.goto(`${srv.url}/sign-in?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('API key').fill(srv.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).waitFor();
+    const u = new URL(page.url());
+    assert.equal(u.origin, srv.url, `next=${JSON.stringify(next)} stays on this origin`);
+    assert.equal(u.pathname + u.search, want, `next=${JSON.stringify(next)}`);
+    expectNoProblems(page);
+    await page.context().close();
+  }
+}));
