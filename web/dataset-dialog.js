@@ -80,11 +80,13 @@ export function openDataSetDialog({ spaces = [] } = {}) {
     }
     dialog.addEventListener('cancel', (e) => { e.preventDefault(); close(null); });
 
-    function showError(detail) {
+    function showError(detail, field) {
       for (const e of Object.values(errs)) e.textContent = '';
       for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
       // The server's detail names the field: 'name', 'technicalName', 'operational.location', 'schema'...
-      const target = /'technicalName'/.test(detail) ? ['technicalName', technical.el]
+      const target = field === 'name' ? ['name', name.el]
+        : field === 'technicalName' ? ['technicalName', technical.el]
+        : /'technicalName'/.test(detail) ? ['technicalName', technical.el]
         : /'name'/.test(detail) ? ['name', name.el]
         : /location/.test(detail) ? ['location', location.el]
         : /schema|dataFields|dataType/.test(detail) ? ['fields', rows.querySelector('input')]
@@ -101,8 +103,8 @@ export function openDataSetDialog({ spaces = [] } = {}) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const body = { name: name.el.value, technicalName: technical.el.value };
-      if (!body.name.trim()) return showError("'name' is required");
-      if (!body.technicalName.trim()) return showError("'technicalName' is required");
+      if (!body.name.trim()) return showError('Enter a name for the data set.', 'name');
+      if (!body.technicalName.trim()) return showError('Enter the technical name: how the data is called where it lives, such as a table or file name.', 'technicalName');
       if (description.value.trim()) body.description = description.value;
       if (space.value) body.spaceId = space.value;
       if (location.el.value.trim()) body.operational = { location: location.el.value.trim() };
