@@ -107,7 +107,9 @@ function seeded() {
 
 const results = (page) => page.getByRole('region', { name: 'Results' });
 const cardNames = (page) => results(page).getByRole('heading', { level: 3 }).allTextContents();
-const waitText = (page, text) => page.getByText(text, { exact: true }).first().waitFor();
+// Inside <main> only: the live region (#announcer, outside main) keeps the
+// last announced count, which would match at once and race the new results.
+const waitText = (page, text) => page.getByRole('main').getByText(text, { exact: true }).first().waitFor();
 const search = (page) => page.getByRole('search');
 
 async function adminPage(url = '/', opts) {
