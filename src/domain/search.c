@@ -114,9 +114,11 @@ int search_parse(struct search_terms *out, const char *in)
 			p++;
 		} else if (*p == '"') {
 			const char *s = ++p, *e = strchr(s, '"');
+			/* unclosed: still being typed, so its last word is a prefix */
+			bool closed = e != NULL;
 			if (!e)
 				e = s + strlen(s);
-			add(out, s, e, true);
+			add(out, s, e, closed);
 			p = *e ? e + 1 : e;
 		} else {
 			const char *s = p;
