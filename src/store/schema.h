@@ -39,7 +39,7 @@
 /* the names of the row's data sets, space-separated */
 #define SEARCH_DSNAMES(R) \
 	"coalesce((SELECT group_concat(json_extract(d.doc, '$.name'), ' ')"                \
-	" FROM json_each(" R ".doc, '$.datasetIds') j JOIN datasets d ON d.id = j.value"   \
+	" FROM json_each(" R ".doc, '$.datasetIds') j CROSS JOIN datasets d ON d.id = j.value" \
 	" AND d.tenant_id = " R ".tenant_id), '')"
 /* sk without n */
 #define SEARCH_BASE(R) \
