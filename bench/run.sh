@@ -94,7 +94,7 @@ objs=()
 for f in src/*.c src/*/*.c; do
 	[ "$f" = src/main.c ] || objs+=("build/obj/${f%.c}.o")
 done
-objs+=(build/obj/src/api/openapi_blob.o)
+objs+=(build/obj/src/api/openapi_blob.o build/obj/gen/web_assets.o)
 # shellcheck disable=SC2046,SC2086
 $CC -std=c17 -D_GNU_SOURCE $WARN $CFLAGS -Isrc $(pkg-config --cflags $PKGS) \
 	-o "$OUT/seed" bench/seed.c "${objs[@]}" \

@@ -158,7 +158,7 @@ function mount(main) {
     h('div', { class: 'market-search-row' },
       input,
       h('button', { type: 'submit', class: 'primary' }, 'Search')),
-    h('p', { id: 'market-q-help', class: 'help' }, 'Text in product names, tags and descriptions.'));
+    h('p', { id: 'market-q-help', class: 'help' }, 'Words or word beginnings (ord finds Orders) in names, tags, descriptions, read-mes and data set names; "quotes" for a phrase. Name matches come first.'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const s = readState();

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "domain/paging.h"
+#include "domain/search.h"
 #include "quality/aggregate.h"
 
 #define DP_PATH "/api/data-governance/data-products"
@@ -102,6 +103,7 @@ struct list_params {
 	struct value_list tags;
 	struct value_list spaces;
 	const char *space_ids[PRODUCT_QUERY_MAX_SPACES];
+	struct search_terms search; /* the parsed `query` (domain/search.h) */
 	long page;
 	bool facet_tags, facet_space;
 };
@@ -119,12 +121,12 @@ static int parse_sort(struct req *r, struct product_query *q)
 		    {"trustScore", SORT_TRUST_SCORE},
 		    {"quality", SORT_QUALITY}};
 	const char *s = req_query(r, "sort");
-	q->sort = q->query ? SORT_RELEVANCE : SORT_UPDATED_AT;
-	q->descending = !q->query;
+	q->sort = q->search ? SORT_RELEVANCE : SORT_UPDATED_AT;
+	q->descending = !q->search;
 	if (!s)
 		return 0;
 	if (!strcmp(s, "relevance")) {
-		if (!q->query) {
+		if (!q->search) {
 			reply_error(r, ERR_INVALID_QUERY,
 				    "query parameter 'sort' may be relevance only together with 'query'");
 			return -1;
@@ -220,11 +222,14 @@ static int parse_list_query(struct req *r, struct product_query *q, struct list_
 	memset(q, 0, sizeof *q);
 	q->activated = -1;
 	q->count_limit = PAGING_TOTAL_CAP;
-	q->query = req_query(r, "query");
-	if (q->query && (!*q->query || strlen(q->query) > 256 || strchr(q->query, '\x1f'))) {
-		reply_error(r, ERR_INVALID_QUERY,
-			    "query parameter 'query' must be 1 to 256 bytes without U+001F");
+	const char *query = req_query(r, "query");
+	if (query && (!*query || strlen(query) > 256)) {
+		reply_error(r, ERR_INVALID_QUERY, "query parameter 'query' must be 1 to 256 bytes");
 		return -1;
+	}
+	if (query) { /* terms and phrases; the rest of the text is never syntax */
+		search_parse(&lp->search, query);
+		q->search = &lp->search;
 	}
 	if (api_query_long(r, &q->limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
 	    api_query_long(r, &lp->page, "page", 1, 1, PAGING_MAX_PAGE) < 0 || parse_sort(r, q) < 0)

@@ -5,6 +5,76 @@
 #ifndef DP_SCHEMA_H
 #define DP_SCHEMA_H
 
+/* Search index (schema v9, issue 10; docs/search.md). One FTS5 table,
+ * contentless, whose rowid is the product's search key `sk` (kept with the
+ * data set names it was indexed with in product_search), so a tier query
+ * that reads rowids in descending order yields the static in-tier order
+ * trust score, then updatedAt, without sorting:
+ *   sk = bucket << 53 | ms << 11 | n
+ * bucket = 0 without a trust score, else floor(score * 10) + 1 (1..1001);
+ * ms = updatedAt in ms since 2000-01-01 (42 bits, to 2139); n (0..2047)
+ * tells apart products with the same bucket and millisecond.
+ *
+ * Columns: name, tags, description, body (readMe and the names of the
+ * product's data sets) and f, the filter tokens: U+E000 (private use, which
+ * the query parser never lets through) then a letter and a hex id:
+ *   t<tenant> every product, a<tenant> activated ones, n<tenant> personal
+ *   ones (no space), s<space>, o<owner>, g<hex of the tag's UTF-8 bytes>.
+ * Triggers keep it in the writing transaction. The column texts are pure
+ * functions of the products row and product_search.dsnames, so the
+ * 'delete' of the old row always names exactly what was indexed. */
+#define SEARCH_PUA "\xee\x80\x80"
+#define SEARCH_HEXID(c) "replace(" c ", '-', '')"
+#define SEARCH_COLS(R, DS) \
+	R ".name, coalesce((SELECT group_concat(value, ' ') FROM json_each(" R ".doc, '$.tags')), ''),"   \
+	" coalesce(json_extract(" R ".doc, '$.description'), ''),"                                        \
+	" coalesce(json_extract(" R ".doc, '$.readMe'), '') || ' ' || " DS ","                            \
+	" '" SEARCH_PUA "t' || " SEARCH_HEXID(R ".tenant_id")                                             \
+	" || CASE WHEN " R ".activated THEN ' " SEARCH_PUA "a' || " SEARCH_HEXID(R ".tenant_id") " ELSE '' END" \
+	" || CASE WHEN " R ".space_id IS NULL THEN ' " SEARCH_PUA "n' || " SEARCH_HEXID(R ".tenant_id")  \
+	" ELSE ' " SEARCH_PUA "s' || " SEARCH_HEXID(R ".space_id") " END"                                 \
+	" || ' " SEARCH_PUA "o' || " SEARCH_HEXID(R ".owner_id")                                          \
+	" || coalesce((SELECT group_concat(' " SEARCH_PUA "g' || lower(hex(value)), '')"                   \
+	" FROM json_each(" R ".doc, '$.tags')), '')"
+/* the names of the row's data sets, space-separated */
+#define SEARCH_DSNAMES(R) \
+	"coalesce((SELECT group_concat(json_extract(d.doc, '$.name'), ' ')"                \
+	" FROM json_each(" R ".doc, '$.datasetIds') j CROSS JOIN datasets d ON d.id = j.value" \
+	" AND d.tenant_id = " R ".tenant_id), '')"
+/* sk without n */
+#define SEARCH_BASE(R) \
+	"((CASE WHEN " R ".trust_score IS NULL THEN 0 ELSE"                                       \
+	" min(1001, max(1, CAST(" R ".trust_score * 10 AS INTEGER) + 1)) END) << 53)"              \
+	" | (max(0, min(4398046511103, coalesce((unixepoch(" R ".updated_at) - 946684800) * 1000"  \
+	" + CAST(substr(" R ".updated_at, 21, 3) AS INTEGER), 0))) << 11)"
+#define SEARCH_INDEX_NEW \
+	" INSERT INTO product_search(sk, pid, dsnames)"                                             \
+	" SELECT coalesce((SELECT max(sk) + 1 FROM product_search WHERE sk >= b AND sk < b + 2048), b),"  \
+	" new.rowid, " SEARCH_DSNAMES("new") " FROM (SELECT " SEARCH_BASE("new") " AS b);"          \
+	" INSERT INTO search_fts(rowid, name, tags, description, body, f)"                          \
+	" SELECT ps.sk, " SEARCH_COLS("new", "ps.dsnames") " FROM product_search ps WHERE ps.pid = new.rowid;"
+#define SEARCH_UNINDEX_OLD \
+	" INSERT INTO search_fts(search_fts, rowid, name, tags, description, body, f)"             \
+	" SELECT 'delete', ps.sk, " SEARCH_COLS("old", "ps.dsnames")                                \
+	" FROM product_search ps WHERE ps.pid = old.rowid;"                                         \
+	" DELETE FROM product_search WHERE pid = old.rowid;"
+#define SEARCH_TRIGGERS \
+	"CREATE TRIGGER products_search_ai AFTER INSERT ON products BEGIN" SEARCH_INDEX_NEW " END;"  \
+	"CREATE TRIGGER products_search_ad AFTER DELETE ON products BEGIN" SEARCH_UNINDEX_OLD " END;" \
+	"CREATE TRIGGER products_search_au AFTER UPDATE ON products BEGIN" SEARCH_UNINDEX_OLD       \
+	SEARCH_INDEX_NEW " END;"
+/* Indexes every product; product_search and search_fts must be empty (the
+ * v9 migration; bench/seed.c after a bulk load with the triggers dropped).
+ * n is the row's rank among products with the same sk base. */
+#define SEARCH_FILL \
+	"INSERT INTO product_search(sk, pid, dsnames)"                                              \
+	" SELECT b + row_number() OVER (PARTITION BY b ORDER BY r) - 1, r, ds FROM"                 \
+	" (SELECT p.rowid AS r, " SEARCH_BASE("p") " AS b, " SEARCH_DSNAMES("p") " AS ds"            \
+	" FROM products p);"                  \
+	"INSERT INTO search_fts(rowid, name, tags, description, body, f)"                           \
+	" SELECT ps.sk, " SEARCH_COLS("p", "ps.dsnames")                                             \
+	" FROM products p CROSS JOIN product_search ps ON ps.pid = p.rowid;"
+
 static const char *const schema_migrations[] = {
 	/* v1: tenants, identity, spaces, data sets, products, changelogs */
 	"CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -147,6 +217,34 @@ static const char *const schema_migrations[] = {
 	"UPDATE datasets SET name_lc = lower(coalesce(json_extract(doc, '$.name'), '')),"
 	" technical_lc = lower(coalesce(json_extract(doc, '$.technicalName'), ''));"
 	"CREATE INDEX datasets_name ON datasets(tenant_id, name_lc, id);",
+	/* v9: marketplace search (issue 10, docs/search.md): word/prefix/phrase
+	 * matching with case and accent folding, tenant/visibility/tag/space
+	 * filters answered inside the index, and a per-tenant product counter
+	 * kept in the writing transaction (O(1) unfiltered counts). The v5
+	 * trigram index goes; products.search is no longer read. */
+	"DROP TRIGGER products_fts_ai; DROP TRIGGER products_fts_ad; DROP TRIGGER products_fts_au;"
+	"DROP TABLE products_fts;"
+	"CREATE TABLE product_search(sk INTEGER PRIMARY KEY, pid INTEGER NOT NULL UNIQUE,"
+	" dsnames TEXT NOT NULL);"
+	"CREATE VIRTUAL TABLE search_fts USING fts5(name, tags, description, body, f,"
+	" content='', columnsize=0, detail=full, prefix='2 3',"
+	" tokenize='unicode61 remove_diacritics 2');"
+	SEARCH_FILL
+	SEARCH_TRIGGERS
+	"CREATE TRIGGER datasets_search_au AFTER UPDATE OF doc ON datasets"
+	" WHEN json_extract(old.doc, '$.name') IS NOT json_extract(new.doc, '$.name') BEGIN"
+	" UPDATE products SET name = name WHERE tenant_id = new.tenant_id AND id IN"
+	" (SELECT product_id FROM product_datasets WHERE tenant_id = new.tenant_id"
+	" AND dataset_id = new.id); END;"
+	"CREATE TABLE tenant_counts(tenant_id TEXT PRIMARY KEY, products INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"INSERT INTO tenant_counts(tenant_id, products)"
+	" SELECT tenant_id, count(*) FROM products GROUP BY tenant_id;"
+	"CREATE TRIGGER products_count_ai AFTER INSERT ON products BEGIN"
+	" INSERT INTO tenant_counts(tenant_id, products) VALUES(new.tenant_id, 1)"
+	" ON CONFLICT(tenant_id) DO UPDATE SET products = products + 1; END;"
+	"CREATE TRIGGER products_count_ad AFTER DELETE ON products BEGIN"
+	" UPDATE tenant_counts SET products = products - 1 WHERE tenant_id = old.tenant_id; END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -12,6 +12,7 @@
 #include "util/clock.h"
 #include "util/etag.h"
 #include "util/strbuf.h"
+#include "domain/paging.h"
 
 enum stmt_id {
 	S_BEGIN_R, S_BEGIN_W, S_COMMIT, S_ROLLBACK, S_PING,
@@ -1195,29 +1196,6 @@ static int sq_product_get_access(struct store *st, struct product_access *out, c
 }
 
 
-/* Fields of the search column are joined by US (0x1f); list queries may not
- * contain it, so a match never spans two fields. */
-#define SEARCH_SEP '\x1f'
-
-static char *search_text(json_t *doc)
-{
-	struct strbuf sb;
-	strbuf_init(&sb);
-	const char *name = jstr(doc, "name"), *desc = jstr(doc, "description");
-	strbuf_puts(&sb, name ? name : "");
-	strbuf_putc(&sb, SEARCH_SEP);
-	strbuf_puts(&sb, desc ? desc : "");
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(doc, "tags"), i, t) {
-		strbuf_putc(&sb, SEARCH_SEP);
-		strbuf_puts(&sb, json_string_value(t));
-	}
-	char *txt = strbuf_take(&sb);
-	lower_ascii(txt);
-	return txt;
-}
-
 /* Rewrites a product's rows in a side table (tags, data set refs) from the
  * string array doc[field]: delete all, insert each (product, tenant, value). */
 static int write_side_rows(struct store *st, const char *tenant, json_t *doc, const char *field,
@@ -1249,7 +1227,7 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 	sqlite3_stmt *s = stmt(st, id);
 	if (!s)
 		return NO_STMT;
-	char *txt = dump(doc), *search = search_text(doc);
+	char *txt = dump(doc);
 	char *name_lc = strdup(jstr(doc, "name") ? jstr(doc, "name") : "");
 	if (!name_lc)
 		abort();
@@ -1265,7 +1243,7 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 	bind_text(s, 9, jstr(doc, "updatedAt"));
 	char etag[ETAG_LEN + 1];
 	etag_of(etag, doc);
-	bind_text(s, 10, search);
+	bind_text(s, 10, ""); /* products.search: unused since v9 (search_fts) */
 	bind_text(s, 11, txt);
 	bind_text(s, 12, etag);
 	/* sort keys of the list (schema v6), NULL when not computed */
@@ -1281,7 +1259,6 @@ static int product_write(struct store *st, enum stmt_id id, const char *tenant, 
 	else
 		sqlite3_bind_null(s, 14);
 	free(txt);
-	free(search);
 	free(name_lc);
 	int rc = exec_stmt(s);
 	if (rc == STORE_ONE) {
@@ -1359,19 +1336,12 @@ static void list_where(struct strbuf *sql, const struct product_query *q)
 		strbuf_puts(sql, " AND p.owner_id = ?");
 	if (q->has_min_trust)
 		strbuf_puts(sql, " AND p.trust_score >= ?"); /* NULL never matches */
-	/* 3+ characters: the trigram index; shorter: a scan (trigrams need 3) */
-	if (q->query && strlen(q->query) >= 3)
-		strbuf_puts(sql, " AND p.rowid IN (SELECT rowid FROM products_fts"
-				 " WHERE products_fts MATCH ?)");
-	else if (q->query)
-		strbuf_puts(sql, " AND instr(p.search, ?) > 0");
 	for (int i = 0; i < q->ntags; i++)
 		strbuf_puts(sql, " AND EXISTS (SELECT 1 FROM product_tags t"
 				 " WHERE t.product_id = p.id AND t.tag = ?)");
 }
 
-static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_query *q,
-		     const char *query_match)
+static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_query *q)
 {
 	int i = 1;
 	bind_text(s, i++, tenant);
@@ -1386,34 +1356,9 @@ static int list_bind(sqlite3_stmt *s, const char *tenant, const struct product_q
 		bind_text(s, i++, q->owner_id);
 	if (q->has_min_trust)
 		sqlite3_bind_double(s, i++, q->min_trust);
-	if (q->query)
-		bind_text(s, i++, query_match); /* a quoted FTS5 phrase when 3+ chars */
 	for (int t = 0; t < q->ntags; t++)
 		bind_text(s, i++, q->tags[t]);
 	return i;
-}
-
-/* The text bound for q->query: an FTS5 string literal ("..." with inner
- * quotes doubled) for the trigram index, else the query; ASCII-lower-cased
- * like the search column. NULL without a query. */
-static char *query_match_text(const struct product_query *q, bool phrase)
-{
-	if (!q->query)
-		return NULL;
-	struct strbuf sb;
-	strbuf_init(&sb);
-	if (phrase)
-		strbuf_putc(&sb, '"');
-	for (const char *ch = q->query; *ch; ch++) {
-		if (phrase && *ch == '"')
-			strbuf_putc(&sb, '"');
-		strbuf_putc(&sb, *ch);
-	}
-	if (phrase)
-		strbuf_putc(&sb, '"');
-	char *txt = strbuf_take(&sb);
-	lower_ascii(txt);
-	return txt;
 }
 
 static void list_order(struct strbuf *sql, const struct product_query *q);
@@ -1433,15 +1378,8 @@ static void list_matches(struct strbuf *sql, const char *cols, const struct prod
 	}
 }
 
-static void bind_relevance(sqlite3_stmt *s, const char *query_lc)
-{
-	int rq = sqlite3_bind_parameter_index(s, ":rq");
-	if (rq > 0)
-		bind_text(s, rq, query_lc ? query_lc : "");
-}
-
-/* ORDER BY of the page (store.h, enum product_sort). :rq is the lower-cased
- * query for SORT_RELEVANCE. In SQLite NULLs sort first, so a descending
+/* ORDER BY of the page (store.h, enum product_sort; SORT_RELEVANCE is
+ * search_list's, here by updatedAt only). In SQLite NULLs sort first, so a descending
  * scan of (tenant, trust_score, updated_at, id) puts them last as it is. */
 static void list_order(struct strbuf *sql, const struct product_query *q)
 {
@@ -1464,10 +1402,363 @@ static void list_order(struct strbuf *sql, const struct product_query *q)
 				      col[q->sort], col[q->sort]);
 		break;
 	case SORT_RELEVANCE:
-		strbuf_puts(sql, " ORDER BY CASE instr(p.name_lc, :rq) WHEN 0 THEN 2 WHEN 1 THEN 0"
-				 " ELSE 1 END, p.updated_at DESC, p.id DESC");
+		strbuf_puts(sql, " ORDER BY p.updated_at DESC, p.id DESC");
 		break;
 	}
+}
+
+/* ---- search (schema v9, docs/search.md) --------------------------------
+ * Every list with a search runs against search_fts: the filters and the
+ * caller's visibility become filter tokens in column f (schema.h), the
+ * terms become phrases in the text columns, so the index alone decides
+ * which products match; products and product_search are read only for the
+ * rows returned (and the facets' sample). */
+
+#define PUA "\xee\x80\x80"
+#define SEARCH_PAGE_MAX (PAGING_MAX_LIMIT + 1)
+
+/* Appends a filter token: "<U+E000><kind><id without '-'>". */
+static void tok(struct strbuf *sb, char kind, const char *id)
+{
+	strbuf_puts(sb, "\"" PUA);
+	strbuf_putc(sb, kind);
+	for (const char *c = id ? id : ""; *c; c++)
+		if (*c != '-' && *c != '"')
+			strbuf_putc(sb, *c);
+	strbuf_putc(sb, '"');
+}
+
+static void tag_tok(struct strbuf *sb, const char *tag)
+{
+	static const char hex[] = "0123456789abcdef";
+	strbuf_puts(sb, "\"" PUA "g");
+	for (const unsigned char *c = (const unsigned char *)tag; *c; c++) {
+		strbuf_putc(sb, hex[*c >> 4]);
+		strbuf_putc(sb, hex[*c & 15]);
+	}
+	strbuf_putc(sb, '"');
+}
+
+/* (s<id> OR s<id> ...) of a JSON array of space ids; false when empty. */
+static bool space_toks(struct strbuf *sb, const char *json_ids)
+{
+	json_t *a = json_ids ? json_loads(json_ids, 0, NULL) : NULL;
+	size_t i;
+	json_t *v;
+	bool any = false;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			continue;
+		strbuf_puts(sb, any ? " OR " : "(");
+		tok(sb, 's', json_string_value(v));
+		any = true;
+	}
+	if (any)
+		strbuf_putc(sb, ')');
+	json_decref(a);
+	return any;
+}
+
+/* The filter part: "{f} : (...)" from q's filters and visibility (the
+ * same rule as list_where). False when the caller can see nothing. */
+static bool search_filter(struct strbuf *sb, const char *tenant, const struct product_query *q)
+{
+	struct strbuf v;
+	strbuf_init(&v);
+	bool any = false;
+	if (q->viewer_is_admin) {
+		tok(&v, q->activated == 1 ? 'a' : 't', tenant);
+		any = true;
+	} else {
+		struct strbuf part;
+		strbuf_init(&part);
+		strbuf_putc(&v, '(');
+		if (space_toks(&part, q->scope_all)) {
+			strbuf_puts(&v, part.data);
+			any = true;
+		}
+		part.len = 0;
+		if (space_toks(&part, q->scope_activated)) {
+			strbuf_puts(&v, any ? " OR (" : "(");
+			tok(&v, 'a', tenant);
+			strbuf_printf(&v, " AND %s)", part.data);
+			any = true;
+		}
+		if (q->personal_scope == 2 || q->personal_scope == 1) { /* SCOPE_ALL, SCOPE_ACTIVATED */
+			strbuf_puts(&v, any ? " OR (" : "(");
+			tok(&v, 'n', tenant);
+			strbuf_puts(&v, " AND ");
+			tok(&v, 'o', q->viewer_id);
+			if (q->personal_scope == 1) {
+				strbuf_puts(&v, " AND ");
+				tok(&v, 'a', tenant);
+			}
+			strbuf_putc(&v, ')');
+			any = true;
+		}
+		strbuf_putc(&v, ')');
+		strbuf_free(&part);
+		if (any && q->activated == 1) {
+			strbuf_puts(&v, " AND ");
+			tok(&v, 'a', tenant);
+		}
+	}
+	if (!any) {
+		strbuf_free(&v);
+		return false;
+	}
+	if (q->nspace_ids > 0 || q->personal) {
+		strbuf_puts(&v, " AND (");
+		for (int i = 0; i < q->nspace_ids; i++) {
+			if (i)
+				strbuf_puts(&v, " OR ");
+			tok(&v, 's', q->space_ids[i]);
+		}
+		if (q->personal) {
+			if (q->nspace_ids)
+				strbuf_puts(&v, " OR ");
+			tok(&v, 'n', tenant);
+		}
+		strbuf_putc(&v, ')');
+	}
+	if (q->owner_id) {
+		strbuf_puts(&v, " AND ");
+		tok(&v, 'o', q->owner_id);
+	}
+	for (int i = 0; i < q->ntags; i++) {
+		strbuf_puts(&v, " AND ");
+		tag_tok(&v, q->tags[i]);
+	}
+	strbuf_puts(sb, "({f} : (");
+	if (q->activated == 0) {
+		strbuf_printf(sb, "(%s) NOT ", v.data);
+		tok(sb, 'a', tenant);
+	} else {
+		strbuf_puts(sb, v.data);
+	}
+	strbuf_puts(sb, "))");
+	strbuf_free(&v);
+	return true;
+}
+
+/* The columns of tier k (1..4): cumulative, name first. */
+static const char *const tier_cols[] = {"", "{name}", "{name tags}", "{name tags description}",
+					"{name tags description body}"};
+
+/* "{cols} : (\"w w\"* AND \"w\" ...)": every term within the columns. */
+static void search_text(struct strbuf *sb, const struct search_terms *t, int tier)
+{
+	strbuf_printf(sb, "(%s : (", tier_cols[tier]);
+	for (int i = 0; i < t->n; i++) {
+		if (i)
+			strbuf_puts(sb, " AND ");
+		strbuf_putc(sb, '"');
+		for (const char *c = t->t[i].text; *c; c++) {
+			if (*c == '"')
+				strbuf_putc(sb, '"');
+			strbuf_putc(sb, *c);
+		}
+		strbuf_puts(sb, t->t[i].phrase ? "\"" : "\"*");
+	}
+	strbuf_puts(sb, "))");
+}
+
+/* The MATCH expression of tier (1..4), or of every match (tier 0). */
+static void search_expr(struct strbuf *sb, const char *filter, const struct search_terms *t,
+			int tier)
+{
+	strbuf_printf(sb, "%s AND ", filter);
+	if (tier <= 1) {
+		search_text(sb, t, tier == 0 ? 4 : 1);
+		return;
+	}
+	strbuf_putc(sb, '(');
+	search_text(sb, t, tier);
+	strbuf_puts(sb, " NOT ");
+	search_text(sb, t, tier - 1);
+	strbuf_putc(sb, ')');
+}
+
+/* sk bounds of minTrustScore m: rowid >= lo; rows below hi (the bucket of m
+ * itself) are checked against the exact score. */
+#define SEARCH_TRUST                                                                         \
+	" AND (?2 IS NULL OR (search_fts.rowid >= ?2 AND (search_fts.rowid >= ?3 OR"         \
+	" (SELECT p.trust_score FROM"                                                          \
+	" product_search ps JOIN products p ON p.rowid = ps.pid WHERE ps.sk = search_fts.rowid)" \
+	" >= ?4)))"
+
+static void bind_trust(sqlite3_stmt *s, const struct product_query *q)
+{
+	if (!q->has_min_trust)
+		return;
+	long b = (long)(q->min_trust * 10) + 1;
+	if (b > 1001)
+		b = 1001;
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)b << 53);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)(b + 1) << 53);
+	sqlite3_bind_double(s, 4, q->min_trust);
+}
+
+static int prepare_search(struct conn *c, sqlite3_stmt **s, const char *sql, const char *expr,
+			  const struct product_query *q)
+{
+	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL) != SQLITE_OK) {
+		note(c->db, sqlite3_errcode(c->db));
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"search prepare failed\",\"error\":\"%s\"}\n",
+			sqlite3_errmsg(c->db));
+		return map_rc(sqlite3_errcode(c->db)) == STORE_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_HARD;
+	}
+	bind_text(*s, 1, expr);
+	bind_trust(*s, q);
+	return STORE_ONE;
+}
+
+static int search_count(struct conn *c, long *out, const char *expr, const struct product_query *q)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ?1"
+			  SEARCH_TRUST);
+	if (q->count_limit > 0)
+		strbuf_printf(&sql, " LIMIT %ld", q->count_limit + 1);
+	strbuf_puts(&sql, ")");
+	sqlite3_stmt *s = NULL;
+	int rc = prepare_search(c, &s, sql.data, expr, q);
+	if (rc == STORE_ONE)
+		rc = get_count(s, out);
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	return rc;
+}
+
+/* The stored document of the product with search key sk. */
+static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int64 sk)
+{
+	if (!*s && sqlite3_prepare_v2(c->db, "SELECT p.doc FROM product_search ps JOIN products p"
+					     " ON p.rowid = ps.pid WHERE ps.sk = ?1",
+				      -1, s, NULL) != SQLITE_OK)
+		return STORE_HARD;
+	sqlite3_reset(*s);
+	sqlite3_bind_int64(*s, 1, sk);
+	int rc = step(*s);
+	if (rc == STORE_ONE) {
+		json_t *doc = json_loads((const char *)sqlite3_column_text(*s, 0), 0, NULL);
+		if (!doc)
+			return STORE_HARD;
+		json_array_append_new(arr, doc);
+	}
+	return rc < 0 ? rc : STORE_ONE;
+}
+
+/* sort=relevance: tier by tier, each in descending sk order, stopping as
+ * soon as offset + limit rows were seen. */
+static int search_page_relevance(struct conn *c, json_t *arr, const char *filter,
+				 const struct product_query *q)
+{
+	long skip = q->offset, take = q->limit;
+	sqlite3_stmt *docs = NULL;
+	int rc = STORE_ONE;
+	struct strbuf expr, sql;
+	strbuf_init(&expr);
+	strbuf_init(&sql);
+	for (int tier = 1; tier <= 4 && take > 0 && rc == STORE_ONE; tier++) {
+		expr.len = 0;
+		sql.len = 0;
+		search_expr(&expr, filter, q->search, tier);
+		strbuf_printf(&sql, "SELECT rowid FROM search_fts WHERE search_fts MATCH ?1" SEARCH_TRUST
+				    " ORDER BY rowid DESC LIMIT %ld", skip + take);
+		sqlite3_stmt *s = NULL;
+		rc = prepare_search(c, &s, sql.data, expr.data, q);
+		long seen = 0;
+		int src;
+		sqlite3_int64 sks[SEARCH_PAGE_MAX];
+		int nsk = 0;
+		while (rc == STORE_ONE && (src = step(s)) == STORE_ONE) {
+			seen++;
+			if (seen > skip && nsk < SEARCH_PAGE_MAX)
+				sks[nsk++] = sqlite3_column_int64(s, 0);
+		}
+		if (rc == STORE_ONE && src < 0)
+			rc = src;
+		sqlite3_finalize(s);
+		for (int i = 0; i < nsk && rc == STORE_ONE; i++)
+			rc = doc_by_sk(c, &docs, arr, sks[i]);
+		take -= nsk;
+		skip = seen >= skip ? 0 : skip - seen;
+	}
+	sqlite3_finalize(docs);
+	strbuf_free(&expr);
+	strbuf_free(&sql);
+	return rc;
+}
+
+/* Other sorts with a search: the matches' products, ordered and paged. */
+static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
+			      const struct product_query *q)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "SELECT p.doc FROM products p WHERE p.rowid IN (SELECT ps.pid FROM"
+			  " search_fts CROSS JOIN product_search ps ON ps.sk = search_fts.rowid"
+			  " WHERE search_fts MATCH ?1" SEARCH_TRUST ")");
+	list_order(&sql, q);
+	strbuf_printf(&sql, " LIMIT %ld OFFSET %ld", q->limit, q->offset);
+	sqlite3_stmt *s = NULL;
+	int rc = prepare_search(c, &s, sql.data, expr, q);
+	if (rc == STORE_ONE)
+		rc = collect_docs(s, out);
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	return rc;
+}
+
+static int search_list(struct conn *c, json_t **out, long *out_total, const char *tenant,
+		       const struct product_query *q)
+{
+	struct strbuf filter, expr;
+	strbuf_init(&filter);
+	strbuf_init(&expr);
+	int rc = STORE_ONE;
+	*out_total = 0;
+	if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
+		*out = json_array(); /* nothing searchable, or nothing visible */
+		goto out;
+	}
+	search_expr(&expr, filter.data, q->search, 0);
+	rc = search_count(c, out_total, expr.data, q);
+	if (rc != STORE_ONE)
+		goto out;
+	if (q->sort == SORT_RELEVANCE) {
+		*out = json_array();
+		rc = search_page_relevance(c, *out, filter.data, q);
+		if (rc != STORE_ONE) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	} else {
+		rc = search_page_sorted(c, out, expr.data, q);
+	}
+out:
+	strbuf_free(&filter);
+	strbuf_free(&expr);
+	return rc;
+}
+
+/* The first count_limit + 1 matches (descending sk), as "(SELECT ... ) AS m"
+ * with m.pid; the MATCH expression is ?1. */
+static void search_sample(struct strbuf *sql, const struct product_query *q)
+{
+	strbuf_puts(sql, "(SELECT ps.pid AS pid FROM (SELECT rowid AS sk FROM search_fts"
+			 " WHERE search_fts MATCH ?1" SEARCH_TRUST " ORDER BY rowid DESC");
+	if (q->count_limit > 0)
+		strbuf_printf(sql, " LIMIT %ld", q->count_limit + 1);
+	strbuf_puts(sql, ") AS x JOIN product_search ps ON ps.sk = x.sk) AS m");
+}
+
+static bool unfiltered(const struct product_query *q)
+{
+	return q->viewer_is_admin && !q->search && q->nspace_ids == 0 && !q->personal &&
+	       q->activated < 0 && !q->owner_id && !q->has_min_trust && q->ntags == 0;
 }
 
 static int sq_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -1476,19 +1767,28 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	struct conn *c = conn_get(st);
 	if (!c)
 		return STORE_HARD;
-	char *query_match = query_match_text(q, q->query && strlen(q->query) >= 3);
-	char *query_lc = query_match_text(q, false);
+	if (q->search)
+		return search_list(c, out, out_total, tenant, q);
 	struct strbuf sql;
 	strbuf_init(&sql);
-	/* the count stops after count_limit + 1 matches (SPEC §3 totalRelation) */
-	strbuf_puts(&sql, "SELECT count(*) FROM (");
-	list_matches(&sql, "1", q, false);
-	strbuf_puts(&sql, ")");
 	sqlite3_stmt *s = NULL;
 	int rc = STORE_HARD;
-	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
-		goto out;
-	list_bind(s, tenant, q, query_match);
+	if (unfiltered(q)) {
+		/* the tenant's counter (schema v9), kept by triggers: O(1) */
+		strbuf_puts(&sql, "SELECT coalesce((SELECT products FROM tenant_counts"
+				  " WHERE tenant_id = ?1), 0)");
+		if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+			goto out;
+		bind_text(s, 1, tenant);
+	} else {
+		/* the count stops after count_limit + 1 matches (SPEC §3 totalRelation) */
+		strbuf_puts(&sql, "SELECT count(*) FROM (");
+		list_matches(&sql, "1", q, false);
+		strbuf_puts(&sql, ")");
+		if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+			goto out;
+		list_bind(s, tenant, q);
+	}
 	rc = get_count(s, out_total);
 	sqlite3_finalize(s);
 	s = NULL;
@@ -1506,14 +1806,11 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	rc = STORE_HARD;
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
-	list_bind(s, tenant, q, query_match);
-	bind_relevance(s, query_lc);
+	list_bind(s, tenant, q);
 	rc = collect_docs(s, out);
 out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
-	free(query_match);
-	free(query_lc);
 	return rc;
 }
 
@@ -1525,29 +1822,52 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	struct conn *c = conn_get(st);
 	if (!c)
 		return STORE_HARD;
-	char *query_match = query_match_text(q, q->query && strlen(q->query) >= 3);
-	char *query_lc = query_match_text(q, false);
-	struct strbuf sql;
+	struct strbuf sql, filter, expr;
 	strbuf_init(&sql);
-	/* over the first count_limit + 1 matches in the list's order (the top of
-	 * the result the caller pages through), all of them when fewer */
-	if (facet == FACET_TAGS) {
-		strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM (");
-		list_matches(&sql, "p.id AS id", q, true);
-		strbuf_printf(&sql, ") AS m JOIN product_tags t ON t.product_id = m.id"
-				    " GROUP BY t.tag ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
-	} else {
-		strbuf_puts(&sql, "SELECT m.space_id, count(*) AS n FROM (");
-		list_matches(&sql, "p.space_id AS space_id", q, true);
-		strbuf_printf(&sql, ") AS m GROUP BY m.space_id"
-				    " ORDER BY n DESC, m.space_id IS NULL, m.space_id ASC LIMIT %d", cap);
-	}
+	strbuf_init(&filter);
+	strbuf_init(&expr);
 	sqlite3_stmt *s = NULL;
 	int rc = STORE_HARD;
-	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
-		goto out;
-	list_bind(s, tenant, q, query_match);
-	bind_relevance(s, query_lc);
+	if (q->search) {
+		if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
+			rc = STORE_ONE;
+			goto out;
+		}
+		search_expr(&expr, filter.data, q->search, 0);
+		/* over the first count_limit + 1 matches in sk order */
+		if (facet == FACET_TAGS) {
+			strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM ");
+			search_sample(&sql, q);
+			strbuf_printf(&sql, " JOIN products p ON p.rowid = m.pid JOIN product_tags t"
+					    " ON t.product_id = p.id GROUP BY t.tag"
+					    " ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
+		} else {
+			strbuf_puts(&sql, "SELECT p.space_id, count(*) AS n FROM ");
+			search_sample(&sql, q);
+			strbuf_printf(&sql, " JOIN products p ON p.rowid = m.pid GROUP BY p.space_id"
+					    " ORDER BY n DESC, p.space_id IS NULL, p.space_id ASC LIMIT %d",
+				      cap);
+		}
+		if ((rc = prepare_search(c, &s, sql.data, expr.data, q)) != STORE_ONE)
+			goto out;
+	} else {
+		/* over the first count_limit + 1 matches in the list's order (the top of
+		 * the result the caller pages through), all of them when fewer */
+		if (facet == FACET_TAGS) {
+			strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM (");
+			list_matches(&sql, "p.id AS id", q, true);
+			strbuf_printf(&sql, ") AS m JOIN product_tags t ON t.product_id = m.id"
+					    " GROUP BY t.tag ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
+		} else {
+			strbuf_puts(&sql, "SELECT m.space_id, count(*) AS n FROM (");
+			list_matches(&sql, "p.space_id AS space_id", q, true);
+			strbuf_printf(&sql, ") AS m GROUP BY m.space_id"
+					    " ORDER BY n DESC, m.space_id IS NULL, m.space_id ASC LIMIT %d", cap);
+		}
+		if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+			goto out;
+		list_bind(s, tenant, q);
+	}
 	while ((rc = step(s)) == STORE_ONE && *out_n < cap) {
 		const char *v = (const char *)sqlite3_column_text(s, 0);
 		struct facet_count *f = &out[(*out_n)++];
@@ -1565,8 +1885,8 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
-	free(query_match);
-	free(query_lc);
+	strbuf_free(&filter);
+	strbuf_free(&expr);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include "domain/search.h"
 #include "http/request.h"
 #include "util/etag.h"
 
@@ -23,10 +24,21 @@ enum store_rc { STORE_UNAVAILABLE = -3, STORE_HARD = -2, STORE_RETRY = -1, STORE
 /* Sort keys of the product list. Ties: SORT_NAME/CREATED_AT/UPDATED_AT by
  * id in the same direction; SORT_TRUST_SCORE/QUALITY put products without
  * the value last in both directions, ties by updatedAt descending then id
- * descending; SORT_RELEVANCE (only with a query; `descending` ignored):
- * names starting with the query first, then names containing it, then the
- * rest (a match in description or tags only), each tier by updatedAt
- * descending then id descending. */
+ * descending; SORT_RELEVANCE (only with a search; `descending` ignored):
+ * the tier first, then the trust score rounded down to 0.1 (products
+ * without one last), then updatedAt (to the millisecond), both descending,
+ * then an order that is stable but otherwise unspecified. Tiers, with T the
+ * search's terms (struct search_terms):
+ *   1. every term matches in the name;
+ *   2. every term matches in the name or the tags (and not tier 1);
+ *   3. ... in the name, tags or description (and not tiers 1-2);
+ *   4. every term matches somewhere: name, tags, description, readMe or the
+ *      names of the product's data sets (and not tiers 1-3).
+ * A term matches in a field set when its words occur consecutively in one
+ * of those fields, after folding case and accents (Unicode, as SQLite's
+ * unicode61 tokenizer with remove_diacritics 2 or PostgreSQL's unaccent +
+ * lower), each whole word except the last of a bare term, which may be a
+ * word prefix. See docs/search.md. */
 enum product_sort {
 	SORT_NAME,
 	SORT_CREATED_AT,
@@ -52,14 +64,19 @@ struct product_query {
 	bool personal;
 	int activated;         /* -1 any, 0 false, 1 true */
 	const char *owner_id;  /* NULL = any */
-	const char *query;     /* case-insensitive substring, NULL = none */
+	/* the parsed search box (domain/search.h), NULL = no search; with n 0
+	 * nothing matches. Tags of the `tags` filter and the `query` words are
+	 * separate: a tag filter is an exact, case-sensitive tag. */
+	const struct search_terms *search;
 	const char **tags;     /* all must match */
 	int ntags;
 	bool has_min_trust;    /* trustScore.score >= min_trust (products without one never match) */
 	double min_trust;
 	/* Counting stops early: product_list's total and product_facets count
 	 * at most count_limit + 1 matches (0 = exact). A total above
-	 * count_limit means "more than count_limit". */
+	 * count_limit means "more than count_limit". The unfiltered count (a
+	 * TenantAdmin's list with no filter and no search) is the exact number
+	 * of the tenant's products, read in O(1). */
 	long count_limit;
 	/* visibility (SPEC §4, perm_view_scope): TenantAdmins see all; others
 	 * every product of the spaces in scope_all, the activated ones of the
@@ -340,7 +357,10 @@ struct store_ops {
 	 * filters and visibility as product_list; sort, offset and limit are
 	 * ignored): count descending, then value ascending with the NULL value
 	 * (no space) after every space id. Counted over at most
-	 * q->count_limit + 1 matches (0 = all). *out_n = entries filled. */
+	 * q->count_limit + 1 matches (0 = all): without a search the first ones
+	 * in q's order; with a search the first ones in the in-tier order
+	 * (trust score, then updatedAt, descending) regardless of tier.
+	 * *out_n = entries filled. */
 	int (*product_facets)(struct store *st, struct facet_count *out, int *out_n, int cap,
 			      const char *tenant, const struct product_query *q,
 			      enum product_facet facet);

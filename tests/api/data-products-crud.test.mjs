@@ -878,7 +878,7 @@ describe('list', () => {
       assert.deepEqual(await ids(`spaceId=${s2.id}&ownerId=${srv.admin.userId}`), sorted(d, e));
     });
 
-    test('query: case-insensitive substring over name, description and tags', async () => {
+    test('query: case-insensitive words and word prefixes over name, description and tags', async () => {
       assert.deepEqual(await ids('query=widget'), sorted(a));
       assert.deepEqual(await ids('query=WIDGET%20NAME'), sorted(a));
       assert.deepEqual(await ids('query=zqdescription'), sorted(b));
@@ -888,10 +888,12 @@ describe('list', () => {
       assert.deepEqual(await ids('query=no-such-text-anywhere'), []);
     });
 
-    test('query never matches across field boundaries', async () => {
-      // a: name 'Zq Widget name', tags red, blue: 'red\nblue' and 'name\nred' are substrings of no field
-      assert.deepEqual(await ids('query=red%0Ablue'), []);
-      assert.deepEqual(await ids('query=name%0A'), []);
+    test('query: a phrase never spans two fields', async () => {
+      // a: name 'Zq Widget name', tags red, blue. Words match anywhere (AND), but the
+      // phrase "name red" would need the name's last word and the first tag together
+      assert.deepEqual(await ids('query=zq%20name%20red'), sorted(a));
+      assert.deepEqual(await ids('query=%22name%20red%22'), []);
+      assert.deepEqual(await ids('query=%22widget%20name%22'), sorted(a));
     });
 
     test('tag and query filters follow patches', async () => {

@@ -210,7 +210,7 @@ describe('relevance', () => {
     badQuery(await list('sort=relevance'), 'relevance');
     const rel = ids(ok(await list('query=orders&sort=relevance')));
     assert.deepEqual(ids(ok(await list('query=orders'))), rel, 'default sort with a query is relevance');
-    // name starts with the query, then name contains it, then other fields
+    // the name tier (a1, a2: the higher trust score first), then the description tier (b1)
     assert.deepEqual(rel, [P.a1.id, P.a2.id, P.b1.id]);
   });
 
@@ -290,7 +290,9 @@ describe('totals and links', () => {
 
 // More than 10,000 matches: rows are copied with the sqlite3 CLI into the
 // server's database while it is stopped, keeping what the store keeps in
-// step (tags side table; the search index by its own triggers).
+// step (tags side table; the search index and the tenant's product counter
+// by their own triggers). Each row gets its own updatedAt (a millisecond
+// holds at most 2,048 products of one trust score in the search index).
 describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not installed' }, () => {
   let big;
   const N = 10050;
@@ -316,7 +318,7 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
       INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
         updated_at, search, doc, etag, trust_score, quality)
       SELECT g.id, t.tenant_id, 'bulk ' || g.i, 'bulk ' || g.i, t.space_id, t.owner_id, g.i % 2, t.created_at,
-        t.updated_at, 'bulk ' || g.i || char(31) || 'bulk' || char(31) || 'bulk',
+        strftime('%Y-%m-%dT%H:%M:%fZ', t.updated_at, '-' || g.i || ' seconds'), '',
         json_set(t.doc, '$.id', g.id, '$.mainId', g.id, '$.name', 'bulk ' || g.i,
           '$.activated', json(CASE g.i % 2 WHEN 1 THEN 'true' ELSE 'false' END)), NULL, NULL, NULL
       FROM g, (SELECT * FROM products WHERE name = 'bulk template') t;
@@ -352,8 +354,13 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
     assert.equal(act.total, N / 2);
     assert.equal(act.totalRelation, 'eq');
     assert.ok(act.links.last);
-    // the search index covers the copied rows
+    // the search index covers the copied rows, and its count stops at 10,001 too
     assert.equal(ok(await big.api('GET', `${DP}?query=bulk%2010049&limit=1`)).total, 1);
+    const s = ok(await big.api('GET', `${DP}?query=bulk&limit=100&facets=tags`));
+    assert.deepEqual([s.total, s.totalRelation, s.links.last, s.data.length], [10000, 'gte', undefined, 100]);
+    const sb = s.facets.tags.find((f) => f.value === 'bulk');
+    assert.ok(sb.count >= 10000 && sb.count <= 10001, `bulk count ${sb.count}`);
+    assert.equal(ok(await big.api('GET', `${DP}?query=bulk&activated=true&limit=1`)).total, N / 2);
   });
 });
 
