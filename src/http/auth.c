@@ -47,6 +47,15 @@ int auth_check_origin(struct req *r)
 	return -1;
 }
 
+bool auth_lookup_failed(struct req *r, int rc)
+{
+	if (rc == STORE_UNAVAILABLE)
+		reply_storage_unavailable(r);
+	else if (rc < 0)
+		reply_error(r, ERR_UNAVAILABLE, "credential store unavailable, retry");
+	return rc < 0;
+}
+
 static int bearer(struct req *r, const char *h)
 {
 	if (strncasecmp(h, "Bearer ", 7) != 0) {
@@ -66,14 +75,8 @@ static int bearer(struct req *r, const char *h)
 	struct store *st = r->app->store;
 	struct apikey_row row;
 	int rc = st->ops->apikey_lookup(st, &row, hash);
-	if (rc == STORE_UNAVAILABLE) {
-		reply_storage_unavailable(r);
+	if (auth_lookup_failed(r, rc))
 		return -1;
-	}
-	if (rc < 0) {
-		reply_error(r, ERR_UNAVAILABLE, "credential store unavailable, retry");
-		return -1;
-	}
 	if (rc == STORE_NONE || !row.user_active ||
 	    (row.expires_ms && row.expires_ms <= clock_now_ms())) {
 		reply_error(r, ERR_UNAUTHORIZED, "invalid, expired or revoked API key");

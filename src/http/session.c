@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include "config.h"
+#include "http/auth.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -232,14 +233,8 @@ int session_authenticate(struct req *r, const char *token)
 	int64_t now = clock_now_ms(), idle = idle_ms_of(r->app->cfg);
 	struct session_row row;
 	int rc = st->ops->session_lookup(st, &row, hash, now);
-	if (rc == STORE_UNAVAILABLE) {
-		reply_storage_unavailable(r);
+	if (auth_lookup_failed(r, rc))
 		return -1;
-	}
-	if (rc < 0) {
-		reply_error(r, ERR_UNAVAILABLE, "credential store unavailable, retry");
-		return -1;
-	}
 	if (rc == STORE_NONE || !row.user_active || !row.key_ok || now >= row.expires_ms ||
 	    now >= row.last_seen_ms + idle) {
 		if (rc == STORE_ONE) /* lazily: the sweep would get it later */
