@@ -197,9 +197,19 @@ static const char *const stmt_sql[S__COUNT] = {
 			      " AND tenant_id = ?1",
 };
 
+/* Search statements whose SQL is generated (the MATCH expression is bound,
+ * so the text repeats): prepared once per connection, keyed by the text. */
+#define SEARCH_CACHE 16
+struct cached_stmt {
+	char *sql;
+	sqlite3_stmt *s;
+};
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[S__COUNT];
+	struct cached_stmt cache[SEARCH_CACHE];
+	unsigned cache_next; /* round-robin victim when the cache is full */
 	bool write_tx;          /* inside BEGIN IMMEDIATE */
 	sqlite3_int64 changes0; /* sqlite3_total_changes at BEGIN IMMEDIATE */
 };
@@ -265,6 +275,10 @@ static void conn_free(void *p)
 		return;
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (int i = 0; i < SEARCH_CACHE; i++) {
+		sqlite3_finalize(c->cache[i].s);
+		free(c->cache[i].sql);
+	}
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -1599,10 +1613,42 @@ static void bind_trust(sqlite3_stmt *s, const struct product_query *q)
 	sqlite3_bind_double(s, 4, q->min_trust);
 }
 
+/* The cached statement for sql (reset, no bindings), preparing it on a miss;
+ * release it with done(), never sqlite3_finalize(). */
+static int cached_prepare(struct conn *c, const char *sql, sqlite3_stmt **out)
+{
+	for (int i = 0; i < SEARCH_CACHE; i++)
+		if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+			*out = c->cache[i].s;
+			return SQLITE_OK;
+		}
+	sqlite3_stmt *s = NULL;
+	int prc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+	if (prc != SQLITE_OK)
+		return prc;
+	char *copy = strdup(sql);
+	if (!copy)
+		abort();
+	struct cached_stmt *e = NULL;
+	for (int i = 0; i < SEARCH_CACHE && !e; i++)
+		if (!c->cache[i].sql)
+			e = &c->cache[i];
+	if (!e) {
+		e = &c->cache[c->cache_next++ % SEARCH_CACHE];
+		sqlite3_finalize(e->s);
+		free(e->sql);
+	}
+	e->sql = copy;
+	e->s = s;
+	*out = s;
+	return SQLITE_OK;
+}
+
 static int prepare_search(struct conn *c, sqlite3_stmt **s, const char *sql, const char *expr,
 			  const struct product_query *q)
 {
-	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL) != SQLITE_OK) {
+	*s = NULL;
+	if (cached_prepare(c, sql, s) != SQLITE_OK) {
 		note(c->db, sqlite3_errcode(c->db));
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"search prepare failed\",\"error\":\"%s\"}\n",
 			sqlite3_errmsg(c->db));
@@ -1611,6 +1657,13 @@ static int prepare_search(struct conn *c, sqlite3_stmt **s, const char *sql, con
 	bind_text(*s, 1, expr);
 	bind_trust(*s, q);
 	return STORE_ONE;
+}
+
+/* done() for a statement of prepare_search (NULL allowed). */
+static void search_done(sqlite3_stmt *s)
+{
+	if (s)
+		done(s);
 }
 
 static int search_count(struct conn *c, long *out, const char *expr, const struct product_query *q)
@@ -1626,7 +1679,7 @@ static int search_count(struct conn *c, long *out, const char *expr, const struc
 	int rc = prepare_search(c, &s, sql.data, expr, q);
 	if (rc == STORE_ONE)
 		rc = get_count(s, out);
-	sqlite3_finalize(s);
+	search_done(s);
 	strbuf_free(&sql);
 	return rc;
 }
@@ -1634,9 +1687,8 @@ static int search_count(struct conn *c, long *out, const char *expr, const struc
 /* The stored document of the product with search key sk. */
 static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int64 sk)
 {
-	if (!*s && sqlite3_prepare_v2(c->db, "SELECT p.doc FROM product_search ps JOIN products p"
-					     " ON p.rowid = ps.pid WHERE ps.sk = ?1",
-				      -1, s, NULL) != SQLITE_OK)
+	if (!*s && cached_prepare(c, "SELECT p.doc FROM product_search ps JOIN products p"
+				     " ON p.rowid = ps.pid WHERE ps.sk = ?1", s) != SQLITE_OK)
 		return STORE_HARD;
 	sqlite3_reset(*s);
 	sqlite3_bind_int64(*s, 1, sk);
@@ -1680,13 +1732,16 @@ static int search_page_relevance(struct conn *c, json_t *arr, const char *filter
 		}
 		if (rc == STORE_ONE && src < 0)
 			rc = src;
-		sqlite3_finalize(s);
+		search_done(s);
+		/* looked up again after each tier's prepare, which may evict it */
+		search_done(docs);
+		docs = NULL;
 		for (int i = 0; i < nsk && rc == STORE_ONE; i++)
 			rc = doc_by_sk(c, &docs, arr, sks[i]);
 		take -= nsk;
 		skip = seen >= skip ? 0 : skip - seen;
 	}
-	sqlite3_finalize(docs);
+	search_done(docs);
 	strbuf_free(&expr);
 	strbuf_free(&sql);
 	return rc;
@@ -1707,7 +1762,7 @@ static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
 	int rc = prepare_search(c, &s, sql.data, expr, q);
 	if (rc == STORE_ONE)
 		rc = collect_docs(s, out);
-	sqlite3_finalize(s);
+	search_done(s);
 	strbuf_free(&sql);
 	return rc;
 }
@@ -1827,6 +1882,7 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	strbuf_init(&filter);
 	strbuf_init(&expr);
 	sqlite3_stmt *s = NULL;
+	bool cached = false;
 	int rc = STORE_HARD;
 	if (q->search) {
 		if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
@@ -1850,6 +1906,7 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 		}
 		if ((rc = prepare_search(c, &s, sql.data, expr.data, q)) != STORE_ONE)
 			goto out;
+		cached = true;
 	} else {
 		/* over the first count_limit + 1 matches in the list's order (the top of
 		 * the result the caller pages through), all of them when fewer */
@@ -1883,7 +1940,10 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 		*out_n = 0;
 	}
 out:
-	sqlite3_finalize(s);
+	if (cached)
+		search_done(s);
+	else
+		sqlite3_finalize(s);
 	strbuf_free(&sql);
 	strbuf_free(&filter);
 	strbuf_free(&expr);
