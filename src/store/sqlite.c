@@ -197,9 +197,20 @@ static const char *const stmt_sql[S__COUNT] = {
 			      " AND tenant_id = ?1",
 };
 
+/* Search statements whose SQL is generated (the MATCH expression is bound,
+ * so the text repeats): prepared once per connection, keyed by the text. */
+#define SEARCH_CACHE 16
+struct cached_stmt {
+	char *sql;
+	sqlite3_stmt *s;
+};
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[S__COUNT];
+	struct cached_stmt cache[SEARCH_CACHE];
+	unsigned cache_next; /* round-robin victim when the cache is full */
+	bool vocab;          /* temp.search_vocab exists */
 	bool write_tx;          /* inside BEGIN IMMEDIATE */
 	sqlite3_int64 changes0; /* sqlite3_total_changes at BEGIN IMMEDIATE */
 };
@@ -265,6 +276,10 @@ static void conn_free(void *p)
 		return;
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (int i = 0; i < SEARCH_CACHE; i++) {
+		sqlite3_finalize(c->cache[i].s);
+		free(c->cache[i].sql);
+	}
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -1545,26 +1560,128 @@ static bool search_filter(struct strbuf *sb, const char *tenant, const struct pr
 static const char *const tier_cols[] = {"", "{name}", "{name tags}", "{name tags description}",
 					"{name tags description body}"};
 
+/* The terms as FTS5 expressions, built once per request. A bare term is a
+ * phrase whose last word is a prefix ("w w"*). FTS5 answers a prefix longer
+ * than its prefix indexes (2, 3) by merging the doclists of every token it
+ * covers into one buffer, for the whole index, once per MATCH (and a request
+ * runs up to five). So a prefix word of >= 4 ASCII letters/digits is expanded
+ * into the exact tokens it covers, read from the index's own term list
+ * (temp.search_vocab, an fts5vocab table, in the request's read transaction),
+ * and OR-ed: ("w customer" OR "w customers"), which FTS5 walks incrementally.
+ * When it covers more than SEARCH_EXPAND_MAX tokens, or the term list cannot
+ * be read, the term stays the prefix query: the same matches either way. */
+#define SEARCH_EXPAND_MAX 32
+static int cached_prepare(struct conn *c, const char *sql, sqlite3_stmt **out);
+struct search_rendered {
+	int n;
+	char *t[SEARCH_MAX_TERMS];
+};
+
+static void quoted(struct strbuf *sb, const char *text, size_t len)
+{
+	strbuf_putc(sb, '"');
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"')
+			strbuf_putc(sb, '"');
+		strbuf_putc(sb, text[i]);
+	}
+}
+
+/* Appends ("<head>tok1" OR ...) for the tokens that start with word, or
+ * returns false (nothing appended) when it should stay a prefix query. */
+static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *text, const char *word)
+{
+	size_t wlen = strlen(word);
+	if (wlen < 4 || wlen > 64)
+		return false;
+	for (const char *w = word; *w; w++)
+		if (!((*w >= 'a' && *w <= 'z') || (*w >= '0' && *w <= '9')))
+			return false;
+	if (!c->vocab) {
+		if (sqlite3_exec(c->db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab"
+					" USING fts5vocab(main, search_fts, 'row')",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			return false;
+		c->vocab = true;
+	}
+	sqlite3_stmt *s = NULL;
+	if (cached_prepare(c, "SELECT term FROM temp.search_vocab WHERE term >= ?1 AND term < ?2"
+			      " LIMIT " "33", &s) != SQLITE_OK)
+		return false;
+	char hi[66];
+	memcpy(hi, word, wlen + 1);
+	hi[wlen - 1]++; /* ASCII letters and digits: no carry */
+	sqlite3_bind_text(s, 1, word, (int)wlen, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, hi, (int)wlen, SQLITE_TRANSIENT);
+	struct strbuf alt;
+	strbuf_init(&alt);
+	int n = 0, rc;
+	bool ok = true;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(s, 0);
+		int tlen = sqlite3_column_bytes(s, 0);
+		if (!term || (size_t)tlen < wlen || memcmp(term, word, wlen) != 0)
+			continue;
+		if (++n > SEARCH_EXPAND_MAX || memchr(term, '"', (size_t)tlen)) {
+			ok = false;
+			break;
+		}
+		strbuf_puts(&alt, n == 1 ? "(" : " OR ");
+		quoted(&alt, text, (size_t)(word - text));
+		strbuf_append(&alt, term, (size_t)tlen);
+		strbuf_putc(&alt, '"');
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ok = false;
+	done(s);
+	if (ok && n == 0) /* no token has this prefix: nothing matches, as the prefix */
+		ok = false;
+	if (ok) {
+		strbuf_putc(&alt, ')');
+		strbuf_puts(sb, alt.data);
+	}
+	strbuf_free(&alt);
+	return ok;
+}
+
+static void search_render(struct conn *c, const struct search_terms *t, struct search_rendered *r)
+{
+	r->n = t->n;
+	for (int i = 0; i < t->n; i++) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		const char *text = t->t[i].text;
+		const char *sp = strrchr(text, ' ');
+		const char *word = sp ? sp + 1 : text;
+		if (t->t[i].phrase || !expand_prefix(c, &sb, text, word)) {
+			quoted(&sb, text, strlen(text));
+			strbuf_puts(&sb, t->t[i].phrase ? "\"" : "\"*");
+		}
+		r->t[i] = strbuf_take(&sb);
+	}
+}
+
+static void search_rendered_free(struct search_rendered *r)
+{
+	for (int i = 0; i < r->n; i++)
+		free(r->t[i]);
+	r->n = 0;
+}
+
 /* "{cols} : (\"w w\"* AND \"w\" ...)": every term within the columns. */
-static void search_text(struct strbuf *sb, const struct search_terms *t, int tier)
+static void search_text(struct strbuf *sb, const struct search_rendered *t, int tier)
 {
 	strbuf_printf(sb, "(%s : (", tier_cols[tier]);
 	for (int i = 0; i < t->n; i++) {
 		if (i)
 			strbuf_puts(sb, " AND ");
-		strbuf_putc(sb, '"');
-		for (const char *c = t->t[i].text; *c; c++) {
-			if (*c == '"')
-				strbuf_putc(sb, '"');
-			strbuf_putc(sb, *c);
-		}
-		strbuf_puts(sb, t->t[i].phrase ? "\"" : "\"*");
+		strbuf_puts(sb, t->t[i]);
 	}
 	strbuf_puts(sb, "))");
 }
 
 /* The MATCH expression of tier (1..4), or of every match (tier 0). */
-static void search_expr(struct strbuf *sb, const char *filter, const struct search_terms *t,
+static void search_expr(struct strbuf *sb, const char *filter, const struct search_rendered *t,
 			int tier)
 {
 	strbuf_printf(sb, "%s AND ", filter);
@@ -1599,10 +1716,42 @@ static void bind_trust(sqlite3_stmt *s, const struct product_query *q)
 	sqlite3_bind_double(s, 4, q->min_trust);
 }
 
+/* The cached statement for sql (reset, no bindings), preparing it on a miss;
+ * release it with done(), never sqlite3_finalize(). */
+static int cached_prepare(struct conn *c, const char *sql, sqlite3_stmt **out)
+{
+	for (int i = 0; i < SEARCH_CACHE; i++)
+		if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+			*out = c->cache[i].s;
+			return SQLITE_OK;
+		}
+	sqlite3_stmt *s = NULL;
+	int prc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+	if (prc != SQLITE_OK)
+		return prc;
+	char *copy = strdup(sql);
+	if (!copy)
+		abort();
+	struct cached_stmt *e = NULL;
+	for (int i = 0; i < SEARCH_CACHE && !e; i++)
+		if (!c->cache[i].sql)
+			e = &c->cache[i];
+	if (!e) {
+		e = &c->cache[c->cache_next++ % SEARCH_CACHE];
+		sqlite3_finalize(e->s);
+		free(e->sql);
+	}
+	e->sql = copy;
+	e->s = s;
+	*out = s;
+	return SQLITE_OK;
+}
+
 static int prepare_search(struct conn *c, sqlite3_stmt **s, const char *sql, const char *expr,
 			  const struct product_query *q)
 {
-	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL) != SQLITE_OK) {
+	*s = NULL;
+	if (cached_prepare(c, sql, s) != SQLITE_OK) {
 		note(c->db, sqlite3_errcode(c->db));
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"search prepare failed\",\"error\":\"%s\"}\n",
 			sqlite3_errmsg(c->db));
@@ -1611,6 +1760,13 @@ static int prepare_search(struct conn *c, sqlite3_stmt **s, const char *sql, con
 	bind_text(*s, 1, expr);
 	bind_trust(*s, q);
 	return STORE_ONE;
+}
+
+/* done() for a statement of prepare_search (NULL allowed). */
+static void search_done(sqlite3_stmt *s)
+{
+	if (s)
+		done(s);
 }
 
 static int search_count(struct conn *c, long *out, const char *expr, const struct product_query *q)
@@ -1626,7 +1782,7 @@ static int search_count(struct conn *c, long *out, const char *expr, const struc
 	int rc = prepare_search(c, &s, sql.data, expr, q);
 	if (rc == STORE_ONE)
 		rc = get_count(s, out);
-	sqlite3_finalize(s);
+	search_done(s);
 	strbuf_free(&sql);
 	return rc;
 }
@@ -1634,9 +1790,8 @@ static int search_count(struct conn *c, long *out, const char *expr, const struc
 /* The stored document of the product with search key sk. */
 static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int64 sk)
 {
-	if (!*s && sqlite3_prepare_v2(c->db, "SELECT p.doc FROM product_search ps JOIN products p"
-					     " ON p.rowid = ps.pid WHERE ps.sk = ?1",
-				      -1, s, NULL) != SQLITE_OK)
+	if (!*s && cached_prepare(c, "SELECT p.doc FROM product_search ps JOIN products p"
+				     " ON p.rowid = ps.pid WHERE ps.sk = ?1", s) != SQLITE_OK)
 		return STORE_HARD;
 	sqlite3_reset(*s);
 	sqlite3_bind_int64(*s, 1, sk);
@@ -1653,7 +1808,7 @@ static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int6
 /* sort=relevance: tier by tier, each in descending sk order, stopping as
  * soon as offset + limit rows were seen. */
 static int search_page_relevance(struct conn *c, json_t *arr, const char *filter,
-				 const struct product_query *q)
+				 const struct search_rendered *terms, const struct product_query *q)
 {
 	long skip = q->offset, take = q->limit;
 	sqlite3_stmt *docs = NULL;
@@ -1664,7 +1819,7 @@ static int search_page_relevance(struct conn *c, json_t *arr, const char *filter
 	for (int tier = 1; tier <= 4 && take > 0 && rc == STORE_ONE; tier++) {
 		expr.len = 0;
 		sql.len = 0;
-		search_expr(&expr, filter, q->search, tier);
+		search_expr(&expr, filter, terms, tier);
 		strbuf_printf(&sql, "SELECT rowid FROM search_fts WHERE search_fts MATCH ?1" SEARCH_TRUST
 				    " ORDER BY rowid DESC LIMIT %ld", skip + take);
 		sqlite3_stmt *s = NULL;
@@ -1680,13 +1835,16 @@ static int search_page_relevance(struct conn *c, json_t *arr, const char *filter
 		}
 		if (rc == STORE_ONE && src < 0)
 			rc = src;
-		sqlite3_finalize(s);
+		search_done(s);
+		/* looked up again after each tier's prepare, which may evict it */
+		search_done(docs);
+		docs = NULL;
 		for (int i = 0; i < nsk && rc == STORE_ONE; i++)
 			rc = doc_by_sk(c, &docs, arr, sks[i]);
 		take -= nsk;
 		skip = seen >= skip ? 0 : skip - seen;
 	}
-	sqlite3_finalize(docs);
+	search_done(docs);
 	strbuf_free(&expr);
 	strbuf_free(&sql);
 	return rc;
@@ -1707,7 +1865,7 @@ static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
 	int rc = prepare_search(c, &s, sql.data, expr, q);
 	if (rc == STORE_ONE)
 		rc = collect_docs(s, out);
-	sqlite3_finalize(s);
+	search_done(s);
 	strbuf_free(&sql);
 	return rc;
 }
@@ -1718,19 +1876,21 @@ static int search_list(struct conn *c, json_t **out, long *out_total, const char
 	struct strbuf filter, expr;
 	strbuf_init(&filter);
 	strbuf_init(&expr);
+	struct search_rendered terms = {0};
 	int rc = STORE_ONE;
 	*out_total = 0;
 	if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
 		*out = json_array(); /* nothing searchable, or nothing visible */
 		goto out;
 	}
-	search_expr(&expr, filter.data, q->search, 0);
+	search_render(c, q->search, &terms);
+	search_expr(&expr, filter.data, &terms, 0);
 	rc = search_count(c, out_total, expr.data, q);
 	if (rc != STORE_ONE)
 		goto out;
 	if (q->sort == SORT_RELEVANCE) {
 		*out = json_array();
-		rc = search_page_relevance(c, *out, filter.data, q);
+		rc = search_page_relevance(c, *out, filter.data, &terms, q);
 		if (rc != STORE_ONE) {
 			json_decref(*out);
 			*out = NULL;
@@ -1739,6 +1899,7 @@ static int search_list(struct conn *c, json_t **out, long *out_total, const char
 		rc = search_page_sorted(c, out, expr.data, q);
 	}
 out:
+	search_rendered_free(&terms);
 	strbuf_free(&filter);
 	strbuf_free(&expr);
 	return rc;
@@ -1827,13 +1988,17 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	strbuf_init(&filter);
 	strbuf_init(&expr);
 	sqlite3_stmt *s = NULL;
+	bool cached = false;
 	int rc = STORE_HARD;
 	if (q->search) {
 		if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
 			rc = STORE_ONE;
 			goto out;
 		}
-		search_expr(&expr, filter.data, q->search, 0);
+		struct search_rendered terms;
+		search_render(c, q->search, &terms);
+		search_expr(&expr, filter.data, &terms, 0);
+		search_rendered_free(&terms);
 		/* over the first count_limit + 1 matches in sk order */
 		if (facet == FACET_TAGS) {
 			strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM ");
@@ -1850,6 +2015,7 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 		}
 		if ((rc = prepare_search(c, &s, sql.data, expr.data, q)) != STORE_ONE)
 			goto out;
+		cached = true;
 	} else {
 		/* over the first count_limit + 1 matches in the list's order (the top of
 		 * the result the caller pages through), all of them when fewer */
@@ -1883,7 +2049,10 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 		*out_n = 0;
 	}
 out:
-	sqlite3_finalize(s);
+	if (cached)
+		search_done(s);
+	else
+		sqlite3_finalize(s);
 	strbuf_free(&sql);
 	strbuf_free(&filter);
 	strbuf_free(&expr);

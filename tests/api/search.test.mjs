@@ -248,3 +248,28 @@ describe('filters, facets and visibility', () => {
     assertError(await list('query=kiwi&sort=-relevance'), 400, 'DP-400-INVALID-QUERY', "'sort'");
   });
 });
+
+describe('long prefixes (expanded into the words they cover, docs/search.md)', () => {
+  test('a prefix covering more than 32 words finds every one; a new word is found at once', async () => {
+    const want = [];
+    for (let i = 0; i < 34; i++) {
+      await product({ name: `Quokka${i}` });
+      want.push(`Quokka${i}`);
+    }
+    const sorted = (a) => [...a].sort();
+    // 34 words: beyond the expansion cap, the prefix query answers
+    assert.deepEqual(sorted(await names('query=quokka')), sorted(want));
+    assert.equal(ok(await list('query=quokka&limit=1')).total, 34);
+    // 11 words (quokka1, quokka10..19): expanded; every tier and the total agree
+    const ones = want.filter((n) => n.startsWith('Quokka1'));
+    assert.deepEqual(sorted(await names('query=quokka1')), sorted(ones));
+    assert.equal(ok(await list('query=quokka1&limit=1')).total, 11);
+    assert.deepEqual(sorted(await names('query=quokka1', consumer)), sorted(ones));
+    // a word written after the last search is in the term list of the next one
+    await product({ name: 'Quokka1zz' });
+    assert.deepEqual(sorted(await names('query=quokka1')), sorted([...ones, 'Quokka1zz']));
+    assert.deepEqual(await names('query=quokka1z'), ['Quokka1zz']);
+    // a quoted word is a whole word, never a prefix
+    assert.deepEqual(await names('query="quokka1zz"'), ['Quokka1zz']);
+  });
+});
