@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap } from './lib/server.mjs';
-import { DP, assertError, uniqueName } from './lib/fixtures.mjs';
+import { DP, assertError, uniqueName, computeQuality as computeQualityOf } from './lib/fixtures.mjs';
 
 let srv;
 let consumer;
@@ -38,17 +38,7 @@ async function product(fields, activate = false, key) {
   return (await srv.api('GET', `${DP}/${p.id}`, { key })).body;
 }
 
-async function computeQuality(datasetId) {
-  const res = await srv.api('POST', '/api/data-governance/data-qualities/computations', { body: { datasetId } });
-  assert.equal(res.status, 202, res.text);
-  for (const deadline = Date.now() + 20000; ;) {
-    const c = await srv.api('GET', `/api/data-governance/data-qualities/computations/${res.body.computationId}`);
-    if (c.body.status === 'SUCCEEDED') return;
-    assert.notEqual(c.body.status, 'FAILED', c.text);
-    assert.ok(Date.now() < deadline, 'computation did not finish in 20 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const computeQuality = (datasetId) => computeQualityOf(srv, datasetId);
 
 /** Every page of a query: ids in order and the reported total. */
 async function listAll(q = '', key) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from './lib/server.mjs';
-import { DP, assertError } from './lib/fixtures.mjs';
+import { DP, assertError, computeQuality as computeQualityOf } from './lib/fixtures.mjs';
 
 let srv;
 let consumer;
@@ -37,17 +37,7 @@ async function product(fields, activate = true) {
   return p;
 }
 
-async function computeQuality(datasetId) {
-  const res = await srv.api('POST', '/api/data-governance/data-qualities/computations', { body: { datasetId } });
-  assert.equal(res.status, 202, res.text);
-  for (const deadline = Date.now() + 20000; ;) {
-    const c = await srv.api('GET', `/api/data-governance/data-qualities/computations/${res.body.computationId}`);
-    if (c.body.status === 'SUCCEEDED') return;
-    assert.notEqual(c.body.status, 'FAILED', c.text);
-    assert.ok(Date.now() < deadline, 'computation did not finish in 20 s');
-    await sleep(50);
-  }
-}
+const computeQuality = (datasetId) => computeQualityOf(srv, datasetId);
 
 before(async () => {
   srv = await startServer({ args: ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0'] });

@@ -26,7 +26,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap, MISSING_ID } from './lib/server.mjs';
-import { DP, ISO_MS_RE, assertError, uniqueName } from './lib/fixtures.mjs';
+import { DP, ISO_MS_RE, assertError, uniqueName, computeQuality as computeQualityOf } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
 const TRUST = '/api/data-governance/trust-scores/results/data-sets/actions/filter';
@@ -205,18 +205,7 @@ async function trustOf(id, key, recompute = false) {
   return res.body.data[0];
 }
 
-async function computeQuality(datasetId) {
-  const res = await srv.api('POST', `${DQ}/computations`, { body: { datasetId } });
-  assert.equal(res.status, 202, res.text);
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const c = await srv.api('GET', `${DQ}/computations/${res.body.computationId}`);
-    if (c.body.status === 'SUCCEEDED') return;
-    assert.notEqual(c.body.status, 'FAILED', c.text);
-    if (Date.now() > deadline) assert.fail('computation did not finish in 20 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const computeQuality = (datasetId) => computeQualityOf(srv, datasetId);
 
 async function getProduct(id) {
   const res = await srv.api('GET', `${DP}/${id}`);

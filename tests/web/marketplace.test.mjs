@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../api/lib/server.mjs';
-import { DP } from '../api/lib/fixtures.mjs';
+import { DP, computeQuality as computeQualityOf } from '../api/lib/fixtures.mjs';
 import { openBrowser, withShots, signIn, expectNoAxeViolations, expectNoProblems, ARTIFACTS } from './lib/browser.mjs';
 
 let srv;
@@ -36,16 +36,7 @@ async function post(p, body) {
   return res.body;
 }
 
-async function computeQuality(datasetId) {
-  const res = await post('/api/data-governance/data-qualities/computations', { datasetId });
-  for (const deadline = Date.now() + 20000; ;) {
-    const c = await srv.api('GET', `/api/data-governance/data-qualities/computations/${res.computationId}`);
-    if (c.body.status === 'SUCCEEDED') return;
-    assert.notEqual(c.body.status, 'FAILED', c.text);
-    assert.ok(Date.now() < deadline, 'computation did not finish in 20 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const computeQuality = (datasetId) => computeQualityOf(srv, datasetId);
 
 // 25 activated products in three spaces, three of them with trust scores
 // (good > mid > bad data), plus drafts and a deactivated product that the

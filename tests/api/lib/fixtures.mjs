@@ -96,3 +96,17 @@ export async function changelogs(srv, id) {
 
 /** Resolves after ms milliseconds (to make ms timestamps differ, never to time things). */
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a quality computation of one data set and waits (≤ 20 s) until it
+ *  has SUCCEEDED; fails the test if it FAILED. */
+export async function computeQuality(srv, datasetId) {
+  const res = await srv.api('POST', '/api/data-governance/data-qualities/computations', { body: { datasetId } });
+  assert.equal(res.status, 202, res.text);
+  for (const deadline = Date.now() + 20000; ;) {
+    const c = await srv.api('GET', `/api/data-governance/data-qualities/computations/${res.body.computationId}`);
+    if (c.body.status === 'SUCCEEDED') return;
+    assert.notEqual(c.body.status, 'FAILED', c.text);
+    assert.ok(Date.now() < deadline, 'computation did not finish in 20 s');
+    await pause(50);
+  }
+}
