@@ -78,6 +78,13 @@ deps-test:
 build/dataproducts: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The store's SQL functions as a loadable extension for the sqlite3 CLI
+# (tests/tools/dp_sqlite_ext.c): tests that write products with it load it.
+SQLITE_EXT := build/dp_sqlite_ext.so
+$(SQLITE_EXT): tests/tools/dp_sqlite_ext.c src/store/sqlite_fts.c src/store/sqlite_fts.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+
 build/asan/dataproducts: $(ASAN_OBJ)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
@@ -166,12 +173,12 @@ tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test-api: build/dataproducts tests/node_modules/.installed
-	cd tests && DP_BIN=$(CURDIR)/build/dataproducts node --test --test-concurrency=2 api/
+test-api: build/dataproducts tests/node_modules/.installed $(SQLITE_EXT)
+	cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_SQLITE_EXT=$(CURDIR)/$(SQLITE_EXT) node --test --test-concurrency=2 api/
 
-test-asan: build/asan/dataproducts tests/node_modules/.installed
+test-asan: build/asan/dataproducts tests/node_modules/.installed $(SQLITE_EXT)
 	cd tests && DP_BIN=$(CURDIR)/build/asan/dataproducts DP_SANITIZED=1 \
-	  node --test --test-concurrency=2 api/
+	  DP_SQLITE_EXT=$(CURDIR)/$(SQLITE_EXT) node --test --test-concurrency=2 api/
 
 # The web app in headless Chromium (Debian's chromium, driven by
 # playwright-core; tests/web), on the release and the sanitizer build.

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/schema.h"
+#include "store/sqlite_fts.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/etag.h"
@@ -210,7 +211,6 @@ struct conn {
 	sqlite3_stmt *stmts[S__COUNT];
 	struct cached_stmt cache[SEARCH_CACHE];
 	unsigned cache_next; /* round-robin victim when the cache is full */
-	bool vocab;          /* temp.search_vocab exists */
 	bool write_tx;          /* inside BEGIN IMMEDIATE */
 	sqlite3_int64 changes0; /* sqlite3_total_changes at BEGIN IMMEDIATE */
 };
@@ -305,6 +305,8 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			  " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite_fts_register(c->db); /* the search index's triggers call it */
 	if (rc != SQLITE_OK && !err && sqlite_fault_kind(note(c->db, rc)) != STORE_FAULT_NONE)
 		stmt_fail_rc = STORE_UNAVAILABLE;
 	if (rc != SQLITE_OK) {
@@ -1443,10 +1445,14 @@ static void tok(struct strbuf *sb, char kind, const char *id)
 	strbuf_putc(sb, '"');
 }
 
-static void tag_tok(struct strbuf *sb, const char *tag)
+/* g<hex of the tag> or, for activated products only, h<tenant><hex>. */
+static void tag_tok(struct strbuf *sb, const char *tag, const char *activated_in)
 {
 	static const char hex[] = "0123456789abcdef";
-	strbuf_puts(sb, "\"" PUA "g");
+	strbuf_puts(sb, activated_in ? "\"" PUA "h" : "\"" PUA "g");
+	for (const char *c = activated_in ? activated_in : ""; *c; c++)
+		if (*c != '-' && *c != '"')
+			strbuf_putc(sb, *c);
 	for (const unsigned char *c = (const unsigned char *)tag; *c; c++) {
 		strbuf_putc(sb, hex[*c >> 4]);
 		strbuf_putc(sb, hex[*c & 15]);
@@ -1454,57 +1460,68 @@ static void tag_tok(struct strbuf *sb, const char *tag)
 	strbuf_putc(sb, '"');
 }
 
-/* (s<id> OR s<id> ...) of a JSON array of space ids; false when empty. */
-static bool space_toks(struct strbuf *sb, const char *json_ids)
+/* (<kind><id> OR ...) of a JSON array of space ids, appended after an " OR "
+ * when *any; false when the array is empty. */
+static bool space_toks(struct strbuf *sb, const char *json_ids, char kind, bool any)
 {
 	json_t *a = json_ids ? json_loads(json_ids, 0, NULL) : NULL;
 	size_t i;
 	json_t *v;
-	bool any = false;
+	bool some = false;
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v))
 			continue;
-		strbuf_puts(sb, any ? " OR " : "(");
-		tok(sb, 's', json_string_value(v));
-		any = true;
+		strbuf_puts(sb, some ? " OR " : any ? " OR (" : "(");
+		tok(sb, kind, json_string_value(v));
+		some = true;
 	}
-	if (any)
+	if (some)
 		strbuf_putc(sb, ')');
 	json_decref(a);
-	return any;
+	return some;
 }
 
 /* The filter part: "{f} : (...)" from q's filters and visibility (the
- * same rule as list_where). False when the caller can see nothing. */
+ * same rule as list_where). False when the caller can see nothing. With
+ * activated=true every part is written with the activated twins (b, m, h;
+ * schema.h), which imply activation, instead of AND a<tenant>. */
 static bool search_filter(struct strbuf *sb, const char *tenant, const struct product_query *q)
 {
+	const bool act = q->activated == 1;
+	const char *h = act ? tenant : NULL; /* tags as h<tenant><tag> */
 	struct strbuf v;
 	strbuf_init(&v);
 	bool any = false;
-	if (q->viewer_is_admin) {
-		tok(&v, q->activated == 1 ? 'a' : 't', tenant);
+	int tags_from = 0;
+	if (q->viewer_is_admin && act && q->ntags > 0) {
+		tag_tok(&v, q->tags[0], tenant); /* implies the tenant and activation */
+		tags_from = 1;
+		any = true;
+	} else if (q->viewer_is_admin) {
+		tok(&v, act ? 'a' : 't', tenant);
 		any = true;
 	} else {
-		struct strbuf part;
-		strbuf_init(&part);
 		strbuf_putc(&v, '(');
-		if (space_toks(&part, q->scope_all)) {
-			strbuf_puts(&v, part.data);
-			any = true;
-		}
-		part.len = 0;
-		if (space_toks(&part, q->scope_activated)) {
-			strbuf_puts(&v, any ? " OR (" : "(");
-			tok(&v, 'a', tenant);
-			strbuf_printf(&v, " AND %s)", part.data);
-			any = true;
+		any = space_toks(&v, q->scope_all, act ? 'b' : 's', any);
+		if (act) {
+			any = space_toks(&v, q->scope_activated, 'b', any) || any;
+		} else {
+			struct strbuf part;
+			strbuf_init(&part);
+			if (space_toks(&part, q->scope_activated, 's', false)) {
+				strbuf_puts(&v, any ? " OR (" : "(");
+				tok(&v, 'a', tenant);
+				strbuf_printf(&v, " AND %s)", part.data);
+				any = true;
+			}
+			strbuf_free(&part);
 		}
 		if (q->personal_scope == 2 || q->personal_scope == 1) { /* SCOPE_ALL, SCOPE_ACTIVATED */
 			strbuf_puts(&v, any ? " OR (" : "(");
-			tok(&v, 'n', tenant);
+			tok(&v, act ? 'm' : 'n', tenant);
 			strbuf_puts(&v, " AND ");
 			tok(&v, 'o', q->viewer_id);
-			if (q->personal_scope == 1) {
+			if (q->personal_scope == 1 && !act) {
 				strbuf_puts(&v, " AND ");
 				tok(&v, 'a', tenant);
 			}
@@ -1512,11 +1529,6 @@ static bool search_filter(struct strbuf *sb, const char *tenant, const struct pr
 			any = true;
 		}
 		strbuf_putc(&v, ')');
-		strbuf_free(&part);
-		if (any && q->activated == 1) {
-			strbuf_puts(&v, " AND ");
-			tok(&v, 'a', tenant);
-		}
 	}
 	if (!any) {
 		strbuf_free(&v);
@@ -1527,12 +1539,12 @@ static bool search_filter(struct strbuf *sb, const char *tenant, const struct pr
 		for (int i = 0; i < q->nspace_ids; i++) {
 			if (i)
 				strbuf_puts(&v, " OR ");
-			tok(&v, 's', q->space_ids[i]);
+			tok(&v, act ? 'b' : 's', q->space_ids[i]);
 		}
 		if (q->personal) {
 			if (q->nspace_ids)
 				strbuf_puts(&v, " OR ");
-			tok(&v, 'n', tenant);
+			tok(&v, act ? 'm' : 'n', tenant);
 		}
 		strbuf_putc(&v, ')');
 	}
@@ -1540,9 +1552,9 @@ static bool search_filter(struct strbuf *sb, const char *tenant, const struct pr
 		strbuf_puts(&v, " AND ");
 		tok(&v, 'o', q->owner_id);
 	}
-	for (int i = 0; i < q->ntags; i++) {
+	for (int i = tags_from; i < q->ntags; i++) {
 		strbuf_puts(&v, " AND ");
-		tag_tok(&v, q->tags[i]);
+		tag_tok(&v, q->tags[i], h);
 	}
 	strbuf_puts(sb, "({f} : (");
 	if (q->activated == 0) {
@@ -1564,12 +1576,15 @@ static const char *const tier_cols[] = {"", "{name}", "{name tags}", "{name tags
  * phrase whose last word is a prefix ("w w"*). FTS5 answers a prefix longer
  * than its prefix indexes (2, 3) by merging the doclists of every token it
  * covers into one buffer, for the whole index, once per MATCH (and a request
- * runs up to five). So a prefix word of >= 4 ASCII letters/digits is expanded
- * into the exact tokens it covers, read from the index's own term list
- * (temp.search_vocab, an fts5vocab table, in the request's read transaction),
- * and OR-ed: ("w customer" OR "w customers"), which FTS5 walks incrementally.
- * When it covers more than SEARCH_EXPAND_MAX tokens, or the term list cannot
- * be read, the term stays the prefix query: the same matches either way. */
+ * runs up to five): 32 ms for "customer"* at 1M products. So a prefix word
+ * of >= 4 ASCII letters/digits is expanded into the exact tokens it covers,
+ * read from the tenant's term list (search_terms, schema v10, kept by the
+ * index's triggers; an index seek, not the fts5vocab walk of every doclist
+ * that took 13 ms), and OR-ed: ("w customer" OR "w customers"), which FTS5
+ * walks incrementally. When it covers more than SEARCH_EXPAND_MAX tokens,
+ * or the list cannot be read, the term stays the prefix query: the same
+ * matches either way (the list holds every token the tenant's products
+ * have; a stale one matches nothing). */
 #define SEARCH_EXPAND_MAX 32
 static int cached_prepare(struct conn *c, const char *sql, sqlite3_stmt **out);
 struct search_rendered {
@@ -1589,30 +1604,25 @@ static void quoted(struct strbuf *sb, const char *text, size_t len)
 
 /* Appends ("<head>tok1" OR ...) for the tokens that start with word, or
  * returns false (nothing appended) when it should stay a prefix query. */
-static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *text, const char *word)
+static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *tenant, const char *text,
+			  const char *word)
 {
 	size_t wlen = strlen(word);
-	if (wlen < 4 || wlen > 64)
+	if (wlen < SEARCH_TOKEN_MIN || wlen > SEARCH_TOKEN_MAX)
 		return false;
 	for (const char *w = word; *w; w++)
 		if (!((*w >= 'a' && *w <= 'z') || (*w >= '0' && *w <= '9')))
 			return false;
-	if (!c->vocab) {
-		if (sqlite3_exec(c->db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab"
-					" USING fts5vocab(main, search_fts, 'row')",
-				 NULL, NULL, NULL) != SQLITE_OK)
-			return false;
-		c->vocab = true;
-	}
 	sqlite3_stmt *s = NULL;
-	if (cached_prepare(c, "SELECT term FROM temp.search_vocab WHERE term >= ?1 AND term < ?2"
-			      " LIMIT " "33", &s) != SQLITE_OK)
+	if (cached_prepare(c, "SELECT term FROM search_terms WHERE tenant_id = ?3"
+			      " AND term >= ?1 AND term < ?2 LIMIT 33", &s) != SQLITE_OK)
 		return false;
-	char hi[66];
+	char hi[SEARCH_TOKEN_MAX + 1];
 	memcpy(hi, word, wlen + 1);
 	hi[wlen - 1]++; /* ASCII letters and digits: no carry */
 	sqlite3_bind_text(s, 1, word, (int)wlen, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, hi, (int)wlen, SQLITE_TRANSIENT);
+	bind_text(s, 3, tenant);
 	struct strbuf alt;
 	strbuf_init(&alt);
 	int n = 0, rc;
@@ -1644,7 +1654,8 @@ static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *text, c
 	return ok;
 }
 
-static void search_render(struct conn *c, const struct search_terms *t, struct search_rendered *r)
+static void search_render(struct conn *c, const char *tenant, const struct search_terms *t,
+			  struct search_rendered *r)
 {
 	r->n = t->n;
 	for (int i = 0; i < t->n; i++) {
@@ -1653,7 +1664,7 @@ static void search_render(struct conn *c, const struct search_terms *t, struct s
 		const char *text = t->t[i].text;
 		const char *sp = strrchr(text, ' ');
 		const char *word = sp ? sp + 1 : text;
-		if (t->t[i].phrase || !expand_prefix(c, &sb, text, word)) {
+		if (t->t[i].phrase || !expand_prefix(c, &sb, tenant, text, word)) {
 			quoted(&sb, text, strlen(text));
 			strbuf_puts(&sb, t->t[i].phrase ? "\"" : "\"*");
 		}
@@ -1883,7 +1894,7 @@ static int search_list(struct conn *c, json_t **out, long *out_total, const char
 		*out = json_array(); /* nothing searchable, or nothing visible */
 		goto out;
 	}
-	search_render(c, q->search, &terms);
+	search_render(c, tenant, q->search, &terms);
 	search_expr(&expr, filter.data, &terms, 0);
 	rc = search_count(c, out_total, expr.data, q);
 	if (rc != STORE_ONE)
@@ -1996,7 +2007,7 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 			goto out;
 		}
 		struct search_rendered terms;
-		search_render(c, q->search, &terms);
+		search_render(c, tenant, q->search, &terms);
 		search_expr(&expr, filter.data, &terms, 0);
 		search_rendered_free(&terms);
 		/* over the first count_limit + 1 matches in sk order */

@@ -9,7 +9,7 @@
 // CLI is not installed.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { haveSqlite, sqlite } from './lib/sqlite.mjs';
 import { startServer, MISSING_ID } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
@@ -22,13 +22,11 @@ let shared; // a shared space
 let ds; // a data set with fields
 let ds2; // a second data set
 
-let HAVE_SQLITE = true;
-try { execFileSync('sqlite3', ['-version'], { stdio: 'ignore' }); } catch { HAVE_SQLITE = false; }
+const HAVE_SQLITE = haveSqlite();
 
 /** Runs one SQL statement against the running server's database file. */
 function sql(statement) {
-  const file = srv.db.replace(/^sqlite:/, '');
-  return execFileSync('sqlite3', ['-cmd', '.timeout 5000', file, statement], { encoding: 'utf8' });
+  return sqlite(srv.db, statement);
 }
 
 function assertError(res, status, code, detail) {

@@ -7,7 +7,7 @@
 // "Issue 9 — the list endpoint").
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { haveSqlite, sqlite } from './lib/sqlite.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap } from './lib/server.mjs';
@@ -314,7 +314,7 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
       FROM g, (SELECT * FROM products WHERE name = 'bulk template') t;
       INSERT INTO product_tags(product_id, tenant_id, tag)
         SELECT id, tenant_id, 'bulk' FROM products WHERE name LIKE 'bulk %' AND name <> 'bulk template';`;
-    execFileSync('sqlite3', [db, sql]);
+    sqlite(db, sql);
     big = await startServer({ dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
 
     const b = ok(await big.api('GET', `${DP}?limit=100&facets=tags`));
@@ -354,6 +354,3 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
   });
 });
 
-function haveSqlite() {
-  try { execFileSync('sqlite3', ['-version'], { stdio: 'ignore' }); return true; } catch { return false; }
-}
