@@ -233,6 +233,49 @@ describe('filters, facets and visibility', () => {
     assert.deepEqual(await names('query=lynx'), []);
   });
 
+  test('activated=true is the activated part of the same search, for every caller and filter', async () => {
+    // activated=true is answered with other filter tokens than activated=any
+    // (the activated twins, docs/search.md): the two must agree on every row.
+    const u = await post('/api/v1/users', { subject: `st|p-${process.pid}`, email: `st-p-${process.pid}@example.com`,
+      name: 'creator', assignedRoles: [{ name: 'DataProductCreator' }, { name: 'DataProductConsumer' }] });
+    const creator = (await post('/api/v1/api-keys', { description: 'p', sub: u.id })).token;
+    await post(`/api/v1/spaces/${SP.pub.id}/assignments`, { assigneeId: u.id, type: 'user', roles: ['producer'] });
+    const make = async (fields, activate, key) => {
+      const p = await post(DP, { keyContacts: [{ userId: srv.admin.userId }], datasetIds: [DS.plain.id], ...fields }, key);
+      if (activate) await post(`${DP}/${p.id}/actions/activate`, { name: p.name, description: p.description, tags: p.tags }, key);
+    };
+    const m = ['Marsupial'];
+    await make({ name: 'Quokka pub on tagged', spaceId: SP.pub.id, tags: m }, true);
+    await make({ name: 'Quokka pub on', spaceId: SP.pub.id }, true);
+    await make({ name: 'Quokka pub off tagged', spaceId: SP.pub.id, tags: m }, false);
+    await make({ name: 'Quokka hidden on tagged', spaceId: SP.hidden.id, tags: m }, true);
+    await make({ name: 'Quokka hidden off', spaceId: SP.hidden.id }, false);
+    await make({ name: 'Quokka admin personal on', tags: m }, true);
+    await make({ name: 'Quokka admin personal off', tags: m }, false);
+    await make({ name: 'Quokka creator personal on', tags: m }, true, creator);
+    await make({ name: 'Quokka creator personal off' }, false, creator);
+    const filters = ['', 'tag=marsupial', 'tag=Marsupial', `spaceId=${SP.pub.id}`, `spaceId=${SP.hidden.id}`,
+      'spaceId=personal', `spaceId=${SP.pub.id}&spaceId=personal&tag=Marsupial`,
+      `ownerId=${u.id}`, `ownerId=${u.id}&tag=Marsupial&spaceId=personal`];
+    let seen = 0;
+    for (const [who, key] of [['admin', undefined], ['consumer', consumer], ['creator', creator]]) {
+      for (const f of filters) {
+        const all = ok(await list(`limit=100&query=quokka&${f}`, key));
+        const want = all.data.filter((p) => p.activated).map((p) => p.name).sort();
+        const on = ok(await list(`limit=100&query=quokka&activated=true&${f}`, key));
+        assert.deepEqual(on.data.map((p) => p.name).sort(), want, `${who} ${f}`);
+        assert.equal(on.total, want.length, `${who} ${f}`);
+        const off = ok(await list(`limit=100&query=quokka&activated=false&${f}`, key));
+        assert.deepEqual(off.data.map((p) => p.name).sort(),
+          all.data.filter((p) => !p.activated).map((p) => p.name).sort(), `${who} ${f}`);
+        seen += want.length;
+      }
+    }
+    assert.ok(seen > 10); // the corpus is visible at all
+    assert.deepEqual((await names('query=quokka&activated=true&tag=Marsupial')).sort(),
+      ['Quokka admin personal on', 'Quokka creator personal on', 'Quokka hidden on tagged', 'Quokka pub on tagged']);
+  });
+
   test('unknown parameters are 400 with a query too', async () => {
     assertError(await list('query=kiwi&q=kiwi'), 400, 'DP-400-INVALID-QUERY', "'q'");
     assertError(await list('query=kiwi&sort=-relevance'), 400, 'DP-400-INVALID-QUERY', "'sort'");
