@@ -2485,6 +2485,8 @@ static const struct store_ops sqlite_ops = {
 	.changelog_page = sq_changelog_page,
 };
 
+static int migrate_one(sqlite3 *db, int version, bool log, char *err, size_t errlen);
+
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
@@ -2498,7 +2500,25 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			 SCHEMA_VERSION);
 		return -1;
 	}
-	for (; version < SCHEMA_VERSION; version++) {
+	/* A migration that rebuilds an index sorts every row (the search fill's
+	 * window); with the connection's temp_store=MEMORY that sort would
+	 * hold the whole table in memory (944 MiB at 1M products), so the
+	 * sorter spills to temporary files while migrating. */
+	if (version < SCHEMA_VERSION)
+		sqlite3_exec(db, "PRAGMA temp_store=FILE", NULL, NULL, NULL);
+	int rc = 0;
+	const bool upgrade = version > 0; /* logged; a new database is not */
+	for (; version < SCHEMA_VERSION && rc == 0; version++)
+		rc = migrate_one(db, version, upgrade, err, errlen);
+	sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Moves the schema from version to version + 1 in one transaction. */
+static int migrate_one(sqlite3 *db, int version, bool log, char *err, size_t errlen)
+{
+	int64_t t0 = clock_mono_ns();
+	{
 		char *msg = NULL;
 		char bump[64];
 		snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", version + 1);
@@ -2513,6 +2533,9 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (log)
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
+				"\"ms\":%lld}\n", version + 1, (long long)((clock_mono_ns() - t0) / 1000000));
 	return 0;
 }
 
