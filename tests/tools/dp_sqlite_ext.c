@@ -3,7 +3,7 @@
  * with the sqlite3 CLI: the search index's triggers call search_terms_of(),
  * so without it an INSERT or UPDATE on products fails with "no such
  * function". Tests load it (`sqlite3 -cmd '.load build/dp_sqlite_ext'`);
- * so can an operator repairing a database by hand (docs/operations.md).
+ * so can an operator repairing a database by hand (docs/deployment.md).
  * Built by `make build/dp_sqlite_ext.so`. */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
