@@ -1590,6 +1590,7 @@ static int cached_prepare(struct conn *c, const char *sql, sqlite3_stmt **out);
 struct search_rendered {
 	int n;
 	char *t[SEARCH_MAX_TERMS];
+	int phrases[SEARCH_MAX_TERMS]; /* how many phrases term i is (expanded: > 1) */
 };
 
 static void quoted(struct strbuf *sb, const char *text, size_t len)
@@ -1604,8 +1605,8 @@ static void quoted(struct strbuf *sb, const char *text, size_t len)
 
 /* Appends ("<head>tok1" OR ...) for the tokens that start with word, or
  * returns false (nothing appended) when it should stay a prefix query. */
-static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *tenant, const char *text,
-			  const char *word)
+static bool expand_prefix(struct conn *c, struct strbuf *sb, int *out_phrases, const char *tenant,
+			  const char *text, const char *word)
 {
 	size_t wlen = strlen(word);
 	if (wlen < SEARCH_TOKEN_MIN || wlen > SEARCH_TOKEN_MAX)
@@ -1649,6 +1650,7 @@ static bool expand_prefix(struct conn *c, struct strbuf *sb, const char *tenant,
 	if (ok) {
 		strbuf_putc(&alt, ')');
 		strbuf_puts(sb, alt.data);
+		*out_phrases = n;
 	}
 	strbuf_free(&alt);
 	return ok;
@@ -1664,7 +1666,8 @@ static void search_render(struct conn *c, const char *tenant, const struct searc
 		const char *text = t->t[i].text;
 		const char *sp = strrchr(text, ' ');
 		const char *word = sp ? sp + 1 : text;
-		if (t->t[i].phrase || !expand_prefix(c, &sb, tenant, text, word)) {
+		r->phrases[i] = 1;
+		if (t->t[i].phrase || !expand_prefix(c, &sb, &r->phrases[i], tenant, text, word)) {
 			quoted(&sb, text, strlen(text));
 			strbuf_puts(&sb, t->t[i].phrase ? "\"" : "\"*");
 		}
@@ -1861,6 +1864,104 @@ static int search_page_relevance(struct conn *c, json_t *arr, const char *filter
 	return rc;
 }
 
+/* sort=relevance in one pass (docs/search.md "One pass"): the matches in
+ * descending sk order, at most count_limit + 1 of them, each with its tier
+ * from the auxiliary function search_tier (sqlite_fts.c); the pass counts
+ * them (the total) and keeps each tier's first offset + limit rows. When the
+ * pass saw every match, the page is those lists end to end. When it stopped
+ * at the bound, a tier may have more rows below the last one seen; only if
+ * the page reaches past what the pass kept of that tier is the rest read
+ * with that tier's own MATCH from below that rowid. Returns STORE_NONE
+ * (nothing done) when offset + limit is too deep for it. */
+#define SEARCH_ONEPASS_MAX 10100
+static int search_page_onepass(struct conn *c, json_t *arr, long *out_total, const char *filter,
+			       const char *expr, const struct search_rendered *terms,
+			       const struct product_query *q)
+{
+	const long need = q->offset + q->limit;
+	if (need > SEARCH_ONEPASS_MAX)
+		return STORE_NONE;
+	sqlite3_int64 *sks[5] = {NULL};
+	long cnt[5] = {0};
+	for (int t = 1; t <= 4; t++)
+		if (!(sks[t] = malloc((size_t)need * sizeof **sks)))
+			abort();
+	struct strbuf sql, counts, texpr;
+	strbuf_init(&sql);
+	strbuf_init(&counts);
+	strbuf_init(&texpr);
+	for (int i = 0; i < terms->n; i++)
+		strbuf_printf(&counts, i ? ",%d" : "%d", terms->phrases[i]);
+	strbuf_puts(&sql, "SELECT rowid, search_tier(search_fts, ?5) FROM search_fts"
+			  " WHERE search_fts MATCH ?1" SEARCH_TRUST " ORDER BY rowid DESC");
+	if (q->count_limit > 0)
+		strbuf_printf(&sql, " LIMIT %ld", q->count_limit + 1);
+	sqlite3_stmt *s = NULL;
+	int rc = prepare_search(c, &s, sql.data, expr, q);
+	long rows = 0;
+	sqlite3_int64 last = 0;
+	if (rc == STORE_ONE) {
+		bind_text(s, 5, counts.data);
+		int src;
+		while ((src = step(s)) == STORE_ONE) {
+			rows++;
+			last = sqlite3_column_int64(s, 0);
+			int t = sqlite3_column_int(s, 1);
+			if (t < 1 || t > 4)
+				t = 4;
+			if (cnt[t] < need)
+				sks[t][cnt[t]++] = last;
+		}
+		if (src < 0)
+			rc = src;
+	}
+	search_done(s);
+	*out_total = rows;
+	const bool complete = q->count_limit <= 0 || rows <= q->count_limit;
+	long skip = q->offset, take = q->limit;
+	sqlite3_int64 page[SEARCH_PAGE_MAX];
+	int npage = 0;
+	for (int t = 1; t <= 4 && take > 0 && rc == STORE_ONE; t++) {
+		if (!complete && cnt[t] < skip + take) {
+			/* the rest of tier t, below the last row the pass saw */
+			texpr.len = 0;
+			sql.len = 0;
+			search_expr(&texpr, filter, terms, t);
+			strbuf_printf(&sql, "SELECT rowid FROM search_fts WHERE search_fts MATCH ?1"
+					    SEARCH_TRUST " AND search_fts.rowid < ?5"
+					    " ORDER BY rowid DESC LIMIT %ld", skip + take - cnt[t]);
+			rc = prepare_search(c, &s, sql.data, texpr.data, q);
+			if (rc == STORE_ONE) {
+				sqlite3_bind_int64(s, 5, last);
+				int src;
+				while (cnt[t] < need && (src = step(s)) == STORE_ONE)
+					sks[t][cnt[t]++] = sqlite3_column_int64(s, 0);
+				if (cnt[t] < need && src < 0)
+					rc = src;
+			}
+			search_done(s);
+		}
+		for (long i = 0; i < cnt[t] && take > 0; i++) {
+			if (skip > 0) {
+				skip--;
+				continue;
+			}
+			page[npage++] = sks[t][i];
+			take--;
+		}
+	}
+	sqlite3_stmt *docs = NULL;
+	for (int i = 0; i < npage && rc == STORE_ONE; i++)
+		rc = doc_by_sk(c, &docs, arr, page[i]);
+	search_done(docs);
+	for (int t = 1; t <= 4; t++)
+		free(sks[t]);
+	strbuf_free(&sql);
+	strbuf_free(&counts);
+	strbuf_free(&texpr);
+	return rc;
+}
+
 /* Other sorts with a search: the matches' products, ordered and paged. */
 static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
 			      const struct product_query *q)
@@ -1896,6 +1997,20 @@ static int search_list(struct conn *c, json_t **out, long *out_total, const char
 	}
 	search_render(c, tenant, q->search, &terms);
 	search_expr(&expr, filter.data, &terms, 0);
+	if (q->sort == SORT_RELEVANCE) {
+		*out = json_array();
+		rc = search_page_onepass(c, *out, out_total, filter.data, expr.data, &terms, q);
+		if (rc != STORE_NONE) {
+			if (rc != STORE_ONE) {
+				json_decref(*out);
+				*out = NULL;
+			}
+			goto out;
+		}
+		json_decref(*out); /* too deep for one pass: count, then tier by tier */
+		*out = NULL;
+		rc = STORE_ONE;
+	}
 	rc = search_count(c, out_total, expr.data, q);
 	if (rc != STORE_ONE)
 		goto out;

@@ -1,10 +1,12 @@
-/* sqlite_fts: search_terms_of(), the tokenizer half of the search index's
- * term list (schema v10, table search_terms; docs/search.md "Prefix
- * expansion"). FTS5 can list the terms of an index only by walking every
- * term's whole doclist (fts5vocab), which costs ~13 ms for "customer" at
- * 1M products; so the triggers that index a product also record the tokens
- * that prefix expansion can use, tokenized here by the index's own
- * tokenizer so that the list names exactly the tokens FTS5 stored. */
+/* sqlite_fts: the search index's SQL functions (docs/search.md).
+ * search_tier() ranks the rows of a search in one pass. search_terms_of()
+ * is the tokenizer half of the index's term list (schema v10, table
+ * search_terms, "Prefix expansion"): FTS5 can list the terms of an index
+ * only by walking every term's whole doclist (fts5vocab), ~13 ms for
+ * "customer" at 1M products; so the triggers that index a product also
+ * record the tokens that prefix expansion can use, tokenized here by the
+ * index's own tokenizer so that the list names exactly the tokens FTS5
+ * stored. */
 #include "store/sqlite_fts.h"
 
 #include <stdbool.h>
@@ -127,11 +129,64 @@ static fts5_api *fts5_api_of(sqlite3 *db)
 	return api;
 }
 
+/* search_tier(search_fts, counts): the relevance tier (1..4) of the current
+ * row of a MATCH whose last phrases are the query's terms, term i being
+ * the OR of counts[i] phrases (a prefix expanded into its tokens; counts
+ * is "1,3,1"), after the filter tokens' phrases. A term's column is the
+ * first column (0 name, 1 tags, 2 description, 3 body) where one of its
+ * phrases occurs; the row's tier is 1 + the largest of these: tier k means
+ * every term occurs within the first k columns (docs/search.md). */
+static void tier_fn(const Fts5ExtensionApi *x, Fts5Context *fts, sqlite3_context *ctx, int nval,
+		    sqlite3_value **val)
+{
+	const char *counts = nval == 1 ? (const char *)sqlite3_value_text(val[0]) : NULL;
+	if (!counts) {
+		sqlite3_result_error(ctx, "search_tier: expected (search_fts, counts)", -1);
+		return;
+	}
+	int n[64], nterms = 0, sum = 0;
+	for (const char *c = counts; *c && nterms < 64;) {
+		int v = 0;
+		while (*c >= '0' && *c <= '9')
+			v = v * 10 + (*c++ - '0');
+		n[nterms++] = v;
+		sum += v;
+		if (*c == ',')
+			c++;
+		else
+			break;
+	}
+	int phrase = x->xPhraseCount(fts) - sum, tier = 1;
+	if (phrase < 0) {
+		sqlite3_result_error(ctx, "search_tier: more term phrases than phrases", -1);
+		return;
+	}
+	for (int t = 0; t < nterms; t++) {
+		int best = 3; /* body, when no phrase of the term is seen in a text column */
+		for (int k = 0; k < n[t]; k++, phrase++) {
+			Fts5PhraseIter it;
+			int col = -1;
+			if (x->xPhraseFirstColumn(fts, phrase, &it, &col) != SQLITE_OK) {
+				sqlite3_result_error(ctx, "search_tier: cannot read a phrase", -1);
+				return;
+			}
+			if (col >= 0 && col < best) /* columns come in ascending order */
+				best = col;
+		}
+		if (best + 1 > tier)
+			tier = best + 1;
+	}
+	sqlite3_result_int(ctx, tier);
+}
+
 int sqlite_fts_register(sqlite3 *db)
 {
 	fts5_api *api = fts5_api_of(db);
 	if (!api)
 		return SQLITE_ERROR;
+	int frc = api->xCreateFunction(api, "search_tier", NULL, tier_fn, NULL);
+	if (frc != SQLITE_OK)
+		return frc;
 	struct tokenizer *tk = calloc(1, sizeof *tk);
 	if (!tk)
 		return SQLITE_NOMEM;

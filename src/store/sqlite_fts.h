@@ -11,7 +11,8 @@
 #define SEARCH_TOKEN_MIN 4
 #define SEARCH_TOKEN_MAX 64
 
-/* Registers search_terms_of(text, ...) on db: the JSON array of the
+/* Registers on db the FTS5 auxiliary function search_tier(search_fts,
+ * counts) (sqlite_fts.c) and search_terms_of(text, ...): the JSON array of the
  * distinct tokens that search_fts's tokenizer (unicode61,
  * remove_diacritics 2) makes of its arguments, keeping those of
  * SEARCH_TOKEN_MIN..SEARCH_TOKEN_MAX bytes of [a-z0-9] (NULL arguments are

@@ -352,5 +352,38 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
     assert.ok(sb.count >= 10000 && sb.count <= 10001, `bulk count ${sb.count}`);
     assert.equal(ok(await big.api('GET', `${DP}?query=bulk&activated=true&limit=1`)).total, N / 2);
   });
+
+  // Relevance reads the first 10,001 matches once and ranks them (docs/search.md
+  // "One pass"); here those are all description matches, and the three name
+  // matches are older than every one of them: they must still come first.
+  test('relevance past the count bound: older name matches still rank first', async () => {
+    const dir = big.dir;
+    await big.stop();
+    sqlite(path.join(dir, 'dp.db'), `
+      UPDATE products SET doc = json_set(doc, '$.description', 'bulk zorilla')
+        WHERE name LIKE 'bulk %' AND name <> 'bulk template';
+      INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
+        updated_at, search, doc, etag, trust_score, quality)
+      SELECT printf('%08x-0000-4000-8000-%012x', 99990 + k, k), t.tenant_id, 'Zorilla ' || k, 'zorilla ' || k,
+        t.space_id, t.owner_id, 1, t.created_at, '2001-01-0' || k || 'T00:00:00.000Z', '',
+        json_set(t.doc, '$.id', printf('%08x-0000-4000-8000-%012x', 99990 + k, k), '$.name', 'Zorilla ' || k,
+          '$.description', 'old'), NULL, NULL, NULL
+      FROM (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3),
+        (SELECT * FROM products WHERE name = 'bulk template') t;`);
+    big = await startServer({ dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
+    const page = async (q) => ok(await big.api('GET', `${DP}?query=zorilla&${q}`));
+    const p1 = await page('limit=5');
+    assert.deepEqual([p1.total, p1.totalRelation], [10000, 'gte']);
+    assert.deepEqual(p1.data.map((p) => p.name), ['Zorilla 3', 'Zorilla 2', 'Zorilla 1', 'bulk 1', 'bulk 2']);
+    assert.deepEqual((await page('limit=5&page=2')).data.map((p) => p.name),
+      ['bulk 3', 'bulk 4', 'bulk 5', 'bulk 6', 'bulk 7']);
+    // the last rows: 3 + 10,050 matches, page 101 of 100 holds the last 53
+    const last = await page('limit=100&page=101');
+    assert.equal(last.data.length, 53);
+    assert.deepEqual([last.data[0].name, last.data[52].name], ['bulk 9998', `bulk ${N}`]);
+    assert.equal((await page('limit=100&page=102')).data.length, 0);
+    // a sort other than relevance sees the same matches
+    assert.equal((await page('limit=100&page=101&sort=-updatedAt')).data.length, 53);
+  });
 });
 

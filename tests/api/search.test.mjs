@@ -245,35 +245,35 @@ describe('filters, facets and visibility', () => {
       if (activate) await post(`${DP}/${p.id}/actions/activate`, { name: p.name, description: p.description, tags: p.tags }, key);
     };
     const m = ['Marsupial'];
-    await make({ name: 'Quokka pub on tagged', spaceId: SP.pub.id, tags: m }, true);
-    await make({ name: 'Quokka pub on', spaceId: SP.pub.id }, true);
-    await make({ name: 'Quokka pub off tagged', spaceId: SP.pub.id, tags: m }, false);
-    await make({ name: 'Quokka hidden on tagged', spaceId: SP.hidden.id, tags: m }, true);
-    await make({ name: 'Quokka hidden off', spaceId: SP.hidden.id }, false);
-    await make({ name: 'Quokka admin personal on', tags: m }, true);
-    await make({ name: 'Quokka admin personal off', tags: m }, false);
-    await make({ name: 'Quokka creator personal on', tags: m }, true, creator);
-    await make({ name: 'Quokka creator personal off' }, false, creator);
+    await make({ name: 'Wombat pub on tagged', spaceId: SP.pub.id, tags: m }, true);
+    await make({ name: 'Wombat pub on', spaceId: SP.pub.id }, true);
+    await make({ name: 'Wombat pub off tagged', spaceId: SP.pub.id, tags: m }, false);
+    await make({ name: 'Wombat hidden on tagged', spaceId: SP.hidden.id, tags: m }, true);
+    await make({ name: 'Wombat hidden off', spaceId: SP.hidden.id }, false);
+    await make({ name: 'Wombat admin personal on', tags: m }, true);
+    await make({ name: 'Wombat admin personal off', tags: m }, false);
+    await make({ name: 'Wombat creator personal on', tags: m }, true, creator);
+    await make({ name: 'Wombat creator personal off' }, false, creator);
     const filters = ['', 'tag=marsupial', 'tag=Marsupial', `spaceId=${SP.pub.id}`, `spaceId=${SP.hidden.id}`,
       'spaceId=personal', `spaceId=${SP.pub.id}&spaceId=personal&tag=Marsupial`,
       `ownerId=${u.id}`, `ownerId=${u.id}&tag=Marsupial&spaceId=personal`];
     let seen = 0;
     for (const [who, key] of [['admin', undefined], ['consumer', consumer], ['creator', creator]]) {
       for (const f of filters) {
-        const all = ok(await list(`limit=100&query=quokka&${f}`, key));
+        const all = ok(await list(`limit=100&query=wombat&${f}`, key));
         const want = all.data.filter((p) => p.activated).map((p) => p.name).sort();
-        const on = ok(await list(`limit=100&query=quokka&activated=true&${f}`, key));
+        const on = ok(await list(`limit=100&query=wombat&activated=true&${f}`, key));
         assert.deepEqual(on.data.map((p) => p.name).sort(), want, `${who} ${f}`);
         assert.equal(on.total, want.length, `${who} ${f}`);
-        const off = ok(await list(`limit=100&query=quokka&activated=false&${f}`, key));
+        const off = ok(await list(`limit=100&query=wombat&activated=false&${f}`, key));
         assert.deepEqual(off.data.map((p) => p.name).sort(),
           all.data.filter((p) => !p.activated).map((p) => p.name).sort(), `${who} ${f}`);
         seen += want.length;
       }
     }
     assert.ok(seen > 10); // the corpus is visible at all
-    assert.deepEqual((await names('query=quokka&activated=true&tag=Marsupial')).sort(),
-      ['Quokka admin personal on', 'Quokka creator personal on', 'Quokka hidden on tagged', 'Quokka pub on tagged']);
+    assert.deepEqual((await names('query=wombat&activated=true&tag=Marsupial')).sort(),
+      ['Wombat admin personal on', 'Wombat creator personal on', 'Wombat hidden on tagged', 'Wombat pub on tagged']);
   });
 
   test('unknown parameters are 400 with a query too', async () => {
