@@ -75,6 +75,91 @@
 	" SELECT ps.sk, " SEARCH_COLS("p", "ps.dsnames")                                             \
 	" FROM products p CROSS JOIN product_search ps ON ps.pid = p.rowid;"
 
+/* Deep pages of the product list (schema v10, issue 10; docs/search.md).
+ * list_blocks cuts each tenant's products, in (updated_at, id) order, into
+ * blocks of consecutive products: a row is the lowest key of its block and
+ * how many products the block holds, so the block holding offset K of the
+ * unfiltered updatedAt list is found by summing n, and the page is read
+ * from that block's edge with an OFFSET below LIST_B_MAX. The base block
+ * ('', '') sorts before every key and exists while the tenant has products.
+ *
+ * Bounds, kept by triggers in the writing transaction: a block splits at
+ * its median when it exceeds LIST_B_MAX (2B), a block other than the base
+ * merges into its predecessor when it drops below LIST_B_MIN (B/4), so a
+ * tenant of N products has at most 1 + 4N/B blocks whatever the history of
+ * updates (an update moves a product to the newest block). B = 1024 is
+ * about sqrt(N) at 1M: the page pick walks ~N/B rows of list_blocks and
+ * skips < 2B index entries, both ~0.1 ms there; a split costs an OFFSET of
+ * B index entries once per >= B writes to a block. */
+#define LIST_B 1024
+#define LIST_B_MAX 2048      /* 2B */
+#define LIST_B_MIN 256       /* B/4 */
+#define LIST_B_FILL_MAX 1280 /* B + B/4: the fill's last block may take the tail */
+_Static_assert(LIST_B_MAX == 2 * LIST_B && LIST_B_MIN == LIST_B / 4 &&
+	       LIST_B_FILL_MAX == LIST_B + LIST_B_MIN, "list_blocks bounds");
+#define LIST_STR_(x) #x
+#define LIST_STR(x) LIST_STR_(x)
+/* the key of the block holding (U, I) of tenant T: the greatest lo <= it */
+#define LIST_BLOCK_AT(T, U, I) \
+	"(SELECT lo_u, lo_id FROM list_blocks WHERE tenant_id = " T                \
+	" AND (lo_u, lo_id) <= (" U ", " I ") ORDER BY lo_u DESC, lo_id DESC LIMIT 1)"
+#define LIST_BLOCK_ADD(R, D) \
+	" UPDATE list_blocks SET n = n " D " WHERE tenant_id = " R ".tenant_id"     \
+	" AND (lo_u, lo_id) = " LIST_BLOCK_AT(R ".tenant_id", R ".updated_at", R ".id")
+#define LIST_BLOCK_BASE(R) \
+	" INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                      \
+	" VALUES(" R ".tenant_id, '', '', 0) ON CONFLICT DO NOTHING;"
+/* an updated product changes block (only then is anything counted: the +1
+ * goes first, so a split it causes never cuts the old product's block,
+ * whose count still includes the product, and every cut is exact) */
+#define LIST_BLOCK_MOVED \
+	" AND (new.tenant_id IS NOT old.tenant_id OR "                              \
+	LIST_BLOCK_AT("new.tenant_id", "new.updated_at", "new.id") " <> "          \
+	LIST_BLOCK_AT("old.tenant_id", "old.updated_at", "old.id") ")"
+/* Cuts every tenant's products into blocks of B, in one pass over
+ * products_updated (row_number follows the index: no sort), the tail below
+ * B/4 joined to the block before it. list_blocks must be empty (the v10
+ * migration; bench/seed.c; the unit test). Reads tenant_counts. */
+#define LIST_BLOCKS_FILL \
+	"INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                       \
+	" SELECT x.tenant_id, CASE WHEN x.r = 0 THEN '' ELSE x.u END,"             \
+	" CASE WHEN x.r = 0 THEN '' ELSE x.id END,"                                 \
+	" CASE WHEN c.products - x.r < " LIST_STR(LIST_B_FILL_MAX) " THEN c.products - x.r" \
+	" ELSE " LIST_STR(LIST_B) " END"                                            \
+	" FROM (SELECT tenant_id, u, id, r FROM (SELECT tenant_id, updated_at AS u, id,"  \
+	" row_number() OVER (PARTITION BY tenant_id ORDER BY updated_at, id) - 1 AS r"    \
+	" FROM products) WHERE r % " LIST_STR(LIST_B) " = 0) AS x"                  \
+	" JOIN tenant_counts c ON c.tenant_id = x.tenant_id"                        \
+	" WHERE x.r = 0 OR c.products - x.r >= " LIST_STR(LIST_B_MIN) ";"
+#define LIST_BLOCKS_TRIGGERS \
+	/* the median: OFFSET n/2 inside the block, from its lowest key */          \
+	"CREATE TRIGGER list_blocks_split AFTER UPDATE OF n ON list_blocks"        \
+	" WHEN new.n > " LIST_STR(LIST_B_MAX) " BEGIN"                              \
+	" INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                      \
+	" SELECT tenant_id, updated_at, id, new.n - new.n / 2 FROM products"       \
+	" WHERE tenant_id = new.tenant_id AND (updated_at, id) >= (new.lo_u, new.lo_id)" \
+	" ORDER BY updated_at, id LIMIT 1 OFFSET new.n / 2;"                        \
+	" UPDATE list_blocks SET n = new.n / 2 WHERE tenant_id = new.tenant_id"     \
+	" AND lo_u = new.lo_u AND lo_id = new.lo_id; END;"                          \
+	/* deleted first, so a split of the grown predecessor never meets it */     \
+	"CREATE TRIGGER list_blocks_merge AFTER UPDATE OF n ON list_blocks"        \
+	" WHEN new.n < " LIST_STR(LIST_B_MIN) " AND (new.lo_u <> '' OR new.lo_id <> '') BEGIN" \
+	" DELETE FROM list_blocks WHERE tenant_id = new.tenant_id"                  \
+	" AND lo_u = new.lo_u AND lo_id = new.lo_id;"                               \
+	" UPDATE list_blocks SET n = n + new.n WHERE tenant_id = new.tenant_id"     \
+	" AND (lo_u, lo_id) = (SELECT lo_u, lo_id FROM list_blocks"                 \
+	" WHERE tenant_id = new.tenant_id AND (lo_u, lo_id) < (new.lo_u, new.lo_id)" \
+	" ORDER BY lo_u DESC, lo_id DESC LIMIT 1); END;"                            \
+	"CREATE TRIGGER products_blocks_ai AFTER INSERT ON products BEGIN"         \
+	LIST_BLOCK_BASE("new") LIST_BLOCK_ADD("new", "+ 1") "; END;"               \
+	"CREATE TRIGGER products_blocks_ad AFTER DELETE ON products BEGIN"         \
+	LIST_BLOCK_ADD("old", "- 1") "; END;"                                      \
+	"CREATE TRIGGER products_blocks_au AFTER UPDATE OF tenant_id, updated_at, id ON products" \
+	" WHEN new.tenant_id IS NOT old.tenant_id OR new.updated_at IS NOT old.updated_at" \
+	" OR new.id IS NOT old.id BEGIN" LIST_BLOCK_BASE("new")                     \
+	LIST_BLOCK_ADD("new", "+ 1") LIST_BLOCK_MOVED ";"                           \
+	LIST_BLOCK_ADD("old", "- 1") LIST_BLOCK_MOVED "; END;"
+
 static const char *const schema_migrations[] = {
 	/* v1: tenants, identity, spaces, data sets, products, changelogs */
 	"CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -245,6 +330,13 @@ static const char *const schema_migrations[] = {
 	" ON CONFLICT(tenant_id) DO UPDATE SET products = products + 1; END;"
 	"CREATE TRIGGER products_count_ad AFTER DELETE ON products BEGIN"
 	" UPDATE tenant_counts SET products = products - 1 WHERE tenant_id = old.tenant_id; END;",
+	/* v10: deep pages of the unfiltered updatedAt list in O(N/B + B)
+	 * instead of O(offset) (list_blocks above; docs/search.md) */
+	"CREATE TABLE list_blocks(tenant_id TEXT NOT NULL, lo_u TEXT NOT NULL,"
+	" lo_id TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(tenant_id, lo_u, lo_id))"
+	" WITHOUT ROWID;"
+	LIST_BLOCKS_FILL
+	LIST_BLOCKS_TRIGGERS,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
