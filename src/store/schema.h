@@ -116,21 +116,25 @@ _Static_assert(LIST_B_MAX == 2 * LIST_B && LIST_B_MIN == LIST_B / 4 &&
 	" AND (new.tenant_id IS NOT old.tenant_id OR "                              \
 	LIST_BLOCK_AT("new.tenant_id", "new.updated_at", "new.id") " <> "          \
 	LIST_BLOCK_AT("old.tenant_id", "old.updated_at", "old.id") ")"
-/* Cuts every tenant's products into blocks of B, in one pass over
- * products_updated (row_number follows the index: no sort), the tail below
- * B/4 joined to the block before it. list_blocks must be empty (the v10
- * migration; bench/seed.c; the unit test). Reads tenant_counts. */
+/* Cuts every tenant's products into blocks of B, the tail below B/4
+ * joined to the block before it. A recursive walk down products_updated:
+ * each step is one seek and an OFFSET of B index entries from the last
+ * block's lowest key, so the pass is O(N) in index order and holds one row
+ * per tenant (a row_number() window would buffer the whole partition: 124
+ * MiB at 1M). list_blocks must be empty (the v10 migration; the unit
+ * test). Reads tenant_counts. */
 #define LIST_BLOCKS_FILL \
 	"INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                       \
-	" SELECT x.tenant_id, CASE WHEN x.r = 0 THEN '' ELSE x.u END,"             \
-	" CASE WHEN x.r = 0 THEN '' ELSE x.id END,"                                 \
-	" CASE WHEN c.products - x.r < " LIST_STR(LIST_B_FILL_MAX) " THEN c.products - x.r" \
-	" ELSE " LIST_STR(LIST_B) " END"                                            \
-	" FROM (SELECT tenant_id, u, id, r FROM (SELECT tenant_id, updated_at AS u, id,"  \
-	" row_number() OVER (PARTITION BY tenant_id ORDER BY updated_at, id) - 1 AS r"    \
-	" FROM products) WHERE r % " LIST_STR(LIST_B) " = 0) AS x"                  \
-	" JOIN tenant_counts c ON c.tenant_id = x.tenant_id"                        \
-	" WHERE x.r = 0 OR c.products - x.r >= " LIST_STR(LIST_B_MIN) ";"
+	" WITH RECURSIVE b(t, u, id, r) AS (SELECT tenant_id, '', '', 0"           \
+	" FROM tenant_counts WHERE products > 0"                                    \
+	" UNION ALL SELECT b.t, p.updated_at, p.id, b.r + " LIST_STR(LIST_B)        \
+	" FROM b JOIN products p ON p.id = (SELECT q.id FROM products q"           \
+	" WHERE q.tenant_id = b.t AND (q.updated_at, q.id) >= (b.u, b.id)"          \
+	" ORDER BY q.updated_at, q.id LIMIT 1 OFFSET " LIST_STR(LIST_B) "))"       \
+	" SELECT b.t, b.u, b.id, CASE WHEN c.products - b.r < " LIST_STR(LIST_B_FILL_MAX) \
+	" THEN c.products - b.r ELSE " LIST_STR(LIST_B) " END"                      \
+	" FROM b JOIN tenant_counts c ON c.tenant_id = b.t"                         \
+	" WHERE b.r = 0 OR c.products - b.r >= " LIST_STR(LIST_B_MIN) ";"
 #define LIST_BLOCKS_TRIGGERS \
 	/* the median: OFFSET n/2 inside the block, from its lowest key */          \
 	"CREATE TRIGGER list_blocks_split AFTER UPDATE OF n ON list_blocks"        \
