@@ -94,6 +94,95 @@
 	" FROM products p CROSS JOIN product_search ps ON ps.pid = p.rowid,"                         \
 	" json_each(search_terms_of(" SEARCH_TEXT("p", "ps.dsnames") ")) j;"
 
+/* Deep pages of the product list (schema v11, issue 10; docs/search.md).
+ * list_blocks cuts each tenant's products, in (updated_at, id) order, into
+ * blocks of consecutive products: a row is the lowest key of its block and
+ * how many products the block holds, so the block holding offset K of the
+ * unfiltered updatedAt list is found by summing n, and the page is read
+ * from that block's edge with an OFFSET below LIST_B_MAX. The base block
+ * ('', '') sorts before every key and exists while the tenant has products.
+ *
+ * Bounds, kept by triggers in the writing transaction: a block splits at
+ * its median when it exceeds LIST_B_MAX (2B), a block other than the base
+ * merges into its predecessor when it drops below LIST_B_MIN (B/4), so a
+ * tenant of N products has at most 1 + 4N/B blocks whatever the history of
+ * updates (an update moves a product to the newest block). B = 1024 is
+ * about sqrt(N) at 1M: the page pick walks ~N/B rows of list_blocks and
+ * skips < 2B index entries, both ~0.1 ms there; a split costs an OFFSET of
+ * B index entries once per >= B writes to a block. */
+#define LIST_B 1024
+#define LIST_B_MAX 2048      /* 2B */
+#define LIST_B_MIN 256       /* B/4 */
+#define LIST_B_FILL_MAX 1280 /* B + B/4: the fill's last block may take the tail */
+_Static_assert(LIST_B_MAX == 2 * LIST_B && LIST_B_MIN == LIST_B / 4 &&
+	       LIST_B_FILL_MAX == LIST_B + LIST_B_MIN, "list_blocks bounds");
+#define LIST_STR_(x) #x
+#define LIST_STR(x) LIST_STR_(x)
+/* the key of the block holding (U, I) of tenant T: the greatest lo <= it */
+#define LIST_BLOCK_AT(T, U, I) \
+	"(SELECT lo_u, lo_id FROM list_blocks WHERE tenant_id = " T                \
+	" AND (lo_u, lo_id) <= (" U ", " I ") ORDER BY lo_u DESC, lo_id DESC LIMIT 1)"
+#define LIST_BLOCK_ADD(R, D) \
+	" UPDATE list_blocks SET n = n " D " WHERE tenant_id = " R ".tenant_id"     \
+	" AND (lo_u, lo_id) = " LIST_BLOCK_AT(R ".tenant_id", R ".updated_at", R ".id")
+#define LIST_BLOCK_BASE(R) \
+	" INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                      \
+	" VALUES(" R ".tenant_id, '', '', 0) ON CONFLICT DO NOTHING;"
+/* an updated product changes block (only then is anything counted: the +1
+ * goes first, so a split it causes never cuts the old product's block,
+ * whose count still includes the product, and every cut is exact) */
+#define LIST_BLOCK_MOVED \
+	" AND (new.tenant_id IS NOT old.tenant_id OR "                              \
+	LIST_BLOCK_AT("new.tenant_id", "new.updated_at", "new.id") " <> "          \
+	LIST_BLOCK_AT("old.tenant_id", "old.updated_at", "old.id") ")"
+/* Cuts every tenant's products into blocks of B, the tail below B/4
+ * joined to the block before it. A recursive walk down products_updated:
+ * each step is one seek and an OFFSET of B index entries from the last
+ * block's lowest key, so the pass is O(N) in index order and holds one row
+ * per tenant (a row_number() window would buffer the whole partition: 124
+ * MiB at 1M). list_blocks must be empty (the v11 migration; the unit
+ * test). Reads tenant_counts. */
+#define LIST_BLOCKS_FILL \
+	"INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                       \
+	" WITH RECURSIVE b(t, u, id, r) AS (SELECT tenant_id, '', '', 0"           \
+	" FROM tenant_counts WHERE products > 0"                                    \
+	" UNION ALL SELECT b.t, p.updated_at, p.id, b.r + " LIST_STR(LIST_B)        \
+	" FROM b JOIN products p ON p.id = (SELECT q.id FROM products q"           \
+	" WHERE q.tenant_id = b.t AND (q.updated_at, q.id) >= (b.u, b.id)"          \
+	" ORDER BY q.updated_at, q.id LIMIT 1 OFFSET " LIST_STR(LIST_B) "))"       \
+	" SELECT b.t, b.u, b.id, CASE WHEN c.products - b.r < " LIST_STR(LIST_B_FILL_MAX) \
+	" THEN c.products - b.r ELSE " LIST_STR(LIST_B) " END"                      \
+	" FROM b JOIN tenant_counts c ON c.tenant_id = b.t"                         \
+	" WHERE b.r = 0 OR c.products - b.r >= " LIST_STR(LIST_B_MIN) ";"
+#define LIST_BLOCKS_TRIGGERS \
+	/* the median: OFFSET n/2 inside the block, from its lowest key */          \
+	"CREATE TRIGGER list_blocks_split AFTER UPDATE OF n ON list_blocks"        \
+	" WHEN new.n > " LIST_STR(LIST_B_MAX) " BEGIN"                              \
+	" INSERT INTO list_blocks(tenant_id, lo_u, lo_id, n)"                      \
+	" SELECT tenant_id, updated_at, id, new.n - new.n / 2 FROM products"       \
+	" WHERE tenant_id = new.tenant_id AND (updated_at, id) >= (new.lo_u, new.lo_id)" \
+	" ORDER BY updated_at, id LIMIT 1 OFFSET new.n / 2;"                        \
+	" UPDATE list_blocks SET n = new.n / 2 WHERE tenant_id = new.tenant_id"     \
+	" AND lo_u = new.lo_u AND lo_id = new.lo_id; END;"                          \
+	/* deleted first, so a split of the grown predecessor never meets it */     \
+	"CREATE TRIGGER list_blocks_merge AFTER UPDATE OF n ON list_blocks"        \
+	" WHEN new.n < " LIST_STR(LIST_B_MIN) " AND (new.lo_u <> '' OR new.lo_id <> '') BEGIN" \
+	" DELETE FROM list_blocks WHERE tenant_id = new.tenant_id"                  \
+	" AND lo_u = new.lo_u AND lo_id = new.lo_id;"                               \
+	" UPDATE list_blocks SET n = n + new.n WHERE tenant_id = new.tenant_id"     \
+	" AND (lo_u, lo_id) = (SELECT lo_u, lo_id FROM list_blocks"                 \
+	" WHERE tenant_id = new.tenant_id AND (lo_u, lo_id) < (new.lo_u, new.lo_id)" \
+	" ORDER BY lo_u DESC, lo_id DESC LIMIT 1); END;"                            \
+	"CREATE TRIGGER products_blocks_ai AFTER INSERT ON products BEGIN"         \
+	LIST_BLOCK_BASE("new") LIST_BLOCK_ADD("new", "+ 1") "; END;"               \
+	"CREATE TRIGGER products_blocks_ad AFTER DELETE ON products BEGIN"         \
+	LIST_BLOCK_ADD("old", "- 1") "; END;"                                      \
+	"CREATE TRIGGER products_blocks_au AFTER UPDATE OF tenant_id, updated_at, id ON products" \
+	" WHEN new.tenant_id IS NOT old.tenant_id OR new.updated_at IS NOT old.updated_at" \
+	" OR new.id IS NOT old.id BEGIN" LIST_BLOCK_BASE("new")                     \
+	LIST_BLOCK_ADD("new", "+ 1") LIST_BLOCK_MOVED ";"                           \
+	LIST_BLOCK_ADD("old", "- 1") LIST_BLOCK_MOVED "; END;"
+
 static const char *const schema_migrations[] = {
 	/* v1: tenants, identity, spaces, data sets, products, changelogs */
 	"CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -277,6 +366,13 @@ static const char *const schema_migrations[] = {
 	" PRIMARY KEY(tenant_id, term)) WITHOUT ROWID;"
 	SEARCH_FILL
 	SEARCH_TRIGGERS,
+	/* v11: deep pages of the unfiltered updatedAt list in O(N/B + B)
+	 * instead of O(offset) (list_blocks above; docs/search.md) */
+	"CREATE TABLE list_blocks(tenant_id TEXT NOT NULL, lo_u TEXT NOT NULL,"
+	" lo_id TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(tenant_id, lo_u, lo_id))"
+	" WITHOUT ROWID;"
+	LIST_BLOCKS_FILL
+	LIST_BLOCKS_TRIGGERS,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

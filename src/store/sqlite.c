@@ -1933,10 +1933,10 @@ static int search_page_onepass(struct conn *c, json_t *arr, long *out_total, con
 			rc = prepare_search(c, &s, sql.data, texpr.data, q);
 			if (rc == STORE_ONE) {
 				sqlite3_bind_int64(s, 5, last);
-				int src;
+				int src = STORE_ONE;
 				while (cnt[t] < need && (src = step(s)) == STORE_ONE)
 					sks[t][cnt[t]++] = sqlite3_column_int64(s, 0);
-				if (cnt[t] < need && src < 0)
+				if (src < 0)
 					rc = src;
 			}
 			search_done(s);
@@ -2048,6 +2048,80 @@ static bool unfiltered(const struct product_query *q)
 	       q->activated < 0 && !q->owner_id && !q->has_min_trust && q->ntags == 0;
 }
 
+/* The page of a TenantAdmin's unfiltered list by updatedAt (schema v11,
+ * list_blocks): walks the tenant's blocks in the list's order, summing n,
+ * to the block holding the offset, then reads from that block's edge with
+ * the rest of the offset (< LIST_B_MAX). O(N/B + B) instead of O(offset);
+ * the same rows as LIMIT/OFFSET over the whole index, because the blocks
+ * are counted in the same transaction as the products. */
+static int updated_page(struct conn *c, json_t **out, const char *tenant,
+			const struct product_query *q)
+{
+	const char *walk = q->descending
+		? "SELECT n, lo_u, lo_id FROM list_blocks WHERE tenant_id = ?1"
+		  " ORDER BY lo_u DESC, lo_id DESC"
+		: "SELECT n, lo_u, lo_id FROM list_blocks WHERE tenant_id = ?1"
+		  " ORDER BY lo_u ASC, lo_id ASC";
+	struct strbuf sql, bu, bid;
+	strbuf_init(&sql);
+	strbuf_init(&bu);
+	strbuf_init(&bid);
+	sqlite3_stmt *s = NULL;
+	int rc = STORE_HARD;
+	bool found = false, bound = false;
+	long before = 0;
+	if (sqlite3_prepare_v2(c->db, walk, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	bind_text(s, 1, tenant);
+	while (!found && (rc = step(s)) == STORE_ONE) {
+		long n = (long)sqlite3_column_int64(s, 0);
+		found = before + n > q->offset;
+		/* descending: the page is below the previous block's lowest key;
+		 * ascending: at or above the found block's own */
+		if (found ? !q->descending : q->descending) {
+			bu.len = bid.len = 0;
+			strbuf_puts(&bu, (const char *)sqlite3_column_text(s, 1));
+			strbuf_puts(&bid, (const char *)sqlite3_column_text(s, 2));
+			bound = true;
+		}
+		if (!found)
+			before += n;
+	}
+	if (!found && rc != STORE_NONE)
+		goto out;
+	rc = STORE_HARD;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (!found) { /* past the end */
+		*out = json_array();
+		rc = STORE_ONE;
+		goto out;
+	}
+	strbuf_puts(&sql, "SELECT p.doc FROM (SELECT p.rowid AS r FROM products p"
+			  " WHERE p.tenant_id = ?1");
+	if (bound)
+		strbuf_printf(&sql, " AND (p.updated_at, p.id) %s (?2, ?3)",
+			      q->descending ? "<" : ">=");
+	list_order(&sql, q);
+	strbuf_printf(&sql, " LIMIT %ld OFFSET %ld) AS page JOIN products p ON p.rowid = page.r",
+		      q->limit, q->offset - before);
+	list_order(&sql, q);
+	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	bind_text(s, 1, tenant);
+	if (bound) {
+		bind_text(s, 2, bu.data);
+		bind_text(s, 3, bid.data);
+	}
+	rc = collect_docs(s, out);
+out:
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	strbuf_free(&bu);
+	strbuf_free(&bid);
+	return rc;
+}
+
 static int sq_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			   const struct product_query *q)
 {
@@ -2082,6 +2156,10 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 	if (rc != STORE_ONE)
 		goto out;
 	sql.len = 0;
+	if (unfiltered(q) && q->sort == SORT_UPDATED_AT) {
+		rc = updated_page(c, out, tenant, q);
+		goto out;
+	}
 	/* Deep pages: find the page's rows on the (tenant, sort key, id) index,
 	 * which OFFSET can skip through cheaply, then read just those documents. */
 	strbuf_puts(&sql, "SELECT p.doc FROM (SELECT p.rowid AS r FROM products p");

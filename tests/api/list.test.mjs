@@ -387,3 +387,84 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
   });
 });
 
+// Deep pages of the updatedAt list (schema v11): a TenantAdmin's unfiltered
+// list picks its page through per-tenant blocks of ~1,024 products kept by
+// triggers. A few thousand rows are copied in with the sqlite3 CLI (the
+// triggers fire as for the store's own writes), many with equal updatedAt,
+// then some are moved to other times and some deleted, so blocks split and
+// products cross block edges; every page in both directions must equal the
+// order computed here from the rows themselves.
+describe('deep pages of the updatedAt list', { skip: !haveSqlite() && 'sqlite3 CLI not installed' }, () => {
+  let big;
+  let rows; // [{id, u}] in ascending (updatedAt, id) order
+  const N = 4500;
+  before(async () => {
+    big = await startServer({ keepDir: true, args: ['--rate-limit-tier1', '0'] });
+    const r = await big.api('POST', DP, { body: { name: 'deep template', description: 'deep' } });
+    assert.equal(r.status, 201, r.text);
+    await big.stop();
+    const db = path.join(big.dir, 'dp.db');
+    // 97 distinct times for 4,500 rows: ties go by id; ids in an order
+    // unrelated to the insertion order
+    const at = (e) => `strftime('%Y-%m-%dT%H:%M:%fZ', '2024-03-01', ${e})`;
+    sqlite(db, `
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N}),
+      g AS (SELECT i, printf('%08x-0000-4000-8000-%012x', (i * 2654435761) % 4294967296, i) AS id,
+        ${at("'+' || (i % 97) || ' seconds'")} AS u FROM n)
+      INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
+        updated_at, search, doc, etag, trust_score, quality)
+      SELECT g.id, t.tenant_id, 'deep ' || g.i, 'deep ' || g.i, t.space_id, t.owner_id, 0, t.created_at,
+        g.u, '', json_set(t.doc, '$.id', g.id, '$.mainId', g.id, '$.name', 'deep ' || g.i,
+          '$.updatedAt', g.u), NULL, NULL, NULL
+      FROM g, (SELECT * FROM products WHERE name = 'deep template') t;
+      UPDATE products SET updated_at = ${at("'+' || (rowid % 13) || ' minutes'")}
+        WHERE name LIKE 'deep %' AND rowid % 5 = 0;
+      UPDATE products SET updated_at = ${at("'-' || (rowid % 3) || ' days'")}
+        WHERE name LIKE 'deep %' AND rowid % 7 = 0;
+      UPDATE products SET doc = json_set(doc, '$.updatedAt', updated_at) WHERE name LIKE 'deep %';
+      DELETE FROM products WHERE name LIKE 'deep %' AND rowid % 11 = 0;`);
+    rows = JSON.parse(sqlite(db, 'SELECT id, updated_at AS u FROM products', ['-json']));
+    // SQLite compares TEXT bytewise; these strings are ASCII
+    const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    rows.sort((a, b) => cmp(a.u, b.u) || cmp(a.id, b.id));
+    big = await startServer({ dir: big.dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
+  });
+  after(async () => {
+    await big?.stop();
+    if (big) fs.rmSync(big.dir, { recursive: true, force: true });
+  });
+
+  const get = async (q) => {
+    const r = await big.api('GET', `${DP}?${q}`);
+    assert.equal(r.status, 200, r.text);
+    return r.body;
+  };
+
+  test('every page, both directions, equals the order of the rows', async () => {
+    for (const [sort, want] of [['-updatedAt', [...rows].reverse()], ['updatedAt', rows]]) {
+      const got = [];
+      for (let page = 1; ; page++) {
+        const b = await get(`sort=${sort}&limit=100&page=${page}`);
+        assert.equal(b.total, rows.length);
+        got.push(...b.data.map((p) => p.id));
+        if (page >= b.pages) break;
+      }
+      assert.equal(got.length, want.length, sort);
+      assert.deepEqual(got, want.map((r) => r.id), sort);
+    }
+  });
+
+  test('pages of other sizes across block edges, the last page and past the end', async () => {
+    const desc = [...rows].reverse().map((r) => r.id);
+    for (const limit of [7, 20, 33]) {
+      const last = Math.ceil(desc.length / limit);
+      for (const page of [1, 2, 52, 53, 102, 147, 148, last - 1, last, last + 1, last + 50]) {
+        const b = await get(`sort=-updatedAt&limit=${limit}&page=${page}`);
+        assert.deepEqual(b.data.map((p) => p.id), desc.slice((page - 1) * limit, page * limit),
+          `limit ${limit} page ${page}`);
+      }
+    }
+    assert.deepEqual((await get('sort=-updatedAt&limit=100&page=1000')).data, []);
+  });
+});
+

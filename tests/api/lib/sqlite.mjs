@@ -16,8 +16,9 @@ export function haveSqlite() {
   return existsSync(EXT);
 }
 
-/** Runs SQL (one or more statements) on the database file; returns stdout. */
-export function sqlite(file, sql) {
+/** Runs SQL (one or more statements) on the database file; returns stdout.
+ * flags: more sqlite3 options (e.g. ['-json']). */
+export function sqlite(file, sql, flags = []) {
   return execFileSync('sqlite3', ['-cmd', '.timeout 5000', '-cmd', `.load ${EXT.replace(/\.so$/, '')}`,
-    file.replace(/^sqlite:/, ''), sql], { encoding: 'utf8' });
+    ...flags, file.replace(/^sqlite:/, ''), sql], { encoding: 'utf8', maxBuffer: 1 << 26 });
 }
