@@ -2122,6 +2122,56 @@ out:
 	return rc;
 }
 
+/* A list without a query but with filters or a caller's visibility
+ * (docs/search.md "Lists without a query"): the total is counted in the
+ * search index, whose filter tokens answer every filter and the visibility
+ * without reading products rows (the products-table count walked every
+ * activated product of the tenant for a consumer who sees few of them).
+ * When there are at most LIST_INDEXED_MAX matches, the page is read from
+ * those matches too and sorted (they are few); otherwise the matches are
+ * dense enough that the walk down the sort's index finds a page quickly:
+ * STORE_NONE then tells the caller to read the page that way. */
+#define LIST_INDEXED_MAX 2000
+static int filtered_list(struct conn *c, json_t **out, long *out_total, const char *tenant,
+			 const struct product_query *q)
+{
+	struct strbuf filter, sql;
+	strbuf_init(&filter);
+	strbuf_init(&sql);
+	int rc;
+	*out_total = 0;
+	if (!search_filter(&filter, tenant, q)) {
+		*out = json_array(); /* the caller can see nothing */
+		rc = STORE_ONE;
+		goto out;
+	}
+	rc = search_count(c, out_total, filter.data, q);
+	if (rc != STORE_ONE)
+		goto out;
+	if (*out_total > LIST_INDEXED_MAX || (q->count_limit > 0 && *out_total > q->count_limit)) {
+		rc = STORE_NONE;
+		goto out;
+	}
+	/* sort the (few) matches' keys, then read the page's documents */
+	strbuf_puts(&sql, "SELECT p.doc FROM (SELECT p.rowid AS r FROM (SELECT ps.pid AS pid"
+			  " FROM search_fts CROSS JOIN product_search ps ON ps.sk = search_fts.rowid"
+			  " WHERE search_fts MATCH ?1" SEARCH_TRUST ") AS m"
+			  " CROSS JOIN products p ON p.rowid = m.pid");
+	list_order(&sql, q);
+	strbuf_printf(&sql, " LIMIT %ld OFFSET %ld) AS page JOIN products p ON p.rowid = page.r",
+		      q->limit, q->offset);
+	list_order(&sql, q);
+	sqlite3_stmt *s = NULL;
+	rc = prepare_search(c, &s, sql.data, filter.data, q);
+	if (rc == STORE_ONE)
+		rc = collect_docs(s, out);
+	search_done(s);
+out:
+	strbuf_free(&filter);
+	strbuf_free(&sql);
+	return rc;
+}
+
 static int sq_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			   const struct product_query *q)
 {
@@ -2141,24 +2191,22 @@ static int sq_product_list(struct store *st, json_t **out, long *out_total, cons
 		if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 			goto out;
 		bind_text(s, 1, tenant);
-	} else {
-		/* the count stops after count_limit + 1 matches (SPEC §3 totalRelation) */
-		strbuf_puts(&sql, "SELECT count(*) FROM (");
-		list_matches(&sql, "1", q, false);
-		strbuf_puts(&sql, ")");
-		if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+		rc = get_count(s, out_total);
+		sqlite3_finalize(s);
+		s = NULL;
+		sql.len = 0;
+		if (rc != STORE_ONE)
 			goto out;
-		list_bind(s, tenant, q);
-	}
-	rc = get_count(s, out_total);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc != STORE_ONE)
-		goto out;
-	sql.len = 0;
-	if (unfiltered(q) && q->sort == SORT_UPDATED_AT) {
-		rc = updated_page(c, out, tenant, q);
-		goto out;
+		if (q->sort == SORT_UPDATED_AT) {
+			rc = updated_page(c, out, tenant, q);
+			goto out;
+		}
+	} else {
+		/* filters and visibility: counted in the search index (and the page
+		 * read from it when the matches are few) */
+		rc = filtered_list(c, out, out_total, tenant, q);
+		if (rc != STORE_NONE)
+			goto out;
 	}
 	/* Deep pages: find the page's rows on the (tenant, sort key, id) index,
 	 * which OFFSET can skip through cheaply, then read just those documents. */
