@@ -2242,15 +2242,20 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 	sqlite3_stmt *s = NULL;
 	bool cached = false;
 	int rc = STORE_HARD;
-	if (q->search) {
-		if (q->search->n == 0 || !search_filter(&filter, tenant, q)) {
+	if (q->search || !unfiltered(q)) {
+		/* a search, or filters and visibility: the index (as the count) */
+		if ((q->search && q->search->n == 0) || !search_filter(&filter, tenant, q)) {
 			rc = STORE_ONE;
 			goto out;
 		}
-		struct search_rendered terms;
-		search_render(c, tenant, q->search, &terms);
-		search_expr(&expr, filter.data, &terms, 0);
-		search_rendered_free(&terms);
+		if (q->search) {
+			struct search_rendered terms;
+			search_render(c, tenant, q->search, &terms);
+			search_expr(&expr, filter.data, &terms, 0);
+			search_rendered_free(&terms);
+		} else {
+			strbuf_puts(&expr, filter.data);
+		}
 		/* over the first count_limit + 1 matches in sk order */
 		if (facet == FACET_TAGS) {
 			strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM ");
@@ -2269,8 +2274,8 @@ static int sq_product_facets(struct store *st, struct facet_count *out, int *out
 			goto out;
 		cached = true;
 	} else {
-		/* over the first count_limit + 1 matches in the list's order (the top of
-		 * the result the caller pages through), all of them when fewer */
+		/* a TenantAdmin's whole tenant: over the first count_limit + 1 products
+		 * in the list's order (the top of the list the caller pages through) */
 		if (facet == FACET_TAGS) {
 			strbuf_puts(&sql, "SELECT t.tag, count(*) AS n FROM (");
 			list_matches(&sql, "p.id AS id", q, true);
