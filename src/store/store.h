@@ -357,9 +357,11 @@ struct store_ops {
 	 * filters and visibility as product_list; sort, offset and limit are
 	 * ignored): count descending, then value ascending with the NULL value
 	 * (no space) after every space id. Counted over at most
-	 * q->count_limit + 1 matches (0 = all): without a search the first ones
-	 * in q's order; with a search the first ones in the in-tier order
-	 * (trust score, then updatedAt, descending) regardless of tier.
+	 * q->count_limit + 1 matches (0 = all): for a TenantAdmin's list with no
+	 * filter and no search, the first ones in q's order; otherwise (a search,
+	 * a filter, or a caller who is not a TenantAdmin) the first ones in the
+	 * in-tier order (trust score, then updatedAt, descending) regardless of
+	 * tier. Exact whenever the matches are at most count_limit.
 	 * *out_n = entries filled. */
 	int (*product_facets)(struct store *st, struct facet_count *out, int *out_n, int cap,
 			      const char *tenant, const struct product_query *q,
