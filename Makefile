@@ -1,6 +1,6 @@
 # dataproducts — build, run and test. `make help` lists the targets.
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libcmark-gfm libcrypto
+PKGS    := libmicrohttpd jansson sqlite3 libcmark-gfm libcrypto libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lpthread -lm
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2

@@ -30,7 +30,7 @@ static const struct opt opts[] = {
 	{"--listen", "DP_LISTEN", "listen", OPT_STR, OFF(listen), 0, 0,
 	 "HOST:PORT to listen on (default 127.0.0.1:8080)"},
 	{"--db", "DP_DATABASE_URL", "db", OPT_STR, OFF(db_url), 0, 0,
-	 "database URL: sqlite:PATH (default sqlite:var/dataproducts.db)"},
+	 "database URL: sqlite:PATH (default sqlite:var/dataproducts.db) or postgresql://..."},
 	{"--threads", "DP_THREADS", "threads", OPT_LONG, OFF(threads), 1, 256,
 	 "worker threads (default: number of CPUs)"},
 	{"--data-root", "DP_DATA_ROOT", "dataRoot", OPT_STR, OFF(data_root), 0, 0,

@@ -85,6 +85,7 @@ enum store_fault store_health(char *reason, size_t cap)
 }
 
 int store_sqlite_open(struct store **out, const char *path, char *err, size_t errlen);
+int store_pg_open(struct store **out, const char *url, char *err, size_t errlen);
 int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errlen);
 int store_fault_vfs(const char *spec, char *err, size_t errlen);
 
@@ -153,10 +154,15 @@ int store_open(struct store **out, const char *url, char *err, size_t errlen)
 		return 0;
 	}
 	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-		snprintf(err, errlen, "the PostgreSQL backend is not available in this build yet;"
-				      " use --db sqlite:PATH");
-		return -1;
+		/* libpq reads the URL (postgresql://user@host:port/db?params) */
+		if (store_pg_open(out, url, err, errlen) < 0)
+			return -1;
+		if (store_fault_wrap(*out, getenv("DP_FAULT_INJECT"), err, errlen) < 0) {
+			(*out)->ops->close(*out);
+			return -1;
+		}
+		return 0;
 	}
-	snprintf(err, errlen, "unsupported --db URL '%s' (expected sqlite:PATH)", url);
+	snprintf(err, errlen, "unsupported --db URL '%s' (expected sqlite:PATH or postgresql://...)", url);
 	return -1;
 }

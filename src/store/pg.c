@@ -1,0 +1,1460 @@
+/* pg: the PostgreSQL backend (issue 11 step 2; docs/pg-status.md). libpq,
+ * one connection per thread (pthread key, as the SQLite backend), opened on
+ * first use and reset when it broke; statements prepared per connection on
+ * first use with typed $n parameters, text results. Write transactions are
+ * READ COMMITTED and take the tenant's transaction-level advisory lock
+ * before their first tenant-scoped statement, so writers of one tenant run
+ * one after the other across every instance (docs/decisions.md); read
+ * transactions are REPEATABLE READ (one snapshot). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/pg.h"
+#include "store/pg_schema.h"
+#include "util/clock.h"
+#include "util/etag.h"
+
+/* Advisory lock keys (two int4 form): class 8511 global (1 = migrations,
+ * 2 = the tenant directory), class 8512 per tenant (hashtext of its id). */
+#define LOCK_GLOBAL "8511"
+#define LOCK_TENANT "8512"
+
+#define KEY_COLS "id, tenant_id, user_id, created_by, description, created_at, updated_at, expires_ms"
+#define COMP_COLS "id, batch_id, dataset_id, status, attempts, error_code, error_reason," \
+		  " requested_at, requested_by, started_at, finished_at"
+
+const char *const pg_stmt_sql[P__COUNT] = {
+	[P_LOCK_TENANT] = "SELECT pg_advisory_xact_lock(" LOCK_TENANT ", hashtext($1::text))",
+	[P_TENANT_FIND] = "SELECT id FROM tenants WHERE name = $1::text",
+	[P_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES($1::text, $2::text, $3::text)",
+	[P_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	[P_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = $1::text AND email = $2::text",
+	[P_USER_GET] = "SELECT doc FROM users WHERE tenant_id = $1::text AND id = $2::text",
+	[P_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
+			  " VALUES($1::text, $2::text, $3::text, $4::integer, 'active', $5::text)",
+	[P_USER_UPDATE] = "UPDATE users SET email = $3::text, roles = $4::integer, status = $5::text,"
+			  " doc = $6::text WHERE tenant_id = $1::text AND id = $2::text",
+	[P_USER_DELETE] = "DELETE FROM users WHERE tenant_id = $1::text AND id = $2::text",
+	[P_USER_LIST] = "SELECT doc FROM users WHERE tenant_id = $1::text"
+			" AND ($2::text IS NULL OR email = $2::text) ORDER BY seq LIMIT $3::bigint OFFSET $4::bigint",
+	[P_USER_COUNT] = "SELECT count(*) FROM users WHERE tenant_id = $1::text"
+			 " AND ($2::text IS NULL OR email = $2::text)",
+	[P_KEY_INSERT] = "INSERT INTO api_keys(id, tenant_id, user_id, hash, created_at, expires_ms,"
+			 " description, created_by) VALUES($1::text, $2::text, $3::text, $4::text,"
+			 " $5::text, $6::bigint, $7::text, $8::text)",
+	[P_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant_id = $1::text AND id = $2::text"
+		      " AND NOT revoked",
+	[P_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE tenant_id = $1::text AND NOT revoked"
+		       " AND ($2::text IS NULL OR user_id = $2::text) ORDER BY created_at, id"
+		       " LIMIT $3::bigint OFFSET $4::bigint",
+	[P_KEY_COUNT] = "SELECT count(*) FROM api_keys WHERE tenant_id = $1::text AND NOT revoked"
+			" AND ($2::text IS NULL OR user_id = $2::text)",
+	[P_KEY_DESCRIBE] = "UPDATE api_keys SET description = $3::text, updated_at = $4::text"
+			   " WHERE tenant_id = $1::text AND id = $2::text AND NOT revoked",
+	[P_KEY_DELETE] = "DELETE FROM api_keys WHERE tenant_id = $1::text AND id = $2::text",
+	[P_KEY_ACTIVE] = "SELECT count(*) FROM api_keys WHERE tenant_id = $1::text AND user_id = $2::text"
+			 " AND NOT revoked AND (expires_ms = 0 OR expires_ms > $3::bigint)",
+	[P_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
+			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
+			 " WHERE k.hash = $1::text AND NOT k.revoked",
+	[P_SESSION_INSERT] = "INSERT INTO sessions(tenant_id, id_hash, user_id, key_id, created_via,"
+			     " created_at, last_seen_at, expires_at) VALUES($1::text, $2::text, $3::text,"
+			     " $4::text, $5::text, $6::bigint, $6::bigint, $7::bigint)",
+	[P_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
+			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
+			     " WHEN k.id IS NULL OR k.revoked"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END"
+			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
+			     " WHERE s.id_hash = $1::text",
+	[P_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = $3::bigint WHERE tenant_id = $1::text"
+			    " AND id_hash = $2::text",
+	[P_SESSION_DELETE] = "DELETE FROM sessions WHERE tenant_id = $1::text AND id_hash = $2::text",
+	[P_SESSION_SWEEP] = "DELETE FROM sessions WHERE expires_at <= $1::bigint OR last_seen_at <= $2::bigint",
+	[P_SESSION_COUNT] = "SELECT count(*) FROM sessions WHERE expires_at > $1::bigint"
+			    " AND last_seen_at > $2::bigint",
+	[P_SPACE_INSERT] = "INSERT INTO spaces(id, tenant_id, name, type, owner_id, created_at, doc)"
+			   " VALUES($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text)",
+	[P_SPACE_GET] = "SELECT doc FROM spaces WHERE tenant_id = $1::text AND id = $2::text",
+	[P_SPACE_UPDATE] = "UPDATE spaces SET name = $3::text, type = $4::text, owner_id = $5::text,"
+			   " doc = $6::text WHERE tenant_id = $1::text AND id = $2::text",
+	[P_SPACE_DELETE] = "DELETE FROM spaces WHERE tenant_id = $1::text AND id = $2::text",
+	[P_SPACE_USAGE] = "SELECT (SELECT count(*) FROM products WHERE tenant_id = $1::text"
+			  " AND space_id = $2::text) + (SELECT count(*) FROM datasets"
+			  " WHERE tenant_id = $1::text AND space_id = $2::text)",
+	[P_USER_SPACES] = "SELECT json_build_object('id', s.id, 'type', s.type, 'ownerId', s.owner_id,"
+			  " 'roles', coalesce(a.roles, 0))::text FROM spaces s"
+			  " LEFT JOIN space_assignments a ON a.tenant_id = s.tenant_id"
+			  " AND a.space_id = s.id AND a.assignee_id = $2::text"
+			  " WHERE s.tenant_id = $1::text AND (s.owner_id = $2::text OR a.id IS NOT NULL)",
+	[P_SPACE_ROLES] = "SELECT roles FROM space_assignments WHERE tenant_id = $1::text"
+			  " AND space_id = $2::text AND assignee_id = $3::text",
+	[P_ASG_INSERT] = "INSERT INTO space_assignments(id, tenant_id, space_id, assignee_id, roles,"
+			 " created_at, doc) VALUES($1::text, $2::text, $3::text, $4::text, $5::integer,"
+			 " $6::text, $7::text)",
+	[P_ASG_GET] = "SELECT doc FROM space_assignments WHERE tenant_id = $1::text"
+		      " AND space_id = $2::text AND id = $3::text",
+	[P_ASG_FIND] = "SELECT doc FROM space_assignments WHERE tenant_id = $1::text"
+		       " AND space_id = $2::text AND assignee_id = $3::text",
+	[P_ASG_LIST] = "SELECT doc FROM space_assignments WHERE tenant_id = $1::text"
+		       " AND space_id = $2::text ORDER BY created_at, id LIMIT $3::bigint OFFSET $4::bigint",
+	[P_ASG_COUNT] = "SELECT count(*) FROM space_assignments WHERE tenant_id = $1::text"
+			" AND space_id = $2::text",
+	[P_ASG_DELETE] = "DELETE FROM space_assignments WHERE tenant_id = $1::text"
+			 " AND space_id = $2::text AND id = $3::text",
+	[P_DATASET_INSERT] = "INSERT INTO datasets(id, tenant_id, space_id, doc, name_lc, technical_lc)"
+			     " VALUES($1::text, $2::text, $3::text, $4::text, $5::text, $6::text)",
+	[P_DATASET_GET] = "SELECT doc FROM datasets WHERE tenant_id = $1::text AND id = $2::text",
+	[P_DATASET_UPDATE] = "UPDATE datasets SET space_id = $3::text, doc = $4::text,"
+			     " name_lc = $5::text, technical_lc = $6::text"
+			     " WHERE tenant_id = $1::text AND id = $2::text"
+			     " RETURNING (SELECT d.doc::json->>'name' FROM datasets d"
+			     " WHERE d.tenant_id = $1::text AND d.id = $2::text)"
+			     " IS DISTINCT FROM ($4::text)::json->>'name'",
+	/* a renamed data set: the body vector of the products naming it */
+	[P_DATASET_REINDEX] = "UPDATE products p SET ts_body = dp_tsv(coalesce(p.doc::json->>'readMe', '')"
+			      " || ' ' || coalesce((SELECT string_agg(d.doc::json->>'name', ' ')"
+			      " FROM product_datasets pd JOIN datasets d ON d.tenant_id = pd.tenant_id"
+			      " AND d.id = pd.dataset_id WHERE pd.product_id = p.id), ''))"
+			      " WHERE p.tenant_id = $1::text AND p.id IN (SELECT product_id"
+			      " FROM product_datasets WHERE tenant_id = $1::text AND dataset_id = $2::text)",
+	[P_DATASET_LIST] = "SELECT doc FROM datasets WHERE tenant_id = $1::text AND ($2::text IS NULL"
+			   " OR strpos(name_lc, $2::text) > 0 OR strpos(technical_lc, $2::text) > 0)"
+			   " ORDER BY name_lc, id LIMIT $3::bigint OFFSET $4::bigint",
+	[P_DATASET_COUNT] = "SELECT count(*) FROM datasets WHERE tenant_id = $1::text AND ($2::text IS NULL"
+			    " OR strpos(name_lc, $2::text) > 0 OR strpos(technical_lc, $2::text) > 0)",
+	[P_DATASET_DELETE] = "DELETE FROM datasets WHERE tenant_id = $1::text AND id = $2::text",
+	[P_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
+			       " JOIN products p ON p.id = pd.product_id"
+			       " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text"
+			       " ORDER BY pd.product_id",
+	[P_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
+			   " VALUES($1::text, $2::text, $3::text, $4::text, $5::text)",
+	[P_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = $1::text AND id = $2::text",
+	[P_COMP_INSERT] = "INSERT INTO computations(id, tenant_id, batch_id, dataset_id, status,"
+			  " error_code, error_reason, requested_at, requested_by, finished_at)"
+			  " VALUES($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text,"
+			  " $8::text, $9::text, CASE WHEN $5::text = 'FAILED' THEN $8::text END)",
+	[P_COMP_GET] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = $1::text AND id = $2::text",
+	[P_COMP_BATCH] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = $1::text"
+			 " AND batch_id = $2::text ORDER BY requested_at, seq",
+	/* the oldest queued computation no other transaction is taking */
+	[P_COMP_CLAIM] = "UPDATE computations SET status = 'SUBMITTED', attempts = attempts + 1,"
+			 " started_at = $1::text WHERE id = (SELECT id FROM computations"
+			 " WHERE status = 'REQUESTED' ORDER BY requested_at, seq LIMIT 1"
+			 " FOR UPDATE SKIP LOCKED)"
+			 " RETURNING id, tenant_id, dataset_id, requested_by, attempts",
+	[P_COMP_FINISH] = "UPDATE computations SET status = $2::text, error_code = $3::text,"
+			  " error_reason = $4::text, result = $5::text, finished_at = $6::text"
+			  " WHERE id = $1::text",
+	[P_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL"
+			   " WHERE status = 'SUBMITTED' AND attempts < $1::integer",
+	[P_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
+			  " error_reason = 'interrupted by server restarts ' || attempts || ' times',"
+			  " finished_at = $2::text WHERE status = 'SUBMITTED' AND attempts >= $1::integer",
+	[P_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
+			     " WHERE tenant_id = $1::text AND dataset_id = $2::text AND status = 'SUCCEEDED'"
+			     " ORDER BY finished_at DESC, seq DESC LIMIT 1",
+	[P_QUALITY_LAST] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = $1::text"
+			   " AND dataset_id = $2::text ORDER BY requested_at DESC, seq DESC LIMIT 1",
+	[P_TRUST_GET] = "SELECT doc FROM trust_results WHERE tenant_id = $1::text AND dataset_id = $2::text",
+	[P_TRUST_IDS] = "SELECT dataset_id FROM trust_results WHERE tenant_id = $1::text ORDER BY dataset_id",
+	[P_TRUST_PUT] = "INSERT INTO trust_results(tenant_id, dataset_id, score, previous_score, doc,"
+			" updated_at) VALUES($1::text, $2::text, $3::double precision, NULL, $4::text, $5::text)"
+			" ON CONFLICT(tenant_id, dataset_id) DO UPDATE SET previous_score = trust_results.score,"
+			" score = excluded.score, doc = excluded.doc, updated_at = excluded.updated_at",
+	[P_SETTINGS_GET] = "SELECT trust_config FROM tenant_settings WHERE tenant_id = $1::text"
+			   " AND trust_config IS NOT NULL",
+	[P_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES($1::text, $2::text)"
+			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
+	[P_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = $1::text AND id = $2::text",
+	[P_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id,"
+			     " p.activated FROM products p"
+			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
+			     " LEFT JOIN space_assignments a ON a.space_id = p.space_id"
+			     " AND a.assignee_id = $3::text"
+			     " WHERE p.tenant_id = $1::text AND p.id = $2::text",
+	/* the row, its tags and data set references in one statement: rows that
+	 * stay are left alone, so the CTEs touch disjoint rows. $14 tags and
+	 * $15 data set ids as text[]. */
+#define PRODUCT_SIDE                                                                        \
+	", dt AS (DELETE FROM product_tags WHERE product_id = $1::text"                     \
+	" AND EXISTS (SELECT 1 FROM w) AND tag <> ALL($14::text[]))"                        \
+	", it AS (INSERT INTO product_tags(product_id, tenant_id, tag)"                     \
+	" SELECT DISTINCT w.id, w.tenant_id, t FROM w, unnest($14::text[]) t"               \
+	" ON CONFLICT DO NOTHING)"                                                          \
+	", dd AS (DELETE FROM product_datasets WHERE product_id = $1::text"                 \
+	" AND EXISTS (SELECT 1 FROM w) AND dataset_id <> ALL($15::text[]))"                 \
+	", id_ AS (INSERT INTO product_datasets(product_id, tenant_id, dataset_id)"         \
+	" SELECT DISTINCT w.id, w.tenant_id, d FROM w, unnest($15::text[]) d"               \
+	" ON CONFLICT DO NOTHING)"                                                          \
+	" SELECT count(*) FROM w"
+#define PRODUCT_TS                                                                          \
+	"dp_tsv($3::text), dp_tsv(array_to_string($14::text[], ' ')),"                      \
+	" dp_tsv(($10::text)::json->>'description'),"                                        \
+	" dp_tsv(coalesce(($10::text)::json->>'readMe', '') || ' ' || coalesce((SELECT"     \
+	" string_agg(d.doc::json->>'name', ' ') FROM datasets d WHERE d.tenant_id = $2::text" \
+	" AND d.id = ANY($15::text[])), ''))"
+	[P_PRODUCT_INSERT] = "WITH w AS (INSERT INTO products(id, tenant_id, name, name_lc, space_id,"
+			     " owner_id, activated, created_at, updated_at, doc, etag, trust_score,"
+			     " quality, ts_name, ts_tags, ts_desc, ts_body) VALUES($1::text, $2::text,"
+			     " $3::text, $4::text, $5::text, $6::text, $7::boolean, $8::text, $9::text,"
+			     " $10::text, $11::text, $12::double precision, $13::double precision, "
+			     PRODUCT_TS ") RETURNING id, tenant_id)" PRODUCT_SIDE,
+	[P_PRODUCT_UPDATE] = "WITH w AS (UPDATE products SET name = $3::text, name_lc = $4::text,"
+			     " space_id = $5::text, owner_id = $6::text, activated = $7::boolean,"
+			     " created_at = $8::text, updated_at = $9::text, doc = $10::text,"
+			     " etag = $11::text, trust_score = $12::double precision,"
+			     " quality = $13::double precision, (ts_name, ts_tags, ts_desc, ts_body) = ROW("
+			     PRODUCT_TS ") WHERE tenant_id = $2::text AND id = $1::text"
+			     " RETURNING id, tenant_id)" PRODUCT_SIDE,
+	[P_PRODUCT_DELETE] = "DELETE FROM products WHERE tenant_id = $1::text AND id = $2::text",
+	/* the next number from the product's counter, in the same statement
+	 * (the row lock orders concurrent appends); no row of this tenant: none */
+	[P_CHANGELOG_APPEND] = "WITH n AS (UPDATE products SET changelog_n = changelog_n + 1"
+			       " WHERE tenant_id = $2::text AND id = $3::text RETURNING changelog_n)"
+			       " INSERT INTO changelogs(id, tenant_id, product_id, created_at, doc, pseq)"
+			       " SELECT $1::text, $2::text, $3::text, $4::text, $5::text, changelog_n FROM n",
+	[P_CHANGELOG_PAGE_ASC] = "SELECT doc FROM changelogs WHERE product_id = $2::text"
+				 " AND tenant_id = $1::text AND pseq BETWEEN $3::bigint AND $4::bigint"
+				 " ORDER BY pseq ASC",
+	[P_CHANGELOG_PAGE_DESC] = "SELECT doc FROM changelogs WHERE product_id = $2::text"
+				  " AND tenant_id = $1::text AND pseq BETWEEN $3::bigint AND $4::bigint"
+				  " ORDER BY pseq DESC",
+	[P_CHANGELOG_COUNT] = "SELECT coalesce((SELECT changelog_n FROM products WHERE tenant_id = $1::text"
+			      " AND id = $2::text), 0)",
+};
+
+/* ---- connections ------------------------------------------------------- */
+
+#define MAX_LOCKS 4
+
+struct pgconn {
+	PGconn *db;
+	bool prepared[P__COUNT];
+	bool write_tx;
+	/* tenants whose advisory lock this transaction holds */
+	char locked[MAX_LOCKS][GUID_LEN + 1];
+	int nlocked;
+	bool lock_overflow; /* more tenants than MAX_LOCKS: lock again each time (harmless) */
+};
+
+struct pg_store {
+	struct store base;
+	char *url;
+	pthread_key_t key;
+};
+
+static void quiet_notices(void *arg, const char *message) { (void)arg, (void)message; }
+
+static void conn_free(void *p)
+{
+	struct pgconn *c = p;
+	if (!c)
+		return;
+	PQfinish(c->db);
+	free(c);
+}
+
+static void log_error(const char *what, const char *state, const char *msg)
+{
+	char ts[ISO_TS_LEN + 1];
+	clock_now_iso(ts);
+	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", "error", "msg", what,
+				 "sqlstate", state ? state : "", "error", msg ? msg : "");
+	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	if (txt)
+		fprintf(stderr, "%s\n", txt);
+	free(txt);
+	json_decref(line);
+}
+
+/* Connects; err NULL at run time (the fault is noted instead). */
+static PGconn *connect_db(const char *url, char *err, size_t errlen)
+{
+	PGconn *db = PQconnectdb(url);
+	if (!db || PQstatus(db) != CONNECTION_OK) {
+		const char *msg = db ? PQerrorMessage(db) : "out of memory";
+		if (err)
+			snprintf(err, errlen, "cannot connect to PostgreSQL: %s", msg);
+		else
+			store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
+		PQfinish(db);
+		return NULL;
+	}
+	PQsetNoticeProcessor(db, quiet_notices, NULL);
+	return db;
+}
+
+/* The calling thread's connection, opened or reset when needed; NULL with
+ * *rc set when the database cannot be reached. */
+static struct pgconn *conn_get(struct store *st, int *rc)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	struct pgconn *c = pthread_getspecific(s->key);
+	if (c && c->db && PQstatus(c->db) == CONNECTION_OK)
+		return c;
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c))) {
+			*rc = STORE_HARD;
+			return NULL;
+		}
+		pthread_setspecific(s->key, c);
+	}
+	/* new, or broken: a fresh session has no prepared statements */
+	PQfinish(c->db);
+	memset(c, 0, sizeof *c);
+	if (!(c->db = connect_db(s->url, NULL, 0))) {
+		*rc = STORE_UNAVAILABLE;
+		return NULL;
+	}
+	return c;
+}
+
+static bool in_tx(const struct pgconn *c)
+{
+	return c && c->db && PQtransactionStatus(c->db) != PQTRANS_IDLE;
+}
+
+/* The store_rc of a failed result (r may be NULL: no result at all). */
+static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c->db);
+	if (PQstatus(c->db) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
+	    !strncmp(state, "57P", 3)) {
+		/* the connection is gone: a transaction in flight is lost (retry it),
+		 * a COMMIT's outcome is unknown (never retried), a lone statement
+		 * meets an unavailable database */
+		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
+		bool was_tx = c->write_tx || c->nlocked;
+		c->write_tx = false, c->nlocked = 0;
+		if (committing)
+			return STORE_HARD;
+		return was_tx ? STORE_RETRY : STORE_UNAVAILABLE;
+	}
+	if (!strcmp(state, "23505"))
+		return PG_CONFLICT;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+		return STORE_RETRY;
+	static const struct {
+		const char *state;
+		enum store_fault f;
+	} faults[] = {{"53100", STORE_FAULT_FULL}, {"25006", STORE_FAULT_READONLY},
+		      {"58030", STORE_FAULT_IOERR}, {"XX001", STORE_FAULT_CORRUPT},
+		      {"XX002", STORE_FAULT_CORRUPT}};
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+		if (!strcmp(state, faults[i].state)) {
+			store_fault_note(faults[i].f, state, 0, msg);
+			return STORE_UNAVAILABLE;
+		}
+	if (strncmp(state, "23", 2) != 0) /* constraint violations are the caller's answer */
+		log_error("PostgreSQL statement failed", state, msg);
+	return STORE_HARD;
+}
+
+static bool ok_result(PGresult *r)
+{
+	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+static PGresult *run_prepared(struct pgconn *c, enum pg_stmt id, int n, const char *const *v,
+			      int *rc)
+{
+	char name[16];
+	snprintf(name, sizeof name, "dp%d", (int)id);
+	if (!c->prepared[id]) {
+		PGresult *p = PQprepare(c->db, name, pg_stmt_sql[id], 0, NULL);
+		if (!ok_result(p)) {
+			*rc = fail_rc(c, p, false);
+			PQclear(p);
+			return NULL;
+		}
+		PQclear(p);
+		c->prepared[id] = true;
+	}
+	PGresult *r = PQexecPrepared(c->db, name, n, v, NULL, NULL, 0);
+	if (!ok_result(r)) {
+		*rc = fail_rc(c, r, false);
+		PQclear(r);
+		return NULL;
+	}
+	*rc = STORE_ONE;
+	return r;
+}
+
+/* Inside a write transaction: the tenant's advisory lock, once. */
+static int lock_tenant(struct pgconn *c, const char *tenant)
+{
+	if (!c->write_tx || !tenant)
+		return STORE_ONE;
+	for (int i = 0; i < c->nlocked; i++)
+		if (!strcmp(c->locked[i], tenant))
+			return STORE_ONE;
+	int rc;
+	PGresult *r = run_prepared(c, P_LOCK_TENANT, 1, (const char *const[]){tenant}, &rc);
+	PQclear(r);
+	if (rc == STORE_ONE && c->nlocked < MAX_LOCKS)
+		snprintf(c->locked[c->nlocked++], GUID_LEN + 1, "%s", tenant);
+	return rc;
+}
+
+PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
+		 const char *const *v, int *rc)
+{
+	struct pgconn *c = conn_get(st, rc);
+	if (!c)
+		return NULL;
+	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
+		return NULL;
+	return run_prepared(c, id, n, v, rc);
+}
+
+PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int n,
+		     const char *const *v, int *rc)
+{
+	struct pgconn *c = conn_get(st, rc);
+	if (!c)
+		return NULL;
+	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
+		return NULL;
+	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (!ok_result(r)) {
+		*rc = fail_rc(c, r, false);
+		PQclear(r);
+		return NULL;
+	}
+	*rc = STORE_ONE;
+	return r;
+}
+
+/* ---- result helpers ------------------------------------------------------ */
+
+const char *pg_val(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+long long pg_ll(const PGresult *r, int row, int col)
+{
+	const char *v = pg_val(r, row, col);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+const char *pg_i64(char buf[24], long long v)
+{
+	snprintf(buf, 24, "%lld", v);
+	return buf;
+}
+
+static const char *pg_dbl(char buf[40], double v)
+{
+	snprintf(buf, 40, "%.17g", v);
+	return buf;
+}
+#define PG_DBL(v) pg_dbl((char[40]){0}, (v))
+
+int pg_docs(PGresult *r, json_t **out)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *t = pg_val(r, i, 0);
+		json_t *d = t ? json_loads(t, 0, NULL) : NULL;
+		if (!d) {
+			json_decref(arr);
+			return STORE_HARD;
+		}
+		json_array_append_new(arr, d);
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+void pg_text_array(struct strbuf *sb, const json_t *arr)
+{
+	strbuf_putc(sb, '{');
+	size_t i;
+	json_t *v;
+	bool first = true;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		if (!s)
+			continue;
+		strbuf_puts(sb, first ? "\"" : ",\"");
+		first = false;
+		for (; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				strbuf_putc(sb, '\\');
+			strbuf_putc(sb, *s);
+		}
+		strbuf_putc(sb, '"');
+	}
+	strbuf_putc(sb, '}');
+}
+
+void pg_lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s + 32);
+}
+
+int pg_changed(struct store *st, enum pg_stmt id, const char *tenant, int n, const char *const *v)
+{
+	int rc;
+	PGresult *r = pg_run(st, id, tenant, n, v, &rc);
+	if (r)
+		rc = atoll(PQcmdTuples(r)) > 0 ? STORE_ONE : STORE_NONE;
+	PQclear(r);
+	return rc;
+}
+
+int pg_get_doc(struct store *st, enum pg_stmt id, const char *tenant, json_t **out, int n,
+	       const char *const *v)
+{
+	int rc;
+	PGresult *r = pg_run(st, id, tenant, n, v, &rc);
+	if (r) {
+		const char *t = PQntuples(r) ? pg_val(r, 0, 0) : NULL;
+		if (!PQntuples(r))
+			rc = STORE_NONE;
+		else if (!t || !(*out = json_loads(t, 0, NULL)))
+			rc = STORE_HARD;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int pg_get_count(PGresult *r, const int *rcp, long *out)
+{
+	int rc = *rcp;
+	if (r && PQntuples(r) == 1)
+		*out = (long)pg_ll(r, 0, 0);
+	else if (r)
+		rc = STORE_HARD;
+	PQclear(r);
+	return rc;
+}
+
+static int get_id(struct store *st, enum pg_stmt id, const char *tenant, char *out, int n,
+		  const char *const *v)
+{
+	int rc;
+	PGresult *r = pg_run(st, id, tenant, n, v, &rc);
+	if (r) {
+		if (PQntuples(r) && pg_val(r, 0, 0))
+			snprintf(out, GUID_LEN + 1, "%s", pg_val(r, 0, 0));
+		else
+			rc = STORE_NONE;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int exec_ok(struct store *st, enum pg_stmt id, const char *tenant, int n,
+		   const char *const *v)
+{
+	int rc;
+	PQclear(pg_run(st, id, tenant, n, v, &rc));
+	return rc;
+}
+#define EXEC_OK(st, id, tenant, ...)                                                       \
+	exec_ok((st), (id), (tenant), PG_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
+
+/* count + page of one-document rows, for statements bound (tenant, x[, limit, offset]). */
+static int page_docs(struct store *st, json_t **out, long *out_total, enum pg_stmt count,
+		     enum pg_stmt list, const char *tenant, const char *x, long offset, long limit)
+{
+	int rc;
+	rc = pg_get_count(PG_RUN(st, count, tenant, &rc, tenant, x), &rc, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	PGresult *r = PG_RUN(st, list, tenant, &rc, tenant, x, PG_I64(limit), PG_I64(offset));
+	if (r)
+		rc = pg_docs(r, out);
+	PQclear(r);
+	return rc;
+}
+
+static char *dump(json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
+static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
+
+/* ---- transactions --------------------------------------------------------- */
+
+static int simple_exec(struct pgconn *c, const char *sql, bool committing)
+{
+	PGresult *r = PQexec(c->db, sql);
+	int rc = ok_result(r) ? STORE_ONE : fail_rc(c, r, committing);
+	/* COMMIT of a transaction a statement aborted answers ROLLBACK */
+	if (rc == STORE_ONE && committing && !strcmp(PQcmdStatus(r), "ROLLBACK"))
+		rc = STORE_HARD;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_begin(struct store *st, bool write)
+{
+	int rc;
+	struct pgconn *c = conn_get(st, &rc);
+	if (!c)
+		return rc;
+	rc = simple_exec(c, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+				  : "BEGIN ISOLATION LEVEL REPEATABLE READ", false);
+	if (rc == STORE_ONE) {
+		c->write_tx = write;
+		c->nlocked = 0;
+	}
+	return rc;
+}
+
+static int pg_commit(struct store *st)
+{
+	int rc;
+	struct pgconn *c = conn_get(st, &rc);
+	if (!c)
+		return STORE_HARD; /* the connection broke: the outcome is unknown */
+	bool wrote = c->write_tx;
+	rc = simple_exec(c, "COMMIT", true);
+	c->write_tx = false;
+	c->nlocked = 0;
+	if (rc == STORE_ONE && wrote)
+		store_fault_clear();
+	return rc;
+}
+
+static void pg_rollback(struct store *st)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	struct pgconn *c = pthread_getspecific(s->key);
+	if (!c || !c->db)
+		return;
+	if (in_tx(c))
+		(void)simple_exec(c, "ROLLBACK", false);
+	c->write_tx = false;
+	c->nlocked = 0;
+}
+
+static bool pg_in_transaction(struct store *st)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	return in_tx(pthread_getspecific(s->key));
+}
+
+static int pg_ping(struct store *st)
+{
+	int rc;
+	struct pgconn *c = conn_get(st, &rc);
+	return c ? simple_exec(c, "SELECT 1", false) : rc;
+}
+
+static int pg_probe_write(struct store *st)
+{
+	int rc;
+	struct pgconn *c = conn_get(st, &rc);
+	if (!c)
+		return rc;
+	if ((rc = pg_begin(st, true)) != STORE_ONE)
+		return rc;
+	rc = simple_exec(c, "UPDATE schema_version SET version = version", false);
+	if (rc != STORE_ONE) {
+		pg_rollback(st);
+		return rc;
+	}
+	rc = pg_commit(st);
+	if (rc == STORE_ONE)
+		store_fault_clear();
+	return rc;
+}
+
+/* ---- tenants, users, API keys, sessions --------------------------------- */
+
+/* The tenant directory's key in the lock table ("" is never a tenant id). */
+#define DIRECTORY ""
+
+static int pg_tenant_find(struct store *st, char *out_id, const char *name)
+{
+	return get_id(st, P_TENANT_FIND, DIRECTORY, out_id, 1, (const char *const[]){name});
+}
+
+static int pg_tenant_insert(struct store *st, const char *id, const char *name, const char *now)
+{
+	return EXEC_OK(st, P_TENANT_INSERT, DIRECTORY, id, name, now);
+}
+
+static int pg_tenant_count(struct store *st, long *out)
+{
+	int rc;
+	PGresult *r = pg_run(st, P_TENANT_COUNT, DIRECTORY, 0, NULL, &rc);
+	return pg_get_count(r, &rc, out);
+}
+
+static int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
+{
+	return get_id(st, P_USER_FIND_EMAIL, tenant, out_id, 2, (const char *const[]){tenant, email});
+}
+
+static int pg_user_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return PG_GET_DOC(st, P_USER_GET, tenant, out, tenant, id);
+}
+
+static int pg_user_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	char *txt = dump(doc);
+	int rc = EXEC_OK(st, P_USER_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "email"),
+			 PG_I64(roles), txt);
+	free(txt);
+	return rc;
+}
+
+static int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	char *txt = dump(doc);
+	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, jstr(doc, "id"), jstr(doc, "email"),
+			    PG_I64(roles), jstr(doc, "status"), txt);
+	free(txt);
+	return rc;
+}
+
+static int pg_user_delete(struct store *st, const char *tenant, const char *id)
+{
+	return PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id);
+}
+
+static int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			const char *email, long offset, long limit)
+{
+	return page_docs(st, out, out_total, P_USER_COUNT, P_USER_LIST, tenant, email, offset, limit);
+}
+
+static int pg_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
+{
+	return EXEC_OK(st, P_KEY_INSERT, tenant, k->id, tenant, k->user_id, k->hash, k->now,
+		       PG_I64(k->expires_ms), k->description ? k->description : "", k->created_by);
+}
+
+static int pg_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_KEY_LOOKUP, NULL, &rc, hash);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	else if (r) {
+		snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, 0, 0));
+		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->user_id, sizeof out->user_id, "%s", PQgetvalue(r, 0, 2));
+		out->expires_ms = pg_ll(r, 0, 3);
+		out->roles = (unsigned)pg_ll(r, 0, 4);
+		out->user_active = !strcmp(PQgetvalue(r, 0, 5), "active");
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* An ApiKey document (api-keys.d.ts) from a KEY_COLS row. */
+static json_t *key_doc(const PGresult *r, int i)
+{
+	char expiry[64];
+	int64_t exp = pg_ll(r, i, 7);
+	/* keys made by `bootstrap` never expire; the wire type wants a date */
+	clock_format_ms(expiry, exp ? exp : INT64_C(253402300799999));
+	const char *updated = pg_val(r, i, 6);
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+				PQgetvalue(r, i, 0), "tenantId", PQgetvalue(r, i, 1), "sub",
+				PQgetvalue(r, i, 2), "subType", "user", "createdByUser",
+				PQgetvalue(r, i, 3), "description", PQgetvalue(r, i, 4), "created",
+				PQgetvalue(r, i, 5), "expiry", expiry, "status",
+				exp && exp <= clock_now_ms() ? "expired" : "active");
+	json_object_set_new(doc, "lastUpdated", json_string(updated ? updated : PQgetvalue(r, i, 5)));
+	return doc;
+}
+
+static int pg_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_KEY_GET, tenant, &rc, tenant, id);
+	if (r)
+		rc = PQntuples(r) ? (*out = key_doc(r, 0), STORE_ONE) : STORE_NONE;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			  const char *user_id, long offset, long limit)
+{
+	int rc;
+	rc = pg_get_count(PG_RUN(st, P_KEY_COUNT, tenant, &rc, tenant, user_id), &rc, out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	PGresult *r = PG_RUN(st, P_KEY_LIST, tenant, &rc, tenant, user_id, PG_I64(limit),
+			     PG_I64(offset));
+	if (r) {
+		json_t *arr = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(arr, key_doc(r, i));
+		*out = arr;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
+			      const char *description, const char *now)
+{
+	return PG_CHANGED(st, P_KEY_DESCRIBE, tenant, tenant, id, description, now);
+}
+
+static int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
+{
+	return PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id);
+}
+
+static int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
+				  const char *user_id, int64_t now_ms)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_KEY_ACTIVE, tenant, &rc, tenant, user_id, PG_I64(now_ms));
+	return pg_get_count(r, &rc, out);
+}
+
+static int pg_session_insert(struct store *st, const char *tenant, const struct session_new *n)
+{
+	return EXEC_OK(st, P_SESSION_INSERT, tenant, tenant, n->id_hash, n->user_id, n->key_id,
+		       n->created_via, PG_I64(n->now_ms), PG_I64(n->expires_ms));
+}
+
+static void col_copy(char *out, size_t cap, const PGresult *r, int col)
+{
+	const char *v = pg_val(r, 0, col);
+	snprintf(out, cap, "%s", v ? v : "");
+}
+
+static int pg_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
+			     int64_t now_ms)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_SESSION_LOOKUP, NULL, &rc, id_hash, PG_I64(now_ms));
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	else if (r) {
+		col_copy(out->tenant_id, sizeof out->tenant_id, r, 0);
+		col_copy(out->user_id, sizeof out->user_id, r, 1);
+		col_copy(out->key_id, sizeof out->key_id, r, 2);
+		col_copy(out->created_via, sizeof out->created_via, r, 3);
+		out->last_seen_ms = pg_ll(r, 0, 4);
+		out->expires_ms = pg_ll(r, 0, 5);
+		out->roles = (unsigned)pg_ll(r, 0, 6);
+		out->user_active = !strcmp(PQgetvalue(r, 0, 7), "active");
+		out->key_ok = pg_ll(r, 0, 8) != 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
+			    int64_t now_ms)
+{
+	return PG_CHANGED(st, P_SESSION_TOUCH, tenant, tenant, id_hash, PG_I64(now_ms));
+}
+
+static int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
+{
+	return PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash);
+}
+
+static int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
+			    int64_t idle_before_ms)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_SESSION_SWEEP, NULL, &rc, PG_I64(now_ms), PG_I64(idle_before_ms));
+	if (out_deleted)
+		*out_deleted = r ? atol(PQcmdTuples(r)) : 0;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_count(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_SESSION_COUNT, NULL, &rc, PG_I64(now_ms), PG_I64(idle_before_ms));
+	return pg_get_count(r, &rc, out);
+}
+
+/* ---- spaces and assignments ---------------------------------------------- */
+
+static int pg_space_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	char *txt = dump(doc);
+	int rc = EXEC_OK(st, P_SPACE_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "name"),
+			 jstr(doc, "type"), jstr(doc, "ownerId"), jstr(doc, "createdAt"), txt);
+	free(txt);
+	return rc;
+}
+
+static int pg_space_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return PG_GET_DOC(st, P_SPACE_GET, tenant, out, tenant, id);
+}
+
+static int pg_space_update(struct store *st, const char *tenant, json_t *doc)
+{
+	char *txt = dump(doc);
+	int rc = PG_CHANGED(st, P_SPACE_UPDATE, tenant, tenant, jstr(doc, "id"), jstr(doc, "name"),
+			    jstr(doc, "type"), jstr(doc, "ownerId"), txt);
+	free(txt);
+	return rc;
+}
+
+static int pg_space_delete(struct store *st, const char *tenant, const char *id)
+{
+	return PG_CHANGED(st, P_SPACE_DELETE, tenant, tenant, id);
+}
+
+static int pg_space_usage(struct store *st, long *out, const char *tenant, const char *id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_SPACE_USAGE, tenant, &rc, tenant, id);
+	return pg_get_count(r, &rc, out);
+}
+
+static int pg_space_roles(struct store *st, unsigned *out, const char *tenant,
+			  const char *space_id, const char *user_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_SPACE_ROLES, tenant, &rc, tenant, space_id, user_id);
+	*out = r && PQntuples(r) ? (unsigned)pg_ll(r, 0, 0) : 0;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_USER_SPACES, tenant, &rc, tenant, user_id);
+	if (r)
+		rc = pg_docs(r, out);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			 const struct space_query *q)
+{
+	char *name_lc = q->name ? strdup(q->name) : NULL;
+	if (name_lc)
+		pg_lower_ascii(name_lc);
+	struct strbuf where, sql;
+	strbuf_init(&where);
+	strbuf_init(&sql);
+	strbuf_puts(&where, " FROM spaces s WHERE s.tenant_id = $1::text");
+	if (!q->viewer_is_admin)
+		strbuf_puts(&where, " AND (s.owner_id = $2::text OR s.id IN (SELECT space_id"
+				    " FROM space_assignments WHERE tenant_id = $1::text"
+				    " AND assignee_id = $2::text))");
+	else
+		strbuf_puts(&where, " AND ($2::text IS NULL OR true)");
+	/* ASCII case-insensitive substring: lower() under "C" folds ASCII only */
+	strbuf_puts(&where, " AND ($3::text IS NULL OR s.type = $3::text)"
+			    " AND ($4::text IS NULL OR strpos(lower(s.name COLLATE \"C\"), $4::text) > 0)"
+			    " AND ($5::text IS NULL OR s.owner_id = $5::text)");
+	const char *v[] = {tenant, q->viewer_id, q->type, name_lc, q->owner_id,
+			   PG_I64(q->limit), PG_I64(q->offset)};
+	int rc;
+	strbuf_printf(&sql, "SELECT count(*)%s", where.data);
+	rc = pg_get_count(pg_run_sql(st, sql.data, tenant, 5, v, &rc), &rc, out_total);
+	if (rc == STORE_ONE) {
+		sql.len = 0;
+		strbuf_printf(&sql, "SELECT s.doc%s ORDER BY s.created_at, s.id"
+				    " LIMIT $6::bigint OFFSET $7::bigint", where.data);
+		PGresult *r = pg_run_sql(st, sql.data, tenant, 7, v, &rc);
+		if (r)
+			rc = pg_docs(r, out);
+		PQclear(r);
+	}
+	strbuf_free(&where);
+	strbuf_free(&sql);
+	free(name_lc);
+	return rc;
+}
+
+static int pg_assignment_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+{
+	char *txt = dump(doc);
+	int rc = EXEC_OK(st, P_ASG_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "spaceId"),
+			 jstr(doc, "assigneeId"), PG_I64(roles), jstr(doc, "createdAt"), txt);
+	free(txt);
+	return rc;
+}
+
+static int pg_assignment_get(struct store *st, json_t **out, const char *tenant,
+			     const char *space_id, const char *id)
+{
+	return PG_GET_DOC(st, P_ASG_GET, tenant, out, tenant, space_id, id);
+}
+
+static int pg_assignment_find(struct store *st, json_t **out, const char *tenant,
+			      const char *space_id, const char *assignee_id)
+{
+	return PG_GET_DOC(st, P_ASG_FIND, tenant, out, tenant, space_id, assignee_id);
+}
+
+static int pg_assignment_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			      const char *space_id, long offset, long limit)
+{
+	return page_docs(st, out, out_total, P_ASG_COUNT, P_ASG_LIST, tenant, space_id, offset, limit);
+}
+
+static int pg_assignment_delete(struct store *st, const char *tenant, const char *space_id,
+				const char *id)
+{
+	return PG_CHANGED(st, P_ASG_DELETE, tenant, tenant, space_id, id);
+}
+
+/* ---- data sets ------------------------------------------------------------ */
+
+static char *lower_dup(const char *v)
+{
+	char *lc = strdup(v ? v : "");
+	if (!lc)
+		abort();
+	pg_lower_ascii(lc);
+	return lc;
+}
+
+static int pg_dataset_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	char *txt = dump(doc), *n = lower_dup(jstr(doc, "name")), *t = lower_dup(jstr(doc, "technicalName"));
+	int rc = EXEC_OK(st, P_DATASET_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "spaceId"),
+			 txt, n, t);
+	free(txt), free(n), free(t);
+	return rc;
+}
+
+static int pg_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return PG_GET_DOC(st, P_DATASET_GET, tenant, out, tenant, id);
+}
+
+static int pg_dataset_update(struct store *st, const char *tenant, json_t *doc)
+{
+	char *txt = dump(doc), *n = lower_dup(jstr(doc, "name")), *t = lower_dup(jstr(doc, "technicalName"));
+	int rc;
+	PGresult *r = PG_RUN(st, P_DATASET_UPDATE, tenant, &rc, tenant, jstr(doc, "id"),
+			     jstr(doc, "spaceId"), txt, n, t);
+	free(txt), free(n), free(t);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	bool renamed = r && PQntuples(r) && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	/* the search index holds the names of a product's data sets */
+	if (rc == STORE_ONE && renamed)
+		rc = EXEC_OK(st, P_DATASET_REINDEX, tenant, tenant, jstr(doc, "id"));
+	return rc;
+}
+
+static int pg_dataset_delete(struct store *st, const char *tenant, const char *id)
+{
+	return PG_CHANGED(st, P_DATASET_DELETE, tenant, tenant, id);
+}
+
+static int pg_dataset_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+			   const char *query, long offset, long limit)
+{
+	char *q = query ? lower_dup(query) : NULL;
+	int rc = page_docs(st, out, out_total, P_DATASET_COUNT, P_DATASET_LIST, tenant, q, offset, limit);
+	free(q);
+	return rc;
+}
+
+static int pg_dataset_products(struct store *st, json_t **out, long *out_activated,
+			       const char *tenant, const char *dataset_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_DATASET_PRODUCTS, tenant, &rc, tenant, dataset_id);
+	if (r) {
+		json_t *ids = json_array();
+		long activated = 0;
+		for (int i = 0; i < PQntuples(r); i++) {
+			json_array_append_new(ids, json_string(PQgetvalue(r, i, 0)));
+			activated += !strcmp(PQgetvalue(r, i, 1), "t");
+		}
+		*out = ids;
+		*out_activated = activated;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* ---- quality computations, trust, settings --------------------------------- */
+
+static int pg_batch_insert(struct store *st, const char *tenant, const char *id,
+			   const char *product_id, const char *now, const char *user_id)
+{
+	return EXEC_OK(st, P_BATCH_INSERT, tenant, id, tenant, product_id, now, user_id);
+}
+
+static int pg_computation_insert(struct store *st, const char *tenant, const char *id,
+				 const char *batch_id, const char *dataset_id, const char *status,
+				 const char *error_code, const char *error_reason, const char *now,
+				 const char *user_id)
+{
+	return EXEC_OK(st, P_COMP_INSERT, tenant, id, tenant, batch_id, dataset_id, status,
+		       error_code, error_reason, now, user_id);
+}
+
+/* A COMP_COLS row as JSON (null columns left out). */
+static json_t *comp_doc(const PGresult *r, int row)
+{
+	static const char *const names[] = {"id", "batchId", "datasetId", "status", "attempts",
+					    "errorCode", "errorReason", "requestedAt",
+					    "requestedBy", "startedAt", "finishedAt"};
+	json_t *doc = json_object();
+	for (int i = 0; i < 11; i++) {
+		const char *v = pg_val(r, row, i);
+		if (!v)
+			continue;
+		json_object_set_new(doc, names[i], i == 4 ? json_integer(pg_ll(r, row, i)) : json_string(v));
+	}
+	return doc;
+}
+
+static int one_comp(struct store *st, enum pg_stmt id, json_t **out, const char *tenant,
+		    const char *b)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, id, tenant, &rc, tenant, b);
+	if (r)
+		rc = PQntuples(r) ? (*out = comp_doc(r, 0), STORE_ONE) : STORE_NONE;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_computation_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return one_comp(st, P_COMP_GET, out, tenant, id);
+}
+
+static int pg_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
+				   const char *dataset_id)
+{
+	return one_comp(st, P_QUALITY_LAST, out, tenant, dataset_id);
+}
+
+static int pg_batch_computations(struct store *st, json_t **out, const char *tenant,
+				 const char *batch_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_BATCH_EXISTS, tenant, &rc, tenant, batch_id);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	PQclear(r);
+	if (rc != STORE_ONE)
+		return rc;
+	r = PG_RUN(st, P_COMP_BATCH, tenant, &rc, tenant, batch_id);
+	if (r) {
+		json_t *arr = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(arr, comp_doc(r, i));
+		*out = arr;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_computation_claim(struct store *st, struct computation *out, const char *now)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_COMP_CLAIM, NULL, &rc, now);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	else if (r) {
+		snprintf(out->id, sizeof out->id, "%s", PQgetvalue(r, 0, 0));
+		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->dataset_id, sizeof out->dataset_id, "%s", PQgetvalue(r, 0, 2));
+		snprintf(out->requested_by, sizeof out->requested_by, "%s", PQgetvalue(r, 0, 3));
+		out->attempts = (int)pg_ll(r, 0, 4);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_computation_finish(struct store *st, const char *id, const char *status,
+				 const char *error_code, const char *error_reason, json_t *result,
+				 const char *now)
+{
+	char *txt = result ? dump(result) : NULL;
+	int rc = PG_CHANGED(st, P_COMP_FINISH, NULL, id, status, error_code, error_reason, txt, now);
+	free(txt);
+	return rc;
+}
+
+static int pg_computation_recover(struct store *st, long *out_requeued, long *out_failed,
+				  int max_attempts, const char *now)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_COMP_GIVEUP, NULL, &rc, PG_I64(max_attempts), now);
+	*out_failed = r ? atol(PQcmdTuples(r)) : 0;
+	PQclear(r);
+	if (rc != STORE_ONE)
+		return rc;
+	r = PG_RUN(st, P_COMP_REQUEUE, NULL, &rc, PG_I64(max_attempts));
+	*out_requeued = r ? atol(PQcmdTuples(r)) : 0;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
+			     const char *tenant, const char *dataset_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_QUALITY_LATEST, tenant, &rc, tenant, dataset_id);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	else if (r) {
+		const char *t = pg_val(r, 0, 0);
+		if (!t || !(*out = json_loads(t, 0, NULL))) {
+			rc = STORE_HARD;
+		} else {
+			snprintf(out_at, ISO_TS_LEN + 1, "%s", PQgetvalue(r, 0, 1));
+			snprintf(out_by, GUID_LEN + 1, "%s", PQgetvalue(r, 0, 2));
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id)
+{
+	return PG_GET_DOC(st, P_TRUST_GET, tenant, out, tenant, dataset_id);
+}
+
+static int pg_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_TRUST_IDS, tenant, &rc, tenant);
+	if (r) {
+		json_t *ids = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(ids, json_string(PQgetvalue(r, i, 0)));
+		*out = ids;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
+			json_t *doc, const char *now)
+{
+	char *txt = dump(doc);
+	int rc = EXEC_OK(st, P_TRUST_PUT, tenant, tenant, dataset_id, PG_DBL(score), txt, now);
+	free(txt);
+	return rc;
+}
+
+static int pg_settings_get(struct store *st, json_t **out, const char *tenant)
+{
+	return PG_GET_DOC(st, P_SETTINGS_GET, tenant, out, tenant);
+}
+
+static int pg_settings_put(struct store *st, const char *tenant, json_t *trust_config)
+{
+	char *txt = dump(trust_config);
+	int rc = EXEC_OK(st, P_SETTINGS_PUT, tenant, tenant, txt);
+	free(txt);
+	return rc;
+}
+
+/* ---- open, migrate, close ------------------------------------------------- */
+
+static void pg_close(struct store *st)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	conn_free(pthread_getspecific(s->key));
+	pthread_setspecific(s->key, NULL);
+	pthread_key_delete(s->key);
+	free(s->url);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+	.close = pg_close,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.in_transaction = pg_in_transaction,
+	.ping = pg_ping,
+	.probe_write = pg_probe_write,
+	.tenant_find = pg_tenant_find,
+	.tenant_insert = pg_tenant_insert,
+	.tenant_count = pg_tenant_count,
+	.user_find_email = pg_user_find_email,
+	.user_get = pg_user_get,
+	.user_insert = pg_user_insert,
+	.user_update = pg_user_update,
+	.user_delete = pg_user_delete,
+	.user_list = pg_user_list,
+	.apikey_insert = pg_apikey_insert,
+	.apikey_lookup = pg_apikey_lookup,
+	.apikey_get = pg_apikey_get,
+	.apikey_list = pg_apikey_list,
+	.apikey_describe = pg_apikey_describe,
+	.apikey_delete = pg_apikey_delete,
+	.apikey_count_active = pg_apikey_count_active,
+	.session_insert = pg_session_insert,
+	.session_lookup = pg_session_lookup,
+	.session_touch = pg_session_touch,
+	.session_delete = pg_session_delete,
+	.session_sweep = pg_session_sweep,
+	.session_count = pg_session_count,
+	.space_insert = pg_space_insert,
+	.space_get = pg_space_get,
+	.space_update = pg_space_update,
+	.space_delete = pg_space_delete,
+	.space_usage = pg_space_usage,
+	.space_list = pg_space_list,
+	.user_spaces = pg_user_spaces,
+	.space_roles = pg_space_roles,
+	.assignment_insert = pg_assignment_insert,
+	.assignment_get = pg_assignment_get,
+	.assignment_find = pg_assignment_find,
+	.assignment_list = pg_assignment_list,
+	.assignment_delete = pg_assignment_delete,
+	.dataset_insert = pg_dataset_insert,
+	.dataset_get = pg_dataset_get,
+	.dataset_update = pg_dataset_update,
+	.dataset_delete = pg_dataset_delete,
+	.dataset_list = pg_dataset_list,
+	.dataset_products = pg_dataset_products,
+	.batch_insert = pg_batch_insert,
+	.computation_insert = pg_computation_insert,
+	.computation_get = pg_computation_get,
+	.batch_computations = pg_batch_computations,
+	.computation_claim = pg_computation_claim,
+	.computation_finish = pg_computation_finish,
+	.computation_recover = pg_computation_recover,
+	.quality_latest = pg_quality_latest,
+	.quality_last_attempt = pg_quality_last_attempt,
+	.trust_get = pg_trust_get,
+	.trust_dataset_ids = pg_trust_dataset_ids,
+	.trust_put = pg_trust_put,
+	.settings_get = pg_settings_get,
+	.settings_put = pg_settings_put,
+	.product_get = pg_product_get,
+	.product_get_access = pg_product_get_access,
+	.product_insert = pg_product_insert,
+	.product_update = pg_product_update,
+	.product_delete = pg_product_delete,
+	.product_list = pg_product_list,
+	.product_facets = pg_product_facets,
+	.changelog_append = pg_changelog_append,
+	.changelog_page = pg_changelog_page,
+};
+
+/* PQexec of sql; false with err filled on failure. */
+static bool setup_exec(PGconn *db, const char *sql, PGresult **out, char *err, size_t errlen,
+		       const char *what)
+{
+	PGresult *r = PQexec(db, sql);
+	if (!ok_result(r)) {
+		snprintf(err, errlen, "%s: %s", what, r ? PQresultErrorMessage(r) : PQerrorMessage(db));
+		PQclear(r);
+		return false;
+	}
+	if (out)
+		*out = r;
+	else
+		PQclear(r);
+	return true;
+}
+
+/* Durability (SPEC §7): an acknowledged write must survive a crash. */
+static int check_durable(PGconn *db, char *err, size_t errlen)
+{
+	PGresult *r;
+	if (!setup_exec(db, "SHOW fsync", &r, err, errlen, "cannot read fsync"))
+		return -1;
+	bool off = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "off");
+	PQclear(r);
+	if (off) {
+		snprintf(err, errlen, "the PostgreSQL server runs with fsync=off: acknowledged writes"
+				      " would not survive a crash; refusing to start");
+		return -1;
+	}
+	return 0;
+}
+
+/* Brings the schema to PG_SCHEMA_VERSION under the global advisory lock,
+ * so instances starting together migrate once (the others wait, then see
+ * the new version). */
+static int migrate(PGconn *db, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	if (!setup_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_GLOBAL ", 1);"
+			    " CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL);"
+			    " INSERT INTO schema_version SELECT 0"
+			    " WHERE NOT EXISTS (SELECT 1 FROM schema_version);"
+			    " SELECT version FROM schema_version", &r, err, errlen, "schema_version"))
+		goto fail;
+	int version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+	PQclear(r);
+	if (version < 0 || version > PG_SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema v%d is newer than this server (v%d)", version,
+			 PG_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; version < PG_SCHEMA_VERSION; version++) {
+		int64_t t0 = clock_mono_ns();
+		char what[64], bump[80];
+		snprintf(what, sizeof what, "migration to v%d failed", version + 1);
+		snprintf(bump, sizeof bump, "UPDATE schema_version SET version = %d", version + 1);
+		if (!setup_exec(db, pg_migrations[version], NULL, err, errlen, what) ||
+		    !setup_exec(db, bump, NULL, err, errlen, what))
+			goto fail;
+		if (version > 0)
+			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
+					"\"ms\":%lld}\n", version + 1,
+				(long long)((clock_mono_ns() - t0) / 1000000));
+	}
+	if (!setup_exec(db, "COMMIT", NULL, err, errlen, "migration commit"))
+		goto fail;
+	return 0;
+fail:
+	PQclear(PQexec(db, "ROLLBACK"));
+	return -1;
+}
+
+int store_pg_open(struct store **out, const char *url, char *err, size_t errlen)
+{
+	struct pg_store *s = calloc(1, sizeof *s);
+	if (!s || !(s->url = strdup(url))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->base.ops = &pg_ops;
+	if (pthread_key_create(&s->key, conn_free) != 0) {
+		free(s->url);
+		free(s);
+		snprintf(err, errlen, "pthread_key_create failed");
+		return -1;
+	}
+	PGconn *db = connect_db(url, err, errlen);
+	if (!db || check_durable(db, err, errlen) < 0 || migrate(db, err, errlen) < 0) {
+		PQfinish(db);
+		pg_close(&s->base);
+		return -1;
+	}
+	struct pgconn *c = calloc(1, sizeof *c);
+	if (!c) {
+		PQfinish(db);
+		pg_close(&s->base);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->db = db;
+	pthread_setspecific(s->key, c);
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,430 @@
+/* pg_products: the PostgreSQL backend's products, product lists, facets,
+ * search and changelogs (pg.c has the rest; docs/pg-status.md).
+ *
+ * Lists are generated SQL with typed parameters (PQexecParams): the
+ * filters and the caller's visibility (SPEC §4) as one WHERE clause for the
+ * count, the page and the facets. Search (store.h SORT_RELEVANCE,
+ * docs/search.md "The same results in PostgreSQL"): each term becomes a
+ * tsquery ('w1' <-> 'w2':* for a bare term, no :* for a phrase) normalised
+ * by the dp_search configuration (unaccent + lower), matched against the
+ * per-field vectors; ts_all (their concatenation, GIN) narrows the rows
+ * first. A term matches in a tier's fields when it matches one of them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/pg.h"
+#include "util/etag.h"
+
+static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
+
+/* ---- products ------------------------------------------------------------- */
+
+int pg_product_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return PG_GET_DOC(st, P_PRODUCT_GET, tenant, out, tenant, id);
+}
+
+int pg_product_get_access(struct store *st, struct product_access *out, const char *tenant,
+			  const char *id, const char *user_id)
+{
+	int rc;
+	memset(out, 0, sizeof *out);
+	PGresult *r = PG_RUN(st, P_PRODUCT_ACCESS, tenant, &rc, tenant, id, user_id);
+	if (r && !PQntuples(r))
+		rc = STORE_NONE;
+	else if (r) {
+		const char *type = pg_val(r, 0, 2), *owner = pg_val(r, 0, 3);
+		if (!(out->text = strdup(PQgetvalue(r, 0, 0))))
+			rc = STORE_HARD;
+		snprintf(out->etag, sizeof out->etag, "%s", PQgetvalue(r, 0, 5));
+		out->in_space = pg_val(r, 0, 1) != NULL;
+		snprintf(out->space_type, sizeof out->space_type, "%s", type ? type : "");
+		snprintf(out->space_owner, sizeof out->space_owner, "%s", owner ? owner : "");
+		snprintf(out->owner, sizeof out->owner, "%s", PQgetvalue(r, 0, 6));
+		out->roles = (unsigned)pg_ll(r, 0, 4);
+		out->activated = !strcmp(PQgetvalue(r, 0, 7), "t");
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int product_write(struct store *st, enum pg_stmt id, const char *tenant, json_t *doc)
+{
+	char *txt = json_dumps(doc, JSON_COMPACT);
+	char *name_lc = strdup(jstr(doc, "name") ? jstr(doc, "name") : "");
+	if (!txt || !name_lc)
+		abort();
+	pg_lower_ascii(name_lc);
+	char etag[ETAG_LEN + 1];
+	etag_of(etag, doc);
+	/* sort keys of the list, NULL when not computed */
+	const json_t *ts = json_object_get(json_object_get(doc, "trustScore"), "score");
+	const json_t *ql = json_object_get(doc, "quality");
+	const json_t *qv = json_object_get(ql, "validity"), *qc = json_object_get(ql, "completeness");
+	char trust[40], quality[40];
+	snprintf(trust, sizeof trust, "%.17g", json_number_value(ts));
+	snprintf(quality, sizeof quality, "%.17g",
+		 (json_number_value(qv) + json_number_value(qc)) / 2.0);
+	struct strbuf tags, ds;
+	strbuf_init(&tags);
+	strbuf_init(&ds);
+	pg_text_array(&tags, json_object_get(doc, "tags"));
+	pg_text_array(&ds, json_object_get(doc, "datasetIds"));
+	int rc;
+	PGresult *r = PG_RUN(st, id, tenant, &rc, jstr(doc, "id"), tenant, jstr(doc, "name"), name_lc,
+			     jstr(doc, "spaceId"), jstr(doc, "ownerId"),
+			     json_is_true(json_object_get(doc, "activated")) ? "true" : "false",
+			     jstr(doc, "createdAt"), jstr(doc, "updatedAt"), txt, etag,
+			     json_is_number(ts) ? trust : NULL,
+			     json_is_number(qv) && json_is_number(qc) ? quality : NULL, tags.data,
+			     ds.data);
+	if (r)
+		rc = pg_ll(r, 0, 0) > 0 ? STORE_ONE : STORE_NONE;
+	PQclear(r);
+	free(txt);
+	free(name_lc);
+	strbuf_free(&tags);
+	strbuf_free(&ds);
+	return rc;
+}
+
+int pg_product_insert(struct store *st, const char *tenant, json_t *doc)
+{
+	int rc = product_write(st, P_PRODUCT_INSERT, tenant, doc);
+	return rc == STORE_NONE ? STORE_HARD : rc;
+}
+
+int pg_product_update(struct store *st, const char *tenant, json_t *doc)
+{
+	return product_write(st, P_PRODUCT_UPDATE, tenant, doc);
+}
+
+int pg_product_delete(struct store *st, const char *tenant, const char *id)
+{
+	return PG_CHANGED(st, P_PRODUCT_DELETE, tenant, tenant, id);
+}
+
+/* ---- lists ------------------------------------------------------------------ */
+
+/* Parameters of a generated statement; add() returns the new one's $n. */
+struct params {
+	const char **v;
+	int n;
+	struct strbuf own[4]; /* array literals */
+	int nown;
+	char num[4][40];
+	int nnum;
+};
+
+static void params_init(struct params *p, int cap)
+{
+	memset(p, 0, sizeof *p);
+	if (!(p->v = calloc((size_t)cap, sizeof *p->v)))
+		abort();
+}
+
+static void params_free(struct params *p)
+{
+	for (int i = 0; i < p->nown; i++)
+		strbuf_free(&p->own[i]);
+	free(p->v);
+}
+
+static int add(struct params *p, const char *v)
+{
+	p->v[p->n++] = v;
+	return p->n;
+}
+
+static int add_num(struct params *p, double v)
+{
+	snprintf(p->num[p->nnum], sizeof p->num[0], "%.17g", v);
+	return add(p, p->num[p->nnum++]);
+}
+
+/* A text[] literal of n C strings. */
+static int add_array(struct params *p, const char *const *a, int n)
+{
+	struct strbuf *sb = &p->own[p->nown++];
+	strbuf_init(sb);
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(a[i]));
+	pg_text_array(sb, arr);
+	json_decref(arr);
+	return add(p, sb->data);
+}
+
+/* The tsquery text of one search term: 'w1' <-> 'w2':* (bare) or without :*. */
+static void term_query(struct strbuf *sb, const struct search_term *t)
+{
+	const char *w = t->text;
+	bool first = true;
+	while (*w) {
+		const char *end = strchr(w, ' ');
+		size_t len = end ? (size_t)(end - w) : strlen(w);
+		if (len) {
+			strbuf_puts(sb, first ? "'" : " <-> '");
+			first = false;
+			for (size_t i = 0; i < len; i++) {
+				if (w[i] == '\'' || w[i] == '\\')
+					strbuf_putc(sb, w[i]);
+				strbuf_putc(sb, w[i]);
+			}
+			strbuf_putc(sb, '\'');
+			if (!end && !t->phrase)
+				strbuf_puts(sb, ":*");
+		}
+		w += len + (end ? 1 : 0);
+	}
+}
+
+static const char *const tier_cols[] = {"p.ts_name", "p.ts_tags", "p.ts_desc", "p.ts_body"};
+
+/* (term i in the first k fields) AND ... for every term. */
+static void terms_in(struct strbuf *sql, int nterms, int k)
+{
+	strbuf_putc(sql, '(');
+	for (int i = 0; i < nterms; i++) {
+		strbuf_puts(sql, i ? " AND (" : "(");
+		for (int c = 0; c < k; c++)
+			strbuf_printf(sql, "%s%s @@ sq.q%d", c ? " OR " : "", tier_cols[c], i);
+		strbuf_putc(sql, ')');
+	}
+	strbuf_putc(sql, ')');
+}
+
+#define TIER_BUCKET                                                                         \
+	"(CASE WHEN p.trust_score IS NULL THEN 0 ELSE least(1001, greatest(1,"              \
+	" floor(p.trust_score * 10)::integer + 1)) END)"
+
+/* "FROM products p [, (tsqueries) sq] WHERE ..." of q; false when the
+ * caller can see nothing or the search has no terms. */
+static bool list_from(struct strbuf *sql, struct params *p, struct strbuf *terms, const char *tenant,
+		      const struct product_query *q)
+{
+	if (q->search && q->search->n == 0)
+		return false;
+	strbuf_puts(sql, " FROM products p");
+	int nterms = q->search ? q->search->n : 0;
+	if (nterms) {
+		strbuf_puts(sql, ", (SELECT ");
+		for (int i = 0; i < nterms; i++) {
+			term_query(&terms[i], &q->search->t[i]);
+			strbuf_printf(sql, "%sto_tsquery('dp_search', $%d::text) AS q%d", i ? ", " : "",
+				      add(p, terms[i].data), i);
+		}
+		strbuf_puts(sql, ") sq");
+	}
+	strbuf_printf(sql, " WHERE p.tenant_id = $%d::text", add(p, tenant));
+	if (!q->viewer_is_admin) {
+		strbuf_printf(sql, " AND (p.space_id IN (SELECT json_array_elements_text($%d::json))",
+			      add(p, q->scope_all ? q->scope_all : "[]"));
+		strbuf_printf(sql, " OR (p.activated AND p.space_id IN"
+				   " (SELECT json_array_elements_text($%d::json)))",
+			      add(p, q->scope_activated ? q->scope_activated : "[]"));
+		if (q->personal_scope == 2 || q->personal_scope == 1) /* SCOPE_ALL, SCOPE_ACTIVATED */
+			strbuf_printf(sql, " OR (p.space_id IS NULL AND p.owner_id = $%d::text%s)",
+				      add(p, q->viewer_id ? q->viewer_id : ""),
+				      q->personal_scope == 1 ? " AND p.activated" : "");
+		strbuf_putc(sql, ')');
+	}
+	if (q->nspace_ids > 0 && q->personal)
+		strbuf_printf(sql, " AND (p.space_id = ANY($%d::text[]) OR p.space_id IS NULL)",
+			      add_array(p, q->space_ids, q->nspace_ids));
+	else if (q->nspace_ids > 0)
+		strbuf_printf(sql, " AND p.space_id = ANY($%d::text[])",
+			      add_array(p, q->space_ids, q->nspace_ids));
+	else if (q->personal)
+		strbuf_puts(sql, " AND p.space_id IS NULL");
+	if (q->activated >= 0)
+		strbuf_printf(sql, " AND p.activated = $%d::boolean", add(p, q->activated ? "true" : "false"));
+	if (q->owner_id)
+		strbuf_printf(sql, " AND p.owner_id = $%d::text", add(p, q->owner_id));
+	if (q->has_min_trust) /* NULL never matches */
+		strbuf_printf(sql, " AND p.trust_score >= $%d::double precision", add_num(p, q->min_trust));
+	for (int i = 0; i < q->ntags; i++)
+		strbuf_printf(sql, " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id"
+				   " AND t.tag = $%d::text)", add(p, q->tags[i]));
+	if (nterms) {
+		strbuf_puts(sql, " AND p.ts_all @@ (");
+		for (int i = 0; i < nterms; i++)
+			strbuf_printf(sql, "%ssq.q%d", i ? " && " : "", i);
+		strbuf_puts(sql, ") AND ");
+		terms_in(sql, nterms, 4);
+	}
+	return true;
+}
+
+/* ORDER BY of the page (store.h, enum product_sort). */
+static void list_order(struct strbuf *sql, const struct product_query *q)
+{
+	static const char *const col[] = {"p.name_lc", "p.created_at", "p.updated_at",
+					  "p.trust_score", "p.quality"};
+	const char *dir = q->descending ? "DESC" : "ASC";
+	switch (q->sort) {
+	case SORT_NAME:
+	case SORT_CREATED_AT:
+	case SORT_UPDATED_AT:
+		strbuf_printf(sql, " ORDER BY %s %s, p.id %s", col[q->sort], dir, dir);
+		break;
+	case SORT_TRUST_SCORE:
+	case SORT_QUALITY:
+		strbuf_printf(sql, " ORDER BY %s %s NULLS LAST, p.updated_at DESC, p.id DESC",
+			      col[q->sort], dir);
+		break;
+	case SORT_RELEVANCE:
+		if (q->search) {
+			int n = q->search->n;
+			strbuf_puts(sql, " ORDER BY CASE WHEN ");
+			terms_in(sql, n, 1);
+			strbuf_puts(sql, " THEN 1 WHEN ");
+			terms_in(sql, n, 2);
+			strbuf_puts(sql, " THEN 2 WHEN ");
+			terms_in(sql, n, 3);
+			strbuf_puts(sql, " THEN 3 ELSE 4 END, " TIER_BUCKET " DESC, p.updated_at DESC,"
+					 " p.id DESC");
+		} else {
+			strbuf_puts(sql, " ORDER BY p.updated_at DESC, p.id DESC");
+		}
+		break;
+	}
+}
+
+/* The order facets sample in: the list's, or with a search the in-tier one. */
+static void sample_order(struct strbuf *sql, const struct product_query *q)
+{
+	if (q->search)
+		strbuf_puts(sql, " ORDER BY " TIER_BUCKET " DESC, p.updated_at DESC, p.id DESC");
+	else
+		list_order(sql, q);
+}
+
+struct gen {
+	struct strbuf sql, from;
+	struct strbuf terms[SEARCH_MAX_TERMS];
+	struct params p;
+};
+
+static void gen_init(struct gen *g, const struct product_query *q)
+{
+	strbuf_init(&g->sql);
+	strbuf_init(&g->from);
+	for (int i = 0; i < SEARCH_MAX_TERMS; i++)
+		strbuf_init(&g->terms[i]);
+	params_init(&g->p, 8 + q->ntags + (q->search ? q->search->n : 0));
+}
+
+static void gen_free(struct gen *g)
+{
+	strbuf_free(&g->sql);
+	strbuf_free(&g->from);
+	for (int i = 0; i < SEARCH_MAX_TERMS; i++)
+		strbuf_free(&g->terms[i]);
+	params_free(&g->p);
+}
+
+int pg_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+		    const struct product_query *q)
+{
+	struct gen g;
+	gen_init(&g, q);
+	int rc = STORE_ONE;
+	if (!list_from(&g.from, &g.p, g.terms, tenant, q)) {
+		*out_total = 0;
+		*out = json_array();
+		goto out;
+	}
+	/* counted up to count_limit + 1 */
+	if (q->count_limit > 0)
+		strbuf_printf(&g.sql, "SELECT count(*) FROM (SELECT 1%s LIMIT %ld) x", g.from.data,
+			      q->count_limit + 1);
+	else
+		strbuf_printf(&g.sql, "SELECT count(*)%s", g.from.data);
+	rc = pg_get_count(pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc), &rc, out_total);
+	if (rc != STORE_ONE)
+		goto out;
+	g.sql.len = 0;
+	strbuf_printf(&g.sql, "SELECT p.doc%s", g.from.data);
+	list_order(&g.sql, q);
+	strbuf_printf(&g.sql, " LIMIT %ld OFFSET %ld", q->limit, q->offset);
+	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
+	if (r)
+		rc = pg_docs(r, out);
+	PQclear(r);
+out:
+	gen_free(&g);
+	return rc;
+}
+
+int pg_product_facets(struct store *st, struct facet_count *out, int *out_n, int cap,
+		      const char *tenant, const struct product_query *q, enum product_facet facet)
+{
+	*out_n = 0;
+	struct gen g;
+	gen_init(&g, q);
+	int rc = STORE_ONE;
+	if (!list_from(&g.from, &g.p, g.terms, tenant, q))
+		goto out;
+	strbuf_printf(&g.sql, "SELECT %s, count(*) AS n FROM (SELECT p.id, p.space_id%s",
+		      facet == FACET_TAGS ? "t.tag" : "m.space_id", g.from.data);
+	if (q->count_limit > 0) {
+		sample_order(&g.sql, q);
+		strbuf_printf(&g.sql, " LIMIT %ld", q->count_limit + 1);
+	}
+	if (facet == FACET_TAGS)
+		strbuf_printf(&g.sql, ") m JOIN product_tags t ON t.product_id = m.id GROUP BY t.tag"
+				      " ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
+	else
+		strbuf_printf(&g.sql, ") m GROUP BY m.space_id ORDER BY n DESC, m.space_id ASC NULLS LAST"
+				      " LIMIT %d", cap);
+	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
+	for (int i = 0; r && i < PQntuples(r) && *out_n < cap; i++) {
+		const char *v = pg_val(r, i, 0);
+		struct facet_count *f = &out[(*out_n)++];
+		if (!(f->value = v ? strdup(v) : NULL) && v)
+			abort();
+		f->count = (long)pg_ll(r, i, 1);
+	}
+	PQclear(r);
+out:
+	gen_free(&g);
+	return rc;
+}
+
+/* ---- changelogs --------------------------------------------------------------- */
+
+int pg_changelog_append(struct store *st, const char *tenant, const char *product_id,
+			json_t *entry)
+{
+	char *txt = json_dumps(entry, JSON_COMPACT);
+	int rc = PG_CHANGED(st, P_CHANGELOG_APPEND, tenant, jstr(entry, "id"), tenant, product_id,
+			    jstr(entry, "createdAt"), txt);
+	free(txt);
+	return rc;
+}
+
+int pg_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
+		      const char *product_id, bool ascending, long offset, long limit)
+{
+	int rc;
+	rc = pg_get_count(PG_RUN(st, P_CHANGELOG_COUNT, tenant, &rc, tenant, product_id), &rc,
+			  out_total);
+	if (rc != STORE_ONE)
+		return rc;
+	/* entries are numbered 1..n without holes: a page is a number range */
+	long n = *out_total, lo, hi;
+	if (ascending) {
+		lo = offset + 1;
+		hi = offset + limit;
+	} else {
+		hi = n - offset;
+		lo = n - offset - limit + 1;
+	}
+	PGresult *r = PG_RUN(st, ascending ? P_CHANGELOG_PAGE_ASC : P_CHANGELOG_PAGE_DESC, tenant,
+			     &rc, tenant, product_id, PG_I64(lo), PG_I64(hi));
+	if (r)
+		rc = pg_docs(r, out);
+	PQclear(r);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/* pg_schema: the PostgreSQL backend's migrations (its own list; the same
+ * tables and columns as schema.h where they mean the same). Entry i moves
+ * the schema from version i to i + 1 (table schema_version), run under a
+ * global advisory lock so instances starting together migrate once.
+ *
+ * Conventions: every key and every column a list sorts or compares by
+ * bytes is text COLLATE "C" (the database's own collation may be anything);
+ * documents are text, sent back byte for byte (jsonb would reorder keys);
+ * insertion order is an identity column; booleans are boolean. Search
+ * (docs/search.md "The same results in PostgreSQL"): one tsvector per
+ * field (name, tags, description, body = readMe and the data sets' names)
+ * built by dp_tsv() with the dp_search configuration (simple + unaccent),
+ * and their concatenation ts_all under a GIN index. */
+#ifndef DP_PG_SCHEMA_H
+#define DP_PG_SCHEMA_H
+
+#define PG_C " COLLATE \"C\""
+#define PG_ID "text" PG_C
+
+static const char *const pg_migrations[] = {
+	/* v1: everything of SQLite's v11 that PostgreSQL needs */
+	"CREATE EXTENSION IF NOT EXISTS unaccent;"
+	"CREATE TEXT SEARCH CONFIGURATION dp_search (COPY = pg_catalog.simple);"
+	"ALTER TEXT SEARCH CONFIGURATION dp_search ALTER MAPPING FOR asciiword, word, numword,"
+	" asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart"
+	" WITH unaccent, simple;"
+	/* ASCII punctuation and spaces separate words, as SQLite's unicode61 */
+	"CREATE FUNCTION dp_tsv(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+	" $$SELECT to_tsvector('dp_search'::regconfig, regexp_replace(coalesce(t, ''),"
+	" '[\\x01-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+', ' ', 'g'))$$;"
+	"CREATE TABLE tenants(id " PG_ID " PRIMARY KEY, name " PG_ID " NOT NULL UNIQUE,"
+	" created_at text NOT NULL);"
+	"CREATE TABLE users(seq bigint GENERATED ALWAYS AS IDENTITY, id " PG_ID " PRIMARY KEY,"
+	" tenant_id " PG_ID " NOT NULL REFERENCES tenants(id), email " PG_ID " NOT NULL,"
+	" roles integer NOT NULL, status text NOT NULL DEFAULT 'active', doc text NOT NULL,"
+	" UNIQUE(tenant_id, email));"
+	"CREATE INDEX users_tenant ON users(tenant_id, seq);"
+	"CREATE TABLE api_keys(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" user_id " PG_ID " NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" hash " PG_ID " NOT NULL UNIQUE, created_at " PG_ID " NOT NULL,"
+	" expires_ms bigint NOT NULL DEFAULT 0, revoked boolean NOT NULL DEFAULT false,"
+	" description text NOT NULL DEFAULT '', created_by text NOT NULL DEFAULT '',"
+	" updated_at text);"
+	"CREATE INDEX api_keys_user ON api_keys(tenant_id, user_id, created_at, id);"
+	"CREATE TABLE sessions(tenant_id " PG_ID " NOT NULL, id_hash " PG_ID " NOT NULL,"
+	" user_id " PG_ID " NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	" key_id " PG_ID " REFERENCES api_keys(id) ON DELETE CASCADE,"
+	" created_via text NOT NULL, created_at bigint NOT NULL, last_seen_at bigint NOT NULL,"
+	" expires_at bigint NOT NULL, PRIMARY KEY(tenant_id, id_hash));"
+	"CREATE UNIQUE INDEX sessions_hash ON sessions(id_hash);"
+	"CREATE INDEX sessions_user ON sessions(tenant_id, user_id);"
+	"CREATE INDEX sessions_key ON sessions(key_id);"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);"
+	"CREATE INDEX sessions_seen ON sessions(last_seen_at);"
+	"CREATE FUNCTION dp_users_disable_sessions() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" DELETE FROM sessions WHERE tenant_id = NEW.tenant_id AND user_id = NEW.id;"
+	" RETURN NULL; END$$;"
+	"CREATE TRIGGER users_disable_sessions AFTER UPDATE OF status ON users FOR EACH ROW"
+	" WHEN (NEW.status <> 'active') EXECUTE FUNCTION dp_users_disable_sessions();"
+	"CREATE FUNCTION dp_api_keys_revoke_sessions() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" DELETE FROM sessions WHERE key_id = NEW.id; RETURN NULL; END$$;"
+	"CREATE TRIGGER api_keys_revoke_sessions AFTER UPDATE OF revoked ON api_keys FOR EACH ROW"
+	" WHEN (NEW.revoked) EXECUTE FUNCTION dp_api_keys_revoke_sessions();"
+	"CREATE TABLE spaces(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" name text NOT NULL, type text NOT NULL, owner_id " PG_ID ","
+	" created_at " PG_ID " NOT NULL, doc text NOT NULL);"
+	"CREATE INDEX spaces_tenant ON spaces(tenant_id, created_at, id);"
+	"CREATE TABLE space_assignments(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" space_id " PG_ID " NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,"
+	" assignee_id " PG_ID " NOT NULL, roles integer NOT NULL, created_at " PG_ID " NOT NULL,"
+	" doc text NOT NULL, UNIQUE(space_id, assignee_id));"
+	"CREATE INDEX space_assignments_assignee ON space_assignments(tenant_id, assignee_id);"
+	"CREATE FUNCTION dp_users_delete_assignments() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" DELETE FROM space_assignments WHERE assignee_id = OLD.id; RETURN NULL; END$$;"
+	"CREATE TRIGGER users_delete_assignments AFTER DELETE ON users FOR EACH ROW"
+	" EXECUTE FUNCTION dp_users_delete_assignments();"
+	"CREATE TABLE datasets(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" space_id " PG_ID ", doc text NOT NULL, name_lc " PG_ID " NOT NULL DEFAULT '',"
+	" technical_lc " PG_ID " NOT NULL DEFAULT '');"
+	"CREATE INDEX datasets_space ON datasets(tenant_id, space_id);"
+	"CREATE INDEX datasets_name ON datasets(tenant_id, name_lc, id);"
+	/* changelog_n: the number of the product's latest changelog entry,
+	 * incremented by the append in the same transaction */
+	"CREATE TABLE products(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" name text NOT NULL, name_lc " PG_ID " NOT NULL, space_id " PG_ID ","
+	" owner_id " PG_ID " NOT NULL, activated boolean NOT NULL,"
+	" created_at " PG_ID " NOT NULL, updated_at " PG_ID " NOT NULL, doc text NOT NULL,"
+	" etag text NOT NULL, trust_score double precision, quality double precision,"
+	" changelog_n bigint NOT NULL DEFAULT 0,"
+	" ts_name tsvector NOT NULL, ts_tags tsvector NOT NULL, ts_desc tsvector NOT NULL,"
+	" ts_body tsvector NOT NULL,"
+	" ts_all tsvector GENERATED ALWAYS AS (ts_name || ts_tags || ts_desc || ts_body) STORED);"
+	"CREATE INDEX products_updated ON products(tenant_id, updated_at, id);"
+	"CREATE INDEX products_created ON products(tenant_id, created_at, id);"
+	"CREATE INDEX products_name ON products(tenant_id, name_lc, id);"
+	"CREATE INDEX products_activated ON products(tenant_id, activated, updated_at, id);"
+	"CREATE INDEX products_space ON products(tenant_id, space_id);"
+	"CREATE INDEX products_trust ON products(tenant_id, trust_score, updated_at, id);"
+	"CREATE INDEX products_quality ON products(tenant_id, quality, updated_at, id);"
+	"CREATE INDEX products_search ON products USING gin(ts_all);"
+	"CREATE TABLE product_tags(product_id " PG_ID " NOT NULL REFERENCES products(id)"
+	" ON DELETE CASCADE, tenant_id " PG_ID " NOT NULL, tag " PG_ID " NOT NULL,"
+	" PRIMARY KEY(product_id, tag));"
+	"CREATE INDEX product_tags_tag ON product_tags(tenant_id, tag);"
+	"CREATE TABLE product_datasets(product_id " PG_ID " NOT NULL REFERENCES products(id)"
+	" ON DELETE CASCADE, tenant_id " PG_ID " NOT NULL, dataset_id " PG_ID " NOT NULL,"
+	" PRIMARY KEY(product_id, dataset_id));"
+	"CREATE INDEX product_datasets_dataset ON product_datasets(tenant_id, dataset_id);"
+	"CREATE TABLE changelogs(seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" id " PG_ID " NOT NULL UNIQUE, tenant_id " PG_ID " NOT NULL,"
+	" product_id " PG_ID " NOT NULL REFERENCES products(id) ON DELETE CASCADE,"
+	" created_at text NOT NULL, doc text NOT NULL, pseq bigint NOT NULL,"
+	" UNIQUE(product_id, pseq));"
+	"CREATE TABLE quality_batches(id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL,"
+	" product_id " PG_ID ", created_at text NOT NULL, created_by text NOT NULL);"
+	"CREATE TABLE computations(seq bigint GENERATED ALWAYS AS IDENTITY,"
+	" id " PG_ID " PRIMARY KEY, tenant_id " PG_ID " NOT NULL, batch_id " PG_ID ","
+	" dataset_id " PG_ID " NOT NULL, status text NOT NULL, attempts integer NOT NULL DEFAULT 0,"
+	" error_code text, error_reason text, requested_at " PG_ID " NOT NULL,"
+	" requested_by text NOT NULL, started_at text, finished_at " PG_ID ", result text);"
+	"CREATE INDEX computations_queue ON computations(status, requested_at, seq);"
+	"CREATE INDEX computations_batch ON computations(batch_id);"
+	"CREATE INDEX computations_dataset ON computations(tenant_id, dataset_id, status, finished_at);"
+	"CREATE TABLE trust_results(tenant_id " PG_ID " NOT NULL, dataset_id " PG_ID " NOT NULL,"
+	" score double precision NOT NULL, previous_score double precision, doc text NOT NULL,"
+	" updated_at text NOT NULL, PRIMARY KEY(tenant_id, dataset_id));"
+	"CREATE TABLE tenant_settings(tenant_id " PG_ID " PRIMARY KEY, trust_config text);",
+};
+
+#define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
+
+#endif
