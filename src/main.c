@@ -16,6 +16,40 @@
 #include "http/server.h"
 #include "util/clock.h"
 
+/* The database URL for the log: a PostgreSQL URL's password (user:PASS@
+ * or password=...) replaced by "***". */
+static void redact_db_url(char *out, size_t cap, const char *url)
+{
+	size_t n = 0;
+	const char *p = url, *at = NULL, *colon = NULL;
+	const char *auth = strstr(url, "://");
+	if (auth) {
+		auth += 3;
+		at = strchr(auth, '@');
+		const char *slash = strchr(auth, '/');
+		if (at && slash && slash < at)
+			at = NULL;
+		if (at)
+			colon = memchr(auth, ':', (size_t)(at - auth));
+	}
+	while (*p && n + 4 < cap) {
+		if (p == colon) { /* user:PASS@ */
+			n += (size_t)snprintf(out + n, cap - n, ":***");
+			p = at;
+			continue;
+		}
+		if (!strncmp(p, "password=", 9)) {
+			n += (size_t)snprintf(out + n, cap - n, "password=***");
+			p += 9;
+			while (*p && *p != '&' && *p != ' ')
+				p++;
+			continue;
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+}
+
 #define VERSION DP_VERSION
 
 static void usage(FILE *out)
@@ -188,10 +222,12 @@ static int cmd_serve(int argc, char **argv)
 	struct server *srv = server_start(&app);
 	rc = 1;
 	if (srv && first_run(st, &cfg, server_port(srv)) == 0) {
+		char db_logged[512];
+		redact_db_url(db_logged, sizeof db_logged, cfg.db_url);
 		fprintf(stderr,
 			"{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%u\","
 			"\"db\":\"%s\",\"threads\":%d,\"version\":\"%s\",\"startupMs\":%.1f}\n",
-			cfg.host, server_port(srv), cfg.db_url, cfg.threads, VERSION,
+			cfg.host, server_port(srv), db_logged, cfg.threads, VERSION,
 			(double)(clock_mono_ns() - t0) / 1e6);
 		/* links (changelogs, lists) echo the Host header unless told otherwise */
 		bool loopback = !strncmp(cfg.host, "127.", 4) || !strcmp(cfg.host, "localhost") ||
@@ -215,6 +251,7 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
 	return rc;
 }
+
 
 int main(int argc, char **argv)
 {
