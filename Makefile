@@ -174,12 +174,15 @@ test-unit: $(UNIT_BIN) $(ASAN_UNIT_BIN)
 # (issue 11): a throwaway cluster in a temp dir on a free port
 # (tests/tools/pg-cluster.sh; as root it runs as a system user), removed
 # at the end whatever the outcome.
-test-store-pg: build/tests/test_store
+# Both the release and the ASan/UBSan build run, one after the other, on one
+# cluster (each run makes its own tenants and ids).
+test-store-pg: build/tests/test_store build/asan/tests/test_store
 	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX); \
 	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT INT TERM; \
 	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || exit 1; \
-	  echo "== build/tests/test_store on $$url"; \
-	  DP_TEST_STORE_URL="$$url" build/tests/test_store
+	  fail=0; for t in build/tests/test_store build/asan/tests/test_store; do \
+	    echo "== $$t on $$url"; DP_TEST_STORE_URL="$$url" $$t || fail=1; done; \
+	  if [ $$fail -ne 0 ]; then echo "store suite on PostgreSQL FAILED"; exit 1; fi
 
 tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
