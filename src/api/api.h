@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "quality/aggregate.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/etag.h"
@@ -96,6 +97,9 @@ int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids);
 /* Writes a changelog entry for changes (steals); no-op when empty. */
 int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
 			json_t *changes);
+
+/* The store and data root the derived numbers (quality/aggregate.h) need. */
+struct aggregate_env api_aggregate_env(const struct req *r);
 
 /* --- handlers --- */
 void dp_create(struct req *r);

@@ -162,6 +162,11 @@ int api_write_done(struct req *r, int rc)
 	return api_commit(r);
 }
 
+struct aggregate_env api_aggregate_env(const struct req *r)
+{
+	return (struct aggregate_env){r->app->store, r->app->cfg->data_root};
+}
+
 struct product_actor api_actor(struct req *r, char *now)
 {
 	clock_now_iso(now);
@@ -481,8 +486,9 @@ int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
 			json_array_append(ids, id);
 	}
 	int rc = STORE_ONE;
+	const struct aggregate_env env = api_aggregate_env(r);
 	if (json_array_size(ids) > 0) {
-		rc = aggregate_datasets_in_tx(r->app, r->who.tenant_id, ids,
+		rc = aggregate_datasets_in_tx(&env, r->who.tenant_id, ids,
 					      json_string_value(json_object_get(doc, "id")));
 		json_t *before = json_deep_copy(doc);
 		if (rc >= 0)

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "domain/search.h"
-#include "http/request.h"
+#include "util/ids.h"
 #include "util/etag.h"
 
 enum store_rc { STORE_UNAVAILABLE = -3, STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
