@@ -343,6 +343,10 @@ static int map_rc(int rc)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return STORE_RETRY;
+	/* a uniqueness race the caller's check could not see (store.h) */
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return STORE_CONFLICT;
 	default:
 		return sqlite_fault_kind(rc) != STORE_FAULT_NONE ? STORE_UNAVAILABLE : STORE_HARD;
 	}
@@ -354,6 +358,9 @@ static int step(sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		note(sqlite3_db_handle(s), rc);
+	/* which constraint: only the extended code tells UNIQUE from NOT NULL */
+	if (rc == SQLITE_CONSTRAINT)
+		rc = sqlite3_extended_errcode(sqlite3_db_handle(s));
 	return map_rc(rc);
 }
 
