@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include "store/store.h"
+#include "store/store_ops.h"
 #include "util/strbuf.h"
 
 /* Every prepared statement of the backend, by file; its SQL is in that
@@ -171,119 +172,15 @@ void sqlite_list_order(struct strbuf *sql, const struct product_query *q);
 
 /* ---- the store operations (store.h, struct store_ops) -------------------- */
 
-/* sqlite.c: the connection and transactions */
-void sqlite_close(struct store *st);
-int sqlite_begin(struct store *st, bool write);
-int sqlite_commit(struct store *st);
-void sqlite_rollback(struct store *st);
-bool sqlite_in_transaction(struct store *st);
-int sqlite_ping(struct store *st);
-int sqlite_probe_write(struct store *st);
+/* int sqlite_<op>(...) for every operation of store_ops.h, defined in the
+ * resource files: sqlite.c (close, begin, commit, rollback, in_transaction,
+ * ping, probe_write), sqlite_identity.c (tenant_*, user_* but user_spaces,
+ * apikey_*, session_*), sqlite_spaces.c (space_*, user_spaces,
+ * assignment_*), sqlite_datasets.c (dataset_*), sqlite_quality.c (batch_*,
+ * computation_*, quality_*, trust_*, settings_*), sqlite_products.c
+ * (product_*), sqlite_changelogs.c (changelog_*). */
+#define X(ret, name, params) ret sqlite_##name params;
+STORE_OPS(X)
+#undef X
 
-/* sqlite_identity.c */
-int sqlite_tenant_find(struct store *st, char *out_id, const char *name);
-int sqlite_tenant_insert(struct store *st, const char *id, const char *name, const char *now);
-int sqlite_tenant_count(struct store *st, long *out);
-int sqlite_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email);
-int sqlite_user_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_user_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles);
-int sqlite_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles);
-int sqlite_user_delete(struct store *st, const char *tenant, const char *id);
-int sqlite_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-		     const char *email, long offset, long limit);
-int sqlite_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *key);
-int sqlite_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash);
-int sqlite_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-		       const char *user_id, long offset, long limit);
-int sqlite_apikey_describe(struct store *st, const char *tenant, const char *id,
-			   const char *description, const char *now);
-int sqlite_apikey_delete(struct store *st, const char *tenant, const char *id);
-int sqlite_apikey_count_active(struct store *st, long *out, const char *tenant, const char *user_id,
-			       int64_t now_ms);
-int sqlite_session_insert(struct store *st, const char *tenant, const struct session_new *s);
-int sqlite_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
-			  int64_t now_ms);
-int sqlite_session_touch(struct store *st, const char *tenant, const char *id_hash, int64_t now_ms);
-int sqlite_session_delete(struct store *st, const char *tenant, const char *id_hash);
-int sqlite_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
-			 int64_t idle_before_ms);
-int sqlite_session_count(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms);
-
-/* sqlite_spaces.c */
-int sqlite_space_insert(struct store *st, const char *tenant, json_t *doc);
-int sqlite_space_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_space_update(struct store *st, const char *tenant, json_t *doc);
-int sqlite_space_delete(struct store *st, const char *tenant, const char *id);
-int sqlite_space_usage(struct store *st, long *out, const char *tenant, const char *id);
-int sqlite_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-		      const struct space_query *q);
-int sqlite_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id);
-int sqlite_space_roles(struct store *st, unsigned *out, const char *tenant, const char *space_id,
-		       const char *user_id);
-int sqlite_assignment_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles);
-int sqlite_assignment_get(struct store *st, json_t **out, const char *tenant, const char *space_id,
-			  const char *id);
-int sqlite_assignment_find(struct store *st, json_t **out, const char *tenant, const char *space_id,
-			   const char *assignee_id);
-int sqlite_assignment_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-			   const char *space_id, long offset, long limit);
-int sqlite_assignment_delete(struct store *st, const char *tenant, const char *space_id,
-			     const char *id);
-
-/* sqlite_datasets.c */
-int sqlite_dataset_insert(struct store *st, const char *tenant, json_t *doc);
-int sqlite_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_dataset_update(struct store *st, const char *tenant, json_t *doc);
-int sqlite_dataset_delete(struct store *st, const char *tenant, const char *id);
-int sqlite_dataset_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-			const char *query, long offset, long limit);
-int sqlite_dataset_products(struct store *st, json_t **out, long *out_activated, const char *tenant,
-			    const char *dataset_id);
-
-/* sqlite_quality.c */
-int sqlite_batch_insert(struct store *st, const char *tenant, const char *id,
-			const char *product_id, const char *now, const char *user_id);
-int sqlite_computation_insert(struct store *st, const char *tenant, const char *id,
-			      const char *batch_id, const char *dataset_id, const char *status,
-			      const char *error_code, const char *error_reason, const char *now,
-			      const char *user_id);
-int sqlite_computation_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_batch_computations(struct store *st, json_t **out, const char *tenant,
-			      const char *batch_id);
-int sqlite_computation_claim(struct store *st, struct computation *out, const char *now);
-int sqlite_computation_finish(struct store *st, const char *id, const char *status,
-			      const char *error_code, const char *error_reason, json_t *result,
-			      const char *now);
-int sqlite_computation_recover(struct store *st, long *out_requeued, long *out_failed,
-			       int max_attempts, const char *now);
-int sqlite_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
-			  const char *tenant, const char *dataset_id);
-int sqlite_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
-				const char *dataset_id);
-int sqlite_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id);
-int sqlite_trust_dataset_ids(struct store *st, json_t **out, const char *tenant);
-int sqlite_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
-		     json_t *doc, const char *now);
-int sqlite_settings_get(struct store *st, json_t **out_trust_config, const char *tenant);
-int sqlite_settings_put(struct store *st, const char *tenant, json_t *trust_config);
-
-/* sqlite_products.c */
-int sqlite_product_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int sqlite_product_get_access(struct store *st, struct product_access *out, const char *tenant,
-			      const char *id, const char *user_id);
-int sqlite_product_insert(struct store *st, const char *tenant, json_t *doc);
-int sqlite_product_update(struct store *st, const char *tenant, json_t *doc);
-int sqlite_product_delete(struct store *st, const char *tenant, const char *id);
-int sqlite_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-			const struct product_query *q);
-int sqlite_product_facets(struct store *st, struct facet_count *out, int *out_n, int cap,
-			  const char *tenant, const struct product_query *q,
-			  enum product_facet facet);
-
-/* sqlite_changelogs.c */
-int sqlite_changelog_append(struct store *st, const char *tenant, const char *product_id,
-			    json_t *entry);
-int sqlite_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
-			  const char *product_id, bool ascending, long offset, long limit);
 #endif
