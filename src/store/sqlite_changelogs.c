@@ -7,10 +7,13 @@
 #include "store/sqlite_int.h"
 
 const char *const sqlite_changelogs_sql[S__COUNT] = {
-	/* pseq = the product's next entry number (an O(log n) index probe) */
+	/* pseq = the product's next entry number (an O(log n) index probe);
+	 * nothing is inserted unless the product is the tenant's (store.h:
+	 * another tenant's product is STORE_NONE, as on every operation) */
 	[S_CHANGELOG_INSERT] = "INSERT INTO changelogs(id, tenant_id, product_id, created_at, doc, pseq)"
-			       " VALUES(?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(pseq), 0) + 1"
-			       " FROM changelogs WHERE product_id = ?3))",
+			       " SELECT ?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(pseq), 0) + 1"
+			       " FROM changelogs WHERE product_id = ?3)"
+			       " WHERE EXISTS (SELECT 1 FROM products WHERE id = ?3 AND tenant_id = ?2)",
 	/* pages are pseq ranges: ?3..?4 inclusive */
 	[S_CHANGELOG_PAGE_ASC] = "SELECT doc FROM changelogs WHERE product_id = ?2 AND tenant_id = ?1"
 				 " AND pseq BETWEEN ?3 AND ?4 ORDER BY pseq ASC",
@@ -34,7 +37,7 @@ int sqlite_changelog_append(struct store *st, const char *tenant, const char *pr
 	sqlite_bind_text(s, 4, rows_doc_str(entry, "createdAt"));
 	sqlite_bind_text(s, 5, txt);
 	free(txt);
-	return sqlite_stmt_exec(s);
+	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
 int sqlite_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,

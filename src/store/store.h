@@ -443,6 +443,7 @@ struct store_ops {
 			      const char *tenant, const struct product_query *q,
 			      enum product_facet facet);
 
+	/* STORE_NONE (nothing written) unless product_id is one of tenant's. */
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);
 	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,
