@@ -51,7 +51,7 @@ FUZZ_LDFLAGS_csv := -Wl,--wrap=read
 DB      ?= sqlite:var/dataproducts.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all run test test-unit test-store-pg test-api test-asan test-web test-web-asan test-clang test-fuzz-replay fuzz fuzz-build \
+.PHONY: all run test check-layers test-unit test-store-pg test-api test-asan test-web test-web-asan test-clang test-fuzz-replay fuzz fuzz-build \
 	deps deps-test deps-fuzz asan help clean bench
 
 all: build/dataproducts
@@ -63,6 +63,7 @@ help:
 	@echo "                clang ASan/UBSan unit tests and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-store-pg  the storage conformance suite against a throwaway PostgreSQL 15"
+	@echo "make check-layers  fail on an include that points up a layer"
 	@echo "make test-api   node black-box tests against the release build"
 	@echo "make test-web   the web app in headless Chromium (playwright-core + axe-core)"
 	@echo "make test-clang clang + ASan/UBSan build; cmocka suites and fuzz corpus replay"
@@ -225,7 +226,13 @@ fuzz: deps-fuzz
 deps-fuzz:
 	@scripts/deps.sh --fuzz
 
+# Dependencies point down (main -> api -> http -> jobs -> quality -> store ->
+# domain -> util): no file under src/ includes a header of a layer above it.
+check-layers:
+	@scripts/check-layers.sh src
+
 test: deps-test
+	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory build/dataproducts build/asan/dataproducts
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-clang

@@ -211,7 +211,14 @@ static int cmd_serve(int argc, char **argv)
 		abort();
 	}
 	/* workers first: they requeue computations a crash interrupted */
-	if (!(app.workers = worker_start(&app, cfg.workers))) {
+	const struct worker_config wcfg = {
+		.store = st,
+		.data_root = cfg.data_root,
+		.db_path = config_sqlite_path(cfg.db_url),
+		.max_bytes = (uint64_t)cfg.quality_max_bytes,
+		.max_seconds = cfg.quality_max_seconds,
+	};
+	if (!(app.workers = worker_start(&wcfg, cfg.workers))) {
 		metrics_free(app.metrics);
 		ratelimit_free(app.ratelimit);
 		ratelimit_free(app.sign_in_limit);

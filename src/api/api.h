@@ -10,7 +10,9 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "quality/aggregate.h"
 #include "store/store.h"
+#include "store/tx.h"
 #include "util/clock.h"
 #include "util/etag.h"
 
@@ -29,13 +31,50 @@ json_t *api_body_json(struct req *r);
 json_t *api_body_checked(struct req *r, const struct field_spec *spec);
 /* Like api_body_json, but an empty body yields an empty object. */
 json_t *api_body_json_or_empty(struct req *r);
-/* Replies 500/503 for a failed store call (rc < 0). */
+/* Replies for a failed store call (rc < 0): 409 for STORE_CONFLICT, 503
+ * for STORE_RETRY (Retry-After: 1) and STORE_UNAVAILABLE, else 500. */
 void api_store_error(struct req *r, int rc);
 /* Reads an integer query value; replies 400 naming it when out of range. */
 int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max);
 /* Re-encodes the request's query except `skip`, as "k=v&k2=v2&" ("" if none). */
 char *api_query_except(struct req *r, const char *skip);
-/* begin/commit with error replies; rollback is always safe to call. */
+/* A handler's transaction (store/tx.h): parse -> api_tx_run -> reply.
+ * The body runs with no access to the reply; when it decides a 4xx it
+ * records it here with api_refuse and returns what api_refuse returned. */
+struct api_refusal {
+	enum err_id err;
+	char detail[512];
+};
+/* Records a refusal into *out; returns STORE_TX_REFUSED. */
+int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Runs body(cls) through store_tx_run on the request's store. 0 when it
+ * committed: the caller then writes the success reply. Else -1 after
+ * answering: the refusal *refusal recorded (STORE_TX_REFUSED), 409 for a
+ * conflict the rerun did not resolve, 503 when the retries are spent or the
+ * storage is unavailable, 500 otherwise (a failed commit included). */
+int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
+	       const struct api_refusal *refusal);
+/* Answers a status of a body or of one of the *_tx helpers below (they
+ * never reply): 0 for STORE_TX_COMMIT/STORE_ONE; else -1 after replying
+ * *refusal (STORE_TX_REFUSED) or the store error (api_store_error). */
+int api_answer(struct req *r, int rc, const struct api_refusal *refusal);
+/* The request body as JSON, or NULL with *no saying why (400). */
+json_t *api_body_parse(const struct req *r, struct api_refusal *no);
+/* Status-returning cores of api_perm_ctx, api_verdict, api_space_load,
+ * api_space_access and api_check_user, for transaction bodies: 0, or
+ * STORE_TX_REFUSED with *no filled, or a negative store_rc. */
+int api_perm_ctx_tx(const struct req *r, struct perm_ctx *out, const json_t *space,
+		    const char *owner_id);
+int api_verdict_tx(struct api_refusal *no, enum perm_verdict v, const char *what, const char *id);
+int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out, const char *id,
+		      const char *field);
+int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
+			struct perm_ctx *ctx, const char *id, const char *field);
+int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
+		      const char *field);
+/* begin/commit with error replies; rollback is always safe to call. The
+ * handlers not yet moved to api_tx_run use them (no retry). */
 int api_begin(struct req *r, bool write);
 int api_commit(struct req *r);
 void api_rollback(struct req *r);
@@ -96,6 +135,9 @@ int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids);
 /* Writes a changelog entry for changes (steals); no-op when empty. */
 int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
 			json_t *changes);
+
+/* The store and data root the derived numbers (quality/aggregate.h) need. */
+struct aggregate_env api_aggregate_env(const struct req *r);
 
 /* --- handlers --- */
 void dp_create(struct req *r);

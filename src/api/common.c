@@ -2,6 +2,7 @@
  * parse -> check -> domain call -> store -> reply. */
 #include "api/api.h"
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,28 +19,46 @@ static bool blank_body(const struct req *r)
 	return true;
 }
 
-static json_t *parse(struct req *r)
+static json_t *parse_into(const struct req *r, struct api_refusal *no)
 {
 	if (jsonspec_too_deep(r->body, r->body_len, JSON_MAX_DEPTH)) {
-		reply_error(r, ERR_INVALID_JSON, "request body nests deeper than %d levels",
-			    JSON_MAX_DEPTH);
+		api_refuse(no, ERR_INVALID_JSON, "request body nests deeper than %d levels",
+			   JSON_MAX_DEPTH);
 		return NULL;
 	}
 	json_error_t e;
 	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
 	if (!j)
-		reply_error(r, ERR_INVALID_JSON, "request body is not valid JSON: %s (line %d, column %d)",
-			    e.text, e.line, e.column);
+		api_refuse(no, ERR_INVALID_JSON, "request body is not valid JSON: %s (line %d, column %d)",
+			   e.text, e.line, e.column);
 	return j;
+}
+
+static json_t *parse(struct req *r)
+{
+	struct api_refusal no;
+	json_t *j = parse_into(r, &no);
+	if (!j)
+		api_answer(r, STORE_TX_REFUSED, &no);
+	return j;
+}
+
+json_t *api_body_parse(const struct req *r, struct api_refusal *no)
+{
+	if (!r->body || blank_body(r)) {
+		api_refuse(no, ERR_BAD_REQUEST, "a JSON request body is required");
+		return NULL;
+	}
+	return parse_into(r, no);
 }
 
 json_t *api_body_json(struct req *r)
 {
-	if (!r->body || blank_body(r)) {
-		reply_error(r, ERR_BAD_REQUEST, "a JSON request body is required");
-		return NULL;
-	}
-	return parse(r);
+	struct api_refusal no;
+	json_t *j = api_body_parse(r, &no);
+	if (!j)
+		api_answer(r, STORE_TX_REFUSED, &no);
+	return j;
 }
 
 json_t *api_body_checked(struct req *r, const struct field_spec *spec)
@@ -65,6 +84,10 @@ void api_store_error(struct req *r, int rc)
 {
 	if (rc == STORE_UNAVAILABLE) {
 		reply_storage_unavailable(r);
+	} else if (rc == STORE_CONFLICT) {
+		/* a uniqueness race the handler's own check did not catch even on
+		 * the runner's rerun: still the client's conflict, never a 500 */
+		reply_error(r, ERR_CONFLICT, "the request conflicts with a concurrent change; retry it");
 	} else if (rc == STORE_RETRY) {
 		reply_error(r, ERR_UNAVAILABLE, "the database is busy; retry the request");
 		reply_header(r, "Retry-After", "1");
@@ -128,6 +151,33 @@ char *api_query_except(struct req *r, const char *skip)
 	return strbuf_take(&sb);
 }
 
+int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
+	out->err = err;
+	return STORE_TX_REFUSED;
+}
+
+int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
+	       const struct api_refusal *refusal)
+{
+	return api_answer(r, store_tx_run(NULL, r->app->store, write, body, cls), refusal);
+}
+
+int api_answer(struct req *r, int rc, const struct api_refusal *refusal)
+{
+	if (rc == STORE_TX_COMMIT || rc == STORE_ONE)
+		return 0;
+	if (rc == STORE_TX_REFUSED && refusal)
+		reply_error(r, refusal->err, "%s", refusal->detail);
+	else
+		api_store_error(r, rc == STORE_TX_REFUSED || rc == STORE_NONE ? STORE_HARD : rc);
+	return -1;
+}
+
 int api_begin(struct req *r, bool write)
 {
 	struct store *st = r->app->store;
@@ -162,6 +212,11 @@ int api_write_done(struct req *r, int rc)
 	return api_commit(r);
 }
 
+struct aggregate_env api_aggregate_env(const struct req *r)
+{
+	return (struct aggregate_env){r->app->store, r->app->cfg->data_root};
+}
+
 struct product_actor api_actor(struct req *r, char *now)
 {
 	clock_now_iso(now);
@@ -169,6 +224,12 @@ struct product_actor api_actor(struct req *r, char *now)
 }
 
 int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id)
+{
+	return api_answer(r, api_perm_ctx_tx(r, out, space, owner_id), NULL);
+}
+
+int api_perm_ctx_tx(const struct req *r, struct perm_ctx *out, const json_t *space,
+		    const char *owner_id)
 {
 	memset(out, 0, sizeof *out);
 	out->user_roles = r->who.roles;
@@ -184,45 +245,46 @@ int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const
 	out->owner = sowner && !strcmp(sowner, r->who.user_id);
 	struct store *st = r->app->store;
 	int rc = st->ops->space_roles(st, &out->space_roles, r->who.tenant_id, sid, r->who.user_id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
-int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id)
+int api_verdict_tx(struct api_refusal *no, enum perm_verdict v, const char *what, const char *id)
 {
 	if (v == PERM_ALLOW)
 		return 0;
 	if (v == PERM_HIDDEN)
-		reply_error(r, ERR_NOT_FOUND, "%s '%s' not found", what, id);
+		return api_refuse(no, ERR_NOT_FOUND, "%s '%s' not found", what, id);
+	return api_refuse(no, ERR_FORBIDDEN, "you lack the role required for this action on %s '%s'",
+			  what, id);
+}
+
+int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id)
+{
+	struct api_refusal no;
+	return api_answer(r, api_verdict_tx(&no, v, what, id), &no);
+}
+
+int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
+			struct perm_ctx *ctx, const char *id, const char *field)
+{
+	json_t *sp = NULL;
+	int rc = api_space_load_tx(no, r, &sp, id, field);
+	if (rc == 0)
+		rc = api_perm_ctx_tx(r, ctx, sp, NULL);
+	if (rc == 0 && perm_space(ctx, SPACE_VIEW) != PERM_ALLOW)
+		rc = api_refuse(no, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
+	if (rc == 0 && out)
+		*out = sp;
 	else
-		reply_error(r, ERR_FORBIDDEN, "you lack the role required for this action on %s '%s'",
-			    what, id);
-	return -1;
+		json_decref(sp);
+	return rc;
 }
 
 int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
 		     const char *field)
 {
-	json_t *sp = NULL;
-	if (api_space_load(r, &sp, id, field) < 0)
-		return -1;
-	if (api_perm_ctx(r, ctx, sp, NULL) < 0) {
-		json_decref(sp);
-		return -1;
-	}
-	if (perm_space(ctx, SPACE_VIEW) != PERM_ALLOW) {
-		json_decref(sp);
-		reply_error(r, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
-		return -1;
-	}
-	if (out)
-		*out = sp;
-	else
-		json_decref(sp);
-	return 0;
+	struct api_refusal no;
+	return api_answer(r, api_space_access_tx(&no, r, out, ctx, id, field), &no);
 }
 
 /* Reads product id and the caller's context for it; 404 when it does not
@@ -416,21 +478,24 @@ int api_check_datasets(struct req *r, const json_t *ids, const char *field)
 	return 0;
 }
 
-int api_check_user(struct req *r, const char *user_id, const char *field)
+int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
+		      const char *field)
 {
 	struct store *st = r->app->store;
 	json_t *u = NULL;
 	int rc = st->ops->user_get(st, &u, r->who.tenant_id, user_id);
 	json_decref(u);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_VALIDATION, "'%s': user '%s' does not exist", field, user_id);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(no, ERR_VALIDATION, "'%s': user '%s' does not exist", field, user_id);
 	return 0;
+}
+
+int api_check_user(struct req *r, const char *user_id, const char *field)
+{
+	struct api_refusal no;
+	return api_answer(r, api_check_user_tx(&no, r, user_id, field), &no);
 }
 
 int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
@@ -446,24 +511,27 @@ int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
 	return 0;
 }
 
-int api_space_load(struct req *r, json_t **out, const char *id, const char *field)
+int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out, const char *id,
+		      const char *field)
 {
 	struct store *st = r->app->store;
 	json_t *sp = NULL;
 	int rc = st->ops->space_get(st, &sp, r->who.tenant_id, id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(no, ERR_NOT_FOUND, "'%s': space '%s' not found", field, id);
 	if (out)
 		*out = sp;
 	else
 		json_decref(sp);
 	return 0;
+}
+
+int api_space_load(struct req *r, json_t **out, const char *id, const char *field)
+{
+	struct api_refusal no;
+	return api_answer(r, api_space_load_tx(&no, r, out, id, field), &no);
 }
 
 int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
@@ -481,8 +549,9 @@ int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
 			json_array_append(ids, id);
 	}
 	int rc = STORE_ONE;
+	const struct aggregate_env env = api_aggregate_env(r);
 	if (json_array_size(ids) > 0) {
-		rc = aggregate_datasets_in_tx(r->app, r->who.tenant_id, ids,
+		rc = aggregate_datasets_in_tx(&env, r->who.tenant_id, ids,
 					      json_string_value(json_object_get(doc, "id")));
 		json_t *before = json_deep_copy(doc);
 		if (rc >= 0)

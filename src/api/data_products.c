@@ -427,8 +427,9 @@ void dp_delete(struct req *r)
 	}
 	struct store *st = r->app->store;
 	int rc = st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0));
+	const struct aggregate_env env = api_aggregate_env(r);
 	if (rc > 0) /* its data sets lost a user: their usage changes */
-		rc = aggregate_datasets_in_tx(r->app, r->who.tenant_id,
+		rc = aggregate_datasets_in_tx(&env, r->who.tenant_id,
 					      json_object_get(doc, "datasetIds"), NULL);
 	if (api_write_done(r, rc) < 0)
 		goto fail;

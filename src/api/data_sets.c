@@ -114,7 +114,8 @@ static int validate_body(struct req *r, const json_t *body)
  * data set's next change or computation. */
 static void after_change(struct req *r, const char *id)
 {
-	int rc = aggregate_dataset_changed(r->app, r->who.tenant_id, id);
+	const struct aggregate_env env = api_aggregate_env(r);
+	int rc = aggregate_dataset_changed(&env, r->who.tenant_id, id);
 	if (rc < 0) {
 		char ts[ISO_TS_LEN + 1];
 		clock_now_iso(ts);

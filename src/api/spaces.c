@@ -391,88 +391,102 @@ static json_t *assignment_links(struct req *r, json_t *a)
 	return a;
 }
 
-/* Parses roles[] against the space kind; 0 + reply on error. */
-static unsigned parse_roles(struct req *r, const json_t *roles, enum space_kind kind)
+/* Parses roles[] against the space kind into *out; STORE_TX_REFUSED (400)
+ * when a role does not fit or none is named. */
+static int parse_roles(struct api_refusal *no, unsigned *out, const json_t *roles,
+		       enum space_kind kind)
 {
 	unsigned bits = 0, allowed = perm_assignable_roles(kind);
 	size_t i;
 	json_t *v;
 	json_array_foreach(roles, i, v) {
 		unsigned bit = perm_role_from_name(json_string_value(v));
-		if (!bit || !(bit & allowed)) {
-			reply_error(r, ERR_VALIDATION, "'roles[%zu]': '%.32s' cannot be assigned in this"
-						       " space type", i, json_string_value(v));
-			return 0;
-		}
+		if (!bit || !(bit & allowed))
+			return api_refuse(no, ERR_VALIDATION, "'roles[%zu]': '%.32s' cannot be assigned"
+					  " in this space type", i, json_string_value(v));
 		bits |= bit;
 	}
 	if (!bits)
-		reply_error(r, ERR_VALIDATION, "'roles' must name at least one role");
-	return bits;
+		return api_refuse(no, ERR_VALIDATION, "'roles' must name at least one role");
+	*out = bits;
+	return 0;
+}
+
+/* assignments_create's transaction. The body was parsed before it (not
+ * yet validated: 404/403 come first, decisions.md "Check order"). A
+ * concurrent create for the same assignee that slips past the check
+ * conflicts on the store's uniqueness rule; the runner's rerun then finds
+ * the winner and answers the same 409. */
+struct assignment_create_tx {
+	const struct req *r;
+	json_t *body;       /* borrowed; NULL when it did not parse */
+	struct api_refusal parse_error;
+	char id[GUID_LEN + 1];
+	json_t *doc;        /* out: the stored assignment */
+	struct api_refusal no;
+};
+
+static int assignment_create_body(void *cls)
+{
+	struct assignment_create_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	const char *space_id = req_param(r, 0);
+	char err[512], now[ISO_TS_LEN + 1];
+	struct perm_ctx ctx;
+	json_t *existing = NULL;
+	json_decref(t->doc); /* a rerun starts over */
+	t->doc = NULL;
+	int rc = api_space_access_tx(&t->no, r, NULL, &ctx, space_id, "spaceId");
+	if (rc == 0)
+		rc = api_verdict_tx(&t->no, perm_space(&ctx, SPACE_MANAGE), "space", space_id);
+	if (rc != 0)
+		return rc;
+	if (!t->body) {
+		t->no = t->parse_error;
+		return STORE_TX_REFUSED;
+	}
+	if (jsonspec_check(t->body, assignment_spec, err, sizeof err) < 0)
+		return api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	const char *type = json_string_value(json_object_get(t->body, "type"));
+	const char *assignee = json_string_value(json_object_get(t->body, "assigneeId"));
+	if (strcmp(type, "user") != 0)
+		return api_refuse(&t->no, ERR_VALIDATION,
+				  "'type': only 'user' assignments are supported");
+	unsigned roles = 0;
+	if ((rc = parse_roles(&t->no, &roles, json_object_get(t->body, "roles"), ctx.kind)) != 0 ||
+	    (rc = api_check_user_tx(&t->no, r, assignee, "assigneeId")) != 0)
+		return rc;
+	rc = st->ops->assignment_find(st, &existing, r->who.tenant_id, space_id, assignee);
+	if (rc == STORE_ONE)
+		rc = api_refuse(&t->no, ERR_CONFLICT,
+				"user '%s' already has an assignment '%s' in this space", assignee,
+				json_string_value(json_object_get(existing, "id")));
+	json_decref(existing);
+	if (rc != STORE_NONE)
+		return rc;
+	clock_now_iso(now);
+	t->doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", t->id,
+			   "spaceId", space_id, "tenantId", r->who.tenant_id, "assigneeId", assignee,
+			   "type", "user", "roles", role_names(roles), "createdAt", now, "createdBy",
+			   r->who.user_id, "updatedAt", now, "updatedBy", r->who.user_id);
+	return st->ops->assignment_insert(st, r->who.tenant_id, t->doc, roles);
 }
 
 void assignments_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
-	json_t *body = NULL, *sp = NULL, *existing = NULL, *doc = NULL;
-	struct perm_ctx ctx;
-	/* 404/403 before the body is read (decisions.md "Check order") */
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
-	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0 ||
-	    !(body = api_body_json(r)))
-		goto fail;
-	if (jsonspec_check(body, assignment_spec, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
-	}
-	const char *type = json_string_value(json_object_get(body, "type"));
-	const char *assignee = json_string_value(json_object_get(body, "assigneeId"));
-	if (strcmp(type, "user") != 0) {
-		reply_error(r, ERR_VALIDATION, "'type': only 'user' assignments are supported");
-		goto fail;
-	}
-	unsigned roles = parse_roles(r, json_object_get(body, "roles"), ctx.kind);
-	if (!roles || api_check_user(r, assignee, "assigneeId") < 0)
-		goto fail;
-	struct store *st = r->app->store;
-	int rc = st->ops->assignment_find(st, &existing, r->who.tenant_id, req_param(r, 0), assignee);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (rc == STORE_ONE) {
-		reply_error(r, ERR_CONFLICT, "user '%s' already has an assignment '%s' in this space",
-			    assignee, json_string_value(json_object_get(existing, "id")));
-		goto fail;
-	}
-	if (ids_guid_new(id) < 0) {
+	struct assignment_create_tx t = {.r = r};
+	t.body = api_body_parse(r, &t.parse_error);
+	if (ids_guid_new(t.id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		goto fail;
+	} else if (api_tx_run(r, true, assignment_create_body, &t, &t.no) == 0) {
+		reply_header(r, "Location", "/api/v1/spaces/%s/assignments/%s", req_param(r, 0),
+			     t.id);
+		api_set_etag(r, t.doc);
+		reply_json(r, 201, assignment_links(r, json_incref(t.doc)));
 	}
-	clock_now_iso(now);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", id, "spaceId",
-			req_param(r, 0), "tenantId", r->who.tenant_id, "assigneeId", assignee, "type",
-			"user", "roles", role_names(roles), "createdAt", now, "createdBy",
-			r->who.user_id, "updatedAt", now, "updatedBy", r->who.user_id);
-	if ((rc = st->ops->assignment_insert(st, r->who.tenant_id, doc, roles)) < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
-		goto fail;
-	reply_header(r, "Location", "/api/v1/spaces/%s/assignments/%s", req_param(r, 0), id);
-	api_set_etag(r, doc);
-	reply_json(r, 201, assignment_links(r, json_incref(doc)));
-	goto out;
-fail:
-	api_rollback(r);
-out:
-	json_decref(doc);
-	json_decref(existing);
-	json_decref(sp);
-	json_decref(body);
+	json_decref(t.doc);
+	json_decref(t.body);
 }
 
 void assignments_list(struct req *r)

@@ -52,7 +52,8 @@ void trust_filter(struct req *r)
 		if (rc == STORE_NONE || (rc >= 0 && recompute)) {
 			json_decref(t);
 			t = NULL;
-			rc = aggregate_dataset_changed(r->app, r->who.tenant_id, dsid);
+			const struct aggregate_env env = api_aggregate_env(r);
+			rc = aggregate_dataset_changed(&env, r->who.tenant_id, dsid);
 			if (rc >= 0)
 				rc = st->ops->trust_get(st, &t, r->who.tenant_id, dsid);
 		}
@@ -170,7 +171,8 @@ void trust_settings_put(struct req *r)
 		goto out;
 	}
 	/* stored scores reflect the old weights: recompute them now */
-	if (aggregate_tenant_trust(r->app, r->who.tenant_id) < 0)
+	const struct aggregate_env env = api_aggregate_env(r);
+	if (aggregate_tenant_trust(&env, r->who.tenant_id) < 0)
 		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"trust scores not recomputed after a"
 				" settings change\"}\n");
 	reply_json(r, 200, json_pack("{s:o}", "axes", conf));

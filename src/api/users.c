@@ -177,9 +177,35 @@ void users_list(struct req *r)
 				     "totalResults", (json_int_t)total));
 }
 
+/* users_create's transaction: the email must be free in the tenant, then
+ * the prepared document is stored. A concurrent create of the same email
+ * that slips past the check conflicts on the store's uniqueness rule; the
+ * runner reruns the body and the check answers the same 409. */
+struct user_create_tx {
+	struct store *st;
+	const char *tenant;
+	const char *email;
+	json_t *doc; /* borrowed */
+	unsigned roles;
+	struct api_refusal no;
+};
+
+static int user_create_body(void *cls)
+{
+	struct user_create_tx *t = cls;
+	char existing[GUID_LEN + 1];
+	int rc = t->st->ops->user_find_email(t->st, existing, t->tenant, t->email);
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_ONE)
+		return api_refuse(&t->no, ERR_CONFLICT, "a user with email '%s' already exists",
+				  t->email);
+	return t->st->ops->user_insert(t->st, t->tenant, t->doc, t->roles);
+}
+
 void users_create(struct req *r)
 {
-	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], existing[GUID_LEN + 1];
+	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
 	/* 403 before the body is read (decisions.md "Check order") */
 	if (require_admin(r) < 0)
 		return;
@@ -205,21 +231,9 @@ void users_create(struct req *r)
 	const json_t *ar = json_object_get(body, "assignedRoles");
 	if (ar && !json_is_null(ar) && parse_assigned_roles(r, &roles, ar, "assignedRoles") < 0)
 		goto out;
-	if (api_begin(r, true) < 0)
-		goto out;
-	struct store *st = r->app->store;
-	int rc = st->ops->user_find_email(st, existing, r->who.tenant_id, email);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (rc == STORE_ONE) {
-		reply_error(r, ERR_CONFLICT, "a user with email '%s' already exists", email);
-		goto fail;
-	}
 	if (ids_guid_new(id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		goto fail;
+		goto out;
 	}
 	clock_now_iso(now);
 	const char *name = json_string_value(json_object_get(body, "name"));
@@ -229,18 +243,12 @@ void users_create(struct req *r)
 		      roles_assigned(roles), "createdAt", now, "lastUpdatedAt", now);
 	if (json_is_string(json_object_get(body, "picture")))
 		json_object_set(u, "picture", json_object_get(body, "picture"));
-	if ((rc = st->ops->user_insert(st, r->who.tenant_id, u, roles)) < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (api_commit(r) < 0)
-		goto fail;
+	struct user_create_tx t = {r->app->store, r->who.tenant_id, email, u, roles, {0}};
+	if (api_tx_run(r, true, user_create_body, &t, &t.no) < 0)
+		goto out;
 	api_set_etag(r, u);
 	reply_header(r, "Location", "/api/v1/users/%s", id);
 	reply_json(r, 201, present(r, json_incref(u)));
-	goto out;
-fail:
-	api_rollback(r);
 out:
 	json_decref(u);
 	json_decref(body);

@@ -1,7 +1,7 @@
 /* datafile: pure rules for tenants' data files (see datafile.h). */
 #include "domain/datafile.h"
 #include <string.h>
-#include "http/request.h"
+#include "domain/roles.h"
 
 bool datafile_tenant_dir_ok(const char *t)
 {

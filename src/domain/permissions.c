@@ -3,7 +3,7 @@
  * as facilitator of that personal area. */
 #include "domain/permissions.h"
 #include <string.h>
-#include "http/request.h"
+#include "domain/roles.h"
 
 static const char *const role_names[SR_COUNT] = {
 	"consumer", "contributor", "dataconsumer", "datapreview", "facilitator",

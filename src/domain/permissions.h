@@ -47,7 +47,7 @@ enum space_action {
 };
 
 /* The caller as seen from one space: its tenant roles (ROLE_* bits of
- * http/request.h), its space roles there, and whether it owns the space.
+ * domain/roles.h), its space roles there, and whether it owns the space.
  * For a personal product the "space" is the owner's personal area: kind
  * SPACE_PERSONAL and owner = caller owns the product. `activated` is the
  * state of the product acted on (perm_product only; drafts and deactivated

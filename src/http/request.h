@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "domain/roles.h"
 #include "http/errors.h"
 #include "util/ids.h"
 
@@ -22,15 +23,6 @@
 struct MHD_Connection;
 struct route;
 struct app;
-
-enum user_role { ROLE_TENANT_ADMIN = 1, ROLE_DP_CONSUMER = 2, ROLE_DP_CREATOR = 4 };
-
-struct principal {
-	char tenant_id[GUID_LEN + 1];
-	char user_id[GUID_LEN + 1];
-	char key_id[GUID_LEN + 1];
-	unsigned roles; /* enum user_role bits */
-};
 
 /* A name/value pair for requests served without a connection. */
 struct req_kv {

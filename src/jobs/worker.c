@@ -10,15 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "config.h"
-#include "http/server.h"
 #include "quality/aggregate.h"
 #include "quality/paths.h"
 #include "quality/profile.h"
 #include "util/clock.h"
 
 struct worker_pool {
-	struct app *app;
+	struct worker_config cfg;
 	int n;
 	pthread_t *threads;
 	pthread_mutex_t mu;
@@ -48,10 +46,10 @@ static void log_job(const struct computation *c, const char *status, const char 
 }
 
 /* Profiles the data set's file; fills result or code/reason. */
-static int run(struct app *app, const struct computation *c, json_t **result,
+static int run(const struct worker_config *cfg, const struct computation *c, json_t **result,
 	       struct profile_stats *ps, char *code, char *reason, size_t rlen)
 {
-	struct store *st = app->store;
+	struct store *st = cfg->store;
 	json_t *ds = NULL;
 	int rc = st->ops->dataset_get(st, &ds, c->tenant_id, c->dataset_id);
 	if (rc <= 0) {
@@ -60,14 +58,13 @@ static int run(struct app *app, const struct computation *c, json_t **result,
 		return -1;
 	}
 	/* its tenant's directory only, a regular file only, never the database */
-	const struct config *cfg = app->cfg;
 	struct quality_open_req q = {
 		.data_root = cfg->data_root,
 		.tenant_id = c->tenant_id,
 		.location = json_string_value(
 			json_object_get(json_object_get(ds, "operational"), "location")),
-		.db_path = config_sqlite_path(cfg->db_url),
-		.max_bytes = (uint64_t)cfg->quality_max_bytes,
+		.db_path = cfg->db_path,
+		.max_bytes = cfg->max_bytes,
 	};
 	int fd;
 	uint64_t size;
@@ -79,8 +76,8 @@ static int run(struct app *app, const struct computation *c, json_t **result,
 	/* the budget: a file growing past the limit, or a read that drags on,
 	 * fails the computation instead of holding the worker */
 	struct profile_budget budget = {
-		.max_bytes = (uint64_t)cfg->quality_max_bytes,
-		.deadline_ns = t0 + (int64_t)cfg->quality_max_seconds * 1000000000LL,
+		.max_bytes = cfg->max_bytes,
+		.deadline_ns = t0 + (int64_t)cfg->max_seconds * 1000000000LL,
 	};
 	rc = profile_csv_budget(result, ps, fd,
 				json_object_get(json_object_get(ds, "schema"), "dataFields"), &budget,
@@ -90,18 +87,19 @@ static int run(struct app *app, const struct computation *c, json_t **result,
 	return rc;
 }
 
-static void process(struct app *app, const struct computation *c)
+static void process(const struct worker_config *cfg, const struct computation *c)
 {
-	struct store *st = app->store;
+	struct store *st = cfg->store;
 	char code[8] = "", reason[256] = "", now[ISO_TS_LEN + 1];
 	json_t *result = NULL;
 	struct profile_stats ps = {0};
 	int64_t t0 = clock_mono_ns();
-	int ok = run(app, c, &result, &ps, code, reason, sizeof reason) == 0;
+	int ok = run(cfg, c, &result, &ps, code, reason, sizeof reason) == 0;
 	clock_now_iso(now);
 	/* The result and the numbers derived from it commit together, so a
 	 * client that sees FINISHED also sees the products' new quality. */
 	json_t *ids = json_pack("[s]", c->dataset_id);
+	const struct aggregate_env env = {cfg->store, cfg->data_root};
 	for (int with_aggregates = ok; with_aggregates >= 0; with_aggregates--) {
 		int rc = st->ops->begin(st, true);
 		if (rc >= 0)
@@ -109,7 +107,7 @@ static void process(struct app *app, const struct computation *c)
 							 ok ? NULL : code, ok ? NULL : reason, result,
 							 now);
 		if (rc >= 0 && with_aggregates)
-			rc = aggregate_datasets_in_tx(app, c->tenant_id, ids, NULL);
+			rc = aggregate_datasets_in_tx(&env, c->tenant_id, ids, NULL);
 		if (rc >= 0)
 			rc = st->ops->commit(st);
 		if (rc >= 0)
@@ -124,9 +122,9 @@ static void process(struct app *app, const struct computation *c)
 }
 
 /* One claim attempt: 1 = got work, 0 = queue empty, -1 = storage trouble. */
-static int claim(struct app *app, struct computation *c)
+static int claim(const struct worker_config *cfg, struct computation *c)
 {
-	struct store *st = app->store;
+	struct store *st = cfg->store;
 	char now[ISO_TS_LEN + 1];
 	clock_now_iso(now);
 	int rc = st->ops->begin(st, true);
@@ -149,9 +147,9 @@ static void *loop(void *arg)
 		if (stop)
 			break;
 		struct computation c;
-		int got = claim(wp->app, &c);
+		int got = claim(&wp->cfg, &c);
 		if (got == 1) {
-			process(wp->app, &c);
+			process(&wp->cfg, &c);
 			continue;
 		}
 		/* idle: sleep until notified, or poll again after a second */
@@ -169,9 +167,9 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-struct worker_pool *worker_start(struct app *app, int n)
+struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 {
-	struct store *st = app->store;
+	struct store *st = cfg->store;
 	char now[ISO_TS_LEN + 1];
 	long requeued = 0, failed = 0;
 	clock_now_iso(now);
@@ -192,7 +190,7 @@ struct worker_pool *worker_start(struct app *app, int n)
 	struct worker_pool *wp = calloc(1, sizeof *wp);
 	if (!wp || !(wp->threads = calloc((size_t)n, sizeof *wp->threads)))
 		abort();
-	wp->app = app;
+	wp->cfg = *cfg;
 	pthread_mutex_init(&wp->mu, NULL);
 	pthread_cond_init(&wp->cv, NULL);
 	for (int i = 0; i < n; i++) {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "domain/duration.h"
-#include "http/server.h"
 #include "quality/paths.h"
 #include "quality/trust.h"
 #include "util/clock.h"
@@ -193,10 +192,10 @@ static void scale_to_percent(json_t *v)
 }
 
 /* Recomputes and stores one data set's trust score. */
-static int refresh_trust(struct app *app, const char *tenant, const json_t *ds, long products,
+static int refresh_trust(const struct aggregate_env *env, const char *tenant, const json_t *ds, long products,
 			 long activated)
 {
-	struct store *st = app->store;
+	struct store *st = env->store;
 	const char *id = json_string_value(json_object_get(ds, "id"));
 	struct trust_input in = {0};
 	struct trust_config cfg;
@@ -213,7 +212,7 @@ static int refresh_trust(struct app *app, const char *tenant, const json_t *ds, 
 		json_decref(q);
 	}
 	metadata_inputs(&in, ds);
-	file_inputs(&in, app->cfg->data_root, tenant, ds);
+	file_inputs(&in, env->data_root, tenant, ds);
 	in.products_using = (int)products;
 	in.activated_products_using = (int)activated;
 	in.in_activated_product = activated > 0;
@@ -265,17 +264,17 @@ static int refresh_trust(struct app *app, const char *tenant, const json_t *ds, 
 }
 
 /* One data set: its trust score, then the products using it. */
-static int refresh_one(struct app *app, const char *tenant, const char *dataset_id,
+static int refresh_one(const struct aggregate_env *env, const char *tenant, const char *dataset_id,
 		       const char *skip_product)
 {
-	struct store *st = app->store;
+	struct store *st = env->store;
 	json_t *ds = NULL, *products = NULL;
 	long activated = 0;
 	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
 	if (rc >= 0)
 		rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
 	if (rc == STORE_ONE)
-		rc = refresh_trust(app, tenant, ds, (long)json_array_size(products), activated);
+		rc = refresh_trust(env, tenant, ds, (long)json_array_size(products), activated);
 	size_t i;
 	json_t *pid;
 	json_array_foreach(products, i, pid) {
@@ -298,25 +297,25 @@ static int refresh_one(struct app *app, const char *tenant, const char *dataset_
 	return rc < 0 ? rc : STORE_ONE;
 }
 
-int aggregate_datasets_in_tx(struct app *app, const char *tenant, const json_t *ids,
+int aggregate_datasets_in_tx(const struct aggregate_env *env, const char *tenant, const json_t *ids,
 			     const char *skip_product)
 {
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id) {
-		int rc = refresh_one(app, tenant, json_string_value(id), skip_product);
+		int rc = refresh_one(env, tenant, json_string_value(id), skip_product);
 		if (rc < 0)
 			return rc;
 	}
 	return STORE_ONE;
 }
 
-static int in_own_tx(struct app *app, const char *tenant, const json_t *ids)
+static int in_own_tx(const struct aggregate_env *env, const char *tenant, const json_t *ids)
 {
-	struct store *st = app->store;
+	struct store *st = env->store;
 	int rc = st->ops->begin(st, true);
 	if (rc >= 0)
-		rc = aggregate_datasets_in_tx(app, tenant, ids, NULL);
+		rc = aggregate_datasets_in_tx(env, tenant, ids, NULL);
 	if (rc >= 0)
 		rc = st->ops->commit(st);
 	if (rc < 0)
@@ -324,21 +323,21 @@ static int in_own_tx(struct app *app, const char *tenant, const json_t *ids)
 	return rc < 0 ? rc : STORE_ONE;
 }
 
-int aggregate_dataset_changed(struct app *app, const char *tenant, const char *dataset_id)
+int aggregate_dataset_changed(const struct aggregate_env *env, const char *tenant, const char *dataset_id)
 {
 	json_t *ids = json_pack("[s]", dataset_id);
-	int rc = in_own_tx(app, tenant, ids);
+	int rc = in_own_tx(env, tenant, ids);
 	json_decref(ids);
 	return rc;
 }
 
-int aggregate_tenant_trust(struct app *app, const char *tenant)
+int aggregate_tenant_trust(const struct aggregate_env *env, const char *tenant)
 {
-	struct store *st = app->store;
+	struct store *st = env->store;
 	json_t *ids = NULL;
 	int rc = st->ops->trust_dataset_ids(st, &ids, tenant);
 	if (rc >= 0)
-		rc = in_own_tx(app, tenant, ids);
+		rc = in_own_tx(env, tenant, ids);
 	json_decref(ids);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* fault: storage fault injection for tests (in the spirit of SQLite's
  * DO_OS_MALLOC_TEST). DP_FAULT_INJECT names store calls that must fail with
- * a hard error, comma separated, e.g. "changelog_append" or "commit,begin"
- * (also "apikey_insert").
+ * a hard error, comma separated, e.g. "changelog_append" or "commit,begin":
+ * any operation of STORE_OPS_RC (store_ops.h), whose list generates the
+ * stubs here, so a new operation is injectable without code in this file.
  * Unset (production) it costs nothing: the backend's own table is used.
  *
  * One entry, "disk:PATH", injects real storage conditions instead: a SQLite
@@ -16,53 +17,50 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store.h"
+#include "store/store_ops.h"
 
 static struct store_ops faulty;
 
-static int fail_begin(struct store *st, bool write) { (void)st, (void)write; return STORE_HARD; }
+/* fail_<op>: the operation failing hard before it touches anything (a
+ * failed begin opens no transaction; a failed commit leaves it to the
+ * caller's rollback, as a real one would). The parameters are there only
+ * to give the stub the operation's type. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#define X(ret, name, params) \
+	static ret fail_##name params { return STORE_HARD; }
+STORE_OPS_RC(X)
+#undef X
+#pragma GCC diagnostic pop
 
-static int fail_commit(struct store *st)
-{
-	/* a failed COMMIT leaves the transaction to the caller's rollback */
-	(void)st;
-	return STORE_HARD;
-}
+/* inject_<op>: swaps the stub into a table of operations. */
+#define X(ret, name, params) \
+	static void inject_##name(struct store_ops *ops) { ops->name = fail_##name; }
+STORE_OPS_RC(X)
+#undef X
 
-static int fail_doc(struct store *st, const char *tenant, json_t *doc)
-{
-	(void)st, (void)tenant, (void)doc;
-	return STORE_HARD;
-}
+static const struct injectable {
+	const char *name;
+	void (*inject)(struct store_ops *ops);
+} injectable[] = {
+#define X(ret, name, params) {#name, inject_##name},
+	STORE_OPS_RC(X)
+#undef X
+};
 
-static int fail_delete(struct store *st, const char *tenant, const char *id)
+/* Injects the operation called name into ops; false for an unknown name. */
+static bool inject(struct store_ops *ops, const char *name)
 {
-	(void)st, (void)tenant, (void)id;
-	return STORE_HARD;
-}
-
-static int fail_changelog(struct store *st, const char *tenant, const char *product_id, json_t *e)
-{
-	(void)st, (void)tenant, (void)product_id, (void)e;
-	return STORE_HARD;
-}
-
-static int fail_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
-{
-	(void)st, (void)tenant, (void)k;
-	return STORE_HARD;
-}
-
-static int fail_product_get(struct store *st, json_t **out, const char *tenant, const char *id)
-{
-	(void)st, (void)out, (void)tenant, (void)id;
-	return STORE_HARD;
-}
-
-static int fail_product_access(struct store *st, struct product_access *out, const char *tenant,
-			       const char *id, const char *user_id)
-{
-	(void)st, (void)out, (void)tenant, (void)id, (void)user_id;
-	return STORE_HARD;
+	for (size_t i = 0; i < sizeof injectable / sizeof *injectable; i++) {
+		if (strcmp(injectable[i].name, name) != 0)
+			continue;
+		injectable[i].inject(ops);
+		/* the permission read of a product request is its get, too */
+		if (!strcmp(name, "product_get"))
+			inject_product_get_access(ops);
+		return true;
+	}
+	return false;
 }
 
 static sqlite3_vfs *real_vfs;
@@ -201,31 +199,16 @@ int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errle
 	if (!spec || !*spec)
 		return 0;
 	faulty = *st->ops;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", spec);
+	char buf[1024];
+	if (snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf) {
+		snprintf(err, errlen, "DP_FAULT_INJECT: longer than %zu bytes", sizeof buf - 1);
+		return -1;
+	}
 	for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
 	     name = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(name, "disk:", 5))
 			continue; /* store_fault_vfs */
-		if (!strcmp(name, "begin"))
-			faulty.begin = fail_begin;
-		else if (!strcmp(name, "commit"))
-			faulty.commit = fail_commit;
-		else if (!strcmp(name, "product_insert"))
-			faulty.product_insert = fail_doc;
-		else if (!strcmp(name, "product_update"))
-			faulty.product_update = fail_doc;
-		else if (!strcmp(name, "product_delete"))
-			faulty.product_delete = fail_delete;
-		else if (!strcmp(name, "product_get")) {
-			faulty.product_get = fail_product_get;
-			faulty.product_get_access = fail_product_access;
-		}
-		else if (!strcmp(name, "changelog_append"))
-			faulty.changelog_append = fail_changelog;
-		else if (!strcmp(name, "apikey_insert"))
-			faulty.apikey_insert = fail_apikey_insert;
-		else {
+		if (!inject(&faulty, name)) {
 			snprintf(err, errlen, "DP_FAULT_INJECT: unknown store call '%s'", name);
 			return -1;
 		}

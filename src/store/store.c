@@ -1,5 +1,6 @@
 /* store: picks the backend from the database URL (SPEC §1 --db). */
 #include "store/store.h"
+#include "store/store_ops.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -86,8 +87,22 @@ enum store_fault store_health(char *reason, size_t cap)
 
 int store_sqlite_open(struct store **out, const char *path, char *err, size_t errlen);
 int store_pg_open(struct store **out, const char *url, char *err, size_t errlen);
-int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errlen);
-int store_fault_vfs(const char *spec, char *err, size_t errlen);
+
+/* store_ops.h's list and store.h's struct agree: every listed operation is
+ * a member with the listed type, and the list has exactly as many entries
+ * as the struct has members (a duplicate would not build either). */
+#define X(ret, name, params)                                                        \
+	_Static_assert(_Generic(((struct store_ops *)0)->name, ret(*) params: 1, default: 0), \
+		       "store_ops.h: " #name " is not store_ops." #name "'s type");
+STORE_OPS(X)
+#undef X
+#define X(ret, name, params) ret(*name) params;
+struct store_ops_listed {
+	STORE_OPS(X)
+};
+#undef X
+_Static_assert(sizeof(struct store_ops_listed) == sizeof(struct store_ops),
+	       "store_ops.h does not list every member of struct store_ops");
 
 /* Creates the directories above path (mkdir -p of dirname). */
 static int make_parents(const char *path)

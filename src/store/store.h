@@ -2,13 +2,43 @@
  * (sqlite.c now, PostgreSQL later). Documents are jansson objects in the wire
  * shape; the backend also keeps the columns it needs for filtering/sorting.
  *
- * Every call returns a store_rc: STORE_UNAVAILABLE (the storage itself is
- * failing: disk full, read-only, I/O error, cannot open, corrupt -> 503 and
- * store_health below), STORE_HARD (bug or other failure -> 500),
- * STORE_RETRY (busy/serialization -> retry or 503), STORE_NONE (0 rows),
- * STORE_ONE (1 row / done). Out-parameters come first; the caller owns
- * whatever is returned through json_t **out. Each worker thread gets its own
- * connection inside the backend, so calls need no external locking. */
+ * The contract every backend keeps (and every caller may rely on):
+ *
+ * Results. Every call returns an enum store_rc:
+ *   STORE_ONE         done: the row was found / written / deleted;
+ *   STORE_NONE        0 rows: not found, or (update/delete/touch) the row is
+ *                     gone -- never an error by itself;
+ *   STORE_RETRY       busy, lock timeout, serialization failure, deadlock, or
+ *                     the connection lost before commit: nothing of the
+ *                     transaction is kept; run it again (store/tx.h does);
+ *   STORE_CONFLICT    a write broke a uniqueness rule (the "Conflict" notes
+ *                     below): the statement did nothing; the transaction must
+ *                     be rolled back (PostgreSQL aborts it) and may be rerun,
+ *                     when the caller's own check finds the row that won;
+ *   STORE_HARD        a bug or any other failure (-> 500);
+ *   STORE_UNAVAILABLE the storage itself fails (disk full, read-only, I/O
+ *                     error, cannot open, corrupt -> 503 and store_health).
+ *   Calls that only read (get, find, list, lookup, count, ...) never return
+ *   STORE_CONFLICT; lists return STORE_ONE also when empty.
+ *
+ * Transactions. Every call except begin, ping, probe_write, close and the
+ * store_fault_* functions runs inside a transaction the caller opened with
+ * begin (write = false: reads only; write = true: needed by every call
+ * marked "Write" below; on SQLite it is BEGIN IMMEDIATE, which also
+ * serialises writers, but callers must not rely on that: they re-read what
+ * they check inside the same transaction). Use store_tx_run (store/tx.h)
+ * rather than begin/commit by hand: it retries STORE_RETRY with a bound.
+ * A failed commit is never retried (its outcome may be unknown).
+ *
+ * Memory. Out-parameters come first. What comes back through json_t **out
+ * is a new reference the caller owns (json_decref), set only on STORE_ONE
+ * (lists: always on success); char * fields (product_access.text) are the
+ * caller's to free(); facet values are freed with store_facets_free. Input
+ * documents are borrowed: the backend copies what it keeps. Fixed-size out
+ * buffers (char out_id[GUID_LEN + 1], ...) are filled on STORE_ONE.
+ *
+ * Each worker thread gets its own connection inside the backend, so calls
+ * need no external locking. */
 #ifndef DP_STORE_H
 #define DP_STORE_H
 #include <jansson.h>
@@ -16,10 +46,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "domain/search.h"
-#include "http/request.h"
+#include "util/ids.h"
 #include "util/etag.h"
 
-enum store_rc { STORE_UNAVAILABLE = -3, STORE_HARD = -2, STORE_RETRY = -1, STORE_NONE = 0, STORE_ONE = 1 };
+enum store_rc {
+	STORE_CONFLICT = -4,
+	STORE_UNAVAILABLE = -3,
+	STORE_HARD = -2,
+	STORE_RETRY = -1,
+	STORE_NONE = 0,
+	STORE_ONE = 1,
+};
 
 /* Sort keys of the product list. Ties: SORT_NAME/CREATED_AT/UPDATED_AT by
  * id in the same direction; SORT_TRUST_SCORE/QUALITY put products without
@@ -206,8 +243,15 @@ enum store_fault store_fault_last(void);
  * ("database or disk is full (SQLITE_FULL) since <ts>"). */
 enum store_fault store_health(char *reason, size_t cap);
 
+/* Per operation: "Read" needs a transaction (either kind), "Write" a write
+ * transaction; "Conflict:" names the uniqueness rules a write can break
+ * (STORE_CONFLICT). Every insert also conflicts on a duplicate id, which
+ * callers avoid by using fresh GUIDs. Updates and deletes return STORE_NONE
+ * when the row is gone. */
 struct store_ops {
 	void (*close)(struct store *st);
+	/* Opens a transaction on the calling thread's connection. STORE_RETRY
+	 * when the write lock could not be had in time (nothing is open then). */
 	int (*begin)(struct store *st, bool write);
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
@@ -219,20 +263,30 @@ struct store_ops {
 	 * transaction): clears a noted fault when it succeeds. */
 	int (*probe_write)(struct store *st);
 
+	/* Tenants (first start): Read tenant_find, tenant_count. Write
+	 * tenant_insert; Conflict: the name is taken. */
 	int (*tenant_find)(struct store *st, char *out_id, const char *name);
 	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
 	int (*tenant_count)(struct store *st, long *out);
 
+	/* Users: Read user_find_email, user_get, user_list. Write user_insert
+	 * (Conflict: the email is taken in the tenant), user_update,
+	 * user_delete. */
 	int (*user_find_email)(struct store *st, char *out_id, const char *tenant, const char *email);
 	int (*user_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*user_insert)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
 	/* Writes doc (its "status" included) and the role bits. */
 	int (*user_update)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
-	/* Deletes the user and, with it, every API key it owns. */
+	/* Deletes the user and, with it, every API key it owns and every space
+	 * assignment naming it. */
 	int (*user_delete)(struct store *st, const char *tenant, const char *id);
 	int (*user_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
 			 const char *email, long offset, long limit);
 
+	/* API keys: Read apikey_lookup (any tenant, by token hash), apikey_get,
+	 * apikey_list, apikey_count_active. Write apikey_insert (Conflict: the
+	 * hash exists -- a 256-bit token, so in practice never), apikey_describe,
+	 * apikey_delete. */
 	int (*apikey_insert)(struct store *st, const char *tenant, const struct apikey_new *key);
 	int (*apikey_lookup)(struct store *st, struct apikey_row *out, const char *hash);
 	/* ApiKey documents (never the token). user_id NULL lists all keys. */
@@ -246,7 +300,9 @@ struct store_ops {
 	int (*apikey_count_active)(struct store *st, long *out, const char *tenant,
 				   const char *user_id, int64_t now_ms);
 
-	/* Browser sessions (issue 9). lookup: by id hash, key_ok judged at now_ms. */
+	/* Browser sessions (issue 9). lookup: by id hash, key_ok judged at now_ms.
+	 * Read session_lookup, session_count. Write session_insert (Conflict:
+	 * the id hash exists), session_touch, session_delete, session_sweep. */
 	int (*session_insert)(struct store *st, const char *tenant, const struct session_new *s);
 	int (*session_lookup)(struct store *st, struct session_row *out, const char *id_hash,
 			      int64_t now_ms);
@@ -260,6 +316,9 @@ struct store_ops {
 	/* Sessions neither expired nor idle (all tenants; for /metrics). */
 	int (*session_count)(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms);
 
+	/* Spaces (names are not unique): Read space_get, space_usage,
+	 * space_list, user_spaces, space_roles. Write space_insert,
+	 * space_update, space_delete (its assignments go with it). */
 	int (*space_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*space_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*space_update)(struct store *st, const char *tenant, json_t *doc);
@@ -275,6 +334,9 @@ struct store_ops {
 	int (*space_roles)(struct store *st, unsigned *out, const char *tenant, const char *space_id,
 			   const char *user_id);
 
+	/* Space role assignments: Read assignment_get, assignment_find (by
+	 * assignee), assignment_list. Write assignment_insert (Conflict: the
+	 * assignee already has one in the space), assignment_delete. */
 	int (*assignment_insert)(struct store *st, const char *tenant, json_t *doc, unsigned roles);
 	int (*assignment_get)(struct store *st, json_t **out, const char *tenant,
 			      const char *space_id, const char *id);
@@ -285,6 +347,9 @@ struct store_ops {
 	int (*assignment_delete)(struct store *st, const char *tenant, const char *space_id,
 				 const char *id);
 
+	/* Data sets (names are not unique): Read dataset_get, dataset_list,
+	 * dataset_products. Write dataset_insert, dataset_update,
+	 * dataset_delete. */
 	int (*dataset_insert)(struct store *st, const char *tenant, json_t *doc);
 	int (*dataset_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*dataset_update)(struct store *st, const char *tenant, json_t *doc);
@@ -301,6 +366,10 @@ struct store_ops {
 	int (*dataset_products)(struct store *st, json_t **out, long *out_activated,
 				const char *tenant, const char *dataset_id);
 
+	/* Quality computations: Read computation_get, batch_computations,
+	 * quality_latest, quality_last_attempt. Write batch_insert,
+	 * computation_insert, computation_claim, computation_finish,
+	 * computation_recover. */
 	int (*batch_insert)(struct store *st, const char *tenant, const char *id,
 			    const char *product_id, const char *now, const char *user_id);
 	/* status REQUESTED (queued) or FAILED (error_code/reason set). */
@@ -332,6 +401,8 @@ struct store_ops {
 	int (*quality_last_attempt)(struct store *st, json_t **out, const char *tenant,
 				    const char *dataset_id);
 
+	/* Trust scores and settings: Read trust_get, trust_dataset_ids,
+	 * settings_get. Write trust_put, settings_put (both replace). */
 	int (*trust_get)(struct store *st, json_t **out, const char *tenant, const char *dataset_id);
 	/* Ids of the data sets that have a stored trust score (new array). */
 	int (*trust_dataset_ids)(struct store *st, json_t **out, const char *tenant);
@@ -341,6 +412,11 @@ struct store_ops {
 	int (*settings_get)(struct store *st, json_t **out_trust_config, const char *tenant);
 	int (*settings_put)(struct store *st, const char *tenant, json_t *trust_config);
 
+	/* Data products (names are not unique): Read product_get,
+	 * product_get_access, product_list, product_facets, changelog_page.
+	 * Write product_insert, product_update, product_delete (its changelog
+	 * goes with it), changelog_append (numbers entries densely per
+	 * product). */
 	int (*product_get)(struct store *st, json_t **out, const char *tenant, const char *id);
 	int (*product_get_access)(struct store *st, struct product_access *out, const char *tenant,
 				  const char *id, const char *user_id);
@@ -367,6 +443,7 @@ struct store_ops {
 			      const char *tenant, const struct product_query *q,
 			      enum product_facet facet);
 
+	/* STORE_NONE (nothing written) unless product_id is one of tenant's. */
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);
 	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,

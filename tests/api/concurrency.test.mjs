@@ -9,6 +9,10 @@
 //   a stale tag -> 412 DP-412-PRECONDITION-FAILED with the current ETag, and
 //   nothing changes.
 // - N concurrent PATCHes carrying the same If-Match: exactly one wins.
+// - N concurrent creates of the same unique name (a user's email, a space
+//   assignment's assignee): one 201, the rest the resource's own 409 with
+//   the error envelope, never a 500 (the transaction runner, store/tx.h,
+//   and STORE_CONFLICT: docs/decisions.md "Issue 11 -- transaction runner").
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
@@ -434,5 +438,43 @@ describe('concurrent writers', () => {
       assert.equal(statuses.filter((s) => s === ok).length, 1, `${path}: ${statuses.join(',')}`);
       assert.equal(statuses.filter((s) => s === 412).length, N - 1, `${path}: ${statuses.join(',')}`);
     }
+  });
+});
+
+describe('uniqueness races', () => {
+  const N = 16;
+
+  /** Asserts one 201 and N-1 409s carrying `detail`; returns the winner. */
+  function oneWinner(results, detail) {
+    const statuses = results.map((r) => r.status);
+    assert.ok(statuses.every((s) => s === 201 || s === 409), `only 201 and 409: ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 201).length, 1, `exactly one 201: ${statuses.join(',')}`);
+    for (const r of results) if (r.status === 409) assertError(r, 409, 'DP-409-CONFLICT', detail);
+    return results.find((r) => r.status === 201).body;
+  }
+
+  test(`${N} concurrent creates of a user with one email: one 201, the rest 409, never 500`, async () => {
+    const email = `${uniqueName('race')}@example.com`;
+    const results = await Promise.all(Array.from({ length: N }, (_, i) => srv.api('POST', '/api/v1/users', {
+      body: { email, name: `Racer ${i}`, subject: `race-${i}` },
+    })));
+    const won = oneWinner(results, `a user with email '${email}' already exists`);
+    const list = await srv.api('GET', `/api/v1/users?email=${encodeURIComponent(email)}`);
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.data.map((u) => u.id), [won.id], 'exactly one user stored');
+  });
+
+  test(`${N} concurrent assignments of one user in one space: one 201, the rest 409, never 500`, async () => {
+    const space = await makeSpace(srv, { type: 'managed' });
+    const user = await newUser();
+    const path = `/api/v1/spaces/${space.id}/assignments`;
+    const results = await Promise.all(Array.from({ length: N }, () => srv.api('POST', path, {
+      body: { assigneeId: user.id, type: 'user', roles: ['consumer'] },
+    })));
+    const won = oneWinner(results, `user '${user.id}' already has an assignment '`);
+    for (const r of results) if (r.status === 409) assert.ok(r.body.errors[0].detail.includes(won.id), r.text);
+    const list = await srv.api('GET', path);
+    assert.equal(list.status, 200);
+    assert.equal(list.body.data.filter((a) => a.assigneeId === user.id).length, 1, 'exactly one assignment stored');
   });
 });

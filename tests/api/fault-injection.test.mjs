@@ -9,10 +9,12 @@ import path from 'node:path';
 import { startServer } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
+const SETTINGS = '/api/data-governance/trust-scores/settings';
 const dir = mkdtempSync(path.join(tmpdir(), 'dp-fault-'));
 let key;
 let userId;
 let product; // an activatable draft product created before faults are on
+let dataset; // its data set
 
 /** Starts a server on the shared dir with the given store calls failing. */
 async function faulty(calls) {
@@ -26,6 +28,7 @@ before(async () => {
   key = srv.key;
   userId = srv.admin.userId;
   const ds = await srv.api('POST', '/api/v1/data-sets', { body: { name: 'D', technicalName: 'd.csv' } });
+  dataset = ds.body;
   const p = await srv.api('POST', DP, {
     body: { name: 'Stable', datasetIds: [ds.body.id], keyContacts: [{ userId }] },
   });
@@ -101,6 +104,43 @@ test('a failing read answers 500, not 404', async () => {
     assertInternal(await srv.api('GET', `${DP}/${product.id}`));
   } finally {
     await srv.stop();
+  }
+});
+
+test('any store operation can be made to fail: spaces, data sets, settings, changelogs', async () => {
+  // none of these was injectable before the operation list (store_ops.h)
+  const srv = await faulty('space_insert,space_list,dataset_insert,dataset_update,settings_put,changelog_page');
+  let settings;
+  try {
+    settings = (await srv.api('GET', SETTINGS)).body;
+    assertInternal(await srv.api('POST', '/api/v1/spaces', { body: { name: 'Never', type: 'managed' } }));
+    assertInternal(await srv.api('GET', '/api/v1/spaces'));
+    assertInternal(await srv.api('POST', '/api/v1/data-sets', { body: { name: 'Never', technicalName: 'n.csv' } }));
+    assertInternal(await srv.api('PATCH', `/api/v1/data-sets/${dataset.id}`, {
+      body: [{ op: 'replace', path: '/name', value: 'Changed' }],
+      headers: { 'Content-Type': 'application/json-patch+json' },
+    }));
+    const axes = Object.fromEntries(Object.keys(settings.axes).map((a) => [a, { enabled: true, weight: 1 }]));
+    axes.USAGE.enabled = false;
+    assertInternal(await srv.api('PUT', SETTINGS, { body: { axes } }));
+    assertInternal(await srv.api('GET', `${DP}/${product.id}/changelogs`));
+    // the reads the faults leave alone show nothing changed
+    assert.deepEqual((await srv.api('GET', `/api/v1/data-sets/${dataset.id}`)).body, dataset);
+    assert.deepEqual((await srv.api('GET', SETTINGS)).body, settings);
+  } finally {
+    await srv.stop();
+  }
+  const clean = await faulty('');
+  try {
+    const spaces = await clean.api('GET', '/api/v1/spaces');
+    assert.equal(spaces.status, 200);
+    assert.ok(!spaces.body.data.some((s) => s.name === 'Never'), 'no space was created');
+    const sets = await clean.api('GET', '/api/app/data-sets');
+    assert.equal(sets.status, 200);
+    assert.ok(!sets.body.data.some((d) => d.name === 'Never'), 'no data set was created');
+    await assertUnchanged(clean);
+  } finally {
+    await clean.stop();
   }
 });
 

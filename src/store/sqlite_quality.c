@@ -1,0 +1,283 @@
+/* sqlite_quality: quality batches and computations (the job queue the
+ * workers claim from), their results, trust scores and the tenant's trust
+ * settings, in the SQLite backend (store.h). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "store/rows.h"
+#include "store/sqlite_int.h"
+#include "util/clock.h"
+
+const char *const sqlite_quality_sql[S__COUNT] = {
+	[S_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = ?1 AND id = ?2",
+	[S_COMP_INSERT] = "INSERT INTO computations(id, tenant_id, batch_id, dataset_id, status,"
+			  " error_code, error_reason, requested_at, requested_by, finished_at)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+			  " CASE WHEN ?5 = 'FAILED' THEN ?8 END)",
+#define COMP_COLS "id, batch_id, dataset_id, status, attempts, error_code, error_reason," \
+		  " requested_at, requested_by, started_at, finished_at"
+	[S_COMP_GET] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1 AND id = ?2",
+	[S_COMP_BATCH] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1 AND batch_id = ?2"
+			 " ORDER BY requested_at, rowid",
+	[S_COMP_NEXT] = "SELECT id, tenant_id, dataset_id, requested_by, attempts FROM computations"
+			" WHERE status = 'REQUESTED' ORDER BY requested_at, rowid LIMIT 1",
+	[S_COMP_TAKE] = "UPDATE computations SET status = 'SUBMITTED', attempts = attempts + 1,"
+			" started_at = ?2 WHERE id = ?1 AND status = 'REQUESTED'",
+	[S_COMP_FINISH] = "UPDATE computations SET status = ?2, error_code = ?3, error_reason = ?4,"
+			  " result = ?5, finished_at = ?6 WHERE id = ?1",
+	[S_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL"
+			   " WHERE status = 'SUBMITTED' AND attempts < ?1",
+	[S_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
+			  " error_reason = 'interrupted by server restarts ' || attempts || ' times',"
+			  " finished_at = ?2 WHERE status = 'SUBMITTED' AND attempts >= ?1",
+	[S_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
+			     " WHERE tenant_id = ?1 AND dataset_id = ?2 AND status = 'SUCCEEDED'"
+			     " ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+	[S_QUALITY_LAST] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = ?1"
+			   " AND dataset_id = ?2 ORDER BY requested_at DESC, rowid DESC LIMIT 1",
+	[S_TRUST_GET] = "SELECT doc FROM trust_results WHERE tenant_id = ?1 AND dataset_id = ?2",
+	[S_TRUST_IDS] = "SELECT dataset_id FROM trust_results WHERE tenant_id = ?1 ORDER BY dataset_id",
+	[S_TRUST_PUT] = "INSERT INTO trust_results(tenant_id, dataset_id, score, previous_score, doc,"
+			" updated_at) VALUES(?1, ?2, ?3, NULL, ?4, ?5)"
+			" ON CONFLICT(tenant_id, dataset_id) DO UPDATE SET previous_score = score,"
+			" score = excluded.score, doc = excluded.doc, updated_at = excluded.updated_at",
+	[S_SETTINGS_GET] = "SELECT trust_config FROM tenant_settings WHERE tenant_id = ?1"
+			   " AND trust_config IS NOT NULL",
+	[S_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES(?1, ?2)"
+			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
+};
+
+int sqlite_batch_insert(struct store *st, const char *tenant, const char *id,
+			const char *product_id, const char *now, const char *user_id)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_BATCH_INSERT);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, tenant);
+	sqlite_bind_text(s, 3, product_id);
+	sqlite_bind_text(s, 4, now);
+	sqlite_bind_text(s, 5, user_id);
+	return sqlite_stmt_exec(s);
+}
+
+int sqlite_computation_insert(struct store *st, const char *tenant, const char *id,
+			      const char *batch_id, const char *dataset_id, const char *status,
+			      const char *error_code, const char *error_reason, const char *now,
+			      const char *user_id)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_INSERT);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, tenant);
+	sqlite_bind_text(s, 3, batch_id);
+	sqlite_bind_text(s, 4, dataset_id);
+	sqlite_bind_text(s, 5, status);
+	sqlite_bind_text(s, 6, error_code);
+	sqlite_bind_text(s, 7, error_reason);
+	sqlite_bind_text(s, 8, now);
+	sqlite_bind_text(s, 9, user_id);
+	return sqlite_stmt_exec(s);
+}
+
+/* A COMP_COLS row as JSON (null columns left out); COMP_COLS is in the
+ * order of enum rows_computation_col. */
+static json_t *comp_doc(sqlite3_stmt *s)
+{
+	struct rows_computation r = {
+		.has_attempts = sqlite3_column_type(s, ROWS_COMP_ATTEMPTS) != SQLITE_NULL,
+		.attempts = sqlite3_column_int(s, ROWS_COMP_ATTEMPTS),
+	};
+	for (int i = 0; i < ROWS_COMP__COUNT; i++)
+		if (i != ROWS_COMP_ATTEMPTS)
+			r.text[i] = (const char *)sqlite3_column_text(s, i);
+	return rows_computation_doc(&r);
+}
+
+static int one_comp(struct store *st, enum stmt_id id, json_t **out, const char *a, const char *b)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, a);
+	sqlite_bind_text(s, 2, b);
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE)
+		*out = comp_doc(s);
+	sqlite_stmt_done(s);
+	return rc;
+}
+
+int sqlite_computation_get(struct store *st, json_t **out, const char *tenant, const char *id)
+{
+	return one_comp(st, S_COMP_GET, out, tenant, id);
+}
+
+int sqlite_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
+				const char *dataset_id)
+{
+	return one_comp(st, S_QUALITY_LAST, out, tenant, dataset_id);
+}
+
+int sqlite_batch_computations(struct store *st, json_t **out, const char *tenant,
+			      const char *batch_id)
+{
+	/* a batch exists even with no computations (a product without data sets) */
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_BATCH_EXISTS);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, batch_id);
+	int found = sqlite_stmt_step(s);
+	sqlite_stmt_done(s);
+	if (found <= 0)
+		return found;
+	if (!(s = sqlite_stmt_get(st, S_COMP_BATCH)))
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, batch_id);
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		json_array_append_new(arr, comp_doc(s));
+	sqlite_stmt_done(s);
+	if (rc != STORE_NONE) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+int sqlite_computation_claim(struct store *st, struct computation *out, const char *now)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_NEXT);
+	if (!s)
+		return NO_STMT;
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE) {
+		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(out->tenant_id, sizeof out->tenant_id, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(out->dataset_id, sizeof out->dataset_id, "%s", (const char *)sqlite3_column_text(s, 2));
+		snprintf(out->requested_by, sizeof out->requested_by, "%s",
+			 (const char *)sqlite3_column_text(s, 3));
+		out->attempts = sqlite3_column_int(s, 4) + 1;
+	}
+	sqlite_stmt_done(s);
+	if (rc != STORE_ONE)
+		return rc;
+	return sqlite_exec_2(st, S_COMP_TAKE, out->id, now);
+}
+
+int sqlite_computation_finish(struct store *st, const char *id, const char *status,
+			      const char *error_code, const char *error_reason, json_t *result,
+			      const char *now)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_FINISH);
+	if (!s)
+		return NO_STMT;
+	char *txt = result ? rows_doc_text(result) : NULL;
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, status);
+	sqlite_bind_text(s, 3, error_code);
+	sqlite_bind_text(s, 4, error_reason);
+	sqlite_bind_text(s, 5, txt);
+	sqlite_bind_text(s, 6, now);
+	free(txt);
+	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+}
+
+int sqlite_computation_recover(struct store *st, long *out_requeued, long *out_failed,
+			       int max_attempts, const char *now)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_GIVEUP);
+	if (!s)
+		return NO_STMT;
+	sqlite3_bind_int(s, 1, max_attempts);
+	sqlite_bind_text(s, 2, now);
+	int rc = sqlite_stmt_exec(s);
+	*out_failed = rc == STORE_ONE ? sqlite3_changes(sqlite_conn_get(st)->db) : 0;
+	if (rc != STORE_ONE || !(s = sqlite_stmt_get(st, S_COMP_REQUEUE)))
+		return rc == STORE_ONE ? STORE_HARD : rc;
+	sqlite3_bind_int(s, 1, max_attempts);
+	rc = sqlite_stmt_exec(s);
+	*out_requeued = rc == STORE_ONE ? sqlite3_changes(sqlite_conn_get(st)->db) : 0;
+	return rc;
+}
+
+int sqlite_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
+			  const char *tenant, const char *dataset_id)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_QUALITY_LATEST);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, dataset_id);
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE && (rc = sqlite_doc_read(s, out)) == STORE_ONE) {
+		snprintf(out_at, ISO_TS_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(out_by, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite_stmt_done(s);
+	return rc;
+}
+
+int sqlite_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id)
+{
+	return sqlite_doc_get(st, S_TRUST_GET, out, tenant, dataset_id);
+}
+
+int sqlite_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_TRUST_IDS);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	json_t *ids = json_array();
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(s, 0)));
+	sqlite_stmt_done(s);
+	if (rc != STORE_NONE) {
+		json_decref(ids);
+		return rc;
+	}
+	*out = ids;
+	return STORE_ONE;
+}
+
+int sqlite_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
+		     json_t *doc, const char *now)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_TRUST_PUT);
+	if (!s)
+		return NO_STMT;
+	char *txt = rows_doc_text(doc);
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, dataset_id);
+	sqlite3_bind_double(s, 3, score);
+	sqlite_bind_text(s, 4, txt);
+	sqlite_bind_text(s, 5, now);
+	free(txt);
+	return sqlite_stmt_exec(s);
+}
+
+int sqlite_settings_get(struct store *st, json_t **out, const char *tenant)
+{
+	return sqlite_doc_get(st, S_SETTINGS_GET, out, tenant, NULL);
+}
+
+int sqlite_settings_put(struct store *st, const char *tenant, json_t *trust_config)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_SETTINGS_PUT);
+	if (!s)
+		return NO_STMT;
+	char *txt = rows_doc_text(trust_config);
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, txt);
+	free(txt);
+	return sqlite_stmt_exec(s);
+}
