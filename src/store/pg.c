@@ -12,8 +12,8 @@
 #include <string.h>
 #include "store/pg.h"
 #include "store/pg_schema.h"
+#include "store/rows.h"
 #include "util/clock.h"
-#include "util/etag.h"
 
 /* Advisory lock keys (two int4 form): class 8511 global (1 = migrations,
  * 2 = the tenant directory), class 8512 per tenant (hashtext of its id). */
@@ -233,6 +233,7 @@ const char *const pg_stmt_sql[P__COUNT] = {
 struct pgconn {
 	PGconn *db;
 	bool prepared[P__COUNT];
+	bool tx_open;  /* between a BEGIN that succeeded and COMMIT/ROLLBACK */
 	bool write_tx;
 	/* tenants whose advisory lock this transaction holds */
 	char locked[MAX_LOCKS][GUID_LEN + 1];
@@ -295,6 +296,14 @@ static struct pgconn *conn_get(struct store *st, int *rc)
 	struct pgconn *c = pthread_getspecific(s->key);
 	if (c && c->db && PQstatus(c->db) == CONNECTION_OK)
 		return c;
+	if (c && c->tx_open) {
+		/* the connection broke inside a transaction: a fresh session would
+		 * run the rest of it outside any transaction; the transaction is
+		 * lost, so it may be run again (rollback clears tx_open, and the
+		 * next begin reconnects) */
+		*rc = STORE_RETRY;
+		return NULL;
+	}
 	if (!c) {
 		if (!(c = calloc(1, sizeof *c))) {
 			*rc = STORE_HARD;
@@ -328,7 +337,7 @@ static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
 		 * a COMMIT's outcome is unknown (never retried), a lone statement
 		 * meets an unavailable database */
 		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
-		bool was_tx = c->write_tx || c->nlocked;
+		bool was_tx = c->tx_open || c->write_tx || c->nlocked;
 		c->write_tx = false, c->nlocked = 0;
 		if (committing)
 			return STORE_HARD;
@@ -494,13 +503,6 @@ void pg_text_array(struct strbuf *sb, const json_t *arr)
 	strbuf_putc(sb, '}');
 }
 
-void pg_lower_ascii(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
-}
-
 int pg_changed(struct store *st, enum pg_stmt id, const char *tenant, int n, const char *const *v)
 {
 	int rc;
@@ -578,8 +580,6 @@ static int page_docs(struct store *st, json_t **out, long *out_total, enum pg_st
 	return rc;
 }
 
-static char *dump(json_t *doc) { return json_dumps(doc, JSON_COMPACT); }
-static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
 
 /* ---- transactions --------------------------------------------------------- */
 
@@ -594,7 +594,7 @@ static int simple_exec(struct pgconn *c, const char *sql, bool committing)
 	return rc;
 }
 
-static int pg_begin(struct store *st, bool write)
+int pg_begin(struct store *st, bool write)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
@@ -603,13 +603,19 @@ static int pg_begin(struct store *st, bool write)
 	rc = simple_exec(c, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
 				  : "BEGIN ISOLATION LEVEL REPEATABLE READ", false);
 	if (rc == STORE_ONE) {
+		c->tx_open = true;
 		c->write_tx = write;
 		c->nlocked = 0;
+	} else if (rc == STORE_UNAVAILABLE && PQstatus(c->db) != CONNECTION_OK) {
+		/* a connection that had broken while idle (server restart, network):
+		 * nothing is open, and the next begin reconnects, so the runner may
+		 * try again; a database that stays down answers 503 from conn_get */
+		rc = STORE_RETRY;
 	}
 	return rc;
 }
 
-static int pg_commit(struct store *st)
+int pg_commit(struct store *st)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
@@ -617,6 +623,7 @@ static int pg_commit(struct store *st)
 		return STORE_HARD; /* the connection broke: the outcome is unknown */
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
+	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
 	if (rc == STORE_ONE && wrote)
@@ -624,32 +631,34 @@ static int pg_commit(struct store *st)
 	return rc;
 }
 
-static void pg_rollback(struct store *st)
+void pg_rollback(struct store *st)
 {
 	struct pg_store *s = (struct pg_store *)st;
 	struct pgconn *c = pthread_getspecific(s->key);
-	if (!c || !c->db)
+	if (!c)
 		return;
-	if (in_tx(c))
+	if (c->db && PQstatus(c->db) == CONNECTION_OK && in_tx(c))
 		(void)simple_exec(c, "ROLLBACK", false);
+	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
 }
 
-static bool pg_in_transaction(struct store *st)
+bool pg_in_transaction(struct store *st)
 {
 	struct pg_store *s = (struct pg_store *)st;
-	return in_tx(pthread_getspecific(s->key));
+	const struct pgconn *c = pthread_getspecific(s->key);
+	return c && (c->tx_open || (PQstatus(c->db) == CONNECTION_OK && in_tx(c)));
 }
 
-static int pg_ping(struct store *st)
+int pg_ping(struct store *st)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
 	return c ? simple_exec(c, "SELECT 1", false) : rc;
 }
 
-static int pg_probe_write(struct store *st)
+int pg_probe_write(struct store *st)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
@@ -673,69 +682,69 @@ static int pg_probe_write(struct store *st)
 /* The tenant directory's key in the lock table ("" is never a tenant id). */
 #define DIRECTORY ""
 
-static int pg_tenant_find(struct store *st, char *out_id, const char *name)
+int pg_tenant_find(struct store *st, char *out_id, const char *name)
 {
 	return get_id(st, P_TENANT_FIND, DIRECTORY, out_id, 1, (const char *const[]){name});
 }
 
-static int pg_tenant_insert(struct store *st, const char *id, const char *name, const char *now)
+int pg_tenant_insert(struct store *st, const char *id, const char *name, const char *now)
 {
 	return EXEC_OK(st, P_TENANT_INSERT, DIRECTORY, id, name, now);
 }
 
-static int pg_tenant_count(struct store *st, long *out)
+int pg_tenant_count(struct store *st, long *out)
 {
 	int rc;
 	PGresult *r = pg_run(st, P_TENANT_COUNT, DIRECTORY, 0, NULL, &rc);
 	return pg_get_count(r, &rc, out);
 }
 
-static int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
+int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
 {
 	return get_id(st, P_USER_FIND_EMAIL, tenant, out_id, 2, (const char *const[]){tenant, email});
 }
 
-static int pg_user_get(struct store *st, json_t **out, const char *tenant, const char *id)
+int pg_user_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	return PG_GET_DOC(st, P_USER_GET, tenant, out, tenant, id);
 }
 
-static int pg_user_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+int pg_user_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
 {
-	char *txt = dump(doc);
-	int rc = EXEC_OK(st, P_USER_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "email"),
+	char *txt = rows_doc_text(doc);
+	int rc = EXEC_OK(st, P_USER_INSERT, tenant, rows_doc_str(doc, "id"), tenant, rows_doc_str(doc, "email"),
 			 PG_I64(roles), txt);
 	free(txt);
 	return rc;
 }
 
-static int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned roles)
 {
-	char *txt = dump(doc);
-	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, jstr(doc, "id"), jstr(doc, "email"),
-			    PG_I64(roles), jstr(doc, "status"), txt);
+	char *txt = rows_doc_text(doc);
+	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "email"),
+			    PG_I64(roles), rows_doc_str(doc, "status"), txt);
 	free(txt);
 	return rc;
 }
 
-static int pg_user_delete(struct store *st, const char *tenant, const char *id)
+int pg_user_delete(struct store *st, const char *tenant, const char *id)
 {
 	return PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id);
 }
 
-static int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			const char *email, long offset, long limit)
 {
 	return page_docs(st, out, out_total, P_USER_COUNT, P_USER_LIST, tenant, email, offset, limit);
 }
 
-static int pg_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
+int pg_apikey_insert(struct store *st, const char *tenant, const struct apikey_new *k)
 {
 	return EXEC_OK(st, P_KEY_INSERT, tenant, k->id, tenant, k->user_id, k->hash, k->now,
 		       PG_I64(k->expires_ms), k->description ? k->description : "", k->created_by);
 }
 
-static int pg_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
+int pg_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_KEY_LOOKUP, NULL, &rc, hash);
@@ -753,25 +762,18 @@ static int pg_apikey_lookup(struct store *st, struct apikey_row *out, const char
 	return rc;
 }
 
-/* An ApiKey document (api-keys.d.ts) from a KEY_COLS row. */
+/* An ApiKey document (rows.c, as the SQLite backend makes it) from a KEY_COLS row. */
 static json_t *key_doc(const PGresult *r, int i)
 {
-	char expiry[64];
-	int64_t exp = pg_ll(r, i, 7);
-	/* keys made by `bootstrap` never expire; the wire type wants a date */
-	clock_format_ms(expiry, exp ? exp : INT64_C(253402300799999));
-	const char *updated = pg_val(r, i, 6);
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-				PQgetvalue(r, i, 0), "tenantId", PQgetvalue(r, i, 1), "sub",
-				PQgetvalue(r, i, 2), "subType", "user", "createdByUser",
-				PQgetvalue(r, i, 3), "description", PQgetvalue(r, i, 4), "created",
-				PQgetvalue(r, i, 5), "expiry", expiry, "status",
-				exp && exp <= clock_now_ms() ? "expired" : "active");
-	json_object_set_new(doc, "lastUpdated", json_string(updated ? updated : PQgetvalue(r, i, 5)));
-	return doc;
+	const struct rows_apikey k = {
+		.id = PQgetvalue(r, i, 0), .tenant_id = PQgetvalue(r, i, 1),
+		.user_id = PQgetvalue(r, i, 2), .created_by = PQgetvalue(r, i, 3),
+		.description = PQgetvalue(r, i, 4), .created_at = PQgetvalue(r, i, 5),
+		.updated_at = pg_val(r, i, 6), .expires_ms = pg_ll(r, i, 7)};
+	return rows_apikey_doc(&k, clock_now_ms());
 }
 
-static int pg_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id)
+int pg_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_KEY_GET, tenant, &rc, tenant, id);
@@ -781,7 +783,7 @@ static int pg_apikey_get(struct store *st, json_t **out, const char *tenant, con
 	return rc;
 }
 
-static int pg_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+int pg_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			  const char *user_id, long offset, long limit)
 {
 	int rc;
@@ -800,18 +802,18 @@ static int pg_apikey_list(struct store *st, json_t **out, long *out_total, const
 	return rc;
 }
 
-static int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
+int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
 			      const char *description, const char *now)
 {
 	return PG_CHANGED(st, P_KEY_DESCRIBE, tenant, tenant, id, description, now);
 }
 
-static int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
+int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
 	return PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id);
 }
 
-static int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
+int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
 				  const char *user_id, int64_t now_ms)
 {
 	int rc;
@@ -819,7 +821,7 @@ static int pg_apikey_count_active(struct store *st, long *out, const char *tenan
 	return pg_get_count(r, &rc, out);
 }
 
-static int pg_session_insert(struct store *st, const char *tenant, const struct session_new *n)
+int pg_session_insert(struct store *st, const char *tenant, const struct session_new *n)
 {
 	return EXEC_OK(st, P_SESSION_INSERT, tenant, tenant, n->id_hash, n->user_id, n->key_id,
 		       n->created_via, PG_I64(n->now_ms), PG_I64(n->expires_ms));
@@ -831,7 +833,7 @@ static void col_copy(char *out, size_t cap, const PGresult *r, int col)
 	snprintf(out, cap, "%s", v ? v : "");
 }
 
-static int pg_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
+int pg_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
 			     int64_t now_ms)
 {
 	int rc;
@@ -853,18 +855,18 @@ static int pg_session_lookup(struct store *st, struct session_row *out, const ch
 	return rc;
 }
 
-static int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
+int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
 			    int64_t now_ms)
 {
 	return PG_CHANGED(st, P_SESSION_TOUCH, tenant, tenant, id_hash, PG_I64(now_ms));
 }
 
-static int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
+int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
 	return PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash);
 }
 
-static int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
+int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
 			    int64_t idle_before_ms)
 {
 	int rc;
@@ -875,7 +877,7 @@ static int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
 	return rc;
 }
 
-static int pg_session_count(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms)
+int pg_session_count(struct store *st, long *out, int64_t now_ms, int64_t idle_before_ms)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_SESSION_COUNT, NULL, &rc, PG_I64(now_ms), PG_I64(idle_before_ms));
@@ -884,42 +886,42 @@ static int pg_session_count(struct store *st, long *out, int64_t now_ms, int64_t
 
 /* ---- spaces and assignments ---------------------------------------------- */
 
-static int pg_space_insert(struct store *st, const char *tenant, json_t *doc)
+int pg_space_insert(struct store *st, const char *tenant, json_t *doc)
 {
-	char *txt = dump(doc);
-	int rc = EXEC_OK(st, P_SPACE_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "name"),
-			 jstr(doc, "type"), jstr(doc, "ownerId"), jstr(doc, "createdAt"), txt);
+	char *txt = rows_doc_text(doc);
+	int rc = EXEC_OK(st, P_SPACE_INSERT, tenant, rows_doc_str(doc, "id"), tenant, rows_doc_str(doc, "name"),
+			 rows_doc_str(doc, "type"), rows_doc_str(doc, "ownerId"), rows_doc_str(doc, "createdAt"), txt);
 	free(txt);
 	return rc;
 }
 
-static int pg_space_get(struct store *st, json_t **out, const char *tenant, const char *id)
+int pg_space_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	return PG_GET_DOC(st, P_SPACE_GET, tenant, out, tenant, id);
 }
 
-static int pg_space_update(struct store *st, const char *tenant, json_t *doc)
+int pg_space_update(struct store *st, const char *tenant, json_t *doc)
 {
-	char *txt = dump(doc);
-	int rc = PG_CHANGED(st, P_SPACE_UPDATE, tenant, tenant, jstr(doc, "id"), jstr(doc, "name"),
-			    jstr(doc, "type"), jstr(doc, "ownerId"), txt);
+	char *txt = rows_doc_text(doc);
+	int rc = PG_CHANGED(st, P_SPACE_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "name"),
+			    rows_doc_str(doc, "type"), rows_doc_str(doc, "ownerId"), txt);
 	free(txt);
 	return rc;
 }
 
-static int pg_space_delete(struct store *st, const char *tenant, const char *id)
+int pg_space_delete(struct store *st, const char *tenant, const char *id)
 {
 	return PG_CHANGED(st, P_SPACE_DELETE, tenant, tenant, id);
 }
 
-static int pg_space_usage(struct store *st, long *out, const char *tenant, const char *id)
+int pg_space_usage(struct store *st, long *out, const char *tenant, const char *id)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_SPACE_USAGE, tenant, &rc, tenant, id);
 	return pg_get_count(r, &rc, out);
 }
 
-static int pg_space_roles(struct store *st, unsigned *out, const char *tenant,
+int pg_space_roles(struct store *st, unsigned *out, const char *tenant,
 			  const char *space_id, const char *user_id)
 {
 	int rc;
@@ -929,7 +931,7 @@ static int pg_space_roles(struct store *st, unsigned *out, const char *tenant,
 	return rc;
 }
 
-static int pg_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id)
+int pg_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_USER_SPACES, tenant, &rc, tenant, user_id);
@@ -939,12 +941,12 @@ static int pg_user_spaces(struct store *st, json_t **out, const char *tenant, co
 	return rc;
 }
 
-static int pg_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+int pg_space_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			 const struct space_query *q)
 {
 	char *name_lc = q->name ? strdup(q->name) : NULL;
 	if (name_lc)
-		pg_lower_ascii(name_lc);
+		rows_lower_ascii(name_lc);
 	struct strbuf where, sql;
 	strbuf_init(&where);
 	strbuf_init(&sql);
@@ -979,34 +981,34 @@ static int pg_space_list(struct store *st, json_t **out, long *out_total, const 
 	return rc;
 }
 
-static int pg_assignment_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
+int pg_assignment_insert(struct store *st, const char *tenant, json_t *doc, unsigned roles)
 {
-	char *txt = dump(doc);
-	int rc = EXEC_OK(st, P_ASG_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "spaceId"),
-			 jstr(doc, "assigneeId"), PG_I64(roles), jstr(doc, "createdAt"), txt);
+	char *txt = rows_doc_text(doc);
+	int rc = EXEC_OK(st, P_ASG_INSERT, tenant, rows_doc_str(doc, "id"), tenant, rows_doc_str(doc, "spaceId"),
+			 rows_doc_str(doc, "assigneeId"), PG_I64(roles), rows_doc_str(doc, "createdAt"), txt);
 	free(txt);
 	return rc;
 }
 
-static int pg_assignment_get(struct store *st, json_t **out, const char *tenant,
+int pg_assignment_get(struct store *st, json_t **out, const char *tenant,
 			     const char *space_id, const char *id)
 {
 	return PG_GET_DOC(st, P_ASG_GET, tenant, out, tenant, space_id, id);
 }
 
-static int pg_assignment_find(struct store *st, json_t **out, const char *tenant,
+int pg_assignment_find(struct store *st, json_t **out, const char *tenant,
 			      const char *space_id, const char *assignee_id)
 {
 	return PG_GET_DOC(st, P_ASG_FIND, tenant, out, tenant, space_id, assignee_id);
 }
 
-static int pg_assignment_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+int pg_assignment_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			      const char *space_id, long offset, long limit)
 {
 	return page_docs(st, out, out_total, P_ASG_COUNT, P_ASG_LIST, tenant, space_id, offset, limit);
 }
 
-static int pg_assignment_delete(struct store *st, const char *tenant, const char *space_id,
+int pg_assignment_delete(struct store *st, const char *tenant, const char *space_id,
 				const char *id)
 {
 	return PG_CHANGED(st, P_ASG_DELETE, tenant, tenant, space_id, id);
@@ -1019,30 +1021,30 @@ static char *lower_dup(const char *v)
 	char *lc = strdup(v ? v : "");
 	if (!lc)
 		abort();
-	pg_lower_ascii(lc);
+	rows_lower_ascii(lc);
 	return lc;
 }
 
-static int pg_dataset_insert(struct store *st, const char *tenant, json_t *doc)
+int pg_dataset_insert(struct store *st, const char *tenant, json_t *doc)
 {
-	char *txt = dump(doc), *n = lower_dup(jstr(doc, "name")), *t = lower_dup(jstr(doc, "technicalName"));
-	int rc = EXEC_OK(st, P_DATASET_INSERT, tenant, jstr(doc, "id"), tenant, jstr(doc, "spaceId"),
+	char *txt = rows_doc_text(doc), *n = lower_dup(rows_doc_str(doc, "name")), *t = lower_dup(rows_doc_str(doc, "technicalName"));
+	int rc = EXEC_OK(st, P_DATASET_INSERT, tenant, rows_doc_str(doc, "id"), tenant, rows_doc_str(doc, "spaceId"),
 			 txt, n, t);
 	free(txt), free(n), free(t);
 	return rc;
 }
 
-static int pg_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id)
+int pg_dataset_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	return PG_GET_DOC(st, P_DATASET_GET, tenant, out, tenant, id);
 }
 
-static int pg_dataset_update(struct store *st, const char *tenant, json_t *doc)
+int pg_dataset_update(struct store *st, const char *tenant, json_t *doc)
 {
-	char *txt = dump(doc), *n = lower_dup(jstr(doc, "name")), *t = lower_dup(jstr(doc, "technicalName"));
+	char *txt = rows_doc_text(doc), *n = lower_dup(rows_doc_str(doc, "name")), *t = lower_dup(rows_doc_str(doc, "technicalName"));
 	int rc;
-	PGresult *r = PG_RUN(st, P_DATASET_UPDATE, tenant, &rc, tenant, jstr(doc, "id"),
-			     jstr(doc, "spaceId"), txt, n, t);
+	PGresult *r = PG_RUN(st, P_DATASET_UPDATE, tenant, &rc, tenant, rows_doc_str(doc, "id"),
+			     rows_doc_str(doc, "spaceId"), txt, n, t);
 	free(txt), free(n), free(t);
 	if (r && !PQntuples(r))
 		rc = STORE_NONE;
@@ -1050,16 +1052,16 @@ static int pg_dataset_update(struct store *st, const char *tenant, json_t *doc)
 	PQclear(r);
 	/* the search index holds the names of a product's data sets */
 	if (rc == STORE_ONE && renamed)
-		rc = EXEC_OK(st, P_DATASET_REINDEX, tenant, tenant, jstr(doc, "id"));
+		rc = EXEC_OK(st, P_DATASET_REINDEX, tenant, tenant, rows_doc_str(doc, "id"));
 	return rc;
 }
 
-static int pg_dataset_delete(struct store *st, const char *tenant, const char *id)
+int pg_dataset_delete(struct store *st, const char *tenant, const char *id)
 {
 	return PG_CHANGED(st, P_DATASET_DELETE, tenant, tenant, id);
 }
 
-static int pg_dataset_list(struct store *st, json_t **out, long *out_total, const char *tenant,
+int pg_dataset_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 			   const char *query, long offset, long limit)
 {
 	char *q = query ? lower_dup(query) : NULL;
@@ -1068,7 +1070,7 @@ static int pg_dataset_list(struct store *st, json_t **out, long *out_total, cons
 	return rc;
 }
 
-static int pg_dataset_products(struct store *st, json_t **out, long *out_activated,
+int pg_dataset_products(struct store *st, json_t **out, long *out_activated,
 			       const char *tenant, const char *dataset_id)
 {
 	int rc;
@@ -1089,13 +1091,13 @@ static int pg_dataset_products(struct store *st, json_t **out, long *out_activat
 
 /* ---- quality computations, trust, settings --------------------------------- */
 
-static int pg_batch_insert(struct store *st, const char *tenant, const char *id,
+int pg_batch_insert(struct store *st, const char *tenant, const char *id,
 			   const char *product_id, const char *now, const char *user_id)
 {
 	return EXEC_OK(st, P_BATCH_INSERT, tenant, id, tenant, product_id, now, user_id);
 }
 
-static int pg_computation_insert(struct store *st, const char *tenant, const char *id,
+int pg_computation_insert(struct store *st, const char *tenant, const char *id,
 				 const char *batch_id, const char *dataset_id, const char *status,
 				 const char *error_code, const char *error_reason, const char *now,
 				 const char *user_id)
@@ -1104,20 +1106,15 @@ static int pg_computation_insert(struct store *st, const char *tenant, const cha
 		       error_code, error_reason, now, user_id);
 }
 
-/* A COMP_COLS row as JSON (null columns left out). */
+/* A COMP_COLS row as JSON (rows.c; null columns left out). */
 static json_t *comp_doc(const PGresult *r, int row)
 {
-	static const char *const names[] = {"id", "batchId", "datasetId", "status", "attempts",
-					    "errorCode", "errorReason", "requestedAt",
-					    "requestedBy", "startedAt", "finishedAt"};
-	json_t *doc = json_object();
-	for (int i = 0; i < 11; i++) {
-		const char *v = pg_val(r, row, i);
-		if (!v)
-			continue;
-		json_object_set_new(doc, names[i], i == 4 ? json_integer(pg_ll(r, row, i)) : json_string(v));
-	}
-	return doc;
+	struct rows_computation c = {.has_attempts = !PQgetisnull(r, row, ROWS_COMP_ATTEMPTS),
+				     .attempts = (int)pg_ll(r, row, ROWS_COMP_ATTEMPTS)};
+	for (int i = 0; i < ROWS_COMP__COUNT; i++)
+		if (i != ROWS_COMP_ATTEMPTS)
+			c.text[i] = pg_val(r, row, i);
+	return rows_computation_doc(&c);
 }
 
 static int one_comp(struct store *st, enum pg_stmt id, json_t **out, const char *tenant,
@@ -1131,18 +1128,18 @@ static int one_comp(struct store *st, enum pg_stmt id, json_t **out, const char 
 	return rc;
 }
 
-static int pg_computation_get(struct store *st, json_t **out, const char *tenant, const char *id)
+int pg_computation_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
 	return one_comp(st, P_COMP_GET, out, tenant, id);
 }
 
-static int pg_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
+int pg_quality_last_attempt(struct store *st, json_t **out, const char *tenant,
 				   const char *dataset_id)
 {
 	return one_comp(st, P_QUALITY_LAST, out, tenant, dataset_id);
 }
 
-static int pg_batch_computations(struct store *st, json_t **out, const char *tenant,
+int pg_batch_computations(struct store *st, json_t **out, const char *tenant,
 				 const char *batch_id)
 {
 	int rc;
@@ -1163,7 +1160,7 @@ static int pg_batch_computations(struct store *st, json_t **out, const char *ten
 	return rc;
 }
 
-static int pg_computation_claim(struct store *st, struct computation *out, const char *now)
+int pg_computation_claim(struct store *st, struct computation *out, const char *now)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_COMP_CLAIM, NULL, &rc, now);
@@ -1180,17 +1177,17 @@ static int pg_computation_claim(struct store *st, struct computation *out, const
 	return rc;
 }
 
-static int pg_computation_finish(struct store *st, const char *id, const char *status,
+int pg_computation_finish(struct store *st, const char *id, const char *status,
 				 const char *error_code, const char *error_reason, json_t *result,
 				 const char *now)
 {
-	char *txt = result ? dump(result) : NULL;
+	char *txt = result ? rows_doc_text(result) : NULL;
 	int rc = PG_CHANGED(st, P_COMP_FINISH, NULL, id, status, error_code, error_reason, txt, now);
 	free(txt);
 	return rc;
 }
 
-static int pg_computation_recover(struct store *st, long *out_requeued, long *out_failed,
+int pg_computation_recover(struct store *st, long *out_requeued, long *out_failed,
 				  int max_attempts, const char *now)
 {
 	int rc;
@@ -1205,7 +1202,7 @@ static int pg_computation_recover(struct store *st, long *out_requeued, long *ou
 	return rc;
 }
 
-static int pg_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
+int pg_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
 			     const char *tenant, const char *dataset_id)
 {
 	int rc;
@@ -1225,12 +1222,12 @@ static int pg_quality_latest(struct store *st, json_t **out, char *out_at, char 
 	return rc;
 }
 
-static int pg_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id)
+int pg_trust_get(struct store *st, json_t **out, const char *tenant, const char *dataset_id)
 {
 	return PG_GET_DOC(st, P_TRUST_GET, tenant, out, tenant, dataset_id);
 }
 
-static int pg_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
+int pg_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
 {
 	int rc;
 	PGresult *r = PG_RUN(st, P_TRUST_IDS, tenant, &rc, tenant);
@@ -1244,23 +1241,23 @@ static int pg_trust_dataset_ids(struct store *st, json_t **out, const char *tena
 	return rc;
 }
 
-static int pg_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
+int pg_trust_put(struct store *st, const char *tenant, const char *dataset_id, double score,
 			json_t *doc, const char *now)
 {
-	char *txt = dump(doc);
+	char *txt = rows_doc_text(doc);
 	int rc = EXEC_OK(st, P_TRUST_PUT, tenant, tenant, dataset_id, PG_DBL(score), txt, now);
 	free(txt);
 	return rc;
 }
 
-static int pg_settings_get(struct store *st, json_t **out, const char *tenant)
+int pg_settings_get(struct store *st, json_t **out, const char *tenant)
 {
 	return PG_GET_DOC(st, P_SETTINGS_GET, tenant, out, tenant);
 }
 
-static int pg_settings_put(struct store *st, const char *tenant, json_t *trust_config)
+int pg_settings_put(struct store *st, const char *tenant, json_t *trust_config)
 {
-	char *txt = dump(trust_config);
+	char *txt = rows_doc_text(trust_config);
 	int rc = EXEC_OK(st, P_SETTINGS_PUT, tenant, tenant, txt);
 	free(txt);
 	return rc;
@@ -1268,7 +1265,7 @@ static int pg_settings_put(struct store *st, const char *tenant, json_t *trust_c
 
 /* ---- open, migrate, close ------------------------------------------------- */
 
-static void pg_close(struct store *st)
+void pg_close(struct store *st)
 {
 	struct pg_store *s = (struct pg_store *)st;
 	conn_free(pthread_getspecific(s->key));
@@ -1279,77 +1276,9 @@ static void pg_close(struct store *st)
 }
 
 static const struct store_ops pg_ops = {
-	.close = pg_close,
-	.begin = pg_begin,
-	.commit = pg_commit,
-	.rollback = pg_rollback,
-	.in_transaction = pg_in_transaction,
-	.ping = pg_ping,
-	.probe_write = pg_probe_write,
-	.tenant_find = pg_tenant_find,
-	.tenant_insert = pg_tenant_insert,
-	.tenant_count = pg_tenant_count,
-	.user_find_email = pg_user_find_email,
-	.user_get = pg_user_get,
-	.user_insert = pg_user_insert,
-	.user_update = pg_user_update,
-	.user_delete = pg_user_delete,
-	.user_list = pg_user_list,
-	.apikey_insert = pg_apikey_insert,
-	.apikey_lookup = pg_apikey_lookup,
-	.apikey_get = pg_apikey_get,
-	.apikey_list = pg_apikey_list,
-	.apikey_describe = pg_apikey_describe,
-	.apikey_delete = pg_apikey_delete,
-	.apikey_count_active = pg_apikey_count_active,
-	.session_insert = pg_session_insert,
-	.session_lookup = pg_session_lookup,
-	.session_touch = pg_session_touch,
-	.session_delete = pg_session_delete,
-	.session_sweep = pg_session_sweep,
-	.session_count = pg_session_count,
-	.space_insert = pg_space_insert,
-	.space_get = pg_space_get,
-	.space_update = pg_space_update,
-	.space_delete = pg_space_delete,
-	.space_usage = pg_space_usage,
-	.space_list = pg_space_list,
-	.user_spaces = pg_user_spaces,
-	.space_roles = pg_space_roles,
-	.assignment_insert = pg_assignment_insert,
-	.assignment_get = pg_assignment_get,
-	.assignment_find = pg_assignment_find,
-	.assignment_list = pg_assignment_list,
-	.assignment_delete = pg_assignment_delete,
-	.dataset_insert = pg_dataset_insert,
-	.dataset_get = pg_dataset_get,
-	.dataset_update = pg_dataset_update,
-	.dataset_delete = pg_dataset_delete,
-	.dataset_list = pg_dataset_list,
-	.dataset_products = pg_dataset_products,
-	.batch_insert = pg_batch_insert,
-	.computation_insert = pg_computation_insert,
-	.computation_get = pg_computation_get,
-	.batch_computations = pg_batch_computations,
-	.computation_claim = pg_computation_claim,
-	.computation_finish = pg_computation_finish,
-	.computation_recover = pg_computation_recover,
-	.quality_latest = pg_quality_latest,
-	.quality_last_attempt = pg_quality_last_attempt,
-	.trust_get = pg_trust_get,
-	.trust_dataset_ids = pg_trust_dataset_ids,
-	.trust_put = pg_trust_put,
-	.settings_get = pg_settings_get,
-	.settings_put = pg_settings_put,
-	.product_get = pg_product_get,
-	.product_get_access = pg_product_get_access,
-	.product_insert = pg_product_insert,
-	.product_update = pg_product_update,
-	.product_delete = pg_product_delete,
-	.product_list = pg_product_list,
-	.product_facets = pg_product_facets,
-	.changelog_append = pg_changelog_append,
-	.changelog_page = pg_changelog_page,
+#define X(ret, name, params) .name = pg_##name,
+	STORE_OPS(X)
+#undef X
 };
 
 /* PQexec of sql; false with err filled on failure. */

@@ -7,11 +7,17 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include "store/store.h"
+#include "store/store_ops.h"
 #include "util/strbuf.h"
 
-/* A uniqueness rule broke (23505). STORE_CONFLICT once store.h has it
- * (issue 11 step 1, another branch); any negative result until then. */
-#define PG_CONFLICT STORE_HARD
+/* Status mapping of a failed statement (pg.c fail_rc), for store/tx.c's
+ * runner: a unique violation (23505) is a conflict (the runner reruns the
+ * body once, whose own check then sees the winner); a serialization failure
+ * (40001), a deadlock (40P01), a lock not available (55P03) and a connection
+ * lost inside a transaction or while idle before BEGIN are STORE_RETRY (the
+ * whole transaction runs again); a connection lost during COMMIT is
+ * STORE_HARD (the outcome is unknown: never retried). */
+#define PG_CONFLICT STORE_CONFLICT
 
 /* Prepared statements, one PQprepare per connection on first use. */
 enum pg_stmt {
@@ -76,22 +82,15 @@ int pg_get_doc(struct store *st, enum pg_stmt id, const char *tenant, json_t **o
 /* Reads column 0 of the one row as a count. */
 int pg_get_count(PGresult *r, const int *rc, long *out);
 
-void pg_lower_ascii(char *s);
+/* ---- the store operations (store.h, struct store_ops) -------------------- */
 
-/* pg_products.c */
-int pg_product_get(struct store *st, json_t **out, const char *tenant, const char *id);
-int pg_product_get_access(struct store *st, struct product_access *out, const char *tenant,
-			  const char *id, const char *user_id);
-int pg_product_insert(struct store *st, const char *tenant, json_t *doc);
-int pg_product_update(struct store *st, const char *tenant, json_t *doc);
-int pg_product_delete(struct store *st, const char *tenant, const char *id);
-int pg_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-		    const struct product_query *q);
-int pg_product_facets(struct store *st, struct facet_count *out, int *out_n, int cap,
-		      const char *tenant, const struct product_query *q, enum product_facet facet);
-int pg_changelog_append(struct store *st, const char *tenant, const char *product_id,
-			json_t *entry);
-int pg_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
-		      const char *product_id, bool ascending, long offset, long limit);
+/* int pg_<op>(...) for every operation of store_ops.h, as the SQLite backend
+ * declares its own (sqlite_int.h), so that an operation added to the list
+ * does not build until both backends define it: pg.c defines the
+ * transaction calls and every resource but products, pg_products.c
+ * (product_*, changelog_*); pg.c gathers them into the store_ops table. */
+#define X(ret, name, params) ret pg_##name params;
+STORE_OPS(X)
+#undef X
 
 #endif

@@ -13,9 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/pg.h"
-#include "util/etag.h"
-
-static const char *jstr(json_t *doc, const char *key) { return json_string_value(json_object_get(doc, key)); }
+#include "store/rows.h"
 
 /* ---- products ------------------------------------------------------------- */
 
@@ -50,39 +48,27 @@ int pg_product_get_access(struct store *st, struct product_access *out, const ch
 
 static int product_write(struct store *st, enum pg_stmt id, const char *tenant, json_t *doc)
 {
-	char *txt = json_dumps(doc, JSON_COMPACT);
-	char *name_lc = strdup(jstr(doc, "name") ? jstr(doc, "name") : "");
-	if (!txt || !name_lc)
+	struct rows_product p; /* the columns, as the SQLite backend derives them (rows.c) */
+	rows_product_from_doc(&p, doc);
+	if (!p.text)
 		abort();
-	pg_lower_ascii(name_lc);
-	char etag[ETAG_LEN + 1];
-	etag_of(etag, doc);
-	/* sort keys of the list, NULL when not computed */
-	const json_t *ts = json_object_get(json_object_get(doc, "trustScore"), "score");
-	const json_t *ql = json_object_get(doc, "quality");
-	const json_t *qv = json_object_get(ql, "validity"), *qc = json_object_get(ql, "completeness");
-	char trust[40], quality[40];
-	snprintf(trust, sizeof trust, "%.17g", json_number_value(ts));
-	snprintf(quality, sizeof quality, "%.17g",
-		 (json_number_value(qv) + json_number_value(qc)) / 2.0);
+	char trust[40], quality[40]; /* the list's sort keys, NULL when not computed */
+	snprintf(trust, sizeof trust, "%.17g", p.trust_score);
+	snprintf(quality, sizeof quality, "%.17g", p.quality);
 	struct strbuf tags, ds;
 	strbuf_init(&tags);
 	strbuf_init(&ds);
 	pg_text_array(&tags, json_object_get(doc, "tags"));
 	pg_text_array(&ds, json_object_get(doc, "datasetIds"));
 	int rc;
-	PGresult *r = PG_RUN(st, id, tenant, &rc, jstr(doc, "id"), tenant, jstr(doc, "name"), name_lc,
-			     jstr(doc, "spaceId"), jstr(doc, "ownerId"),
-			     json_is_true(json_object_get(doc, "activated")) ? "true" : "false",
-			     jstr(doc, "createdAt"), jstr(doc, "updatedAt"), txt, etag,
-			     json_is_number(ts) ? trust : NULL,
-			     json_is_number(qv) && json_is_number(qc) ? quality : NULL, tags.data,
-			     ds.data);
+	PGresult *r = PG_RUN(st, id, tenant, &rc, p.id, tenant, p.name, p.name_lc, p.space_id,
+			     p.owner_id, p.activated ? "true" : "false", p.created_at,
+			     p.updated_at, p.text, p.etag, p.has_trust_score ? trust : NULL,
+			     p.has_quality ? quality : NULL, tags.data, ds.data);
 	if (r)
 		rc = pg_ll(r, 0, 0) > 0 ? STORE_ONE : STORE_NONE;
 	PQclear(r);
-	free(txt);
-	free(name_lc);
+	rows_product_release(&p);
 	strbuf_free(&tags);
 	strbuf_free(&ds);
 	return rc;
@@ -407,9 +393,9 @@ out:
 int pg_changelog_append(struct store *st, const char *tenant, const char *product_id,
 			json_t *entry)
 {
-	char *txt = json_dumps(entry, JSON_COMPACT);
-	int rc = PG_CHANGED(st, P_CHANGELOG_APPEND, tenant, jstr(entry, "id"), tenant, product_id,
-			    jstr(entry, "createdAt"), txt);
+	char *txt = rows_doc_text(entry);
+	int rc = PG_CHANGED(st, P_CHANGELOG_APPEND, tenant, rows_doc_str(entry, "id"), tenant, product_id,
+			    rows_doc_str(entry, "createdAt"), txt);
 	free(txt);
 	return rc;
 }
