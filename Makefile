@@ -60,7 +60,8 @@ help:
 	@echo "make            build build/dataproducts"
 	@echo "make run        install build deps if missing, build, serve on $(LISTEN)"
 	@echo "make test       unit + HTTP + @qlik/api tests, release and ASan/UBSan builds,"
-	@echo "                clang ASan/UBSan unit tests and fuzz corpus replay"
+	@echo "                the storage suite on PostgreSQL 15, clang ASan/UBSan unit tests"
+	@echo "                and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-store-pg  the storage conformance suite against a throwaway PostgreSQL 15"
 	@echo "make check-layers  fail on an include that points up a layer"
@@ -172,15 +173,16 @@ test-unit: $(UNIT_BIN) $(ASAN_UNIT_BIN)
 	  if [ $$fail -ne 0 ]; then echo "unit tests FAILED"; exit 1; fi
 
 # The storage conformance suite (tests/unit/test_store.c) against PostgreSQL
-# (issue 11): a throwaway cluster in a temp dir on a free port
-# (tests/tools/pg-cluster.sh; as root it runs as a system user), removed
-# at the end whatever the outcome.
-# Both the release and the ASan/UBSan build run, one after the other, on one
-# cluster (each run makes its own tenants and ids).
+# (issue 11; part of `make test`): a throwaway cluster in a temp dir on a
+# free port (tests/tools/pg-cluster.sh; as root it runs as a system user),
+# stopped and removed at the end whatever the outcome -- a failed start or
+# test, Ctrl-C or a kill of make. Both the release and the ASan/UBSan build
+# run, one after the other, on one cluster (each run makes its own tenants
+# and ids).
 test-store-pg: build/tests/test_store build/asan/tests/test_store
-	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX); \
-	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT INT TERM; \
-	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || exit 1; \
+	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX) || exit 1; \
+	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
+	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || { echo "PostgreSQL cluster did not start"; exit 1; }; \
 	  fail=0; for t in build/tests/test_store build/asan/tests/test_store; do \
 	    echo "== $$t on $$url"; DP_TEST_STORE_URL="$$url" $$t || fail=1; done; \
 	  if [ $$fail -ne 0 ]; then echo "store suite on PostgreSQL FAILED"; exit 1; fi
@@ -235,6 +237,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory build/dataproducts build/asan/dataproducts
 	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-store-pg
 	@$(MAKE) --no-print-directory test-clang
 	@$(MAKE) --no-print-directory test-api
 	@$(MAKE) --no-print-directory test-asan

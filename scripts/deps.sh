@@ -3,13 +3,14 @@
 # test; with --fuzz, to run the libFuzzer targets) are installed. As root it
 # installs what is missing; otherwise it prints the exact apt-get line and
 # fails. clang-14 + libclang-rt-14-dev give the clang ASan/UBSan build and
-# libFuzzer (-fsanitize=fuzzer); llvm-14 symbolises sanitizer stack traces.
+# libFuzzer (-fsanitize=fuzzer); llvm-14 symbolises sanitizer stack traces;
+# postgresql-15 gives make test-store-pg its throwaway cluster.
 set -euo pipefail
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev brotli)
+      libcmark-gfm-dev libcmark-gfm-extensions-dev libssl-dev libpq-dev brotli)
 clang_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm chromium "${clang_pkgs[@]}")
+  pkgs+=(libcmocka-dev sqlite3 curl nodejs npm chromium postgresql-15 "${clang_pkgs[@]}")
 elif [[ "${1:-}" == "--fuzz" ]]; then
   pkgs+=("${clang_pkgs[@]}")
 fi
