@@ -21,10 +21,12 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 cmd=$1
 dir=$2
 
-# Runs "$@" as the cluster's owner.
+# Runs "$@" as the cluster's owner (from /: the caller's directory, e.g. a
+# root-only mktemp -d clone in CI, may be closed to that user; paths are
+# absolute).
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then
-    runuser -u "$PG_USER" -- "$@"
+    (cd / && runuser -u "$PG_USER" -- "$@")
   else
     "$@"
   fi
@@ -68,6 +70,7 @@ start)
   ;;
 stop)
   [[ -d $dir ]] || exit 0
+  dir=$(cd "$dir" && pwd)
   if [[ -f $dir/data/postmaster.pid ]]; then
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null || true
   fi
