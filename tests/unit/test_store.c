@@ -28,9 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "domain/permissions.h"
 #include "domain/search.h"
 #include "store/store.h"
+#include "store/tx.h"
 #include "util/clock.h"
 #include "util/etag.h"
 #include "util/ids.h"
@@ -2059,6 +2062,75 @@ static void test_trust_and_settings(void **state)
 
 /* ---- coverage (runs last) -------------------------------------------------- */
 
+/* ---- a lost connection (PostgreSQL only) --------------------------------- */
+
+/* Ends every other client session of the suite's database (the store's
+ * connection: the suite is single-threaded), as a server restart or a
+ * network cut would; returns how many. */
+static int pg_cut_connections(void)
+{
+	PGconn *k = PQconnectdb(url);
+	assert_int_equal(PQstatus(k), CONNECTION_OK);
+	PGresult *r = PQexec(k, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+				" WHERE pid <> pg_backend_pid() AND datname = current_database()"
+				" AND backend_type = 'client backend'");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	int n = PQntuples(r);
+	PQclear(r);
+	PQfinish(k);
+	return n;
+}
+
+static int cut_runs;
+static long cut_count;
+
+/* A body whose first run loses its connection after its first statement. */
+static int cut_body(void *cls)
+{
+	(void)cls;
+	int rc = OP(tenant_count)(S, &cut_count);
+	if (rc < 0)
+		return rc;
+	if (cut_runs++ == 0) {
+		assert_int_equal(pg_cut_connections(), 1);
+		rc = OP(tenant_count)(S, &cut_count);
+		assert_int_equal(rc, STORE_RETRY); /* lost inside the transaction */
+		return rc;
+	}
+	return STORE_ONE;
+}
+
+/* store.h: a connection lost before COMMIT is STORE_RETRY, and the runner
+ * (store/tx.c) runs the transaction again on a new connection; one lost
+ * while idle does not fail the next transaction; a lone statement on it
+ * answers STORE_UNAVAILABLE once, and the next call reconnects. */
+static void test_connection_lost(void **state)
+{
+	(void)state;
+	if (strncmp(url, "postgres", 8) != 0)
+		skip(); /* SQLite has no connection to lose */
+	struct store_tx_stats stats;
+	assert_int_equal(OP(ping)(S), STORE_ONE);
+	cut_runs = 0;
+	assert_int_equal(store_tx_run(&stats, S, true, cut_body, NULL), STORE_TX_COMMIT);
+	assert_int_equal(stats.attempts, 2);
+	assert_false(OP(in_transaction)(S));
+
+	assert_int_equal(pg_cut_connections(), 1);
+	cut_runs = 1;
+	assert_int_equal(store_tx_run(&stats, S, false, cut_body, NULL), STORE_TX_COMMIT);
+	assert_int_equal(stats.attempts, 2); /* BEGIN on the dead connection, then a new one */
+
+	assert_int_equal(pg_cut_connections(), 1);
+	long n;
+	assert_int_equal(OP(tenant_count)(S, &n), STORE_UNAVAILABLE);
+	assert_int_equal(OP(tenant_count)(S, &n), STORE_ONE);
+	/* a write transaction commits on the new connection and clears the
+	 * storage condition the loss noted */
+	assert_int_equal(OP(probe_write)(S), STORE_ONE);
+	assert_int_equal(store_health(NULL, 0), STORE_FAULT_NONE);
+}
+
 static void test_every_op_covered(void **state)
 {
 	(void)state;
@@ -2116,6 +2188,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_changelog_other_tenant, test_teardown),
 		cmocka_unit_test_teardown(test_computations, test_teardown),
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
+		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
 		cmocka_unit_test(test_every_op_covered),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
