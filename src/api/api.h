@@ -43,7 +43,8 @@ char *api_query_except(struct req *r, const char *skip);
  * records it here with api_refuse and returns what api_refuse returned. */
 struct api_refusal {
 	enum err_id err;
-	char detail[512];
+	char detail[1024]; /* reply_error's own bound */
+	char etag[ETAG_LEN + 1]; /* "" or the ETag header of the answer (412) */
 };
 /* Records a refusal into *out; returns STORE_TX_REFUSED. */
 int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
@@ -61,6 +62,8 @@ int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 int api_answer(struct req *r, int rc, const struct api_refusal *refusal);
 /* The request body as JSON, or NULL with *no saying why (400). */
 json_t *api_body_parse(const struct req *r, struct api_refusal *no);
+/* Like api_body_parse, but an empty body yields an empty object. */
+json_t *api_body_parse_or_empty(const struct req *r, struct api_refusal *no);
 /* Status-returning cores of api_perm_ctx, api_verdict, api_space_load,
  * api_space_access and api_check_user, for transaction bodies: 0, or
  * STORE_TX_REFUSED with *no filled, or a negative store_rc. */
@@ -73,6 +76,26 @@ int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **ou
 			struct perm_ctx *ctx, const char *id, const char *field);
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);
+/* Status-returning helpers of product handlers' transaction bodies (the
+ * same statuses); each is the core of the replying helper of that name
+ * without _tx, described below. */
+int api_product_ctx_tx(struct api_refusal *no, const struct req *r, json_t **out,
+		       struct perm_ctx *ctx, const char *id);
+int api_product_access_raw_tx(struct api_refusal *no, const struct req *r,
+			      struct product_access *pa, const char *id, enum dp_action action);
+int api_product_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
+			  const char *id, enum dp_action action);
+/* 412 with the current ETag in no->etag when If-Match does not match doc. */
+int api_if_match_tx(struct api_refusal *no, const struct req *r, const json_t *doc);
+int api_check_datasets_tx(struct api_refusal *no, const struct req *r, const json_t *ids,
+			  const char *field);
+int api_check_contacts_tx(struct api_refusal *no, const struct req *r, const json_t *contacts,
+			  const char *field);
+/* These two never refuse: 0 or a negative store_rc. */
+int api_view_scope_tx(const struct req *r, struct product_query *q, char **all, char **activated);
+int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids);
+int api_changelog_write_tx(struct api_refusal *no, const struct req *r, const char *product_id,
+			   const struct product_actor *who, json_t *changes);
 /* begin/commit with error replies; rollback is always safe to call. The
  * handlers not yet moved to api_tx_run use them (no retry). */
 int api_begin(struct req *r, bool write);
@@ -82,7 +105,7 @@ void api_rollback(struct req *r);
  * or "no row" (the row vanished under us) replies 5xx; else commits. 0 ok. */
 int api_write_done(struct req *r, int rc);
 /* The actor of a write: tenant, user and a fresh timestamp in now. */
-struct product_actor api_actor(struct req *r, char *now);
+struct product_actor api_actor(const struct req *r, char *now);
 /* The caller's permission context in space doc `space` (NULL = the personal
  * area of a product owned by owner_id). */
 int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id);
