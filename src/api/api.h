@@ -104,6 +104,9 @@ void api_rollback(struct req *r);
 /* Ends a write transaction after its last store call returned rc: a failure
  * or "no row" (the row vanished under us) replies 5xx; else commits. 0 ok. */
 int api_write_done(struct req *r, int rc);
+/* A body's status for the last write's rc: "no row" (the row vanished
+ * under us) becomes STORE_HARD; the rest is kept (STORE_ONE commits). */
+int api_wrote(int rc);
 /* The actor of a write: tenant, user and a fresh timestamp in now. */
 struct product_actor api_actor(const struct req *r, char *now);
 /* The caller's permission context in space doc `space` (NULL = the personal

@@ -213,6 +213,8 @@ int api_commit(struct req *r)
 
 void api_rollback(struct req *r) { r->app->store->ops->rollback(r->app->store); }
 
+int api_wrote(int rc) { return rc == STORE_NONE ? STORE_HARD : rc; }
+
 int api_write_done(struct req *r, int rc)
 {
 	if (rc <= 0) {
