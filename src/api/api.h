@@ -76,6 +76,9 @@ int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **ou
 			struct perm_ctx *ctx, const char *id, const char *field);
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);
+/* api_query_long's core: 0, or STORE_TX_REFUSED (400) with *no filled. */
+int api_query_long_tx(struct api_refusal *no, const struct req *r, long *out, const char *name,
+		      long def, long min, long max);
 /* Status-returning helpers of product handlers' transaction bodies (the
  * same statuses); each is the core of the replying helper of that name
  * without _tx, described below. */

@@ -103,7 +103,8 @@ void api_store_error(struct req *r, int rc)
 	}
 }
 
-int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max)
+int api_query_long_tx(struct api_refusal *no, const struct req *r, long *out, const char *name,
+		      long def, long min, long max)
 {
 	const char *v = req_query(r, name);
 	if (!v) {
@@ -112,13 +113,18 @@ int api_query_long(struct req *r, long *out, const char *name, long def, long mi
 	}
 	char *end;
 	long n = strtol(v, &end, 10);
-	if (!*v || *end || n < min || n > max || strlen(v) > 12) {
-		reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must be an integer from %ld to %ld",
-			    name, min, max);
-		return -1;
-	}
+	if (!*v || *end || n < min || n > max || strlen(v) > 12)
+		return api_refuse(no, ERR_INVALID_QUERY,
+				  "query parameter '%s' must be an integer from %ld to %ld", name, min,
+				  max);
 	*out = n;
 	return 0;
+}
+
+int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max)
+{
+	struct api_refusal no;
+	return api_answer(r, api_query_long_tx(&no, r, out, name, def, min, max), &no);
 }
 
 struct qctx {
