@@ -191,7 +191,9 @@ void datasets_patch(struct req *r);
 void datasets_delete_batch(struct req *r);
 void datasets_profiles(struct req *r);
 /* May the caller make the server read data set ds's file (start a quality
- * computation of it)? 0, or -1 after a 403 (or 5xx). docs/decisions.md. */
+ * computation of it)? 0, STORE_TX_REFUSED (403) or a store rc; for
+ * transaction bodies. docs/decisions.md. */
+int api_dataset_file_access_tx(struct api_refusal *no, const struct req *r, const json_t *ds);
 int api_dataset_file_access(struct req *r, const json_t *ds);
 void spaces_patch(struct req *r);
 void spaces_delete(struct req *r);
