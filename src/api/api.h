@@ -194,7 +194,6 @@ void datasets_profiles(struct req *r);
  * computation of it)? 0, STORE_TX_REFUSED (403) or a store rc; for
  * transaction bodies. docs/decisions.md. */
 int api_dataset_file_access_tx(struct api_refusal *no, const struct req *r, const json_t *ds);
-int api_dataset_file_access(struct req *r, const json_t *ds);
 void spaces_patch(struct req *r);
 void spaces_delete(struct req *r);
 void assignments_create(struct req *r);

@@ -237,12 +237,6 @@ int api_dataset_file_access_tx(struct api_refusal *no, const struct req *r, cons
 			  jstr(ds, "id"));
 }
 
-int api_dataset_file_access(struct req *r, const json_t *ds)
-{
-	struct api_refusal no;
-	return api_answer(r, api_dataset_file_access_tx(&no, r, ds), &no);
-}
-
 /* When a change moves the data set (spaceId differs), the caller also needs
  * create rights where it goes: 404 when that space is invisible, 403 without
  * an editing role; leaving every space makes it its owner's, which only the
