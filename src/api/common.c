@@ -34,15 +34,6 @@ static json_t *parse_into(const struct req *r, struct api_refusal *no)
 	return j;
 }
 
-static json_t *parse(struct req *r)
-{
-	struct api_refusal no;
-	json_t *j = parse_into(r, &no);
-	if (!j)
-		api_answer(r, STORE_TX_REFUSED, &no);
-	return j;
-}
-
 json_t *api_body_parse(const struct req *r, struct api_refusal *no)
 {
 	if (!r->body || blank_body(r)) {
@@ -78,13 +69,6 @@ json_t *api_body_checked(struct req *r, const struct field_spec *spec)
 		return NULL;
 	}
 	return body;
-}
-
-json_t *api_body_json_or_empty(struct req *r)
-{
-	if (!r->body || blank_body(r))
-		return json_object();
-	return parse(r);
 }
 
 void api_store_error(struct req *r, int rc)
@@ -194,41 +178,7 @@ int api_answer(struct req *r, int rc, const struct api_refusal *refusal)
 	return -1;
 }
 
-int api_begin(struct req *r, bool write)
-{
-	struct store *st = r->app->store;
-	int rc = st->ops->begin(st, write);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
-}
-
-int api_commit(struct req *r)
-{
-	struct store *st = r->app->store;
-	int rc = st->ops->commit(st);
-	if (rc < 0) {
-		st->ops->rollback(st);
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
-}
-
-void api_rollback(struct req *r) { r->app->store->ops->rollback(r->app->store); }
-
 int api_wrote(int rc) { return rc == STORE_NONE ? STORE_HARD : rc; }
-
-int api_write_done(struct req *r, int rc)
-{
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		return -1;
-	}
-	return api_commit(r);
-}
 
 struct aggregate_env api_aggregate_env(const struct req *r)
 {
@@ -239,11 +189,6 @@ struct product_actor api_actor(const struct req *r, char *now)
 {
 	clock_now_iso(now);
 	return (struct product_actor){r->who.tenant_id, r->who.user_id, now};
-}
-
-int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id)
-{
-	return api_answer(r, api_perm_ctx_tx(r, out, space, owner_id), NULL);
 }
 
 int api_perm_ctx_tx(const struct req *r, struct perm_ctx *out, const json_t *space,
@@ -296,13 +241,6 @@ int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **ou
 	else
 		json_decref(sp);
 	return rc;
-}
-
-int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
-		     const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_space_access_tx(&no, r, out, ctx, id, field), &no);
 }
 
 /* Reads product id and the caller's context for it; 404 when it does not
@@ -509,12 +447,6 @@ int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *u
 	return 0;
 }
 
-int api_check_user(struct req *r, const char *user_id, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_check_user_tx(&no, r, user_id, field), &no);
-}
-
 int api_check_contacts_tx(struct api_refusal *no, const struct req *r, const json_t *contacts,
 			  const char *field)
 {
@@ -545,12 +477,6 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
 	else
 		json_decref(sp);
 	return 0;
-}
-
-int api_space_load(struct req *r, json_t **out, const char *id, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_space_load_tx(&no, r, out, id, field), &no);
 }
 
 int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids)
@@ -600,53 +526,4 @@ int api_changelog_write_tx(struct api_refusal *no, const struct req *r, const ch
 	int rc = st->ops->changelog_append(st, r->who.tenant_id, product_id, entry);
 	json_decref(entry);
 	return rc < 0 ? rc : 0;
-}
-
-/* --- replying wrappers of the *_tx helpers (for handlers not yet converted) --- */
-
-int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id)
-{
-	struct api_refusal no;
-	return api_answer(r, api_product_ctx_tx(&no, r, out, ctx, id), &no);
-}
-
-int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action)
-{
-	struct api_refusal no;
-	return api_answer(r, api_product_access_tx(&no, r, out, id, action), &no);
-}
-
-int api_view_scope(struct req *r, struct product_query *q, char **all, char **activated)
-{
-	return api_answer(r, api_view_scope_tx(r, q, all, activated), NULL);
-}
-
-int api_if_match(struct req *r, const json_t *doc)
-{
-	struct api_refusal no;
-	return api_answer(r, api_if_match_tx(&no, r, doc), &no);
-}
-
-int api_check_datasets(struct req *r, const json_t *ids, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_check_datasets_tx(&no, r, ids, field), &no);
-}
-
-int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_check_contacts_tx(&no, r, contacts, field), &no);
-}
-
-int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
-{
-	return api_answer(r, api_product_refresh_tx(r, doc, old_ids), NULL);
-}
-
-int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
-			json_t *changes)
-{
-	struct api_refusal no;
-	return api_answer(r, api_changelog_write_tx(&no, r, product_id, who, changes), &no);
 }

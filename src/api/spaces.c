@@ -156,14 +156,30 @@ void spaces_create(struct req *r)
 	reply_json(r, 201, spaces_present(r, sp, &ctx));
 }
 
+/* spaces_get's transaction: the space and the caller's context in it. */
+struct space_get_tx {
+	const struct req *r;
+	json_t *sp;          /* out */
+	struct perm_ctx ctx; /* out */
+	struct api_refusal no;
+};
+
+static int space_get_body(void *cls)
+{
+	struct space_get_tx *t = cls;
+	json_decref(t->sp);
+	t->sp = NULL;
+	return api_space_access_tx(&t->no, t->r, &t->sp, &t->ctx, req_param(t->r, 0), "spaceId");
+}
+
 void spaces_get(struct req *r)
 {
-	json_t *sp;
-	struct perm_ctx ctx;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0)
-		return;
-	api_set_etag(r, sp);
-	reply_json(r, 200, spaces_present(r, sp, &ctx));
+	struct space_get_tx t = {.r = r};
+	if (api_tx_run(r, false, space_get_body, &t, &t.no) == 0) {
+		api_set_etag(r, t.sp);
+		reply_json(r, 200, spaces_present(r, json_incref(t.sp), &t.ctx));
+	}
+	json_decref(t.sp);
 }
 
 /* spaces_list's transaction: the page and the caller's context in each space. */
