@@ -51,4 +51,18 @@ if (( bad )); then
   echo "check-layers: upward includes found" >&2
   exit 1
 fi
+
+# Transactions: a handler opens one only through the runner (api_tx_run ->
+# store_tx_run), so that every transaction retries on busy the same way and
+# no handler answers while one is open. A direct ->begin( / ->commit( under
+# api/ (the old api_begin pattern) fails the check; common.c holds the
+# runner's wrapper and may mention neither.
+while IFS= read -r hit; do
+  echo "check-layers: $hit: opens a transaction by hand; run a body through api_tx_run" >&2
+  bad=1
+done < <(grep -nE -- '->(begin|commit)[[:space:]]*\(|\bapi_(begin|commit)[[:space:]]*\(' \
+           "$src"/api/*.c "$src"/api/*.h 2>/dev/null || true)
+if (( bad )); then
+  exit 1
+fi
 echo "check-layers: ok"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "domain/roles.h"
+#include "store/tx.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -35,10 +36,33 @@ static int find_or_create(struct store *st, char *tenant_id, char *user_id, cons
 	return rc;
 }
 
+/* bootstrap_tenant's transaction: the tenant and its admin (found or
+ * created), then the new key. */
+struct bootstrap_tx {
+	struct store *st;
+	const char *tenant, *email, *now, *key_id, *hash;
+	char tenant_id[GUID_LEN + 1], user_id[GUID_LEN + 1]; /* out */
+};
+
+static int bootstrap_body(void *cls)
+{
+	struct bootstrap_tx *t = cls;
+	struct store *st = t->st;
+	int rc = find_or_create(st, t->tenant_id, t->user_id, t->tenant, t->email, t->now);
+	if (rc >= 0)
+		rc = st->ops->apikey_insert(st, t->tenant_id,
+					    &(struct apikey_new){.id = t->key_id, .user_id = t->user_id,
+								 .created_by = t->user_id,
+								 .hash = t->hash,
+								 .description = "bootstrap",
+								 .now = t->now, .expires_ms = 0});
+	return rc < 0 ? rc : STORE_TX_COMMIT;
+}
+
 int bootstrap_tenant(json_t **out, struct store *st, const char *tenant, const char *email,
 		     char *err, size_t errlen)
 {
-	char tenant_id[GUID_LEN + 1], user_id[GUID_LEN + 1], key_id[GUID_LEN + 1];
+	char key_id[GUID_LEN + 1];
 	char now[ISO_TS_LEN + 1], key[64], hash[HASH_HEX_LEN + 1];
 	if (!tenant || !*tenant || strlen(tenant) > 256 || !email || !strchr(email, '@') ||
 	    strlen(email) > 320) {
@@ -51,23 +75,15 @@ int bootstrap_tenant(json_t **out, struct store *st, const char *tenant, const c
 	}
 	ids_sha256_hex(hash, key, strlen(key));
 	clock_now_iso(now);
-	int rc = st->ops->begin(st, true);
-	if (rc >= 0)
-		rc = find_or_create(st, tenant_id, user_id, tenant, email, now);
-	if (rc >= 0)
-		rc = st->ops->apikey_insert(st, tenant_id,
-					    &(struct apikey_new){.id = key_id, .user_id = user_id,
-								 .created_by = user_id, .hash = hash,
-								 .description = "bootstrap",
-								 .now = now, .expires_ms = 0});
-	if (rc >= 0)
-		rc = st->ops->commit(st);
+	struct bootstrap_tx t = {.st = st, .tenant = tenant, .email = email, .now = now,
+				 .key_id = key_id, .hash = hash};
+	int rc = store_tx_run(NULL, st, true, bootstrap_body, &t);
 	if (rc < 0) {
-		st->ops->rollback(st);
 		snprintf(err, errlen, "database error while bootstrapping (%s)",
 			 rc == STORE_RETRY ? "database busy" : "write failed");
 		return -1;
 	}
-	*out = json_pack("{s:s, s:s, s:s}", "tenantId", tenant_id, "userId", user_id, "apiKey", key);
+	*out = json_pack("{s:s, s:s, s:s}", "tenantId", t.tenant_id, "userId", t.user_id, "apiKey",
+			 key);
 	return 0;
 }

@@ -29,8 +29,6 @@ json_t *api_body_json(struct req *r);
 /* api_body_json + jsonspec_check: the body when it satisfies spec, else
  * NULL after a 400 naming the field (declarative parsing, as in Taler). */
 json_t *api_body_checked(struct req *r, const struct field_spec *spec);
-/* Like api_body_json, but an empty body yields an empty object. */
-json_t *api_body_json_or_empty(struct req *r);
 /* Replies for a failed store call (rc < 0): 409 for STORE_CONFLICT, 503
  * for STORE_RETRY (Retry-After: 1) and STORE_UNAVAILABLE, else 500. */
 void api_store_error(struct req *r, int rc);
@@ -38,12 +36,18 @@ void api_store_error(struct req *r, int rc);
 int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max);
 /* Re-encodes the request's query except `skip`, as "k=v&k2=v2&" ("" if none). */
 char *api_query_except(struct req *r, const char *skip);
-/* A handler's transaction (store/tx.h): parse -> api_tx_run -> reply.
- * The body runs with no access to the reply; when it decides a 4xx it
- * records it here with api_refuse and returns what api_refuse returned. */
+
+/* A handler's transaction (store/tx.h): parse -> api_tx_run -> reply. It is
+ * the only way a handler opens a transaction (scripts/check-layers.sh
+ * fails on a direct begin or commit of the store under src/api/). The body
+ * runs with no access to the reply (it sees a const struct req); when it
+ * decides a 4xx it records it with api_refuse and returns what api_refuse
+ * returned. A body may run more than once: it resets its closure's outputs
+ * at its start. */
 struct api_refusal {
 	enum err_id err;
-	char detail[512];
+	char detail[1024];       /* reply_error's own bound */
+	char etag[ETAG_LEN + 1]; /* "" or the ETag header of the answer (412) */
 };
 /* Records a refusal into *out; returns STORE_TX_REFUSED. */
 int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
@@ -52,89 +56,94 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
  * committed: the caller then writes the success reply. Else -1 after
  * answering: the refusal *refusal recorded (STORE_TX_REFUSED), 409 for a
  * conflict the rerun did not resolve, 503 when the retries are spent or the
- * storage is unavailable, 500 otherwise (a failed commit included). */
+ * storage is unavailable, 500 otherwise (a failed commit included). A read
+ * transaction (write false) ends with rollback, never a commit. */
 int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 	       const struct api_refusal *refusal);
 /* Answers a status of a body or of one of the *_tx helpers below (they
  * never reply): 0 for STORE_TX_COMMIT/STORE_ONE; else -1 after replying
- * *refusal (STORE_TX_REFUSED) or the store error (api_store_error). */
+ * *refusal (STORE_TX_REFUSED; with its ETag header if any) or the store
+ * error (api_store_error). */
 int api_answer(struct req *r, int rc, const struct api_refusal *refusal);
+/* A body's status for the last write's rc: "no row" (the row vanished
+ * under us) becomes STORE_HARD; the rest is kept (STORE_ONE commits). */
+int api_wrote(int rc);
+
+/* Status-returning helpers for transaction bodies. Each returns 0, or
+ * STORE_TX_REFUSED with *no filled, or a negative store_rc. */
 /* The request body as JSON, or NULL with *no saying why (400). */
 json_t *api_body_parse(const struct req *r, struct api_refusal *no);
-/* Status-returning cores of api_perm_ctx, api_verdict, api_space_load,
- * api_space_access and api_check_user, for transaction bodies: 0, or
- * STORE_TX_REFUSED with *no filled, or a negative store_rc. */
+/* Like api_body_parse, but an empty body yields an empty object. */
+json_t *api_body_parse_or_empty(const struct req *r, struct api_refusal *no);
+/* api_query_long's core (400 naming the parameter). */
+int api_query_long_tx(struct api_refusal *no, const struct req *r, long *out, const char *name,
+		      long def, long min, long max);
+/* The caller's permission context in space doc `space` (NULL = the personal
+ * area of a product owned by owner_id). Never refuses. */
 int api_perm_ctx_tx(const struct req *r, struct perm_ctx *out, const json_t *space,
 		    const char *owner_id);
+/* 403/404 for a non-ALLOW verdict. */
 int api_verdict_tx(struct api_refusal *no, enum perm_verdict v, const char *what, const char *id);
+/* Loads a space of the tenant; 404 naming `field` otherwise. */
 int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out, const char *id,
 		      const char *field);
+/* Loads space `id` and the caller's context in it; 404 naming `field` when
+ * it does not exist or the caller cannot see it. */
 int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
 			struct perm_ctx *ctx, const char *id, const char *field);
+/* user_id is a user of the tenant; 400 naming field otherwise. */
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);
-/* begin/commit with error replies; rollback is always safe to call. The
- * handlers not yet moved to api_tx_run use them (no retry). */
-int api_begin(struct req *r, bool write);
-int api_commit(struct req *r);
-void api_rollback(struct req *r);
-/* Ends a write transaction after its last store call returned rc: a failure
- * or "no row" (the row vanished under us) replies 5xx; else commits. 0 ok. */
-int api_write_done(struct req *r, int rc);
-/* The actor of a write: tenant, user and a fresh timestamp in now. */
-struct product_actor api_actor(struct req *r, char *now);
-/* The caller's permission context in space doc `space` (NULL = the personal
- * area of a product owned by owner_id). */
-int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id);
-/* Loads space `id` and the caller's context in it. Replies 404 naming
- * `field` when it does not exist or the caller cannot see it. */
-int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
-		     const char *field);
-/* Replies 403/404 for a non-ALLOW verdict; returns -1 then, else 0. */
-int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id);
-/* Fills q's visibility for the caller (inside a transaction): per space
- * the perm_view_scope of the caller there, as the JSON id arrays *all and
- * *activated (caller frees both) that q points to. Replies 5xx on error. */
-int api_view_scope(struct req *r, struct product_query *q, char **all, char **activated);
+/* Every keyContacts[].userId is a user of the tenant (400). */
+int api_check_contacts_tx(struct api_refusal *no, const struct req *r, const json_t *contacts,
+			  const char *field);
+/* Every id in ids names an existing data set of the tenant (400 naming `field`). */
+int api_check_datasets_tx(struct api_refusal *no, const struct req *r, const json_t *ids,
+			  const char *field);
 /* Loads a product and the caller's permission context for it, without a
  * verdict (for checks that combine several); 404 when it does not exist. */
-int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id);
+int api_product_ctx_tx(struct api_refusal *no, const struct req *r, json_t **out,
+		       struct perm_ctx *ctx, const char *id);
+/* Loads a product and checks `action` on it (404/403). */
+int api_product_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
+			  const char *id, enum dp_action action);
+/* The access check of api_product_access_tx without parsing the document:
+ * pa->text (caller frees) and pa->etag are the stored JSON and its tag. */
+int api_product_access_raw_tx(struct api_refusal *no, const struct req *r,
+			      struct product_access *pa, const char *id, enum dp_action action);
+/* Honours If-Match against doc's current ETag: 412, with that ETag in
+ * no->etag, when it does not match (a "*" matches anything). */
+int api_if_match_tx(struct api_refusal *no, const struct req *r, const json_t *doc);
+/* Fills q's visibility for the caller: per space the perm_view_scope of
+ * the caller there, as the JSON id arrays *all and *activated (caller frees
+ * both) that q points to. Never refuses. */
+int api_view_scope_tx(const struct req *r, struct product_query *q, char **all, char **activated);
+/* After the product row is written: the data sets it references now (and
+ * old_ids, those it referenced before; may be NULL) get their trust
+ * recomputed (usage and activation changed), then doc's quality/trustScore
+ * are re-aggregated and rewritten if they moved. Never refuses. */
+int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids);
+/* Writes a changelog entry for changes (steals); no-op when empty. */
+int api_changelog_write_tx(struct api_refusal *no, const struct req *r, const char *product_id,
+			   const struct product_actor *who, json_t *changes);
+
+/* Replying helpers for the reads and checks outside a transaction. */
+/* One statement: api_product_access_raw_tx, answered (dp_get's hot path). */
+int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
+			   enum dp_action action);
+/* Replies 403/404 for a non-ALLOW verdict; returns -1 then, else 0. */
+int api_verdict(struct req *r, enum perm_verdict v, const char *what, const char *id);
+
+/* The actor of a write: tenant, user and a fresh timestamp in now. */
+struct product_actor api_actor(const struct req *r, char *now);
 /* The GUID at body[field] to authorise against, before the body is
  * validated: *out = NULL when absent or null; -1 when present but not a
  * GUID (nothing to authorise against: validation then answers 400). */
 int api_target_id(const json_t *body, const char *field, const char **out);
-/* Loads a product and checks `action` on it; replies 404/403 (or 5xx). */
-int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action);
-#define api_product_load(r, out, id) api_product_access((r), (out), (id), DP_VIEW)
 /* Strong ETag of a document (util/etag.h), into buf (ETAG_LEN + 1). */
 void api_etag(char *buf, const json_t *doc);
-/* The access check of api_product_access without parsing the document:
- * pa->text (caller frees) and pa->etag are the stored JSON and its tag. */
-int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
-			   enum dp_action action);
 /* Sends ETag for doc. */
 void api_set_etag(struct req *r, const json_t *doc);
-/* Honours If-Match against doc's current ETag: replies 412 and returns -1
- * when it does not match (a "*" matches anything). */
-int api_if_match(struct req *r, const json_t *doc);
-/* Checks every id in ids names an existing data set of the tenant; replies
- * 400 naming `field` otherwise. */
-int api_check_datasets(struct req *r, const json_t *ids, const char *field);
-/* Checks user_id is a user of the tenant; replies 400 naming field. */
-int api_check_user(struct req *r, const char *user_id, const char *field);
-/* Checks every keyContacts[].userId is a user of the tenant (400). */
-int api_check_contacts(struct req *r, const json_t *contacts, const char *field);
-/* Loads a space of the tenant; replies 404 naming `field` otherwise. */
-int api_space_load(struct req *r, json_t **out, const char *id, const char *field);
-/* Inside a product write transaction, after the product row is written:
- * the data sets it references now (and old_ids, those it referenced before;
- * may be NULL) get their trust recomputed (usage and activation changed),
- * then doc's quality/trustScore are re-aggregated and rewritten if they
- * moved. Replies on failure; -1 then. */
-int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids);
-/* Writes a changelog entry for changes (steals); no-op when empty. */
-int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
-			json_t *changes);
 
 /* The store and data root the derived numbers (quality/aggregate.h) need. */
 struct aggregate_env api_aggregate_env(const struct req *r);
@@ -162,8 +171,9 @@ void datasets_patch(struct req *r);
 void datasets_delete_batch(struct req *r);
 void datasets_profiles(struct req *r);
 /* May the caller make the server read data set ds's file (start a quality
- * computation of it)? 0, or -1 after a 403 (or 5xx). docs/decisions.md. */
-int api_dataset_file_access(struct req *r, const json_t *ds);
+ * computation of it)? 0, STORE_TX_REFUSED (403) or a store rc; for
+ * transaction bodies. docs/decisions.md. */
+int api_dataset_file_access_tx(struct api_refusal *no, const struct req *r, const json_t *ds);
 void spaces_patch(struct req *r);
 void spaces_delete(struct req *r);
 void assignments_create(struct req *r);

@@ -36,6 +36,25 @@ static json_t *summary(const json_t *ds)
 	return o;
 }
 
+struct dataset_list_tx {
+	const struct req *r;
+	const char *query;
+	long offset, limit;
+	json_t *docs; /* out */
+	long total;   /* out */
+};
+
+static int dataset_list_body(void *cls)
+{
+	struct dataset_list_tx *t = cls;
+	struct store *st = t->r->app->store;
+	json_decref(t->docs);
+	t->docs = NULL;
+	int rc = st->ops->dataset_list(st, &t->docs, &t->total, t->r->who.tenant_id, t->query,
+				       t->offset, t->limit);
+	return rc < 0 ? rc : 0;
+}
+
 void app_datasets_list(struct req *r)
 {
 	long limit, page;
@@ -50,17 +69,13 @@ void app_datasets_list(struct req *r)
 		return;
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
-	json_t *docs = NULL;
-	long total = 0;
-	struct store *st = r->app->store;
-	if (api_begin(r, false) < 0)
-		return;
-	int rc = st->ops->dataset_list(st, &docs, &total, r->who.tenant_id, query, info.offset, limit);
-	api_rollback(r);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	struct dataset_list_tx t = {r, query, info.offset, limit, NULL, 0};
+	if (api_tx_run(r, false, dataset_list_body, &t, NULL) < 0) {
+		json_decref(t.docs);
 		return;
 	}
+	json_t *docs = t.docs;
+	long total = t.total;
 	json_t *data = json_array();
 	size_t i;
 	json_t *d;

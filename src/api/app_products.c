@@ -9,16 +9,29 @@
 #include "api/api.h"
 #include "domain/export.h"
 
+/* The product (404 when the caller cannot see it) and the caller's context. */
+struct app_product_tx {
+	const struct req *r;
+	json_t *doc; /* out */
+	struct perm_ctx ctx; /* out */
+	struct api_refusal no;
+};
+
+static int app_product_body(void *cls)
+{
+	struct app_product_tx *t = cls;
+	json_decref(t->doc);
+	t->doc = NULL;
+	return api_product_ctx_tx(&t->no, t->r, &t->doc, &t->ctx, req_param(t->r, 0));
+}
+
 void app_rights(struct req *r)
 {
 	const char *id = req_param(r, 0);
-	json_t *doc = NULL;
-	struct perm_ctx ctx;
-	if (api_begin(r, false) < 0)
-		return;
-	int rc = api_product_ctx(r, &doc, &ctx, id);
-	api_rollback(r);
-	json_decref(doc);
+	struct app_product_tx t = {.r = r};
+	int rc = api_tx_run(r, false, app_product_body, &t, &t.no);
+	json_decref(t.doc);
+	struct perm_ctx ctx = t.ctx;
 	if (rc < 0 || api_verdict(r, perm_product(&ctx, DP_VIEW), "data product", id) < 0)
 		return;
 	/* the same pure rules as the verbs (permissions.c): patch, delete and
@@ -32,15 +45,22 @@ void app_rights(struct req *r)
 				     "computeQuality", edit));
 }
 
+static int app_readme_body(void *cls)
+{
+	struct app_product_tx *t = cls;
+	json_decref(t->doc);
+	t->doc = NULL;
+	return api_product_access_tx(&t->no, t->r, &t->doc, req_param(t->r, 0), DP_VIEW);
+}
+
 void app_readme(struct req *r)
 {
-	json_t *p = NULL;
-	if (api_begin(r, false) < 0)
+	struct app_product_tx t = {.r = r};
+	if (api_tx_run(r, false, app_readme_body, &t, &t.no) < 0) {
+		json_decref(t.doc);
 		return;
-	int rc = api_product_load(r, &p, req_param(r, 0));
-	api_rollback(r);
-	if (rc < 0)
-		return;
+	}
+	json_t *p = t.doc;
 	const char *md = json_string_value(json_object_get(p, "readMe"));
 	char *html = md && *md ? export_html_fragment(md) : strdup("");
 	json_decref(p);

@@ -34,21 +34,19 @@ static json_t *parse_into(const struct req *r, struct api_refusal *no)
 	return j;
 }
 
-static json_t *parse(struct req *r)
-{
-	struct api_refusal no;
-	json_t *j = parse_into(r, &no);
-	if (!j)
-		api_answer(r, STORE_TX_REFUSED, &no);
-	return j;
-}
-
 json_t *api_body_parse(const struct req *r, struct api_refusal *no)
 {
 	if (!r->body || blank_body(r)) {
 		api_refuse(no, ERR_BAD_REQUEST, "a JSON request body is required");
 		return NULL;
 	}
+	return parse_into(r, no);
+}
+
+json_t *api_body_parse_or_empty(const struct req *r, struct api_refusal *no)
+{
+	if (!r->body || blank_body(r))
+		return json_object();
 	return parse_into(r, no);
 }
 
@@ -73,13 +71,6 @@ json_t *api_body_checked(struct req *r, const struct field_spec *spec)
 	return body;
 }
 
-json_t *api_body_json_or_empty(struct req *r)
-{
-	if (!r->body || blank_body(r))
-		return json_object();
-	return parse(r);
-}
-
 void api_store_error(struct req *r, int rc)
 {
 	if (rc == STORE_UNAVAILABLE) {
@@ -96,7 +87,8 @@ void api_store_error(struct req *r, int rc)
 	}
 }
 
-int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max)
+int api_query_long_tx(struct api_refusal *no, const struct req *r, long *out, const char *name,
+		      long def, long min, long max)
 {
 	const char *v = req_query(r, name);
 	if (!v) {
@@ -105,13 +97,18 @@ int api_query_long(struct req *r, long *out, const char *name, long def, long mi
 	}
 	char *end;
 	long n = strtol(v, &end, 10);
-	if (!*v || *end || n < min || n > max || strlen(v) > 12) {
-		reply_error(r, ERR_INVALID_QUERY, "query parameter '%s' must be an integer from %ld to %ld",
-			    name, min, max);
-		return -1;
-	}
+	if (!*v || *end || n < min || n > max || strlen(v) > 12)
+		return api_refuse(no, ERR_INVALID_QUERY,
+				  "query parameter '%s' must be an integer from %ld to %ld", name, min,
+				  max);
 	*out = n;
 	return 0;
+}
+
+int api_query_long(struct req *r, long *out, const char *name, long def, long min, long max)
+{
+	struct api_refusal no;
+	return api_answer(r, api_query_long_tx(&no, r, out, name, def, min, max), &no);
 }
 
 struct qctx {
@@ -158,6 +155,7 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
 	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
 	va_end(ap);
 	out->err = err;
+	out->etag[0] = '\0';
 	return STORE_TX_REFUSED;
 }
 
@@ -171,61 +169,26 @@ int api_answer(struct req *r, int rc, const struct api_refusal *refusal)
 {
 	if (rc == STORE_TX_COMMIT || rc == STORE_ONE)
 		return 0;
-	if (rc == STORE_TX_REFUSED && refusal)
+	if (rc == STORE_TX_REFUSED && refusal) {
 		reply_error(r, refusal->err, "%s", refusal->detail);
-	else
+		if (refusal->etag[0])
+			reply_header(r, "ETag", "%s", refusal->etag);
+	} else
 		api_store_error(r, rc == STORE_TX_REFUSED || rc == STORE_NONE ? STORE_HARD : rc);
 	return -1;
 }
 
-int api_begin(struct req *r, bool write)
-{
-	struct store *st = r->app->store;
-	int rc = st->ops->begin(st, write);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
-}
-
-int api_commit(struct req *r)
-{
-	struct store *st = r->app->store;
-	int rc = st->ops->commit(st);
-	if (rc < 0) {
-		st->ops->rollback(st);
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
-}
-
-void api_rollback(struct req *r) { r->app->store->ops->rollback(r->app->store); }
-
-int api_write_done(struct req *r, int rc)
-{
-	if (rc <= 0) {
-		api_store_error(r, rc < 0 ? rc : STORE_HARD);
-		return -1;
-	}
-	return api_commit(r);
-}
+int api_wrote(int rc) { return rc == STORE_NONE ? STORE_HARD : rc; }
 
 struct aggregate_env api_aggregate_env(const struct req *r)
 {
 	return (struct aggregate_env){r->app->store, r->app->cfg->data_root};
 }
 
-struct product_actor api_actor(struct req *r, char *now)
+struct product_actor api_actor(const struct req *r, char *now)
 {
 	clock_now_iso(now);
 	return (struct product_actor){r->who.tenant_id, r->who.user_id, now};
-}
-
-int api_perm_ctx(struct req *r, struct perm_ctx *out, const json_t *space, const char *owner_id)
-{
-	return api_answer(r, api_perm_ctx_tx(r, out, space, owner_id), NULL);
 }
 
 int api_perm_ctx_tx(const struct req *r, struct perm_ctx *out, const json_t *space,
@@ -280,28 +243,17 @@ int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **ou
 	return rc;
 }
 
-int api_space_access(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id,
-		     const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_space_access_tx(&no, r, out, ctx, id, field), &no);
-}
-
 /* Reads product id and the caller's context for it; 404 when it does not
  * exist (no verdict yet). */
-static int product_ctx(struct req *r, struct product_access *pa, struct perm_ctx *ctx,
-		       const char *id)
+static int product_ctx_tx(struct api_refusal *no, const struct req *r, struct product_access *pa,
+			  struct perm_ctx *ctx, const char *id)
 {
 	struct store *st = r->app->store;
 	int rc = st->ops->product_get_access(st, pa, r->who.tenant_id, id, r->who.user_id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "data product '%s' not found", id);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(no, ERR_NOT_FOUND, "data product '%s' not found", id);
 	*ctx = (struct perm_ctx){.user_roles = r->who.roles, .kind = SPACE_PERSONAL,
 				 .activated = pa->activated};
 	if (pa->in_space) {
@@ -316,24 +268,23 @@ static int product_ctx(struct req *r, struct product_access *pa, struct perm_ctx
 }
 
 /* Parses the stored JSON of pa (freed either way) into *out. */
-static int stored_doc(struct req *r, json_t **out, struct product_access *pa, const char *id)
+static int stored_doc_tx(struct api_refusal *no, json_t **out, struct product_access *pa,
+			 const char *id)
 {
 	*out = json_loads(pa->text, 0, NULL);
 	free(pa->text);
 	pa->text = NULL;
-	if (!*out) {
-		reply_error(r, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
-		return -1;
-	}
+	if (!*out)
+		return api_refuse(no, ERR_INTERNAL, "stored data product '%s' is unreadable", id);
 	return 0;
 }
 
-int api_product_ctx(struct req *r, json_t **out, struct perm_ctx *ctx, const char *id)
+int api_product_ctx_tx(struct api_refusal *no, const struct req *r, json_t **out,
+		       struct perm_ctx *ctx, const char *id)
 {
 	struct product_access pa;
-	if (product_ctx(r, &pa, ctx, id) < 0)
-		return -1;
-	return stored_doc(r, out, &pa, id);
+	int rc = product_ctx_tx(no, r, &pa, ctx, id);
+	return rc != 0 ? rc : stored_doc_tx(no, out, &pa, id);
 }
 
 int api_target_id(const json_t *body, const char *field, const char **out)
@@ -348,21 +299,29 @@ int api_target_id(const json_t *body, const char *field, const char **out)
 	return 0;
 }
 
+int api_product_access_raw_tx(struct api_refusal *no, const struct req *r,
+			      struct product_access *pa, const char *id, enum dp_action action)
+{
+	struct perm_ctx ctx;
+	int rc = product_ctx_tx(no, r, pa, &ctx, id);
+	if (rc != 0)
+		return rc;
+	rc = api_verdict_tx(no, perm_product(&ctx, action), "data product", id);
+	if (rc != 0) {
+		free(pa->text);
+		pa->text = NULL;
+	}
+	return rc;
+}
+
 int api_product_access_raw(struct req *r, struct product_access *pa, const char *id,
 			   enum dp_action action)
 {
-	struct perm_ctx ctx;
-	if (product_ctx(r, pa, &ctx, id) < 0)
-		return -1;
-	if (api_verdict(r, perm_product(&ctx, action), "data product", id) < 0) {
-		free(pa->text);
-		pa->text = NULL;
-		return -1;
-	}
-	return 0;
+	struct api_refusal no;
+	return api_answer(r, api_product_access_raw_tx(&no, r, pa, id, action), &no);
 }
 
-int api_view_scope(struct req *r, struct product_query *q, char **all, char **activated)
+int api_view_scope_tx(const struct req *r, struct product_query *q, char **all, char **activated)
 {
 	*all = *activated = NULL;
 	q->viewer_id = r->who.user_id;
@@ -375,10 +334,8 @@ int api_view_scope(struct req *r, struct product_query *q, char **all, char **ac
 	struct store *st = r->app->store;
 	json_t *spaces = NULL;
 	int rc = st->ops->user_spaces(st, &spaces, r->who.tenant_id, r->who.user_id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
 	json_t *see_all = json_array(), *see_activated = json_array();
 	size_t i;
 	json_t *sp;
@@ -406,12 +363,12 @@ int api_view_scope(struct req *r, struct product_query *q, char **all, char **ac
 	return 0;
 }
 
-int api_product_access(struct req *r, json_t **out, const char *id, enum dp_action action)
+int api_product_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
+			  const char *id, enum dp_action action)
 {
 	struct product_access pa;
-	if (api_product_access_raw(r, &pa, id, action) < 0)
-		return -1;
-	return stored_doc(r, out, &pa, id);
+	int rc = api_product_access_raw_tx(no, r, &pa, id, action);
+	return rc != 0 ? rc : stored_doc_tx(no, out, &pa, id);
 }
 
 void api_etag(char *buf, const json_t *doc) { etag_of(buf, doc); }
@@ -441,7 +398,7 @@ static bool etag_listed(const char *list, const char *etag)
 	return false;
 }
 
-int api_if_match(struct req *r, const json_t *doc)
+int api_if_match_tx(struct api_refusal *no, const struct req *r, const json_t *doc)
 {
 	const char *im = req_header(r, "If-Match");
 	if (!im)
@@ -450,13 +407,14 @@ int api_if_match(struct req *r, const json_t *doc)
 	api_etag(etag, doc);
 	if (etag_listed(im, etag))
 		return 0;
-	reply_error(r, ERR_PRECONDITION_FAILED,
-		    "If-Match %.80s does not match the current ETag %s; reload and retry", im, etag);
-	reply_header(r, "ETag", "%s", etag);
-	return -1;
+	api_refuse(no, ERR_PRECONDITION_FAILED,
+		   "If-Match %.80s does not match the current ETag %s; reload and retry", im, etag);
+	memcpy(no->etag, etag, sizeof etag);
+	return STORE_TX_REFUSED;
 }
 
-int api_check_datasets(struct req *r, const json_t *ids, const char *field)
+int api_check_datasets_tx(struct api_refusal *no, const struct req *r, const json_t *ids,
+			  const char *field)
 {
 	struct store *st = r->app->store;
 	size_t i;
@@ -465,15 +423,12 @@ int api_check_datasets(struct req *r, const json_t *ids, const char *field)
 		json_t *ds = NULL;
 		int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, json_string_value(v));
 		json_decref(ds);
-		if (rc < 0) {
-			api_store_error(r, rc);
-			return -1;
-		}
-		if (rc == STORE_NONE) {
-			reply_error(r, ERR_VALIDATION, "'%s[%zu]': data set '%s' does not exist", field,
-				    i, json_string_value(v));
-			return -1;
-		}
+		if (rc < 0)
+			return rc;
+		if (rc == STORE_NONE)
+			return api_refuse(no, ERR_VALIDATION,
+					  "'%s[%zu]': data set '%s' does not exist", field, i,
+					  json_string_value(v));
 	}
 	return 0;
 }
@@ -492,21 +447,17 @@ int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *u
 	return 0;
 }
 
-int api_check_user(struct req *r, const char *user_id, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_check_user_tx(&no, r, user_id, field), &no);
-}
-
-int api_check_contacts(struct req *r, const json_t *contacts, const char *field)
+int api_check_contacts_tx(struct api_refusal *no, const struct req *r, const json_t *contacts,
+			  const char *field)
 {
 	size_t i;
 	json_t *c;
 	json_array_foreach(contacts, i, c) {
 		char where[96];
 		snprintf(where, sizeof where, "%s[%zu].userId", field, i);
-		if (api_check_user(r, json_string_value(json_object_get(c, "userId")), where) < 0)
-			return -1;
+		int rc = api_check_user_tx(no, r, json_string_value(json_object_get(c, "userId")), where);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -528,13 +479,7 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
 	return 0;
 }
 
-int api_space_load(struct req *r, json_t **out, const char *id, const char *field)
-{
-	struct api_refusal no;
-	return api_answer(r, api_space_load_tx(&no, r, out, id, field), &no);
-}
-
-int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
+int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids)
 {
 	struct store *st = r->app->store;
 	json_t *ids = json_deep_copy(json_object_get(doc, "datasetIds"));
@@ -561,15 +506,11 @@ int api_product_refresh(struct req *r, json_t *doc, const json_t *old_ids)
 		json_decref(before);
 	}
 	json_decref(ids);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
-int api_changelog_write(struct req *r, const char *product_id, const struct product_actor *who,
-			json_t *changes)
+int api_changelog_write_tx(struct api_refusal *no, const struct req *r, const char *product_id,
+			   const struct product_actor *who, json_t *changes)
 {
 	if (json_array_size(changes) == 0) {
 		json_decref(changes);
@@ -578,16 +519,15 @@ int api_changelog_write(struct req *r, const char *product_id, const struct prod
 	char id[GUID_LEN + 1];
 	if (ids_guid_new(id) < 0) {
 		json_decref(changes);
-		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		return -1;
+		return api_refuse(no, ERR_INTERNAL, "no entropy for an id");
 	}
 	json_t *entry = changelog_entry_new(id, who, changes);
 	struct store *st = r->app->store;
 	int rc = st->ops->changelog_append(st, r->who.tenant_id, product_id, entry);
 	json_decref(entry);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
+	/* the product was written in this transaction: "not the tenant's" here
+	 * is a broken invariant, and a write must never commit without its entry */
+	if (rc == STORE_NONE)
+		return STORE_HARD;
+	return rc < 0 ? rc : 0;
 }

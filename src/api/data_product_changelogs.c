@@ -6,48 +6,69 @@
 #include "api/api.h"
 #include "domain/paging.h"
 
+/* dp_changelogs' transaction: the product (404/403) before the query is
+ * judged (decisions.md "Check order"; the query was parsed before, its
+ * refusal kept), then the page. */
+struct changelogs_tx {
+	const struct req *r;
+	int query_rc; /* 0, or STORE_TX_REFUSED with query_error */
+	struct api_refusal query_error;
+	bool asc;
+	long offset, limit;
+	json_t *data; /* out */
+	long total;   /* out */
+	struct api_refusal no;
+};
+
+static int changelogs_body(void *cls)
+{
+	struct changelogs_tx *t = cls;
+	const struct req *r = t->r;
+	json_t *doc = NULL;
+	json_decref(t->data);
+	t->data = NULL;
+	int rc = api_product_access_tx(&t->no, r, &doc, req_param(r, 0), DP_VIEW);
+	json_decref(doc);
+	if (rc != 0)
+		return rc;
+	if (t->query_rc != 0) {
+		t->no = t->query_error;
+		return t->query_rc;
+	}
+	struct store *st = r->app->store;
+	rc = st->ops->changelog_page(st, &t->data, &t->total, r->who.tenant_id, req_param(r, 0),
+				     t->asc, t->offset, t->limit);
+	return rc < 0 ? rc : 0;
+}
+
 void dp_changelogs(struct req *r)
 {
-	long limit, page;
-	json_t *doc = NULL, *data = NULL;
-	/* 404 before the query is judged (decisions.md "Check order") */
-	if (api_begin(r, false) < 0)
-		return;
-	if (api_product_load(r, &doc, req_param(r, 0)) < 0) {
-		api_rollback(r);
-		return;
-	}
-	json_decref(doc);
-	if (api_query_long(r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
-	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0) {
-		api_rollback(r);
-		return;
-	}
+	long limit = 0, page = 0;
+	struct changelogs_tx t = {.r = r};
+	t.query_rc = api_query_long_tx(&t.query_error, r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1,
+				       PAGING_MAX_LIMIT);
+	if (t.query_rc == 0)
+		t.query_rc = api_query_long_tx(&t.query_error, r, &page, "page", 1, 1,
+					       PAGING_MAX_PAGE);
 	const char *sort = req_query(r, "sort");
-	bool asc = false;
-	if (sort) {
+	if (t.query_rc == 0 && sort) {
 		/* an unencoded '+' reaches us as a space */
 		if (!strcmp(sort, "+createdAt") || !strcmp(sort, " createdAt"))
-			asc = true;
-		else if (strcmp(sort, "-createdAt") != 0) {
-			reply_error(r, ERR_INVALID_QUERY,
-				    "query parameter 'sort' must be +createdAt or -createdAt");
-			api_rollback(r);
-			return;
-		}
+			t.asc = true;
+		else if (strcmp(sort, "-createdAt") != 0)
+			t.query_rc = api_refuse(&t.query_error, ERR_INVALID_QUERY,
+						"query parameter 'sort' must be +createdAt or -createdAt");
 	}
 	struct page_info info;
-	paging_compute(&info, page, limit, 0);
-	long total = 0;
-	struct store *st = r->app->store;
-	int rc = st->ops->changelog_page(st, &data, &total, r->who.tenant_id, req_param(r, 0), asc,
-					 info.offset, limit);
-	api_rollback(r);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	paging_compute(&info, page ? page : 1, limit ? limit : 1, 0);
+	t.offset = info.offset;
+	t.limit = limit;
+	if (api_tx_run(r, false, changelogs_body, &t, &t.no) < 0) {
+		json_decref(t.data);
 		return;
 	}
-	paging_compute(&info, page, limit, total);
+	json_t *data = t.data;
+	paging_compute(&info, page, limit, t.total);
 	char *base = req_base_url(r), *query = api_query_except(r, "page"), *path = NULL;
 	if (asprintf(&path, "/api/data-governance/data-products/%s/changelogs", req_param(r, 0)) < 0)
 		abort();

@@ -45,17 +45,54 @@ static bool accepts(const char *accept, const char *type, const char *sub)
 	return false;
 }
 
-/* Loads what the document shows besides the product; missing pieces are
- * simply left out (a deleted data set is reported in the document). */
-static int gather(struct req *r, const json_t *p, json_t **space, json_t **owner,
-		  json_t *contacts, json_t *datasets)
+/* dp_export's transaction: the product (404/403), then the request's
+ * format (decisions.md "Check order"), then what the document shows
+ * besides the product; missing pieces are simply left out (a deleted data
+ * set is reported in the document). */
+struct export_tx {
+	const struct req *r;
+	const char *format;
+	bool html;
+	json_t *p, *space, *owner, *contacts, *datasets; /* out */
+	struct api_refusal no;
+};
+
+static void export_reset(struct export_tx *t)
 {
+	json_decref(t->p);
+	json_decref(t->space);
+	json_decref(t->owner);
+	json_decref(t->contacts);
+	json_decref(t->datasets);
+	t->p = t->space = t->owner = NULL;
+	t->contacts = t->datasets = NULL;
+}
+
+static int export_body(void *cls)
+{
+	struct export_tx *t = cls;
+	const struct req *r = t->r;
+	export_reset(t);
+	t->contacts = json_array();
+	t->datasets = json_array();
+	int rc = api_product_access_tx(&t->no, r, &t->p, req_param(r, 0), DP_VIEW);
+	if (rc != 0)
+		return rc;
+	if (t->format && !t->html && strcmp(t->format, "markdown") != 0)
+		return api_refuse(&t->no, ERR_UNSUPPORTED_FORMAT,
+				  "query parameter 'format' must be markdown or html, got '%.32s'",
+				  t->format);
+	if (!accepts(req_header(r, "Accept"), "text", t->html ? "html" : "markdown"))
+		return api_refuse(&t->no, ERR_NOT_ACCEPTABLE, "the Accept header must admit %s",
+				  t->html ? "text/html" : "text/markdown");
 	struct store *st = r->app->store;
 	const char *tenant = r->who.tenant_id;
+	const json_t *p = t->p;
 	const char *sid = json_string_value(json_object_get(p, "spaceId"));
-	int rc = sid ? st->ops->space_get(st, space, tenant, sid) : STORE_NONE;
+	rc = sid ? st->ops->space_get(st, &t->space, tenant, sid) : STORE_NONE;
 	if (rc >= 0)
-		rc = st->ops->user_get(st, owner, tenant, json_string_value(json_object_get(p, "ownerId")));
+		rc = st->ops->user_get(st, &t->owner, tenant,
+				       json_string_value(json_object_get(p, "ownerId")));
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(p, "keyContacts"), i, v) {
@@ -68,7 +105,7 @@ static int gather(struct req *r, const json_t *p, json_t **space, json_t **owner
 			json_object_set(c, "email", json_object_get(u, "email"));
 		}
 		json_decref(u);
-		json_array_append_new(contacts, c);
+		json_array_append_new(t->contacts, c);
 	}
 	json_array_foreach(json_object_get(p, "datasetIds"), i, v) {
 		if (rc < 0)
@@ -76,40 +113,20 @@ static int gather(struct req *r, const json_t *p, json_t **space, json_t **owner
 		json_t *ds = NULL;
 		rc = st->ops->dataset_get(st, &ds, tenant, json_string_value(v));
 		if (rc == STORE_ONE)
-			json_array_append_new(datasets, ds);
+			json_array_append_new(t->datasets, ds);
 	}
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 void dp_export(struct req *r)
 {
 	const char *format = req_query(r, "format");
 	bool html = format && !strcmp(format, "html");
-	json_t *p = NULL, *space = NULL, *owner = NULL;
-	json_t *contacts = json_array(), *datasets = json_array();
-	if (api_begin(r, false) < 0)
+	struct export_tx t = {.r = r, .format = format, .html = html};
+	if (api_tx_run(r, false, export_body, &t, &t.no) < 0)
 		goto out;
-	/* 404 before the request's format is judged (decisions.md "Check order") */
-	int ok = api_product_load(r, &p, req_param(r, 0)) == 0;
-	if (ok && format && !html && strcmp(format, "markdown") != 0) {
-		reply_error(r, ERR_UNSUPPORTED_FORMAT,
-			    "query parameter 'format' must be markdown or html, got '%.32s'", format);
-		ok = 0;
-	}
-	if (ok && !accepts(req_header(r, "Accept"), "text", html ? "html" : "markdown")) {
-		reply_error(r, ERR_NOT_ACCEPTABLE, "the Accept header must admit %s",
-			    html ? "text/html" : "text/markdown");
-		ok = 0;
-	}
-	ok = ok && gather(r, p, &space, &owner, contacts, datasets) == 0;
-	api_rollback(r);
-	if (!ok)
-		goto out;
-	struct export_input in = {p, space, owner, contacts, datasets};
+	const json_t *p = t.p;
+	struct export_input in = {p, t.space, t.owner, t.contacts, t.datasets};
 	char *md = export_markdown(&in);
 	const char *name = json_string_value(json_object_get(p, "name"));
 	char *slug = export_slug(name);
@@ -123,9 +140,5 @@ void dp_export(struct req *r)
 	free(slug);
 	reply_text(r, 200, html ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8", md);
 out:
-	json_decref(p);
-	json_decref(space);
-	json_decref(owner);
-	json_decref(contacts);
-	json_decref(datasets);
+	export_reset(&t);
 }

@@ -11,10 +11,55 @@
 
 #define DP_PATH "/api/data-governance/data-products"
 
+/* dp_create's transaction: the target space (404/403), the body (400), its
+ * references (400), then the product, its derived numbers and its first
+ * changelog entry. */
+struct dp_create_tx {
+	const struct req *r;
+	const json_t *body;
+	const char *space;
+	const char *id;
+	json_t *doc; /* out */
+	struct api_refusal no;
+};
+
+static int dp_create_body(void *cls)
+{
+	struct dp_create_tx *t = cls;
+	const struct req *r = t->r;
+	char err[512], now[ISO_TS_LEN + 1];
+	json_t *changes = NULL;
+	json_decref(t->doc);
+	t->doc = NULL;
+	struct perm_ctx ctx = {.user_roles = r->who.roles, .kind = SPACE_PERSONAL, .owner = true};
+	int rc = 0;
+	if (t->space &&
+	    ((rc = api_space_access_tx(&t->no, r, NULL, &ctx, t->space, "spaceId")) != 0 ||
+	     (rc = api_verdict_tx(&t->no, perm_in_space(&ctx, DP_CREATE), "space", t->space)) != 0))
+		return rc;
+	if (product_validate_create(t->body, err, sizeof err) < 0)
+		return api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	struct product_actor who = api_actor(r, now);
+	if ((rc = api_check_datasets_tx(&t->no, r, json_object_get(t->body, "datasetIds"),
+					"datasetIds")) != 0 ||
+	    (rc = api_check_contacts_tx(&t->no, r, json_object_get(t->body, "keyContacts"),
+					"keyContacts")) != 0)
+		return rc;
+	t->doc = product_new(t->body, t->id, &who, &changes);
+	struct store *st = r->app->store;
+	rc = st->ops->product_insert(st, r->who.tenant_id, t->doc);
+	if (rc >= 0)
+		rc = api_product_refresh_tx(r, t->doc, NULL);
+	if (rc < 0) {
+		json_decref(changes);
+		return rc;
+	}
+	return api_changelog_write_tx(&t->no, r, t->id, &who, changes);
+}
+
 void dp_create(struct req *r)
 {
-	char err[512], now[ISO_TS_LEN + 1], id[GUID_LEN + 1];
-	json_t *changes = NULL, *doc = NULL;
+	char id[GUID_LEN + 1];
 	/* authorisation before validation (decisions.md, issue 8): one who may
 	 * create nowhere (its own personal area is the widest right) is refused
 	 * before the body is read; the target space is read from it alone */
@@ -28,45 +73,18 @@ void dp_create(struct req *r)
 		return;
 	const char *space = NULL;
 	(void)api_target_id(body, "spaceId", &space); /* a malformed one: 400 below */
-	if (ids_guid_new(id) < 0 || api_begin(r, true) < 0) {
-		if (!r->status)
-			reply_error(r, ERR_INTERNAL, "no entropy for an id");
+	if (ids_guid_new(id) < 0) {
+		reply_error(r, ERR_INTERNAL, "no entropy for an id");
 		json_decref(body);
 		return;
 	}
-	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
-		      api_verdict(r, perm_in_space(&ctx, DP_CREATE), "space", space) < 0))
-		goto fail;
-	if (product_validate_create(body, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
+	struct dp_create_tx t = {.r = r, .body = body, .space = space, .id = id};
+	if (api_tx_run(r, true, dp_create_body, &t, &t.no) == 0) {
+		reply_header(r, "Location", "%s/%s", DP_PATH, id);
+		api_set_etag(r, t.doc);
+		reply_json(r, 201, json_incref(t.doc));
 	}
-	struct product_actor who = api_actor(r, now);
-	if (api_check_datasets(r, json_object_get(body, "datasetIds"), "datasetIds") < 0 ||
-	    api_check_contacts(r, json_object_get(body, "keyContacts"), "keyContacts") < 0)
-		goto fail;
-	doc = product_new(body, id, &who, &changes);
-	struct store *st = r->app->store;
-	int rc = st->ops->product_insert(st, r->who.tenant_id, doc);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (api_product_refresh(r, doc, NULL) < 0)
-		goto fail;
-	rc = api_changelog_write(r, id, &who, changes);
-	changes = NULL;
-	if (rc < 0 || api_commit(r) < 0)
-		goto fail;
-	json_decref(body);
-	reply_header(r, "Location", "%s/%s", DP_PATH, id);
-	api_set_etag(r, doc);
-	reply_json(r, 201, doc);
-	return;
-fail:
-	api_rollback(r);
-	json_decref(changes);
-	json_decref(doc);
+	json_decref(t.doc);
 	json_decref(body);
 }
 
@@ -273,7 +291,7 @@ static json_t *facet_json(const struct facet_count *f, int n)
 	return arr;
 }
 
-static int list_facets(struct req *r, json_t **out, const struct product_query *q,
+static int list_facets(const struct req *r, json_t **out, const struct product_query *q,
 		       const struct list_params *lp)
 {
 	struct store *st = r->app->store;
@@ -285,14 +303,42 @@ static int list_facets(struct req *r, json_t **out, const struct product_query *
 		int n = 0;
 		int rc = st->ops->product_facets(st, f, &n, FACET_TOP, r->who.tenant_id, q,
 						 k == 0 ? FACET_TAGS : FACET_SPACE);
-		if (rc < 0) {
-			api_store_error(r, rc);
-			return -1;
-		}
+		if (rc < 0)
+			return rc;
 		json_object_set_new(*out, k == 0 ? "tags" : "spaceId", facet_json(f, n));
 		store_facets_free(f, n);
 	}
 	return 0;
+}
+
+/* dp_list's transaction: one read transaction, so that the caller's
+ * visibility, the page, the count and the facets see the same snapshot. */
+struct dp_list_tx {
+	const struct req *r;
+	struct product_query *q;
+	const struct list_params *lp;
+	json_t *data, *facets; /* out */
+	long counted;          /* out */
+};
+
+static int dp_list_body(void *cls)
+{
+	struct dp_list_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	char *scope_all = NULL, *scope_activated = NULL;
+	json_decref(t->data);
+	json_decref(t->facets);
+	t->data = t->facets = NULL;
+	int rc = api_view_scope_tx(r, t->q, &scope_all, &scope_activated);
+	if (rc >= 0)
+		rc = st->ops->product_list(st, &t->data, &t->counted, r->who.tenant_id, t->q);
+	if (rc >= 0 && (t->lp->facet_tags || t->lp->facet_space))
+		rc = list_facets(r, &t->facets, t->q, t->lp);
+	t->q->scope_all = t->q->scope_activated = NULL; /* freed here */
+	free(scope_all);
+	free(scope_activated);
+	return rc < 0 ? rc : 0;
 }
 
 void dp_list(struct req *r)
@@ -305,31 +351,14 @@ void dp_list(struct req *r)
 	paging_compute(&info, lp.page, q.limit, 0);
 	q.offset = info.offset;
 	q.limit++; /* one row more: does a next page exist? (bounded totals) */
-	struct store *st = r->app->store;
-	json_t *data = NULL, *facets = NULL;
-	long counted = 0;
-	char *scope_all = NULL, *scope_activated = NULL;
-	if (api_begin(r, false) < 0)
-		return;
-	if (api_view_scope(r, &q, &scope_all, &scope_activated) < 0) {
-		api_rollback(r);
+	struct dp_list_tx t = {.r = r, .q = &q, .lp = &lp};
+	if (api_tx_run(r, false, dp_list_body, &t, NULL) < 0) {
+		json_decref(t.data);
+		json_decref(t.facets);
 		return;
 	}
-	/* one read transaction: page, count and facets see the same snapshot */
-	int rc = st->ops->product_list(st, &data, &counted, r->who.tenant_id, &q);
-	bool failed = rc < 0;
-	if (failed)
-		api_store_error(r, rc);
-	else if ((lp.facet_tags || lp.facet_space) && list_facets(r, &facets, &q, &lp) < 0)
-		failed = true; /* answered there */
-	api_rollback(r); /* read-only: nothing to commit */
-	free(scope_all);
-	free(scope_activated);
-	if (failed) {
-		json_decref(data);
-		json_decref(facets);
-		return;
-	}
+	json_t *data = t.data, *facets = t.facets;
+	long counted = t.counted;
 	q.limit--;
 	paging_compute_capped(&info, lp.page, q.limit, counted, PAGING_TOTAL_CAP);
 	if ((long)json_array_size(data) > q.limit) {
@@ -347,96 +376,111 @@ void dp_list(struct req *r)
 }
 
 /* Data sets and key contacts named by the ops must exist. */
-static int check_patch_refs(struct req *r, const json_t *ops)
+static int check_patch_refs(struct api_refusal *no, const struct req *r, const json_t *ops)
 {
 	size_t i;
 	json_t *op;
 	json_array_foreach(ops, i, op) {
 		const char *path = json_string_value(json_object_get(op, "path"));
 		const json_t *v = json_object_get(op, "value");
-		if (!strcmp(path, "/datasetIds") && api_check_datasets(r, v, "datasetIds") < 0)
-			return -1;
-		if (!strcmp(path, "/keyContacts") && api_check_contacts(r, v, "keyContacts") < 0)
-			return -1;
+		int rc = 0;
+		if (!strcmp(path, "/datasetIds"))
+			rc = api_check_datasets_tx(no, r, v, "datasetIds");
+		if (rc == 0 && !strcmp(path, "/keyContacts"))
+			rc = api_check_contacts_tx(no, r, v, "keyContacts");
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
 
-void dp_patch(struct req *r)
+/* dp_patch's and dp_delete's transaction: the product (404/403) before the
+ * body is read (decisions.md "Check order"), the body (400), If-Match. */
+struct dp_write_tx {
+	const struct req *r;
+	json_t *ops; /* borrowed (patch); NULL when it did not parse */
+	struct api_refusal parse_error;
+	struct api_refusal no;
+};
+
+static int dp_patch_body(void *cls)
 {
+	struct dp_write_tx *t = cls;
+	const struct req *r = t->r;
 	char err[512], now[ISO_TS_LEN + 1];
-	json_t *ops = NULL, *doc = NULL, *next = NULL, *changes = NULL;
-	/* 404/403 before the body is read (decisions.md "Check order") */
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || !(ops = api_body_json(r)))
-		goto fail;
-	if (product_patch_validate(ops, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
-	}
-	if (api_if_match(r, doc) < 0 || check_patch_refs(r, ops) < 0)
-		goto fail;
-	if (!(next = product_patch_apply(doc, ops, &changes, err, sizeof err))) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
-	}
-	if (json_array_size(changes) > 0) {
+	json_t *doc = NULL, *next = NULL, *changes = NULL;
+	int rc = api_product_access_tx(&t->no, r, &doc, req_param(r, 0), DP_EDIT);
+	if (rc != 0)
+		return rc;
+	if (!t->ops) {
+		t->no = t->parse_error;
+		rc = STORE_TX_REFUSED;
+	} else if (product_patch_validate(t->ops, err, sizeof err) < 0) {
+		rc = api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	} else if ((rc = api_if_match_tx(&t->no, r, doc)) != 0 ||
+		   (rc = check_patch_refs(&t->no, r, t->ops)) != 0) {
+		/* refused */
+	} else if (!(next = product_patch_apply(doc, t->ops, &changes, err, sizeof err))) {
+		rc = api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	} else if (json_array_size(changes) > 0) {
 		struct product_actor who = api_actor(r, now);
 		product_touch(next, &who, json_array_size(changes));
 		struct store *st = r->app->store;
-		int rc = st->ops->product_update(st, r->who.tenant_id, next);
-		if (rc <= 0) {
-			api_store_error(r, rc < 0 ? rc : STORE_HARD);
-			goto fail;
-		}
+		rc = api_wrote(st->ops->product_update(st, r->who.tenant_id, next));
 		/* only a change of datasetIds moves trust usage and aggregates */
-		if (!json_equal(json_object_get(doc, "datasetIds"), json_object_get(next, "datasetIds")) &&
-		    api_product_refresh(r, next, json_object_get(doc, "datasetIds")) < 0)
-			goto fail;
-		rc = api_changelog_write(r, req_param(r, 0), &who, changes);
+		if (rc >= 0 &&
+		    !json_equal(json_object_get(doc, "datasetIds"), json_object_get(next, "datasetIds")))
+			rc = api_product_refresh_tx(r, next, json_object_get(doc, "datasetIds"));
+		if (rc >= 0)
+			rc = api_changelog_write_tx(&t->no, r, req_param(r, 0), &who, changes);
+		else
+			json_decref(changes);
 		changes = NULL;
-		if (rc < 0 || api_commit(r) < 0)
-			goto fail;
-	} else {
-		api_rollback(r);
 	}
-	reply_empty(r, 204);
-	goto out;
-fail:
-	api_rollback(r);
-out:
 	json_decref(changes);
 	json_decref(next);
 	json_decref(doc);
-	json_decref(ops);
+	return rc;
+}
+
+void dp_patch(struct req *r)
+{
+	struct dp_write_tx t = {.r = r};
+	t.ops = api_body_parse(r, &t.parse_error);
+	if (api_tx_run(r, true, dp_patch_body, &t, &t.no) == 0)
+		reply_empty(r, 204);
+	json_decref(t.ops);
+}
+
+static int dp_delete_body(void *cls)
+{
+	struct dp_write_tx *t = cls;
+	const struct req *r = t->r;
+	json_t *doc = NULL;
+	int rc = api_product_access_tx(&t->no, r, &doc, req_param(r, 0), DP_EDIT);
+	if (rc != 0)
+		return rc;
+	rc = api_if_match_tx(&t->no, r, doc);
+	if (rc == 0 && json_is_true(json_object_get(doc, "activated")))
+		rc = api_refuse(&t->no, ERR_PRODUCT_ACTIVATED,
+				"data product '%s' is activated; deactivate it before deleting",
+				req_param(r, 0));
+	if (rc == 0) {
+		struct store *st = r->app->store;
+		rc = api_wrote(st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0)));
+		const struct aggregate_env env = api_aggregate_env(r);
+		if (rc > 0) /* its data sets lost a user: their usage changes */
+			rc = api_wrote(aggregate_datasets_in_tx(&env, r->who.tenant_id,
+								json_object_get(doc, "datasetIds"),
+								NULL));
+	}
+	json_decref(doc);
+	return rc;
 }
 
 void dp_delete(struct req *r)
 {
-	json_t *doc = NULL;
-	if (api_begin(r, true) < 0)
-		return;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0 || api_if_match(r, doc) < 0)
-		goto fail;
-	if (json_is_true(json_object_get(doc, "activated"))) {
-		reply_error(r, ERR_PRODUCT_ACTIVATED,
-			    "data product '%s' is activated; deactivate it before deleting",
-			    req_param(r, 0));
-		goto fail;
-	}
-	struct store *st = r->app->store;
-	int rc = st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0));
-	const struct aggregate_env env = api_aggregate_env(r);
-	if (rc > 0) /* its data sets lost a user: their usage changes */
-		rc = aggregate_datasets_in_tx(&env, r->who.tenant_id,
-					      json_object_get(doc, "datasetIds"), NULL);
-	if (api_write_done(r, rc) < 0)
-		goto fail;
-	json_decref(doc);
-	reply_empty(r, 204);
-	return;
-fail:
-	api_rollback(r);
-	json_decref(doc);
+	struct dp_write_tx t = {.r = r};
+	if (api_tx_run(r, true, dp_delete_body, &t, &t.no) == 0)
+		reply_empty(r, 204);
 }

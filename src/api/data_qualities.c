@@ -49,7 +49,7 @@ static int check_sampling(struct req *r, const json_t *body)
 
 /* Queues one computation (inside the caller's transaction). Missing data
  * sets and metadata-only data sets fail at once, with their DQ code. */
-static int queue_one(struct req *r, json_t **out_resp, const char *batch, const char *dataset,
+static int queue_one(const struct req *r, json_t **out_resp, const char *batch, const char *dataset,
 		     const char *now)
 {
 	struct store *st = r->app->store;
@@ -83,10 +83,41 @@ static int queue_one(struct req *r, json_t **out_resp, const char *batch, const 
 	return STORE_ONE;
 }
 
+/* dq_create's transaction: the data set (an unknown id is a bad request:
+ * the d.ts has no 404 here), the rights to read its file, then the
+ * computation queued. */
+struct dq_create_tx {
+	const struct req *r;
+	const char *dataset;
+	json_t *resp; /* out */
+	struct api_refusal no;
+};
+
+static int dq_create_body(void *cls)
+{
+	struct dq_create_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	char now[ISO_TS_LEN + 1];
+	json_t *ds = NULL;
+	json_decref(t->resp);
+	t->resp = NULL;
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, t->dataset);
+	if (rc == STORE_NONE)
+		rc = api_refuse(&t->no, ERR_VALIDATION, "'datasetId': data set '%s' does not exist",
+				t->dataset);
+	else if (rc > 0) /* and the rights to edit this data set */
+		rc = api_dataset_file_access_tx(&t->no, r, ds);
+	json_decref(ds);
+	if (rc != 0)
+		return rc;
+	clock_now_iso(now);
+	return api_wrote(queue_one(r, &t->resp, NULL, t->dataset, now));
+}
+
 void dq_create(struct req *r)
 {
-	char now[ISO_TS_LEN + 1];
-	json_t *body = NULL, *resp = NULL, *ds = NULL;
+	json_t *body = NULL;
 	/* authorisation first: only DataProductCreator and TenantAdmin ever
 	 * make the server read files (docs/decisions.md, issue 8) */
 	if (!(r->who.roles & (ROLE_TENANT_ADMIN | ROLE_DP_CREATOR))) {
@@ -98,76 +129,75 @@ void dq_create(struct req *r)
 		return;
 	if (check_sampling(r, body) < 0)
 		goto out;
-	const char *dataset = json_string_value(json_object_get(body, "datasetId"));
-	struct store *st = r->app->store;
-	if (api_begin(r, true) < 0)
-		goto out;
-	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, dataset);
-	if (rc <= 0) { /* the d.ts has no 404 here: an unknown id is a bad request */
-		if (rc < 0)
-			api_store_error(r, rc);
-		else
-			reply_error(r, ERR_VALIDATION, "'datasetId': data set '%s' does not exist", dataset);
-		goto fail;
+	struct dq_create_tx t = {.r = r,
+				 .dataset = json_string_value(json_object_get(body, "datasetId"))};
+	if (api_tx_run(r, true, dq_create_body, &t, &t.no) == 0) {
+		worker_notify(r->app->workers);
+		json_t *resp = t.resp;
+		json_object_del(resp, "datasetId");
+		json_object_del(resp, "status");
+		json_object_del(resp, "error"); /* a FAILED one shows in GET .../computations/{id} */
+		reply_header(r, "Location", "/api/data-governance/data-qualities/computations/%s",
+			     json_string_value(json_object_get(resp, "computationId")));
+		reply_json(r, 202, json_incref(resp));
 	}
-	if (api_dataset_file_access(r, ds) < 0) /* and the rights to edit this data set */
-		goto fail;
-	clock_now_iso(now);
-	if (api_write_done(r, queue_one(r, &resp, NULL, dataset, now)) < 0)
-		goto fail;
-	worker_notify(r->app->workers);
-	json_object_del(resp, "datasetId");
-	json_object_del(resp, "status");
-	json_object_del(resp, "error"); /* a FAILED one shows in GET .../computations/{id} */
-	reply_header(r, "Location", "/api/data-governance/data-qualities/computations/%s",
-		     json_string_value(json_object_get(resp, "computationId")));
-	reply_json(r, 202, json_incref(resp));
-	goto out;
-fail:
-	api_rollback(r);
+	json_decref(t.resp);
 out:
-	json_decref(ds);
-	json_decref(resp);
 	json_decref(body);
 }
 
-void dp_compute_quality(struct req *r)
+/* dp_compute_quality's transaction: the product (404/403), then a batch
+ * with one computation per data set. */
+struct compute_tx {
+	const struct req *r;
+	char batch[GUID_LEN + 1]; /* out */
+	json_t *responses;        /* out */
+	struct api_refusal no;
+};
+
+static int compute_body(void *cls)
 {
-	char now[ISO_TS_LEN + 1], batch[GUID_LEN + 1];
-	json_t *doc = NULL, *responses = json_array();
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (api_product_access(r, &doc, req_param(r, 0), DP_EDIT) < 0)
-		goto fail;
-	if (ids_guid_new(batch) < 0) {
-		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		goto fail;
+	struct compute_tx *t = cls;
+	const struct req *r = t->r;
+	char now[ISO_TS_LEN + 1];
+	json_t *doc = NULL;
+	json_decref(t->responses);
+	t->responses = json_array();
+	int rc = api_product_access_tx(&t->no, r, &doc, req_param(r, 0), DP_EDIT);
+	if (rc != 0)
+		return rc;
+	if (ids_guid_new(t->batch) < 0) {
+		json_decref(doc);
+		return api_refuse(&t->no, ERR_INTERNAL, "no entropy for an id");
 	}
 	clock_now_iso(now);
 	struct store *st = r->app->store;
-	int rc = st->ops->batch_insert(st, r->who.tenant_id, batch, req_param(r, 0), now,
-				       r->who.user_id);
+	rc = st->ops->batch_insert(st, r->who.tenant_id, t->batch, req_param(r, 0), now,
+				   r->who.user_id);
 	size_t i;
 	json_t *id;
 	json_array_foreach(json_object_get(doc, "datasetIds"), i, id) {
 		json_t *one = NULL;
 		if (rc >= 0)
-			rc = queue_one(r, &one, batch, json_string_value(id), now);
+			rc = queue_one(r, &one, t->batch, json_string_value(id), now);
 		if (one)
-			json_array_append_new(responses, one);
+			json_array_append_new(t->responses, one);
 	}
-	if (api_write_done(r, rc) < 0)
-		goto fail;
-	worker_notify(r->app->workers);
-	reply_header(r, "Location", "/api/data-governance/data-qualities/batch-computations/%s", batch);
-	reply_json(r, 202, json_pack("{s:s, s:O}", "batchComputationId", batch, "datasetResponses",
-				     responses));
-	goto out;
-fail:
-	api_rollback(r);
-out:
-	json_decref(responses);
 	json_decref(doc);
+	return api_wrote(rc);
+}
+
+void dp_compute_quality(struct req *r)
+{
+	struct compute_tx t = {.r = r};
+	if (api_tx_run(r, true, compute_body, &t, &t.no) == 0) {
+		worker_notify(r->app->workers);
+		reply_header(r, "Location", "/api/data-governance/data-qualities/batch-computations/%s",
+			     t.batch);
+		reply_json(r, 202, json_pack("{s:s, s:O}", "batchComputationId", t.batch,
+					     "datasetResponses", t.responses));
+	}
+	json_decref(t.responses);
 }
 
 /* ExecutionError of a failed computation record. */
@@ -233,16 +263,14 @@ void dq_batch_get(struct req *r)
 }
 
 /* QualityGlobalResultsResponse of a data set's latest result, or NULL. */
-static int latest(struct req *r, json_t **out, json_t **result, char *at, char *by,
+static int latest(const struct req *r, json_t **out, json_t **result, char *at, char *by,
 		  const char *dataset)
 {
 	struct store *st = r->app->store;
 	json_t *q = NULL;
 	int rc = st->ops->quality_latest(st, &q, at, by, r->who.tenant_id, dataset);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
 	*out = rc == STORE_ONE ? json_pack("{s:O, s:O, s:O, s:O, s:s}", "valid",
 					   json_object_get(q, "valid"), "invalid",
 					   json_object_get(q, "invalid"), "empty",
@@ -256,6 +284,32 @@ static int latest(struct req *r, json_t **out, json_t **result, char *at, char *
 	return 0;
 }
 
+/* dq_global_results' transaction: the data set (404) and its latest result. */
+struct results_tx {
+	const struct req *r;
+	const char *dataset;
+	json_t *q; /* out */
+	struct api_refusal no;
+};
+
+static int results_body(void *cls)
+{
+	struct results_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	json_t *ds = NULL;
+	char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
+	json_decref(t->q);
+	t->q = NULL;
+	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, t->dataset);
+	json_decref(ds);
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(&t->no, ERR_NOT_FOUND, "data set '%s' not found", t->dataset);
+	return latest(r, &t->q, NULL, at, by, t->dataset);
+}
+
 void dq_global_results(struct req *r)
 {
 	const char *dataset = req_query(r, "datasetId");
@@ -265,20 +319,10 @@ void dq_global_results(struct req *r)
 						  " lower-case GUID");
 		return;
 	}
-	struct store *st = r->app->store;
-	json_t *ds = NULL, *q = NULL;
-	char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
-	int rc = st->ops->dataset_get(st, &ds, r->who.tenant_id, dataset);
-	json_decref(ds);
-	if (rc <= 0) {
-		if (rc < 0)
-			api_store_error(r, rc);
-		else
-			reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", dataset);
+	struct results_tx t = {.r = r, .dataset = dataset};
+	if (api_tx_run(r, false, results_body, &t, &t.no) < 0)
 		return;
-	}
-	if (latest(r, &q, NULL, at, by, dataset) < 0)
-		return;
+	json_t *q = t.q;
 	json_t *qualities = json_array();
 	if (!conn || !strcmp(conn, FILE_CONNECTION)) {
 		json_t *one = json_pack("{s:s}", "connectionId", FILE_CONNECTION);
@@ -336,30 +380,34 @@ static json_t *filter_body(struct req *r, const char *key, const char *inner, js
 	return body;
 }
 
-void dq_global_filter(struct req *r)
+/* dq_global_filter's transaction: per data set its last attempt and
+ * latest result, in one snapshot. */
+struct filter_tx {
+	const struct req *r;
+	const json_t *ids;
+	json_t *out; /* out */
+};
+
+static int global_filter_body(void *cls)
 {
-	json_t *ids = NULL, *body = filter_body(r, "datasetIds", NULL, &ids);
-	if (!body)
-		return;
+	struct filter_tx *t = cls;
+	const struct req *r = t->r;
 	struct store *st = r->app->store;
-	json_t *out = json_array();
 	size_t i;
 	json_t *id;
-	if (api_begin(r, false) < 0)
-		goto done;
-	json_array_foreach(ids, i, id) {
+	json_decref(t->out);
+	t->out = json_array();
+	json_array_foreach(t->ids, i, id) {
 		json_t *last = NULL, *q = NULL;
 		char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
 		int rc = st->ops->quality_last_attempt(st, &last, r->who.tenant_id, json_string_value(id));
-		if (rc < 0) {
-			api_store_error(r, rc);
-			break;
-		}
+		if (rc < 0)
+			return rc;
 		if (rc == STORE_NONE) /* never computed (or another tenant's): nothing to report */
 			continue;
-		if (latest(r, &q, NULL, at, by, json_string_value(id)) < 0) {
+		if ((rc = latest(r, &q, NULL, at, by, json_string_value(id))) < 0) {
 			json_decref(last);
-			break;
+			return rc;
 		}
 		json_t *one = json_pack("{s:s, s:O, s:O}", "connectionId", FILE_CONNECTION, "datasetId",
 					id, "status", json_object_get(last, "status"));
@@ -367,33 +415,39 @@ void dq_global_filter(struct req *r)
 			json_object_set_new(one, "quality", q);
 		if (!strcmp(json_string_value(json_object_get(last, "status")), "FAILED"))
 			json_object_set_new(one, "error", execution_error(last));
-		json_array_append_new(out, one);
+		json_array_append_new(t->out, one);
 		json_decref(last);
 	}
-	api_rollback(r);
-	if (!r->status)
-		reply_json(r, 200, json_pack("{s:O}", "dataQualities", out));
-done:
-	json_decref(out);
+	return 0;
+}
+
+void dq_global_filter(struct req *r)
+{
+	json_t *ids = NULL, *body = filter_body(r, "datasetIds", NULL, &ids);
+	if (!body)
+		return;
+	struct filter_tx t = {.r = r, .ids = ids};
+	if (api_tx_run(r, false, global_filter_body, &t, NULL) == 0)
+		reply_json(r, 200, json_pack("{s:O}", "dataQualities", t.out));
+	json_decref(t.out);
 	json_decref(ids);
 	json_decref(body);
 }
 
-void dq_fields_filter(struct req *r)
+static int fields_filter_body(void *cls)
 {
-	json_t *ids = NULL, *body = filter_body(r, "datasets", "datasetId", &ids);
-	if (!body)
-		return;
-	json_t *out = json_array();
+	struct filter_tx *t = cls;
+	const struct req *r = t->r;
 	size_t i;
 	json_t *id;
-	if (api_begin(r, false) < 0)
-		goto done;
-	json_array_foreach(ids, i, id) {
+	json_decref(t->out);
+	t->out = json_array();
+	json_array_foreach(t->ids, i, id) {
 		json_t *q = NULL, *result = NULL;
 		char at[ISO_TS_LEN + 1], by[GUID_LEN + 1];
-		if (latest(r, &q, &result, at, by, json_string_value(id)) < 0)
-			break;
+		int rc = latest(r, &q, &result, at, by, json_string_value(id));
+		if (rc < 0)
+			return rc;
 		json_decref(q);
 		if (!result)
 			continue;
@@ -418,15 +472,23 @@ void dq_fields_filter(struct req *r)
 						  counts, "rules", "type", json_deep_copy(counts), "type",
 						  "kind", "STANDARD", "name", json_object_get(f, "dataType")));
 		}
-		json_array_append_new(out, json_pack("{s:{s:s, s:{s:s}}, s:O, s:o}", "computed", "at", at,
-						     "by", "id", by, "datasetId", id, "fields", fields));
+		json_array_append_new(t->out, json_pack("{s:{s:s, s:{s:s}}, s:O, s:o}", "computed", "at",
+							at, "by", "id", by, "datasetId", id, "fields",
+							fields));
 		json_decref(result);
 	}
-	api_rollback(r);
-	if (!r->status)
-		reply_json(r, 200, json_pack("{s:O}", "fieldQualities", out));
-done:
-	json_decref(out);
+	return 0;
+}
+
+void dq_fields_filter(struct req *r)
+{
+	json_t *ids = NULL, *body = filter_body(r, "datasets", "datasetId", &ids);
+	if (!body)
+		return;
+	struct filter_tx t = {.r = r, .ids = ids};
+	if (api_tx_run(r, false, fields_filter_body, &t, NULL) == 0)
+		reply_json(r, 200, json_pack("{s:O}", "fieldQualities", t.out));
+	json_decref(t.out);
 	json_decref(ids);
 	json_decref(body);
 }

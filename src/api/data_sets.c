@@ -99,13 +99,11 @@ static void drop_nulls(json_t *v)
 }
 
 /* Create-shaped body rules plus the location rule; 400 naming the field. */
-static int validate_body(struct req *r, const json_t *body)
+static int validate_body(struct api_refusal *no, const json_t *body)
 {
 	char err[512];
-	if (dataset_validate(body, err, sizeof err) < 0 || check_location(body, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		return -1;
-	}
+	if (dataset_validate(body, err, sizeof err) < 0 || check_location(body, err, sizeof err) < 0)
+		return api_refuse(no, ERR_VALIDATION, "%s", err);
 	return 0;
 }
 
@@ -126,22 +124,19 @@ static void after_change(struct req *r, const char *id)
 	}
 }
 
-/* Loads data set `id` of the caller's tenant; replies 404 (or 5xx). */
-static int load(struct req *r, json_t **out, const char *id, const char *field)
+/* Loads data set `id` of the caller's tenant; 404 when it does not exist. */
+static int load(struct api_refusal *no, const struct req *r, json_t **out, const char *id,
+		const char *field)
 {
 	struct store *st = r->app->store;
 	*out = NULL;
 	int rc = st->ops->dataset_get(st, out, r->who.tenant_id, id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
 	if (rc == STORE_NONE) {
 		if (field)
-			reply_error(r, ERR_NOT_FOUND, "'%s': data set '%s' not found", field, id);
-		else
-			reply_error(r, ERR_NOT_FOUND, "data set '%s' not found", id);
-		return -1;
+			return api_refuse(no, ERR_NOT_FOUND, "'%s': data set '%s' not found", field, id);
+		return api_refuse(no, ERR_NOT_FOUND, "data set '%s' not found", id);
 	}
 	return 0;
 }
@@ -154,10 +149,10 @@ static bool owns(const struct req *r, const json_t *doc)
 	return owner && !strcmp(owner, r->who.user_id);
 }
 
-/* The caller's verdict for changing doc where it lives now (replies only
- * on a storage error, -1): space editing role or TenantAdmin in a space;
- * owner or TenantAdmin without one. */
-static int edit_verdict(struct req *r, const json_t *doc, enum perm_verdict *v)
+/* The caller's verdict for changing doc where it lives now (0, or a store
+ * rc): space editing role or TenantAdmin in a space; owner or TenantAdmin
+ * without one. */
+static int edit_verdict(const struct req *r, const json_t *doc, enum perm_verdict *v)
 {
 	const char *space = jstr(doc, "spaceId");
 	*v = PERM_ALLOW;
@@ -167,44 +162,40 @@ static int edit_verdict(struct req *r, const json_t *doc, enum perm_verdict *v)
 	if (space) {
 		struct store *st = r->app->store;
 		int rc = st->ops->space_get(st, &sp, r->who.tenant_id, space);
-		if (rc < 0) {
-			api_store_error(r, rc);
-			return -1;
-		}
+		if (rc < 0)
+			return rc;
 	}
 	if (!sp) { /* no space (or, defensively, a vanished one): the owner's */
 		*v = owns(r, doc) ? PERM_ALLOW : PERM_FORBIDDEN;
 		return 0;
 	}
 	struct perm_ctx ctx;
-	int rc = api_perm_ctx(r, &ctx, sp, NULL);
+	int rc = api_perm_ctx_tx(r, &ctx, sp, NULL);
 	json_decref(sp);
 	if (rc < 0)
-		return -1;
+		return rc;
 	*v = perm_dataset_create(&ctx) == PERM_ALLOW ? PERM_ALLOW : PERM_FORBIDDEN;
 	return 0;
 }
 
 /* May the caller change or delete doc where it lives now? The data set is
  * visible to the caller (tenant-wide), so a refusal is 403, never 404. */
-static int may_change(struct req *r, const json_t *doc)
+static int may_change(struct api_refusal *no, const struct req *r, const json_t *doc)
 {
 	const char *id = jstr(doc, "id"), *space = jstr(doc, "spaceId");
 	enum perm_verdict v;
-	if (edit_verdict(r, doc, &v) < 0)
-		return -1;
-	if (v == PERM_ALLOW)
-		return 0;
+	int rc = edit_verdict(r, doc, &v);
+	if (rc < 0 || v == PERM_ALLOW)
+		return rc;
 	if (!space)
-		reply_error(r, ERR_FORBIDDEN,
-			    "data set '%s' has no space; only its owner or a TenantAdmin may change it",
-			    id);
-	else
-		reply_error(r, ERR_FORBIDDEN,
-			    "changing data set '%s' needs the producer, contributor or facilitator role"
-			    " in space '%s'",
-			    id, space);
-	return -1;
+		return api_refuse(no, ERR_FORBIDDEN,
+				  "data set '%s' has no space; only its owner or a TenantAdmin may"
+				  " change it",
+				  id);
+	return api_refuse(no, ERR_FORBIDDEN,
+			  "changing data set '%s' needs the producer, contributor or facilitator role"
+			  " in space '%s'",
+			  id, space);
 }
 
 static const char *location_of(const json_t *doc)
@@ -218,38 +209,40 @@ static const char *location_of(const json_t *doc)
  * docs/decisions.md, issue 8). Called once edit rights are established;
  * keeping or removing the location needs nothing more. cur is NULL on
  * create. */
-static int may_point(struct req *r, const json_t *cur, const json_t *next)
+static int may_point(struct api_refusal *no, const struct req *r, const json_t *cur,
+		     const json_t *next)
 {
 	const char *to = location_of(next), *from = cur ? location_of(cur) : NULL;
 	if (!to || (from && !strcmp(from, to)))
 		return 0;
 	if (perm_dataset_file(r->who.roles, PERM_ALLOW) == PERM_ALLOW)
 		return 0;
-	reply_error(r, ERR_FORBIDDEN,
-		    "'operational.location': pointing a data set at a file needs the"
-		    " DataProductCreator role and the rights to edit the data set (or TenantAdmin)");
-	return -1;
+	return api_refuse(no, ERR_FORBIDDEN,
+			  "'operational.location': pointing a data set at a file needs the"
+			  " DataProductCreator role and the rights to edit the data set (or"
+			  " TenantAdmin)");
 }
 
-int api_dataset_file_access(struct req *r, const json_t *ds)
+int api_dataset_file_access_tx(struct api_refusal *no, const struct req *r, const json_t *ds)
 {
 	enum perm_verdict v;
-	if (edit_verdict(r, ds, &v) < 0)
-		return -1;
+	int rc = edit_verdict(r, ds, &v);
+	if (rc < 0)
+		return rc;
 	if (perm_dataset_file(r->who.roles, v) == PERM_ALLOW)
 		return 0;
-	reply_error(r, ERR_FORBIDDEN,
-		    "computing the quality of data set '%s' needs the DataProductCreator role and the"
-		    " rights to edit the data set (or TenantAdmin)",
-		    jstr(ds, "id"));
-	return -1;
+	return api_refuse(no, ERR_FORBIDDEN,
+			  "computing the quality of data set '%s' needs the DataProductCreator role"
+			  " and the rights to edit the data set (or TenantAdmin)",
+			  jstr(ds, "id"));
 }
 
 /* When a change moves the data set (spaceId differs), the caller also needs
  * create rights where it goes: 404 when that space is invisible, 403 without
  * an editing role; leaving every space makes it its owner's, which only the
  * owner or a TenantAdmin may do. */
-static int may_place(struct req *r, const json_t *cur, const json_t *next)
+static int may_place(struct api_refusal *no, const struct req *r, const json_t *cur,
+		     const json_t *next)
 {
 	const char *from = jstr(cur, "spaceId"), *to = NULL;
 	if (!json_is_object(next) || api_target_id(next, "spaceId", &to) < 0)
@@ -258,29 +251,29 @@ static int may_place(struct req *r, const json_t *cur, const json_t *next)
 		return 0;
 	if (to) {
 		struct perm_ctx ctx;
-		if (api_space_access(r, NULL, &ctx, to, "spaceId") < 0 ||
-		    api_verdict(r, perm_dataset_create(&ctx), "space", to) < 0)
-			return -1;
-		return 0;
+		int rc = api_space_access_tx(no, r, NULL, &ctx, to, "spaceId");
+		if (rc == 0)
+			rc = api_verdict_tx(no, perm_dataset_create(&ctx), "space", to);
+		return rc;
 	}
 	if (is_admin(r) || owns(r, cur))
 		return 0;
-	reply_error(r, ERR_FORBIDDEN,
-		    "'spaceId': only the owner of data set '%s' or a TenantAdmin may take it out of"
-		    " its space",
-		    jstr(cur, "id"));
-	return -1;
+	return api_refuse(no, ERR_FORBIDDEN,
+			  "'spaceId': only the owner of data set '%s' or a TenantAdmin may take it"
+			  " out of its space",
+			  jstr(cur, "id"));
 }
 
 /* The document replacing cur: body (create-shaped, validated) completed as
  * on create (qri/secureQri generated when absent; dataAssetInfo kept from
  * cur when absent), with cur's server fields, lastModified* stamped and the
- * version incremented. NULL after a 500. */
-static json_t *replacement(struct req *r, const json_t *cur, const json_t *body)
+ * version incremented. NULL after a refusal (500). */
+static json_t *replacement(struct api_refusal *no, const struct req *r, const json_t *cur,
+			   const json_t *body)
 {
 	char now[ISO_TS_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
 	if (ids_guid_new(asset) < 0 || ids_guid_new(store_id) < 0) {
-		reply_error(r, ERR_INTERNAL, "no entropy for an id");
+		api_refuse(no, ERR_INTERNAL, "no entropy for an id");
 		return NULL;
 	}
 	json_t *b = json_deep_copy(body);
@@ -318,117 +311,181 @@ static bool same_content(const json_t *cur, const json_t *next)
 	return same;
 }
 
-/* Stores next in place of cur inside the open transaction, commits and
- * answers 200 with it (or, for a no-op, 200 with cur, writing nothing). */
-static void finish_update(struct req *r, json_t *cur, json_t *next)
+/* The update transactions (PUT, PATCH): 404, 403 (where it is; where the
+ * change puts it), the body (400), If-Match (decisions.md "Check order"),
+ * then next stored in place of cur -- or, for a no-op, nothing written. */
+struct ds_update_tx {
+	const struct req *r;
+	json_t *body; /* borrowed: the PUT body or the PATCH ops; NULL: did not parse */
+	struct api_refusal parse_error;
+	json_t *out;  /* out: the data set as it is now */
+	bool changed; /* out: out was written */
+	struct api_refusal no;
+};
+
+/* Ends an update body: stores next (stolen) in place of cur (stolen), or
+ * keeps cur when nothing but the stamps would change. */
+static int finish_update(struct ds_update_tx *t, json_t *cur, json_t *next)
 {
 	if (same_content(cur, next)) {
-		api_rollback(r);
-		api_set_etag(r, cur);
-		reply_json(r, 200, json_incref(cur));
-		return;
+		json_decref(next);
+		t->out = cur;
+		return 0;
 	}
+	json_decref(cur);
+	t->out = next;
+	t->changed = true;
+	struct store *st = t->r->app->store;
+	return api_wrote(st->ops->dataset_update(st, t->r->who.tenant_id, next));
+}
+
+static void ds_update_reply(struct req *r, struct ds_update_tx *t)
+{
+	api_set_etag(r, t->out);
+	reply_json(r, 200, json_incref(t->out));
+	if (t->changed)
+		after_change(r, jstr(t->out, "id"));
+}
+
+/* datasets_create's transaction: the target space, read alone, is
+ * authorised before the body is judged (decisions.md "Check order"); a
+ * malformed one is a 400 below. */
+struct ds_create_tx {
+	const struct req *r;
+	const json_t *body;
+	const char *id, *asset, *store_id;
+	json_t *doc; /* out */
+	struct api_refusal no;
+};
+
+static int ds_create_body(void *cls)
+{
+	struct ds_create_tx *t = cls;
+	const struct req *r = t->r;
+	char now[ISO_TS_LEN + 1];
+	json_decref(t->doc);
+	t->doc = NULL;
+	const char *space = NULL;
+	(void)api_target_id(t->body, "spaceId", &space);
+	struct perm_ctx ctx;
+	int rc = 0;
+	if (space && ((rc = api_space_access_tx(&t->no, r, NULL, &ctx, space, "spaceId")) != 0 ||
+		      (rc = api_verdict_tx(&t->no, perm_dataset_create(&ctx), "space", space)) != 0))
+		return rc;
+	if ((rc = may_point(&t->no, r, NULL, t->body)) != 0 ||
+	    (rc = validate_body(&t->no, t->body)) != 0)
+		return rc;
+	clock_now_iso(now);
+	t->doc = dataset_new(t->body, t->id, r->who.tenant_id, r->who.user_id, now, t->asset,
+			     t->store_id);
+	drop_nulls(t->doc);
 	struct store *st = r->app->store;
-	if (api_write_done(r, st->ops->dataset_update(st, r->who.tenant_id, next)) < 0) {
-		api_rollback(r);
-		return;
-	}
-	api_set_etag(r, next);
-	reply_json(r, 200, json_incref(next));
-	after_change(r, jstr(next, "id"));
+	return st->ops->dataset_insert(st, r->who.tenant_id, t->doc);
 }
 
 void datasets_create(struct req *r)
 {
-	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
-	json_t *body = api_body_json(r), *doc = NULL;
+	char id[GUID_LEN + 1], asset[GUID_LEN + 1], store_id[GUID_LEN + 1];
+	json_t *body = api_body_json(r);
 	if (!body)
 		return;
 	if (ids_guid_new(id) < 0 || ids_guid_new(asset) < 0 || ids_guid_new(store_id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
-		goto out;
+		json_decref(body);
+		return;
 	}
-	if (api_begin(r, true) < 0)
-		goto out;
-	/* the target space, read alone, is authorised before the body is
-	 * judged (decisions.md "Check order"); a malformed one is a 400 below */
-	const char *space = NULL;
-	(void)api_target_id(body, "spaceId", &space);
-	struct perm_ctx ctx;
-	if (space && (api_space_access(r, NULL, &ctx, space, "spaceId") < 0 ||
-		      api_verdict(r, perm_dataset_create(&ctx), "space", space) < 0))
-		goto fail;
-	if (may_point(r, NULL, body) < 0 || validate_body(r, body) < 0)
-		goto fail;
-	clock_now_iso(now);
-	doc = dataset_new(body, id, r->who.tenant_id, r->who.user_id, now, asset, store_id);
-	drop_nulls(doc);
-	struct store *st = r->app->store;
-	int rc = st->ops->dataset_insert(st, r->who.tenant_id, doc);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
+	struct ds_create_tx t = {.r = r, .body = body, .id = id, .asset = asset,
+				 .store_id = store_id};
+	if (api_tx_run(r, true, ds_create_body, &t, &t.no) == 0) {
+		reply_header(r, "Location", DS_PATH "/%s", id);
+		api_set_etag(r, t.doc);
+		reply_json(r, 201, json_incref(t.doc));
+		after_change(r, id);
 	}
-	if (api_commit(r) < 0)
-		goto fail;
-	reply_header(r, "Location", DS_PATH "/%s", id);
-	api_set_etag(r, doc);
-	reply_json(r, 201, json_incref(doc));
-	after_change(r, id);
-	goto out;
-fail:
-	api_rollback(r);
-out:
-	json_decref(doc);
+	json_decref(t.doc);
 	json_decref(body);
+}
+
+struct ds_get_tx {
+	const struct req *r;
+	json_t *doc; /* out */
+	struct api_refusal no;
+};
+
+static int ds_get_body(void *cls)
+{
+	struct ds_get_tx *t = cls;
+	json_decref(t->doc);
+	return load(&t->no, t->r, &t->doc, req_param(t->r, 0), NULL);
 }
 
 void datasets_get(struct req *r)
 {
-	json_t *doc;
-	if (load(r, &doc, req_param(r, 0), NULL) < 0)
-		return;
-	api_set_etag(r, doc);
-	reply_json(r, 200, doc);
+	struct ds_get_tx t = {.r = r};
+	if (api_tx_run(r, false, ds_get_body, &t, &t.no) == 0) {
+		api_set_etag(r, t.doc);
+		reply_json(r, 200, json_incref(t.doc));
+	}
+	json_decref(t.doc);
+}
+
+static int ds_put_body(void *cls)
+{
+	struct ds_update_tx *t = cls;
+	const struct req *r = t->r;
+	const char *id = req_param(r, 0);
+	json_t *cur = NULL, *next = NULL;
+	json_decref(t->out);
+	t->out = NULL;
+	t->changed = false;
+	/* 404, 403 (where it is; where the body's spaceId, read alone, puts
+	 * it), then the body (400), then If-Match (decisions.md "Check order") */
+	int rc = load(&t->no, r, &cur, id, NULL);
+	if (rc == 0)
+		rc = may_change(&t->no, r, cur);
+	if (rc == 0 && !t->body) {
+		t->no = t->parse_error;
+		rc = STORE_TX_REFUSED;
+	}
+	if (rc == 0)
+		rc = may_place(&t->no, r, cur, t->body);
+	if (rc == 0 && !json_is_object(t->body))
+		rc = api_refuse(&t->no, ERR_VALIDATION, "request body must be a JSON object");
+	if (rc != 0) {
+		json_decref(cur);
+		return rc;
+	}
+	const json_t *bid = json_object_get(t->body, "id");
+	if (bid && !json_is_null(bid) &&
+	    (!json_is_string(bid) || strcmp(json_string_value(bid), id)))
+		rc = api_refuse(&t->no, ERR_VALIDATION,
+				"'id' must be absent, null or the data set id of the path ('%s')", id);
+	json_t *b = json_deep_copy(t->body); /* the body is judged again on a rerun */
+	json_object_del(b, "id");
+	if (rc == 0)
+		rc = may_point(&t->no, r, cur, b);
+	if (rc == 0)
+		rc = validate_body(&t->no, b);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, cur);
+	if (rc == 0 && !(next = replacement(&t->no, r, cur, b)))
+		rc = STORE_TX_REFUSED;
+	json_decref(b);
+	if (rc != 0) {
+		json_decref(cur);
+		return rc;
+	}
+	return finish_update(t, cur, next);
 }
 
 void datasets_put(struct req *r)
 {
-	const char *id = req_param(r, 0);
-	json_t *body = NULL, *cur = NULL, *next = NULL;
-	/* 404, 403 (where it is; where the body's spaceId, read alone, puts
-	 * it), then the body (400), then If-Match (decisions.md "Check order") */
-	if (api_begin(r, true) < 0)
-		return;
-	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || !(body = api_body_json(r)) ||
-	    may_place(r, cur, body) < 0)
-		goto fail;
-	if (!json_is_object(body)) {
-		reply_error(r, ERR_VALIDATION, "request body must be a JSON object");
-		goto fail;
-	}
-	const json_t *bid = json_object_get(body, "id");
-	if (bid && !json_is_null(bid)) {
-		if (!json_is_string(bid) || strcmp(json_string_value(bid), id)) {
-			reply_error(r, ERR_VALIDATION,
-				    "'id' must be absent, null or the data set id of the path ('%s')",
-				    id);
-			goto fail;
-		}
-	}
-	json_object_del(body, "id");
-	if (may_point(r, cur, body) < 0 || validate_body(r, body) < 0 || api_if_match(r, cur) < 0)
-		goto fail;
-	if (!(next = replacement(r, cur, body)))
-		goto fail;
-	finish_update(r, cur, next);
-	goto out;
-fail:
-	api_rollback(r);
-out:
-	json_decref(next);
-	json_decref(cur);
-	json_decref(body);
+	struct ds_update_tx t = {.r = r};
+	t.body = api_body_parse(r, &t.parse_error);
+	if (api_tx_run(r, true, ds_put_body, &t, &t.no) == 0)
+		ds_update_reply(r, &t);
+	json_decref(t.out);
+	json_decref(t.body);
 }
 
 /* The first operation that writes at, above or below server field f (for
@@ -452,7 +509,7 @@ static long op_touching(const json_t *ops, const char *f)
 }
 
 /* Server fields must come out of the patch as they went in. */
-static int check_server_fields(struct req *r, const json_t *cur, const json_t *next,
+static int check_server_fields(struct api_refusal *no, const json_t *cur, const json_t *next,
 			       const json_t *ops)
 {
 	for (const char *const *f = server_fields; *f; f++) {
@@ -460,61 +517,72 @@ static int check_server_fields(struct req *r, const json_t *cur, const json_t *n
 			continue;
 		long i = op_touching(ops, *f);
 		if (i >= 0)
-			reply_error(r, ERR_VALIDATION,
-				    "'/%s' is set by the server and cannot be changed (patch operation %ld)",
-				    *f, i);
-		else
-			reply_error(r, ERR_VALIDATION, "'/%s' is set by the server and cannot be changed",
-				    *f);
-		return -1;
+			return api_refuse(no, ERR_VALIDATION,
+					  "'/%s' is set by the server and cannot be changed (patch"
+					  " operation %ld)",
+					  *f, i);
+		return api_refuse(no, ERR_VALIDATION, "'/%s' is set by the server and cannot be changed",
+				  *f);
 	}
 	return 0;
 }
 
-void datasets_patch(struct req *r)
+static int ds_patch_body(void *cls)
 {
+	struct ds_update_tx *t = cls;
+	const struct req *r = t->r;
 	char err[512];
 	const char *id = req_param(r, 0);
-	json_t *ops = NULL, *cur = NULL, *patched = NULL, *next = NULL;
+	json_t *cur = NULL, *patched = NULL, *next = NULL;
+	const json_t *ops = t->body;
+	json_decref(t->out);
+	t->out = NULL;
+	t->changed = false;
 	/* 404, 403, then the body (400), If-Match; where the patched data set
 	 * goes is known only once applied: may_place comes before the rest of
 	 * its validation (decisions.md "Check order") */
-	if (api_begin(r, true) < 0)
-		return;
-	if (load(r, &cur, id, NULL) < 0 || may_change(r, cur) < 0 || !(ops = api_body_json(r)))
-		goto fail;
-	if (jsonpatch_check(ops, DS_PATCH_MAX_OPS, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
+	int rc = load(&t->no, r, &cur, id, NULL);
+	if (rc == 0)
+		rc = may_change(&t->no, r, cur);
+	if (rc == 0 && !ops) {
+		t->no = t->parse_error;
+		rc = STORE_TX_REFUSED;
 	}
-	if (api_if_match(r, cur) < 0)
-		goto fail;
-	if (!(patched = jsonpatch_apply(cur, ops, DS_PATCH_MAX_OPS, err, sizeof err))) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto fail;
+	if (rc == 0 && jsonpatch_check(ops, DS_PATCH_MAX_OPS, err, sizeof err) < 0)
+		rc = api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, cur);
+	if (rc == 0 && !(patched = jsonpatch_apply(cur, ops, DS_PATCH_MAX_OPS, err, sizeof err)))
+		rc = api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	if (rc == 0 && !json_is_object(patched))
+		rc = api_refuse(&t->no, ERR_VALIDATION, "the patched data set must be a JSON object");
+	if (rc == 0)
+		rc = check_server_fields(&t->no, cur, patched, ops);
+	if (rc == 0) {
+		for (const char *const *f = server_fields; *f; f++)
+			json_object_del(patched, *f);
+		if ((rc = may_place(&t->no, r, cur, patched)) == 0 &&
+		    (rc = may_point(&t->no, r, cur, patched)) == 0)
+			rc = validate_body(&t->no, patched);
 	}
-	if (!json_is_object(patched)) {
-		reply_error(r, ERR_VALIDATION, "the patched data set must be a JSON object");
-		goto fail;
-	}
-	if (check_server_fields(r, cur, patched, ops) < 0)
-		goto fail;
-	for (const char *const *f = server_fields; *f; f++)
-		json_object_del(patched, *f);
-	if (may_place(r, cur, patched) < 0 || may_point(r, cur, patched) < 0 ||
-	    validate_body(r, patched) < 0)
-		goto fail;
-	if (!(next = replacement(r, cur, patched)))
-		goto fail;
-	finish_update(r, cur, next);
-	goto out;
-fail:
-	api_rollback(r);
-out:
-	json_decref(next);
+	if (rc == 0 && !(next = replacement(&t->no, r, cur, patched)))
+		rc = STORE_TX_REFUSED;
 	json_decref(patched);
-	json_decref(cur);
-	json_decref(ops);
+	if (rc != 0) {
+		json_decref(cur);
+		return rc;
+	}
+	return finish_update(t, cur, next);
+}
+
+void datasets_patch(struct req *r)
+{
+	struct ds_update_tx t = {.r = r};
+	t.body = api_body_parse(r, &t.parse_error);
+	if (api_tx_run(r, true, ds_patch_body, &t, &t.no) == 0)
+		ds_update_reply(r, &t);
+	json_decref(t.out);
+	json_decref(t.body);
 }
 
 static const struct field_spec batch_spec[] = {
@@ -522,10 +590,48 @@ static const struct field_spec batch_spec[] = {
 	FIELD_END,
 };
 
+/* datasets_delete_batch's transaction. All or nothing: every id is found
+ * (404), then every one may be deleted (403) and matches If-Match (412),
+ * before the first delete. */
+struct ds_delete_tx {
+	const struct req *r;
+	const json_t *ids;
+	struct api_refusal no;
+};
+
+static int ds_delete_body(void *cls)
+{
+	struct ds_delete_tx *t = cls;
+	const struct req *r = t->r;
+	size_t n = json_array_size(t->ids), i;
+	json_t *docs = json_array();
+	int rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		json_t *doc = NULL;
+		char where[32];
+		snprintf(where, sizeof where, "ids[%zu]", i);
+		rc = load(&t->no, r, &doc, json_string_value(json_array_get(t->ids, i)), where);
+		if (rc == 0)
+			json_array_append_new(docs, doc);
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = may_change(&t->no, r, json_array_get(docs, i));
+	for (i = 0; i < n && rc == 0; i++)
+		rc = api_if_match_tx(&t->no, r, json_array_get(docs, i));
+	json_decref(docs);
+	if (rc != 0)
+		return rc;
+	struct store *st = r->app->store;
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = api_wrote(st->ops->dataset_delete(st, r->who.tenant_id,
+						       json_string_value(json_array_get(t->ids, i))));
+	return rc;
+}
+
 void datasets_delete_batch(struct req *r)
 {
 
-	json_t *body = api_body_checked(r, batch_spec), *docs = NULL;
+	json_t *body = api_body_checked(r, batch_spec);
 	if (!body)
 		return;
 	const json_t *ids = json_object_get(body, "ids");
@@ -534,44 +640,13 @@ void datasets_delete_batch(struct req *r)
 		reply_error(r, ERR_VALIDATION, "'ids' must hold 1 to %d data set ids", DS_BATCH_MAX);
 		goto out;
 	}
-	if (api_begin(r, true) < 0)
+	struct ds_delete_tx t = {.r = r, .ids = ids};
+	if (api_tx_run(r, true, ds_delete_body, &t, &t.no) < 0)
 		goto out;
-	/* all or nothing: every id is found (404), then every one may be
-	 * deleted (403) and matches If-Match (412), before the first delete */
-	docs = json_array();
-	for (i = 0; i < n; i++) {
-		json_t *doc;
-		char where[32];
-		snprintf(where, sizeof where, "ids[%zu]", i);
-		if (load(r, &doc, json_string_value(json_array_get(ids, i)), where) < 0)
-			goto fail;
-		json_array_append_new(docs, doc);
-	}
-	for (i = 0; i < n; i++)
-		if (may_change(r, json_array_get(docs, i)) < 0)
-			goto fail;
-	for (i = 0; i < n; i++)
-		if (api_if_match(r, json_array_get(docs, i)) < 0)
-			goto fail;
-	struct store *st = r->app->store;
-	for (i = 0; i < n; i++) {
-		int rc = st->ops->dataset_delete(st, r->who.tenant_id,
-						 json_string_value(json_array_get(ids, i)));
-		if (rc <= 0) {
-			api_store_error(r, rc < 0 ? rc : STORE_HARD);
-			goto fail;
-		}
-	}
-	if (api_commit(r) < 0)
-		goto fail;
 	reply_empty(r, 204);
 	for (i = 0; i < n; i++)
 		after_change(r, json_string_value(json_array_get(ids, i)));
-	goto out;
-fail:
-	api_rollback(r);
 out:
-	json_decref(docs);
 	json_decref(body);
 }
 
@@ -613,6 +688,41 @@ static json_t *profile_of(const json_t *ds, const json_t *result, const char *fi
 	return json_pack("{s:o, s:[o]}", "meta", meta, "profiles", table);
 }
 
+/* datasets_profiles' transaction: the data set (404), its latest result
+ * and the latest attempt. */
+struct profiles_tx {
+	const struct req *r;
+	json_t *ds, *result, *attempt; /* out */
+	char finished[ISO_TS_LEN + 1];  /* out */
+	struct api_refusal no;
+};
+
+static void profiles_reset(struct profiles_tx *t)
+{
+	json_decref(t->ds);
+	json_decref(t->result);
+	json_decref(t->attempt);
+	t->ds = t->result = t->attempt = NULL;
+}
+
+static int profiles_body(void *cls)
+{
+	struct profiles_tx *t = cls;
+	const struct req *r = t->r;
+	const char *id = req_param(r, 0);
+	struct store *st = r->app->store;
+	char by[GUID_LEN + 1] = "";
+	profiles_reset(t);
+	t->finished[0] = '\0';
+	int rc = load(&t->no, r, &t->ds, id, NULL);
+	if (rc != 0)
+		return rc;
+	rc = st->ops->quality_latest(st, &t->result, t->finished, by, r->who.tenant_id, id);
+	if (rc == STORE_ONE)
+		rc = st->ops->quality_last_attempt(st, &t->attempt, r->who.tenant_id, id);
+	return rc < 0 ? rc : 0;
+}
+
 void datasets_profiles(struct req *r)
 {
 	const char *id = req_param(r, 0);
@@ -620,23 +730,11 @@ void datasets_profiles(struct req *r)
 	if (api_query_long(r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1, PAGING_MAX_LIMIT) < 0 ||
 	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
 		return;
-	if (api_begin(r, false) < 0)
-		return;
-	struct store *st = r->app->store;
-	json_t *ds = NULL, *result = NULL, *attempt = NULL;
-	char finished[ISO_TS_LEN + 1] = "", by[GUID_LEN + 1] = "";
-	if (load(r, &ds, id, NULL) < 0) {
-		api_rollback(r);
-		return;
-	}
-	int rc = st->ops->quality_latest(st, &result, finished, by, r->who.tenant_id, id);
-	if (rc == STORE_ONE)
-		rc = st->ops->quality_last_attempt(st, &attempt, r->who.tenant_id, id);
-	api_rollback(r); /* read-only */
-	if (rc < 0) {
-		api_store_error(r, rc);
+	struct profiles_tx t = {.r = r};
+	if (api_tx_run(r, false, profiles_body, &t, &t.no) < 0)
 		goto out;
-	}
+	json_t *ds = t.ds, *result = t.result, *attempt = t.attempt;
+	const char *finished = t.finished;
 	struct page_info info;
 	paging_compute(&info, page, limit, result ? 1 : 0);
 	json_t *data = json_array();
@@ -649,7 +747,5 @@ void datasets_profiles(struct req *r)
 	free(query);
 	reply_json(r, 200, paging_envelope(data, links, &info));
 out:
-	json_decref(attempt);
-	json_decref(result);
-	json_decref(ds);
+	profiles_reset(&t);
 }

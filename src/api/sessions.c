@@ -108,7 +108,7 @@ static void unauthorized(struct req *r)
 /* Signing in replaces the session this browser already had (its cookie is
  * about to be overwritten): the old row is deleted rather than left to live
  * out its idle time unseen. Store rc (<0 on failure). */
-static int end_browser_session(struct req *r, int64_t now)
+static int end_browser_session(const struct req *r, int64_t now)
 {
 	char old[SESSION_TOKEN_LEN + 1];
 	if (session_cookie_find(req_header(r, "Cookie"), old) != 1)
@@ -122,6 +122,26 @@ static int end_browser_session(struct req *r, int64_t now)
 	if (rc == STORE_ONE)
 		rc = st->ops->session_delete(st, row.tenant_id, hash);
 	return rc;
+}
+
+/* auth_sign_in's transaction: the browser's old session ends, a new one
+ * begins (its token in the closure). */
+struct sign_in_tx {
+	const struct req *r;
+	const struct apikey_row *row;
+	int64_t now;
+	char token[SESSION_TOKEN_LEN + 1]; /* out */
+};
+
+static int sign_in_body(void *cls)
+{
+	struct sign_in_tx *t = cls;
+	const struct req *r = t->r;
+	int rc = end_browser_session(r, t->now);
+	if (rc >= 0)
+		rc = session_create(r->app->store, r->app->cfg, t->row->tenant_id, t->row->user_id,
+				    "apikey", t->row->id, t->now, t->token);
+	return rc < 0 ? rc : 0;
 }
 
 void auth_sign_in(struct req *r)
@@ -155,49 +175,58 @@ void auth_sign_in(struct req *r)
 	memcpy(r->who.user_id, row.user_id, sizeof r->who.user_id);
 	memcpy(r->who.key_id, row.id, sizeof r->who.key_id);
 	r->who.roles = row.roles;
-	char token[SESSION_TOKEN_LEN + 1];
-	if (api_begin(r, true) < 0)
-		return;
-	rc = end_browser_session(r, now);
-	if (rc >= 0)
-		rc = session_create(st, r->app->cfg, row.tenant_id, row.user_id, "apikey", row.id, now, token);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		api_rollback(r);
+	struct sign_in_tx t = {.r = r, .row = &row, .now = now};
+	if (api_tx_run(r, true, sign_in_body, &t, NULL) < 0) {
+		memset(t.token, 0, sizeof t.token);
 		return;
 	}
-	if (api_commit(r) < 0)
-		return;
+	char *token = t.token;
 	r->authed = true; /* the log line names who signed in */
 	if (reply_user(r, 200) == 0)
 		set_cookie(r, token);
-	memset(token, 0, sizeof token);
+	memset(t.token, 0, sizeof t.token);
 	session_sweep_maybe(st, r->app->cfg, now);
+}
+
+/* auth_sign_out's transaction: the cookie's session row, if any, deleted. */
+struct sign_out_tx {
+	const struct req *r;
+	char token[SESSION_TOKEN_LEN + 1];
+	struct session_row found; /* out: tenant_id "" when none */
+};
+
+static int sign_out_body(void *cls)
+{
+	struct sign_out_tx *t = cls;
+	struct store *st = t->r->app->store;
+	char hash[HASH_HEX_LEN + 1];
+	memset(&t->found, 0, sizeof t->found);
+	ids_sha256_hex(hash, t->token, SESSION_TOKEN_LEN);
+	int rc = st->ops->session_lookup(st, &t->found, hash, clock_now_ms());
+	if (rc == STORE_ONE)
+		rc = st->ops->session_delete(st, t->found.tenant_id, hash);
+	else
+		memset(&t->found, 0, sizeof t->found);
+	return rc < 0 ? rc : 0;
 }
 
 void auth_sign_out(struct req *r)
 {
 	if (req_check_host(r) < 0 || auth_check_origin(r) < 0)
 		return;
-	char token[SESSION_TOKEN_LEN + 1];
-	struct store *st = r->app->store;
-	if (session_cookie_find(req_header(r, "Cookie"), token) == 1) {
-		char hash[HASH_HEX_LEN + 1];
-		struct session_row row;
-		ids_sha256_hex(hash, token, SESSION_TOKEN_LEN);
-		memset(token, 0, sizeof token);
-		int rc = st->ops->session_lookup(st, &row, hash, clock_now_ms());
-		if (rc == STORE_ONE) {
-			rc = st->ops->session_delete(st, row.tenant_id, hash);
-			memcpy(r->who.tenant_id, row.tenant_id, sizeof r->who.tenant_id);
-			memcpy(r->who.user_id, row.user_id, sizeof r->who.user_id);
+	struct sign_out_tx t = {.r = r};
+	if (session_cookie_find(req_header(r, "Cookie"), t.token) == 1) {
+		/* the row must not outlive a sign-out we acknowledge */
+		int rc = api_tx_run(r, true, sign_out_body, &t, NULL);
+		memset(t.token, 0, sizeof t.token);
+		if (t.found.tenant_id[0]) {
+			memcpy(r->who.tenant_id, t.found.tenant_id, sizeof r->who.tenant_id);
+			memcpy(r->who.user_id, t.found.user_id, sizeof r->who.user_id);
 			r->via_session = true;
 			r->authed = true; /* for the log line */
 		}
-		if (rc < 0) { /* the row must not outlive a sign-out we acknowledge */
-			api_store_error(r, rc);
+		if (rc < 0)
 			return;
-		}
 	}
 	reply_empty(r, 204);
 	set_cookie(r, NULL);

@@ -22,13 +22,13 @@ static const struct field_spec assignment_spec[] = {
 };
 
 /* spaces.d.ts: a space name matches ^[^"*?<>/|\\:]+$ (after trimming). */
-static int check_space_name(struct req *r, const char *name, const char *where)
+static int check_space_name(struct api_refusal *no, const char *name, const char *where)
 {
 	const char *bad = strpbrk(name, "\"*?<>/|\\:");
 	if (!bad)
 		return 0;
-	reply_error(r, ERR_VALIDATION, "'%s' must not contain any of \" * ? < > / | \\ :", where);
-	return -1;
+	return api_refuse(no, ERR_VALIDATION, "'%s' must not contain any of \" * ? < > / | \\ :",
+			  where);
 }
 
 /* Role names of a bit set, as a new array. */
@@ -78,6 +78,18 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 	return sp;
 }
 
+struct space_insert_tx {
+	const struct req *r;
+	json_t *sp; /* borrowed */
+};
+
+static int space_insert_body(void *cls)
+{
+	struct space_insert_tx *t = cls;
+	struct store *st = t->r->app->store;
+	return st->ops->space_insert(st, t->r->who.tenant_id, t->sp);
+}
+
 void spaces_create(struct req *r)
 {
 	char now[ISO_TS_LEN + 1], id[GUID_LEN + 1], err[512];
@@ -112,7 +124,9 @@ void spaces_create(struct req *r)
 		json_decref(body);
 		return;
 	}
-	if (check_space_name(r, json_string_value(json_object_get(body, "name")), "name") < 0) {
+	struct api_refusal no;
+	if (api_answer(r, check_space_name(&no, json_string_value(json_object_get(body, "name")), "name"),
+		       &no) < 0) {
 		json_decref(body);
 		return;
 	}
@@ -131,10 +145,8 @@ void spaces_create(struct req *r)
 	if (json_is_string(desc))
 		json_object_set(sp, "description", (json_t *)desc);
 	json_decref(body);
-	struct store *st = r->app->store;
-	int rc = st->ops->space_insert(st, r->who.tenant_id, sp);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	struct space_insert_tx t = {r, sp};
+	if (api_tx_run(r, true, space_insert_body, &t, NULL) < 0) {
 		json_decref(sp);
 		return;
 	}
@@ -144,14 +156,62 @@ void spaces_create(struct req *r)
 	reply_json(r, 201, spaces_present(r, sp, &ctx));
 }
 
+/* spaces_get's transaction: the space and the caller's context in it. */
+struct space_get_tx {
+	const struct req *r;
+	json_t *sp;          /* out */
+	struct perm_ctx ctx; /* out */
+	struct api_refusal no;
+};
+
+static int space_get_body(void *cls)
+{
+	struct space_get_tx *t = cls;
+	json_decref(t->sp);
+	t->sp = NULL;
+	return api_space_access_tx(&t->no, t->r, &t->sp, &t->ctx, req_param(t->r, 0), "spaceId");
+}
+
 void spaces_get(struct req *r)
 {
+	struct space_get_tx t = {.r = r};
+	if (api_tx_run(r, false, space_get_body, &t, &t.no) == 0) {
+		api_set_etag(r, t.sp);
+		reply_json(r, 200, spaces_present(r, json_incref(t.sp), &t.ctx));
+	}
+	json_decref(t.sp);
+}
+
+/* spaces_list's transaction: the page and the caller's context in each space. */
+struct space_list_tx {
+	const struct req *r;
+	const struct space_query *q;
+	json_t *data;         /* out */
+	long total;           /* out */
+	struct perm_ctx *ctx; /* out: one per element of data */
+};
+
+static int space_list_body(void *cls)
+{
+	struct space_list_tx *t = cls;
+	struct store *st = t->r->app->store;
+	json_decref(t->data);
+	t->data = NULL;
+	free(t->ctx);
+	t->ctx = NULL;
+	int rc = st->ops->space_list(st, &t->data, &t->total, t->r->who.tenant_id, t->q);
+	if (rc < 0)
+		return rc;
+	t->ctx = calloc(json_array_size(t->data) + 1, sizeof *t->ctx);
+	if (!t->ctx)
+		abort();
+	size_t i;
 	json_t *sp;
-	struct perm_ctx ctx;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0)
-		return;
-	api_set_etag(r, sp);
-	reply_json(r, 200, spaces_present(r, sp, &ctx));
+	json_array_foreach(t->data, i, sp) {
+		if ((rc = api_perm_ctx_tx(t->r, &t->ctx[i], sp, NULL)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 void spaces_list(struct req *r)
@@ -182,27 +242,17 @@ void spaces_list(struct req *r)
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
 	q.offset = info.offset;
-	json_t *data = NULL;
-	long total = 0;
-	struct store *st = r->app->store;
-	if (api_begin(r, false) < 0)
+	struct space_list_tx t = {.r = r, .q = &q};
+	if (api_tx_run(r, false, space_list_body, &t, NULL) < 0) {
+		json_decref(t.data);
+		free(t.ctx);
 		return;
-	int rc = st->ops->space_list(st, &data, &total, r->who.tenant_id, &q);
-	if (rc < 0)
-		api_store_error(r, rc);
+	}
+	json_t *data = t.data, *sp;
+	long total = t.total;
 	size_t i;
-	json_t *sp;
-	json_array_foreach(data, i, sp) {
-		struct perm_ctx ctx;
-		if (api_perm_ctx(r, &ctx, sp, NULL) < 0)
-			break; /* replied */
-		spaces_present(r, sp, &ctx);
-	}
-	api_rollback(r);
-	if (r->status) {
-		json_decref(data);
-		return;
-	}
+	json_array_foreach(data, i, sp) spaces_present(r, sp, &t.ctx[i]);
+	free(t.ctx);
 	paging_compute(&info, page, limit, total);
 	char *base = req_base_url(r), *query = api_query_except(r, "page");
 	json_t *links = paging_links(base, "/api/v1/spaces", query, &info);
@@ -217,7 +267,7 @@ void spaces_list(struct req *r)
 
 /* Checks a SpacePatch (/name, /description, /ownerId) without touching
  * anything, so a bad body is a 400 whoever sends it. */
-static int validate_space_patch(struct req *r, const json_t *ops)
+static int validate_space_patch(struct api_refusal *no, const json_t *ops)
 {
 	static const struct field_spec rules[] = {
 		{"/name", FIELD_NAME, true, false, 256},
@@ -225,10 +275,9 @@ static int validate_space_patch(struct req *r, const json_t *ops)
 		{"/ownerId", FIELD_GUID, true, false, 0},
 		FIELD_END,
 	};
-	if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 8) {
-		reply_error(r, ERR_VALIDATION, "request body must be a JSON Patch array of 1 to 8 operations");
-		return -1;
-	}
+	if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 8)
+		return api_refuse(no, ERR_VALIDATION,
+				  "request body must be a JSON Patch array of 1 to 8 operations");
 	size_t i;
 	json_t *op;
 	json_array_foreach(ops, i, op) {
@@ -236,41 +285,40 @@ static int validate_space_patch(struct req *r, const json_t *ops)
 		const char *path = json_string_value(json_object_get(op, "path"));
 		const json_t *v = json_object_get(op, "value");
 		char err[384];
-		if (!o || strcmp(o, "replace")) {
-			reply_error(r, ERR_VALIDATION, "operation /%zu: only op 'replace' is supported", i);
-			return -1;
-		}
+		if (!o || strcmp(o, "replace"))
+			return api_refuse(no, ERR_VALIDATION,
+					  "operation /%zu: only op 'replace' is supported", i);
 		const struct field_spec *f = rules;
 		while (path && f->name && strcmp(f->name, path))
 			f++;
-		if (!path || !f->name) {
-			reply_error(r, ERR_VALIDATION, "operation /%zu: path must be /name, /description or /ownerId", i);
-			return -1;
-		}
-		if (!v || jsonspec_check_value(v, f, path + 1, err, sizeof err) < 0) {
-			reply_error(r, ERR_VALIDATION, "operation /%zu: %s", i, v ? err : "'value' is required");
-			return -1;
-		}
-		if (!strcmp(path, "/name") && check_space_name(r, json_string_value(v), "name") < 0)
-			return -1;
+		if (!path || !f->name)
+			return api_refuse(no, ERR_VALIDATION,
+					  "operation /%zu: path must be /name, /description or /ownerId", i);
+		if (!v || jsonspec_check_value(v, f, path + 1, err, sizeof err) < 0)
+			return api_refuse(no, ERR_VALIDATION, "operation /%zu: %s", i,
+					  v ? err : "'value' is required");
+		if (!strcmp(path, "/name") && check_space_name(no, json_string_value(v), "name") != 0)
+			return STORE_TX_REFUSED;
 	}
 	return 0;
 }
 
 /* Applies a validated SpacePatch; a new owner needs owner rights and must be
- * a user of the tenant. */
-static int apply_space_patch(struct req *r, json_t *sp, const json_t *ops, const struct perm_ctx *ctx)
+ * a user of the tenant. 0, STORE_TX_REFUSED or a store rc. */
+static int apply_space_patch(struct api_refusal *no, const struct req *r, json_t *sp,
+			     const json_t *ops, const struct perm_ctx *ctx)
 {
 	size_t i;
 	json_t *op;
 	json_array_foreach(ops, i, op) {
 		const char *path = json_string_value(json_object_get(op, "path"));
 		const json_t *v = json_object_get(op, "value");
+		int rc = 0;
 		if (!strcmp(path, "/ownerId") &&
-		    (api_verdict(r, perm_space(ctx, SPACE_OWN), "space",
-				 json_string_value(json_object_get(sp, "id"))) < 0 ||
-		     api_check_user(r, json_string_value(v), "value") < 0))
-			return -1;
+		    ((rc = api_verdict_tx(no, perm_space(ctx, SPACE_OWN), "space",
+					  json_string_value(json_object_get(sp, "id")))) != 0 ||
+		     (rc = api_check_user_tx(no, r, json_string_value(v), "value")) != 0))
+			return rc;
 		if (json_is_null(v))
 			json_object_del(sp, path + 1);
 		else if (!strcmp(path, "/name"))
@@ -294,85 +342,101 @@ static bool touches_owner(const json_t *ops)
 	return false;
 }
 
-void spaces_patch(struct req *r)
+/* spaces_patch's, spaces_delete's and assignments_delete's transactions. */
+struct space_write_tx {
+	const struct req *r;
+	json_t *ops; /* borrowed; NULL when the body did not parse (or none) */
+	struct api_refusal parse_error;
+	json_t *sp;          /* out (patch): the space as it is now */
+	struct perm_ctx ctx; /* out (patch): the caller's context in it */
+	struct api_refusal no;
+};
+
+static int space_patch_body(void *cls)
 {
-	json_t *ops = NULL, *sp = NULL;
-	struct perm_ctx ctx;
+	struct space_write_tx *t = cls;
+	const struct req *r = t->r;
+	const char *id = req_param(r, 0);
+	json_decref(t->sp); /* a rerun starts over */
+	t->sp = NULL;
 	/* 404, then 403 (an /ownerId op, read alone, needs owner rights), then
 	 * the body (400), then If-Match (decisions.md "Check order") */
-	if (api_begin(r, true) < 0)
-		goto out;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
-	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0 ||
-	    !(ops = api_body_json(r)))
-		goto fail;
-	if (touches_owner(ops) &&
-	    api_verdict(r, perm_space(&ctx, SPACE_OWN), "space", req_param(r, 0)) < 0)
-		goto fail;
-	if (validate_space_patch(r, ops) < 0 || api_if_match(r, sp) < 0)
-		goto fail;
-	json_t *before = json_deep_copy(sp);
-	int bad = apply_space_patch(r, sp, ops, &ctx) < 0;
-	bool same = json_equal(before, sp);
-	json_decref(before);
-	if (bad)
-		goto fail;
-	if (same) { /* a no-op patch writes nothing and keeps the ETag */
-		api_rollback(r);
-		api_set_etag(r, sp);
-		reply_json(r, 200, spaces_present(r, json_incref(sp), &ctx));
-		goto out;
+	int rc = api_space_access_tx(&t->no, r, &t->sp, &t->ctx, id, "spaceId");
+	if (rc == 0)
+		rc = api_verdict_tx(&t->no, perm_space(&t->ctx, SPACE_MANAGE), "space", id);
+	if (rc == 0 && !t->ops) {
+		t->no = t->parse_error;
+		rc = STORE_TX_REFUSED;
 	}
+	if (rc == 0 && touches_owner(t->ops))
+		rc = api_verdict_tx(&t->no, perm_space(&t->ctx, SPACE_OWN), "space", id);
+	if (rc == 0)
+		rc = validate_space_patch(&t->no, t->ops);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, t->sp);
+	if (rc != 0)
+		return rc;
+	json_t *before = json_deep_copy(t->sp);
+	rc = apply_space_patch(&t->no, r, t->sp, t->ops, &t->ctx);
+	bool same = json_equal(before, t->sp);
+	json_decref(before);
+	if (rc != 0 || same) /* a no-op patch writes nothing and keeps the ETag */
+		return rc;
 	char now[ISO_TS_LEN + 1];
 	clock_now_iso(now);
-	json_object_set_new(sp, "updatedAt", json_string(now));
+	json_object_set_new(t->sp, "updatedAt", json_string(now));
 	struct store *st = r->app->store;
-	if (api_write_done(r, st->ops->space_update(st, r->who.tenant_id, sp)) < 0)
-		goto fail;
-	api_set_etag(r, sp);
+	rc = api_wrote(st->ops->space_update(st, r->who.tenant_id, t->sp));
 	/* the owner may have changed: recompute the caller's view */
-	if (api_perm_ctx(r, &ctx, sp, NULL) == 0)
-		reply_json(r, 200, spaces_present(r, json_incref(sp), &ctx));
-	goto out;
-fail:
-	api_rollback(r);
-out:
+	if (rc > 0)
+		rc = api_perm_ctx_tx(r, &t->ctx, t->sp, NULL);
+	return rc;
+}
+
+void spaces_patch(struct req *r)
+{
+	struct space_write_tx t = {.r = r};
+	t.ops = api_body_parse(r, &t.parse_error);
+	if (api_tx_run(r, true, space_patch_body, &t, &t.no) == 0) {
+		api_set_etag(r, t.sp);
+		reply_json(r, 200, spaces_present(r, json_incref(t.sp), &t.ctx));
+	}
+	json_decref(t.sp);
+	json_decref(t.ops);
+}
+
+static int space_delete_body(void *cls)
+{
+	struct space_write_tx *t = cls;
+	const struct req *r = t->r;
+	const char *id = req_param(r, 0);
+	struct store *st = r->app->store;
+	struct perm_ctx ctx;
+	json_t *sp = NULL;
+	long usage = 0;
+	int rc = api_space_access_tx(&t->no, r, &sp, &ctx, id, "spaceId");
+	if (rc == 0)
+		rc = api_verdict_tx(&t->no, perm_space(&ctx, SPACE_OWN), "space", id);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, sp);
 	json_decref(sp);
-	json_decref(ops);
+	if (rc == 0 && (rc = st->ops->space_usage(st, &usage, r->who.tenant_id, id)) > 0)
+		rc = 0;
+	if (rc == 0 && usage > 0)
+		rc = api_refuse(&t->no, ERR_CONFLICT,
+				"space '%s' still holds %ld data products or data sets; move or delete"
+				" them first",
+				id, usage);
+	if (rc == 0)
+		rc = api_wrote(st->ops->space_delete(st, r->who.tenant_id, id));
+	return rc;
 }
 
 void spaces_delete(struct req *r)
 {
-	json_t *sp = NULL;
-	struct perm_ctx ctx;
-	struct store *st = r->app->store;
-	long usage = 0;
-	if (api_begin(r, true) < 0)
-		return;
-	if (api_space_access(r, &sp, &ctx, req_param(r, 0), "spaceId") < 0 ||
-	    api_verdict(r, perm_space(&ctx, SPACE_OWN), "space", req_param(r, 0)) < 0 ||
-	    api_if_match(r, sp) < 0)
-		goto fail;
-	int rc = st->ops->space_usage(st, &usage, r->who.tenant_id, req_param(r, 0));
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (usage > 0) {
-		reply_error(r, ERR_CONFLICT,
-			    "space '%s' still holds %ld data products or data sets; move or delete"
-			    " them first",
-			    req_param(r, 0), usage);
-		goto fail;
-	}
-	if (api_write_done(r, st->ops->space_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
-		goto fail;
-	json_decref(sp);
-	reply_empty(r, 204);
-	return;
-fail:
-	api_rollback(r);
-	json_decref(sp);
+	struct space_write_tx t = {.r = r};
+	if (api_tx_run(r, true, space_delete_body, &t, &t.no) == 0)
+		reply_empty(r, 204);
 }
 
 static json_t *assignment_links(struct req *r, json_t *a)
@@ -489,31 +553,44 @@ void assignments_create(struct req *r)
 	json_decref(t.body);
 }
 
+struct assignment_list_tx {
+	const struct req *r;
+	long offset, limit;
+	json_t *data; /* out */
+	long total;   /* out */
+	struct api_refusal no;
+};
+
+static int assignment_list_body(void *cls)
+{
+	struct assignment_list_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	struct perm_ctx ctx;
+	json_decref(t->data);
+	t->data = NULL;
+	int rc = api_space_access_tx(&t->no, r, NULL, &ctx, req_param(r, 0), "spaceId");
+	if (rc == 0)
+		rc = st->ops->assignment_list(st, &t->data, &t->total, r->who.tenant_id,
+					      req_param(r, 0), t->offset, t->limit);
+	return rc < 0 || rc == STORE_TX_REFUSED ? rc : 0;
+}
+
 void assignments_list(struct req *r)
 {
 	long limit, page;
-	struct perm_ctx ctx;
 	if (api_query_long(r, &limit, "limit", 10, 1, PAGING_MAX_LIMIT) < 0 ||
 	    api_query_long(r, &page, "page", 1, 1, PAGING_MAX_PAGE) < 0)
 		return;
-	if (api_begin(r, false) < 0)
-		return;
-	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0) {
-		api_rollback(r);
-		return;
-	}
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
-	json_t *data = NULL;
-	long total = 0;
-	struct store *st = r->app->store;
-	int rc = st->ops->assignment_list(st, &data, &total, r->who.tenant_id, req_param(r, 0),
-					  info.offset, limit);
-	api_rollback(r);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	struct assignment_list_tx t = {.r = r, .offset = info.offset, .limit = limit};
+	if (api_tx_run(r, false, assignment_list_body, &t, &t.no) < 0) {
+		json_decref(t.data);
 		return;
 	}
+	json_t *data = t.data;
+	long total = t.total;
 	size_t i;
 	json_t *a;
 	json_array_foreach(data, i, a) assignment_links(r, a);
@@ -531,53 +608,55 @@ void assignments_list(struct req *r)
 				     "count", (json_int_t)total));
 }
 
+/* assignments_get's and assignments_delete's transaction. */
+struct assignment_tx {
+	const struct req *r;
+	bool delete;
+	json_t *a; /* out (get) */
+	struct api_refusal no;
+};
+
+static int assignment_body(void *cls)
+{
+	struct assignment_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	struct perm_ctx ctx;
+	json_decref(t->a);
+	t->a = NULL;
+	int rc = api_space_access_tx(&t->no, r, NULL, &ctx, req_param(r, 0), "spaceId");
+	if (rc == 0 && t->delete)
+		rc = api_verdict_tx(&t->no, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0));
+	if (rc != 0)
+		return rc;
+	rc = st->ops->assignment_get(st, &t->a, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(&t->no, ERR_NOT_FOUND, "assignment '%s' not found", req_param(r, 1));
+	if (!t->delete)
+		return 0;
+	rc = api_if_match_tx(&t->no, r, t->a);
+	if (rc == 0)
+		rc = api_wrote(st->ops->assignment_delete(st, r->who.tenant_id, req_param(r, 0),
+							  req_param(r, 1)));
+	return rc;
+}
+
 void assignments_get(struct req *r)
 {
-	struct perm_ctx ctx;
-	json_t *a = NULL;
-	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0)
-		return;
-	struct store *st = r->app->store;
-	int rc = st->ops->assignment_get(st, &a, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return;
+	struct assignment_tx t = {.r = r};
+	if (api_tx_run(r, false, assignment_body, &t, &t.no) == 0) {
+		api_set_etag(r, t.a);
+		reply_json(r, 200, assignment_links(r, json_incref(t.a)));
 	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "assignment '%s' not found", req_param(r, 1));
-		return;
-	}
-	api_set_etag(r, a);
-	reply_json(r, 200, assignment_links(r, a));
+	json_decref(t.a);
 }
 
 void assignments_delete(struct req *r)
 {
-	struct perm_ctx ctx;
-	json_t *a = NULL;
-	struct store *st = r->app->store;
-	if (api_begin(r, true) < 0)
-		return;
-	if (api_space_access(r, NULL, &ctx, req_param(r, 0), "spaceId") < 0 ||
-	    api_verdict(r, perm_space(&ctx, SPACE_MANAGE), "space", req_param(r, 0)) < 0)
-		goto fail;
-	int rc = st->ops->assignment_get(st, &a, r->who.tenant_id, req_param(r, 0), req_param(r, 1));
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "assignment '%s' not found", req_param(r, 1));
-		goto fail;
-	}
-	if (api_if_match(r, a) < 0)
-		goto fail;
-	if (api_write_done(r, st->ops->assignment_delete(st, r->who.tenant_id, req_param(r, 0), req_param(r, 1))) < 0)
-		goto fail;
-	json_decref(a);
-	reply_empty(r, 204);
-	return;
-fail:
-	api_rollback(r);
-	json_decref(a);
+	struct assignment_tx t = {.r = r, .delete = true};
+	if (api_tx_run(r, true, assignment_body, &t, &t.no) == 0)
+		reply_empty(r, 204);
+	json_decref(t.a);
 }

@@ -82,17 +82,15 @@ static json_t *config_json(const struct trust_config *c)
 	return out;
 }
 
-static int load_config(struct req *r, struct trust_config *c)
+static int load_config(const struct req *r, struct trust_config *c)
 {
 	struct store *st = r->app->store;
 	json_t *conf = NULL;
 	char err[128];
 	trust_config_default(c);
 	int rc = st->ops->settings_get(st, &conf, r->who.tenant_id);
-	if (rc < 0) {
-		api_store_error(r, rc);
-		return -1;
-	}
+	if (rc < 0)
+		return rc;
 	if (rc == STORE_ONE) {
 		for (int a = 0; a < AX__COUNT; a++) {
 			const json_t *ax = json_object_get(conf, trust_axis_name((enum trust_axis)a));
@@ -108,12 +106,58 @@ static int load_config(struct req *r, struct trust_config *c)
 	return 0;
 }
 
+/* trust_settings_get's and trust_settings_put's transaction: the settings
+ * now, and for a PUT the axes of the body merged into them and stored. */
+struct settings_tx {
+	const struct req *r;
+	const json_t *axes; /* NULL: only read */
+	struct trust_config c; /* out */
+	json_t *conf;          /* out (put): what was stored */
+	struct api_refusal no;
+};
+
+static int settings_body(void *cls)
+{
+	struct settings_tx *t = cls;
+	const struct req *r = t->r;
+	char err[256];
+	json_decref(t->conf);
+	t->conf = NULL;
+	int rc = load_config(r, &t->c);
+	if (rc != 0 || !t->axes)
+		return rc;
+	const char *name;
+	json_t *ax;
+	json_object_foreach((json_t *)t->axes, name, ax) {
+		int a = 0;
+		while (a < AX__COUNT && strcmp(trust_axis_name((enum trust_axis)a), name))
+			a++;
+		const json_t *en = json_object_get(ax, "enabled"), *w = json_object_get(ax, "weight");
+		if (a == AX__COUNT || !json_is_object(ax) || (en && !json_is_boolean(en)) ||
+		    (w && (!json_is_number(w) || json_number_value(w) < 0 ||
+			   !isfinite(json_number_value(w)))) ||
+		    json_object_size(ax) != (size_t)(!!en + !!w))
+			return api_refuse(&t->no, ERR_VALIDATION,
+					  "'axes.%.32s' must be one of VALIDITY, COMPLETENESS,"
+					  " DISCOVERABILITY, TIMELINESS, DIVERSITY, USAGE with"
+					  " {enabled: boolean, weight: number >= 0}", name);
+		if (en)
+			t->c.enabled[a] = json_is_true(en);
+		if (w) /* same 0..100 scale as GET reports; only ratios matter */
+			t->c.weight[a] = json_number_value(w) / 100.0;
+	}
+	if (trust_config_normalise(&t->c, err, sizeof err) < 0)
+		return api_refuse(&t->no, ERR_VALIDATION, "%s", err);
+	struct store *st = r->app->store;
+	t->conf = config_json(&t->c);
+	return api_wrote(st->ops->settings_put(st, r->who.tenant_id, t->conf));
+}
+
 void trust_settings_get(struct req *r)
 {
-	struct trust_config c;
-	if (load_config(r, &c) < 0)
-		return;
-	reply_json(r, 200, json_pack("{s:o}", "axes", config_json(&c)));
+	struct settings_tx t = {.r = r};
+	if (api_tx_run(r, false, settings_body, &t, &t.no) == 0)
+		reply_json(r, 200, json_pack("{s:o}", "axes", config_json(&t.c)));
 }
 
 /* PUT {"axes": {"<AXIS>": {"enabled": bool, "weight": number}, ...}}: axes
@@ -128,46 +172,14 @@ void trust_settings_put(struct req *r)
 	json_t *body = api_body_json(r);
 	if (!body)
 		return;
-	struct trust_config c;
-	char err[256];
 	const json_t *axes = json_object_get(body, "axes");
 	if (json_object_size(body) != 1 || !json_is_object(axes)) {
 		reply_error(r, ERR_VALIDATION, "body must be {\"axes\": {\"<AXIS>\": {\"enabled\", \"weight\"}}}");
 		goto out;
 	}
-	if (load_config(r, &c) < 0)
-		goto out;
-	const char *name;
-	json_t *ax;
-	json_object_foreach((json_t *)axes, name, ax) {
-		int a = 0;
-		while (a < AX__COUNT && strcmp(trust_axis_name((enum trust_axis)a), name))
-			a++;
-		const json_t *en = json_object_get(ax, "enabled"), *w = json_object_get(ax, "weight");
-		if (a == AX__COUNT || !json_is_object(ax) || (en && !json_is_boolean(en)) ||
-		    (w && (!json_is_number(w) || json_number_value(w) < 0 ||
-			   !isfinite(json_number_value(w)))) ||
-		    json_object_size(ax) != (size_t)(!!en + !!w)) {
-			reply_error(r, ERR_VALIDATION, "'axes.%.32s' must be one of VALIDITY, COMPLETENESS,"
-						       " DISCOVERABILITY, TIMELINESS, DIVERSITY, USAGE with"
-						       " {enabled: boolean, weight: number >= 0}", name);
-			goto out;
-		}
-		if (en)
-			c.enabled[a] = json_is_true(en);
-		if (w) /* same 0..100 scale as GET reports; only ratios matter */
-			c.weight[a] = json_number_value(w) / 100.0;
-	}
-	if (trust_config_normalise(&c, err, sizeof err) < 0) {
-		reply_error(r, ERR_VALIDATION, "%s", err);
-		goto out;
-	}
-	struct store *st = r->app->store;
-	json_t *conf = config_json(&c);
-	if (api_begin(r, true) < 0 ||
-	    api_write_done(r, st->ops->settings_put(st, r->who.tenant_id, conf)) < 0) {
-		api_rollback(r);
-		json_decref(conf);
+	struct settings_tx t = {.r = r, .axes = axes};
+	if (api_tx_run(r, true, settings_body, &t, &t.no) < 0) {
+		json_decref(t.conf);
 		goto out;
 	}
 	/* stored scores reflect the old weights: recompute them now */
@@ -175,7 +187,7 @@ void trust_settings_put(struct req *r)
 	if (aggregate_tenant_trust(&env, r->who.tenant_id) < 0)
 		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"trust scores not recomputed after a"
 				" settings change\"}\n");
-	reply_json(r, 200, json_pack("{s:o}", "axes", conf));
+	reply_json(r, 200, json_pack("{s:o}", "axes", t.conf));
 out:
 	json_decref(body);
 }

@@ -22,12 +22,17 @@ static const struct field_spec user_create_spec[] = {
 	FIELD_END,
 };
 
-static int require_admin(struct req *r)
+static int require_admin_tx(struct api_refusal *no, const struct req *r)
 {
 	if (r->who.roles & ROLE_TENANT_ADMIN)
 		return 0;
-	reply_error(r, ERR_FORBIDDEN, "managing users needs the TenantAdmin role");
-	return -1;
+	return api_refuse(no, ERR_FORBIDDEN, "managing users needs the TenantAdmin role");
+}
+
+static int require_admin(struct req *r)
+{
+	struct api_refusal no;
+	return api_answer(r, require_admin_tx(&no, r), &no);
 }
 
 static json_t *present(struct req *r, json_t *u)
@@ -41,14 +46,14 @@ static json_t *present(struct req *r, json_t *u)
 	return u;
 }
 
-/* assignedRoles as [{id}] or [{name}] (RefIDs | RefNames) -> role bits. */
-static int parse_assigned_roles(struct req *r, unsigned *out, const json_t *arr, const char *where)
+/* assignedRoles as [{id}] or [{name}] (RefIDs | RefNames) -> role bits;
+ * 0 or STORE_TX_REFUSED (400). */
+static int parse_assigned_roles(struct api_refusal *no, unsigned *out, const json_t *arr,
+				const char *where)
 {
 	*out = 0;
-	if (!json_is_array(arr)) {
-		reply_error(r, ERR_VALIDATION, "'%s' must be an array of {id} or {name}", where);
-		return -1;
-	}
+	if (!json_is_array(arr))
+		return api_refuse(no, ERR_VALIDATION, "'%s' must be an array of {id} or {name}", where);
 	size_t i;
 	json_t *ref;
 	json_array_foreach(arr, i, ref) {
@@ -57,13 +62,11 @@ static int parse_assigned_roles(struct req *r, unsigned *out, const json_t *arr,
 		const struct role_info *ri = roles_all;
 		while (ri->name && !((id && !strcmp(id, ri->id)) || (name && !strcmp(name, ri->name))))
 			ri++;
-		if (!json_is_object(ref) || (!id && !name) || !ri->name) {
-			reply_error(r, ERR_VALIDATION,
-				    "'%s[%zu]': unknown role; use TenantAdmin, DataProductConsumer or"
-				    " DataProductCreator (by name or id)",
-				    where, i);
-			return -1;
-		}
+		if (!json_is_object(ref) || (!id && !name) || !ri->name)
+			return api_refuse(no, ERR_VALIDATION,
+					  "'%s[%zu]': unknown role; use TenantAdmin, DataProductConsumer or"
+					  " DataProductCreator (by name or id)",
+					  where, i);
 		*out |= ri->bit;
 	}
 	return 0;
@@ -141,6 +144,25 @@ static int email_filter(struct req *r, char *out, size_t cap)
 	return -1;
 }
 
+struct user_list_tx {
+	const struct req *r;
+	const char *email;
+	long offset, limit;
+	json_t *data; /* out */
+	long total;   /* out */
+};
+
+static int user_list_body(void *cls)
+{
+	struct user_list_tx *t = cls;
+	struct store *st = t->r->app->store;
+	json_decref(t->data);
+	t->data = NULL;
+	int rc = st->ops->user_list(st, &t->data, &t->total, t->r->who.tenant_id, t->email,
+				    t->offset, t->limit);
+	return rc < 0 ? rc : 0;
+}
+
 void users_list(struct req *r)
 {
 	long limit, page;
@@ -151,18 +173,13 @@ void users_list(struct req *r)
 		return;
 	struct page_info info;
 	paging_compute(&info, page, limit, 0);
-	json_t *data = NULL;
-	long total = 0;
-	struct store *st = r->app->store;
-	if (api_begin(r, false) < 0)
-		return;
-	int rc = st->ops->user_list(st, &data, &total, r->who.tenant_id, *email ? email : NULL,
-				    info.offset, limit);
-	api_rollback(r);
-	if (rc < 0) {
-		api_store_error(r, rc);
+	struct user_list_tx t = {r, *email ? email : NULL, info.offset, limit, NULL, 0};
+	if (api_tx_run(r, false, user_list_body, &t, NULL) < 0) {
+		json_decref(t.data);
 		return;
 	}
+	json_t *data = t.data;
+	long total = t.total;
 	size_t i;
 	json_t *u;
 	json_array_foreach(data, i, u) present(r, u);
@@ -229,7 +246,9 @@ void users_create(struct req *r)
 		goto out;
 	}
 	const json_t *ar = json_object_get(body, "assignedRoles");
-	if (ar && !json_is_null(ar) && parse_assigned_roles(r, &roles, ar, "assignedRoles") < 0)
+	struct api_refusal no;
+	if (ar && !json_is_null(ar) &&
+	    api_answer(r, parse_assigned_roles(&no, &roles, ar, "assignedRoles"), &no) < 0)
 		goto out;
 	if (ids_guid_new(id) < 0) {
 		reply_error(r, ERR_INTERNAL, "no entropy for an id");
@@ -255,13 +274,14 @@ out:
 }
 
 /* Applies users.d.ts JSONPatch ops (replace /name, /status, /assignedRoles).
- * With u == NULL it only validates, so a bad body is a 400 for anyone. */
-static int apply_user_patch(struct req *r, json_t *u, unsigned *roles, const json_t *ops)
+ * With u == NULL it only validates, so a bad body is a 400 for anyone.
+ * 0 or STORE_TX_REFUSED. */
+static int apply_user_patch(struct api_refusal *no, const struct req *r, json_t *u,
+			    unsigned *roles, const json_t *ops)
 {
-	if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 8) {
-		reply_error(r, ERR_VALIDATION, "request body must be a JSON Patch array of 1 to 8 operations");
-		return -1;
-	}
+	if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 8)
+		return api_refuse(no, ERR_VALIDATION,
+				  "request body must be a JSON Patch array of 1 to 8 operations");
 	json_t *scratch = u ? NULL : json_object();
 	unsigned scratch_roles = 0;
 	if (!u) {
@@ -277,123 +297,130 @@ static int apply_user_patch(struct req *r, json_t *u, unsigned *roles, const jso
 		const char *path = json_string_value(json_object_get(op, "path"));
 		const json_t *v = json_object_get(op, "value");
 		if (!o || (strcmp(o, "replace") && strcmp(o, "set"))) {
-			reply_error(r, ERR_VALIDATION, "operation /%zu: only op 'replace' is supported", i);
-			goto fail;
+			rc = api_refuse(no, ERR_VALIDATION, "operation /%zu: only op 'replace' is supported", i);
+			break;
 		}
 		if (path && !strcmp(path, "/name")) {
 			const char *name = json_string_value(v);
 			if (!name || !*name || jsonspec_utf8_len(name) > 256 || !utf8_has_visible(name)) {
-				reply_error(r, ERR_VALIDATION,
-					    "operation /%zu: 'name' must be 1 to 256 characters, at least one"
-					    " of them visible", i);
-				goto fail;
+				rc = api_refuse(no, ERR_VALIDATION,
+						"operation /%zu: 'name' must be 1 to 256 characters, at least one"
+						" of them visible", i);
+				break;
 			}
 			json_object_set(u, "name", (json_t *)v);
 		} else if (path && !strcmp(path, "/status")) {
 			const char *status = json_string_value(v);
 			if (!status || (strcmp(status, "active") && strcmp(status, "disabled"))) {
-				reply_error(r, ERR_VALIDATION, "operation /%zu: 'status' must be active or disabled", i);
-				goto fail;
+				rc = api_refuse(no, ERR_VALIDATION,
+						"operation /%zu: 'status' must be active or disabled", i);
+				break;
 			}
 			if (self && !strcmp(status, "disabled")) {
-				reply_error(r, ERR_CONFLICT, "you cannot disable your own user");
-				goto fail;
+				rc = api_refuse(no, ERR_CONFLICT, "you cannot disable your own user");
+				break;
 			}
 			json_object_set(u, "status", (json_t *)v);
 		} else if (path && (!strcmp(path, "/assignedRoles") || !strcmp(path, "/roles"))) {
 			char where[48];
 			snprintf(where, sizeof where, "operation /%zu value", i);
-			if (parse_assigned_roles(r, roles, v, where) < 0)
-				goto fail;
+			if ((rc = parse_assigned_roles(no, roles, v, where)) != 0)
+				break;
 			if (self && !(*roles & ROLE_TENANT_ADMIN)) {
-				reply_error(r, ERR_CONFLICT, "you cannot remove your own TenantAdmin role");
-				goto fail;
+				rc = api_refuse(no, ERR_CONFLICT, "you cannot remove your own TenantAdmin role");
+				break;
 			}
 			json_object_set_new(u, "assignedRoles", roles_assigned(*roles));
 		} else {
-			reply_error(r, ERR_VALIDATION,
-				    "operation /%zu: path must be /name, /status or /assignedRoles", i);
-			goto fail;
+			rc = api_refuse(no, ERR_VALIDATION,
+					"operation /%zu: path must be /name, /status or /assignedRoles", i);
+			break;
 		}
 	}
 	json_decref(scratch);
 	return rc;
-fail:
-	json_decref(scratch);
-	return -1;
+}
+
+/* users_patch's and users_delete's transaction. Order (decisions.md "Check
+ * order"): unknown user 404 (every user of the tenant may see its users),
+ * not an admin 403, bad body 400, 412, then the rules of the change. */
+struct user_write_tx {
+	const struct req *r;
+	json_t *ops; /* borrowed; NULL for a delete, or when the body did not parse */
+	struct api_refusal parse_error;
+	struct api_refusal no;
+};
+
+static int user_patch_body(void *cls)
+{
+	struct user_write_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	json_t *u = NULL;
+	int rc = st->ops->user_get(st, &u, r->who.tenant_id, req_param(r, 0));
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(&t->no, ERR_NOT_FOUND, "user '%s' not found", req_param(r, 0));
+	rc = require_admin_tx(&t->no, r);
+	if (rc == 0 && !t->ops) {
+		t->no = t->parse_error;
+		rc = STORE_TX_REFUSED;
+	}
+	if (rc == 0)
+		rc = apply_user_patch(&t->no, r, NULL, NULL, t->ops);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, u);
+	unsigned roles = roles_of(u);
+	json_t *before = json_deep_copy(u);
+	if (rc == 0)
+		rc = apply_user_patch(&t->no, r, u, &roles, t->ops);
+	/* nothing changed: nothing to write, ETag unchanged */
+	if (rc == 0 && !json_equal(before, u)) {
+		char now[ISO_TS_LEN + 1];
+		clock_now_iso(now);
+		json_object_set_new(u, "lastUpdatedAt", json_string(now));
+		rc = api_wrote(st->ops->user_update(st, r->who.tenant_id, u, roles));
+	}
+	json_decref(before);
+	json_decref(u);
+	return rc;
 }
 
 void users_patch(struct req *r)
 {
-	json_t *ops = NULL, *u = NULL;
-	struct store *st = r->app->store;
-	/* order (decisions.md "Check order"): unknown user 404 (every user of
-	 * the tenant may see its users), not an admin 403, bad body 400, 412 */
-	if (api_begin(r, true) < 0)
-		goto out;
-	int rc = st->ops->user_get(st, &u, r->who.tenant_id, req_param(r, 0));
-	if (rc < 0) {
-		api_store_error(r, rc);
-		goto fail;
-	}
-	if (rc == STORE_NONE) {
-		reply_error(r, ERR_NOT_FOUND, "user '%s' not found", req_param(r, 0));
-		goto fail;
-	}
-	if (require_admin(r) < 0 || !(ops = api_body_json(r)) || apply_user_patch(r, NULL, NULL, ops) < 0)
-		goto fail;
-	unsigned roles = roles_of(u);
-	json_t *before = json_deep_copy(u);
-	int bad = api_if_match(r, u) < 0 || apply_user_patch(r, u, &roles, ops) < 0;
-	bool same = json_equal(before, u);
-	json_decref(before);
-	if (bad)
-		goto fail;
-	if (same) { /* nothing changed: nothing to write, ETag unchanged */
-		api_rollback(r);
+	struct user_write_tx t = {.r = r};
+	t.ops = api_body_parse(r, &t.parse_error);
+	if (api_tx_run(r, true, user_patch_body, &t, &t.no) == 0)
 		reply_empty(r, 204);
-		goto out;
-	}
-	char now[ISO_TS_LEN + 1];
-	clock_now_iso(now);
-	json_object_set_new(u, "lastUpdatedAt", json_string(now));
-	if (api_write_done(r, st->ops->user_update(st, r->who.tenant_id, u, roles)) < 0)
-		goto fail;
-	reply_empty(r, 204);
-	goto out;
-fail:
-	api_rollback(r);
-out:
+	json_decref(t.ops);
+}
+
+static int user_delete_body(void *cls)
+{
+	struct user_write_tx *t = cls;
+	const struct req *r = t->r;
+	struct store *st = r->app->store;
+	json_t *u = NULL;
+	int rc = st->ops->user_get(st, &u, r->who.tenant_id, req_param(r, 0));
+	if (rc < 0)
+		return rc;
+	if (rc == STORE_NONE)
+		return api_refuse(&t->no, ERR_NOT_FOUND, "user '%s' not found", req_param(r, 0));
+	rc = require_admin_tx(&t->no, r);
+	if (rc == 0)
+		rc = api_if_match_tx(&t->no, r, u);
 	json_decref(u);
-	json_decref(ops);
+	if (rc == 0 && !strcmp(req_param(r, 0), r->who.user_id))
+		rc = api_refuse(&t->no, ERR_CONFLICT, "you cannot delete your own user");
+	if (rc == 0)
+		rc = api_wrote(st->ops->user_delete(st, r->who.tenant_id, req_param(r, 0)));
+	return rc;
 }
 
 void users_delete(struct req *r)
 {
-	struct store *st = r->app->store;
-	json_t *u = NULL;
-	if (api_begin(r, true) < 0)
-		return;
-	int rc = st->ops->user_get(st, &u, r->who.tenant_id, req_param(r, 0));
-	if (rc < 0 || rc == STORE_NONE) {
-		if (rc < 0)
-			api_store_error(r, rc);
-		else
-			reply_error(r, ERR_NOT_FOUND, "user '%s' not found", req_param(r, 0));
-		goto fail;
-	}
-	if (require_admin(r) < 0 || api_if_match(r, u) < 0)
-		goto fail;
-	if (!strcmp(req_param(r, 0), r->who.user_id)) {
-		reply_error(r, ERR_CONFLICT, "you cannot delete your own user");
-		goto fail;
-	}
-	if (api_write_done(r, st->ops->user_delete(st, r->who.tenant_id, req_param(r, 0))) < 0)
-		goto fail;
-	json_decref(u);
-	reply_empty(r, 204);
-	return;
-fail:
-	api_rollback(r);
-	json_decref(u);
+	struct user_write_tx t = {.r = r};
+	if (api_tx_run(r, true, user_delete_body, &t, &t.no) == 0)
+		reply_empty(r, 204);
 }

@@ -13,6 +13,7 @@
 #include "quality/aggregate.h"
 #include "quality/paths.h"
 #include "quality/profile.h"
+#include "store/tx.h"
 #include "util/clock.h"
 
 struct worker_pool {
@@ -87,6 +88,28 @@ static int run(const struct worker_config *cfg, const struct computation *c, jso
 	return rc;
 }
 
+/* process's transaction: the result and (with_aggregates) the numbers
+ * derived from it. */
+struct finish_tx {
+	const struct aggregate_env *env;
+	const struct computation *c;
+	bool ok, with_aggregates;
+	const char *code, *reason, *now;
+	json_t *result, *ids;
+};
+
+static int finish_body(void *cls)
+{
+	const struct finish_tx *t = cls;
+	struct store *st = t->env->store;
+	int rc = st->ops->computation_finish(st, t->c->id, t->ok ? "SUCCEEDED" : "FAILED",
+					     t->ok ? NULL : t->code, t->ok ? NULL : t->reason,
+					     t->result, t->now);
+	if (rc >= 0 && t->with_aggregates)
+		rc = aggregate_datasets_in_tx(t->env, t->c->tenant_id, t->ids, NULL);
+	return rc < 0 ? rc : STORE_TX_COMMIT;
+}
+
 static void process(const struct worker_config *cfg, const struct computation *c)
 {
 	struct store *st = cfg->store;
@@ -100,20 +123,13 @@ static void process(const struct worker_config *cfg, const struct computation *c
 	 * client that sees FINISHED also sees the products' new quality. */
 	json_t *ids = json_pack("[s]", c->dataset_id);
 	const struct aggregate_env env = {cfg->store, cfg->data_root};
-	for (int with_aggregates = ok; with_aggregates >= 0; with_aggregates--) {
-		int rc = st->ops->begin(st, true);
-		if (rc >= 0)
-			rc = st->ops->computation_finish(st, c->id, ok ? "SUCCEEDED" : "FAILED",
-							 ok ? NULL : code, ok ? NULL : reason, result,
-							 now);
-		if (rc >= 0 && with_aggregates)
-			rc = aggregate_datasets_in_tx(&env, c->tenant_id, ids, NULL);
-		if (rc >= 0)
-			rc = st->ops->commit(st);
-		if (rc >= 0)
+	struct finish_tx t = {&env, c, ok, ok, code, reason, now, result, ids};
+	for (;;) {
+		int rc = store_tx_run(NULL, st, true, finish_body, &t);
+		if (rc >= 0 || !t.with_aggregates)
 			break;
 		/* never leave the computation SUBMITTED: retry without aggregates */
-		st->ops->rollback(st);
+		t.with_aggregates = false;
 	}
 	json_decref(ids);
 	json_decref(result);
@@ -121,20 +137,43 @@ static void process(const struct worker_config *cfg, const struct computation *c
 		(double)(clock_mono_ns() - t0) / 1e9);
 }
 
+struct claim_tx {
+	struct store *st;
+	struct computation *c;
+	bool got; /* out */
+};
+
+static int claim_body(void *cls)
+{
+	struct claim_tx *t = cls;
+	char now[ISO_TS_LEN + 1];
+	clock_now_iso(now);
+	int rc = t->st->ops->computation_claim(t->st, t->c, now);
+	t->got = rc == STORE_ONE;
+	return rc < 0 ? rc : STORE_TX_COMMIT;
+}
+
 /* One claim attempt: 1 = got work, 0 = queue empty, -1 = storage trouble. */
 static int claim(const struct worker_config *cfg, struct computation *c)
 {
-	struct store *st = cfg->store;
-	char now[ISO_TS_LEN + 1];
-	clock_now_iso(now);
-	int rc = st->ops->begin(st, true);
-	if (rc >= 0)
-		rc = st->ops->computation_claim(st, c, now);
-	if (rc >= 0 && st->ops->commit(st) < 0)
-		rc = STORE_HARD;
-	if (rc < 0)
-		st->ops->rollback(st);
-	return rc < 0 ? -1 : rc == STORE_ONE;
+	struct claim_tx t = {cfg->store, c, false};
+	int rc = store_tx_run(NULL, cfg->store, true, claim_body, &t);
+	return rc < 0 ? -1 : t.got;
+}
+
+struct recover_tx {
+	struct store *st;
+	const char *now;
+	long requeued, failed; /* out */
+};
+
+static int recover_body(void *cls)
+{
+	struct recover_tx *t = cls;
+	t->requeued = t->failed = 0;
+	int rc = t->st->ops->computation_recover(t->st, &t->requeued, &t->failed,
+						 WORKER_MAX_ATTEMPTS, t->now);
+	return rc < 0 ? rc : STORE_TX_COMMIT;
 }
 
 static void *loop(void *arg)
@@ -171,16 +210,12 @@ struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 {
 	struct store *st = cfg->store;
 	char now[ISO_TS_LEN + 1];
-	long requeued = 0, failed = 0;
 	clock_now_iso(now);
-	int rc = st->ops->begin(st, true);
-	if (rc >= 0)
-		rc = st->ops->computation_recover(st, &requeued, &failed, WORKER_MAX_ATTEMPTS, now);
-	if (rc >= 0)
-		rc = st->ops->commit(st);
+	struct recover_tx t = {st, now, 0, 0};
+	int rc = store_tx_run(NULL, st, true, recover_body, &t);
+	long requeued = rc < 0 ? 0 : t.requeued, failed = rc < 0 ? 0 : t.failed;
 	if (rc < 0) {
 		/* not fatal: interrupted work stays SUBMITTED until a later start */
-		st->ops->rollback(st);
 		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"could not requeue interrupted quality"
 				" computations; they will be retried at the next start\"}\n");
 	}

@@ -10,6 +10,7 @@
 #include "domain/duration.h"
 #include "quality/paths.h"
 #include "quality/trust.h"
+#include "store/tx.h"
 #include "util/clock.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -310,16 +311,33 @@ int aggregate_datasets_in_tx(const struct aggregate_env *env, const char *tenant
 	return STORE_ONE;
 }
 
+/* A refresh in its own write transaction, through the runner (store/tx.h):
+ * retried on busy like every other transaction. ids NULL: every data set
+ * with a stored trust score, read in the same transaction. */
+struct own_tx {
+	const struct aggregate_env *env;
+	const char *tenant;
+	const json_t *ids;
+};
+
+static int own_tx_body(void *cls)
+{
+	const struct own_tx *t = cls;
+	if (t->ids)
+		return aggregate_datasets_in_tx(t->env, t->tenant, t->ids, NULL);
+	struct store *st = t->env->store;
+	json_t *ids = NULL;
+	int rc = st->ops->trust_dataset_ids(st, &ids, t->tenant);
+	if (rc >= 0)
+		rc = aggregate_datasets_in_tx(t->env, t->tenant, ids, NULL);
+	json_decref(ids);
+	return rc;
+}
+
 static int in_own_tx(const struct aggregate_env *env, const char *tenant, const json_t *ids)
 {
-	struct store *st = env->store;
-	int rc = st->ops->begin(st, true);
-	if (rc >= 0)
-		rc = aggregate_datasets_in_tx(env, tenant, ids, NULL);
-	if (rc >= 0)
-		rc = st->ops->commit(st);
-	if (rc < 0)
-		st->ops->rollback(st);
+	struct own_tx t = {env, tenant, ids};
+	int rc = store_tx_run(NULL, env->store, true, own_tx_body, &t);
 	return rc < 0 ? rc : STORE_ONE;
 }
 
@@ -333,11 +351,5 @@ int aggregate_dataset_changed(const struct aggregate_env *env, const char *tenan
 
 int aggregate_tenant_trust(const struct aggregate_env *env, const char *tenant)
 {
-	struct store *st = env->store;
-	json_t *ids = NULL;
-	int rc = st->ops->trust_dataset_ids(st, &ids, tenant);
-	if (rc >= 0)
-		rc = in_own_tx(env, tenant, ids);
-	json_decref(ids);
-	return rc;
+	return in_own_tx(env, tenant, NULL);
 }

@@ -39,6 +39,11 @@ static int attempt_once(struct store *st, bool write, store_tx_body_fn body, voi
 		return rc;
 	}
 	rc = body(cls);
+	if ((rc == STORE_TX_COMMIT || rc == STORE_ONE) && !write) {
+		/* a read transaction has nothing to commit: ending it cannot fail */
+		st->ops->rollback(st);
+		return STORE_TX_COMMIT;
+	}
 	if (rc == STORE_TX_COMMIT || rc == STORE_ONE) {
 		rc = st->ops->commit(st);
 		if (rc >= 0)

@@ -52,7 +52,9 @@ struct store_tx_stats {
 };
 
 /* Runs body(cls) in a transaction (write: a write transaction) as described
- * above. Returns STORE_TX_COMMIT when committed, STORE_TX_REFUSED when the
+ * above. A read transaction (write false) is ended with rollback where a
+ * write transaction commits: it has nothing to commit, and ending a read
+ * never fails (a read body that wrote would lose its writes). Returns STORE_TX_COMMIT when committed, STORE_TX_REFUSED when the
  * body refused (rolled back), else a negative store_rc: STORE_RETRY once
  * the attempts are spent, STORE_CONFLICT when the rerun conflicted again,
  * STORE_HARD or STORE_UNAVAILABLE from the body, begin or commit (a commit

@@ -16,11 +16,18 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
+import { holdWriteLock } from './lib/sqlite.mjs';
+import { execFileSync } from 'node:child_process';
 import {
   DP, assertError, changelogs, makeActivatableProduct, makeProduct, makeSpace, uniqueName,
 } from './lib/fixtures.mjs';
 
 const ETAG_RE = /^"[0-9a-f]{32}"$/;
+
+/** True when the sqlite3 CLI is installed (the lock test needs only it). */
+function haveCli() {
+  try { execFileSync('sqlite3', ['-version'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
 const STALE = '"00000000000000000000000000000000"';
 
 let srv;
@@ -476,5 +483,31 @@ describe('uniqueness races', () => {
     const list = await srv.api('GET', path);
     assert.equal(list.status, 200);
     assert.equal(list.body.data.filter((a) => a.assigneeId === user.id).length, 1, 'exactly one assignment stored');
+  });
+});
+
+// A write that meets another writer's lock waits the store's busy timeout
+// (5 s on SQLite), and the transaction runner then runs it again instead of
+// answering 503 (store/tx.h, docs/decisions.md "Issue 11 -- transaction
+// runner"). The other writer here is the sqlite3 CLI holding BEGIN
+// IMMEDIATE for longer than one busy timeout.
+describe('a write blocked by another writer', { skip: !haveCli() && 'sqlite3 CLI not installed' }, () => {
+  const HOLD_MS = 6500; // > the 5 s busy timeout: the first attempt gives up
+
+  test('PATCH is retried by the runner and succeeds once the lock is released', async () => {
+    const p = await makeProduct(srv, { name: uniqueName('locked') });
+    const lock = await holdWriteLock(srv.db, HOLD_MS);
+    const t0 = Date.now();
+    const res = await srv.api('PATCH', `${DP}/${p.id}`, {
+      body: [{ op: 'replace', path: '/description', value: 'written after the lock' }],
+    });
+    const waited = Date.now() - t0;
+    await lock.released;
+    assert.equal(res.status, 204, res.text);
+    assert.ok(waited >= 5000, `the first attempt waited out the busy timeout (${waited} ms)`);
+    const now = await srv.api('GET', `${DP}/${p.id}`);
+    assert.equal(now.body.description, 'written after the lock');
+    const log = await changelogs(srv, p.id);
+    assert.equal(log.data.length, 2, 'one entry for the create, one for the PATCH (written once)');
   });
 });

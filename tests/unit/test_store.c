@@ -1819,7 +1819,7 @@ static void test_changelogs(void **state)
  * the insert checks only that the product id exists (its foreign key), so
  * the entry is stored under the other tenant and takes the product's next
  * number; the owner's next entry leaves a hole, and its pages (pseq ranges)
- * come back short. Unreachable over HTTP (api_changelog_write appends only
+ * come back short. Unreachable over HTTP (api_changelog_write_tx appends only
  * to a product the caller's tenant just read or wrote), so the test is
  * skipped while the bug is present and asserts in full once it is fixed. */
 static void test_changelog_other_tenant(void **state)

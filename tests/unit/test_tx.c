@@ -146,6 +146,17 @@ static void success_commits_once(void **state)
 	assert_int_equal(sleeps, 0);
 }
 
+static void read_transaction_ends_with_rollback(void **state)
+{
+	struct fake *f = *state;
+	struct body b = {.script = {STORE_TX_COMMIT}, .n = 1, .f = f};
+	f->commit_rc = STORE_HARD; /* a commit would fail: a read never commits */
+	assert_int_equal(store_tx_run(NULL, &f->base, false, scripted_body, &b), STORE_TX_COMMIT);
+	assert_false(f->open);
+	assert_int_equal(f->commits, 0);
+	assert_int_equal(f->rollbacks, 1);
+}
+
 static void body_may_end_with_its_last_writes_rc(void **state)
 {
 	struct fake *f = *state;
@@ -397,6 +408,8 @@ int main(void)
 {
 	const struct CMUnitTest runner[] = {
 		cmocka_unit_test_setup_teardown(success_commits_once, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(read_transaction_ends_with_rollback, setup_fake,
+						teardown_fake),
 		cmocka_unit_test_setup_teardown(body_may_end_with_its_last_writes_rc, setup_fake,
 						teardown_fake),
 		cmocka_unit_test_setup_teardown(retry_is_retried_then_commits, setup_fake,
