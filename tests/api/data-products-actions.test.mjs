@@ -9,7 +9,8 @@
 // CLI is not installed.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { haveSqlite, sqlite } from './lib/sqlite.mjs';
+import { haveSqlite } from './lib/sqlite.mjs';
+import { dbSql } from './lib/db.mjs';
 import { startServer, MISSING_ID } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
@@ -22,11 +23,21 @@ let shared; // a shared space
 let ds; // a data set with fields
 let ds2; // a second data set
 
-const HAVE_SQLITE = haveSqlite();
+// the sqlite3 CLI, or psql on PostgreSQL (DP_TEST_PG_URL)
+const HAVE_SQLITE = process.env.DP_TEST_PG_URL ? true : haveSqlite();
 
 /** Runs one SQL statement against the running server's database file. */
 function sql(statement) {
-  return sqlite(srv.db, statement);
+  return dbSql(srv.db, statement);
+}
+
+/** Sets a product's stored datasetIds behind the API's back (either backend). */
+function setDatasetIds(id, ids) {
+  const json = JSON.stringify(ids);
+  sql({
+    sqlite: `UPDATE products SET doc = json_set(doc, '$.datasetIds', json('${json}')) WHERE id = '${id}'`,
+    pg: `UPDATE products SET doc = jsonb_set(doc::jsonb, '{datasetIds}', '${json}'::jsonb)::text WHERE id = '${id}'`,
+  });
 }
 
 function assertError(res, status, code, detail) {
@@ -311,7 +322,7 @@ describe('activate', () => {
 
     test('apiConsumableDatasetIds not a subset of datasetIds (alone)', { skip: !HAVE_SQLITE && 'sqlite3 CLI not installed' }, async () => {
       const p = await activatable({ datasetIds: [ds.id, ds2.id], apiConsumableDatasetIds: [ds2.id] });
-      sql(`UPDATE products SET doc = json_set(doc, '$.datasetIds', json('["${ds.id}"]')) WHERE id = '${p.id}'`);
+      setDatasetIds(p.id, [ds.id]);
       const res = await srv.api('POST', `${DP}/${p.id}/actions/activate`, { body: { name: 'n' } });
       const list = problems(res);
       assert.equal(list.length, 1, res.body.errors[0].detail);
@@ -321,7 +332,7 @@ describe('activate', () => {
 
     test('no data sets + not a subset + no key contacts, all in one detail', { skip: !HAVE_SQLITE && 'sqlite3 CLI not installed' }, async () => {
       const p = await mkProduct({ datasetIds: [ds2.id], apiConsumableDatasetIds: [ds2.id] });
-      sql(`UPDATE products SET doc = json_set(doc, '$.datasetIds', json('[]')) WHERE id = '${p.id}'`);
+      setDatasetIds(p.id, []);
       const res = await srv.api('POST', `${DP}/${p.id}/actions/activate`, { body: { name: 'n' } });
       const list = problems(res);
       assert.equal(list.length, 3, res.body.errors[0].detail);
@@ -334,7 +345,7 @@ describe('activate', () => {
       const gone = await mkDataset('Gone too');
       const p = await mkProduct({ datasetIds: [gone.id, ds2.id], apiConsumableDatasetIds: [ds2.id] });
       sql(`DELETE FROM datasets WHERE id = '${gone.id}'`);
-      sql(`UPDATE products SET doc = json_set(doc, '$.datasetIds', json('["${gone.id}"]')) WHERE id = '${p.id}'`);
+      setDatasetIds(p.id, [gone.id]);
       const res = await srv.api('POST', `${DP}/${p.id}/actions/activate`, { body: { name: 'n' } });
       const list = problems(res);
       assert.equal(list.length, 3, res.body.errors[0].detail);

@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { startServer } from './lib/server.mjs';
+import { startServer, removeDir } from './lib/server.mjs';
+import { dbSql, isPg } from './lib/db.mjs';
 import { DP } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
@@ -52,9 +53,12 @@ let admin;
 let srv; // the server currently running
 let blocks;
 
+/** One statement on the database of the server in dir (either backend). */
 function sql(statement) {
-  return execFileSync('sqlite3', [path.join(dir, 'dp.db'), statement], { encoding: 'utf8' }).trim();
+  return dbSql(srv.db, statement);
 }
+/** Computations in the order they were made (rowid on SQLite, seq on PostgreSQL). */
+const byAge = () => (isPg(srv.db) ? 'seq' : 'rowid');
 
 async function restart() {
   srv = await startServer({ dir, keepDir: true, skipBootstrap: true, args: ARGS });
@@ -146,7 +150,7 @@ test('kill -9 in the middle of a batch: after a restart every computation SUCCEE
   await srv.kill9();
 
   // the crash left unfinished work behind (the point of the test)
-  const rows = sql(`SELECT status || ':' || attempts FROM computations WHERE batch_id = '${batchId}' ORDER BY rowid`).split('\n');
+  const rows = sql(`SELECT status || ':' || attempts FROM computations WHERE batch_id = '${batchId}' ORDER BY ${byAge()}`).split('\n');
   assert.equal(rows.length, DATA_SETS);
   const unfinished = rows.filter((r) => !r.startsWith('SUCCEEDED'));
   assert.ok(unfinished.length >= 1, `nothing left to recover: ${rows}`);
@@ -179,7 +183,7 @@ test('kill -9 in the middle of a batch: after a restart every computation SUCCEE
   assert.equal(prod.body.quality.validity, expected.valid / expected.total);
   assert.equal(prod.body.quality.completeness, (expected.total - expected.empty) / expected.total);
   // nothing stays claimed: the recovered row ran again (attempts 2), the others once
-  const after = sql(`SELECT status || ':' || attempts FROM computations WHERE batch_id = '${batchId}' ORDER BY rowid`).split('\n');
+  const after = sql(`SELECT status || ':' || attempts FROM computations WHERE batch_id = '${batchId}' ORDER BY ${byAge()}`).split('\n');
   for (const r of after) assert.match(r, /^SUCCEEDED:[12]$/);
   assert.equal(after.filter((r) => r === 'SUCCEEDED:2').length, interrupted);
 });

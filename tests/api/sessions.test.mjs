@@ -13,10 +13,10 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap, MISSING_ID } from './lib/server.mjs';
+import { dbSql, isPg } from './lib/db.mjs';
 import { DP, assertError, uniqueName, makeSpace, makeDataSet, makeProduct, pause } from './lib/fixtures.mjs';
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
@@ -81,8 +81,7 @@ async function mkUser(s, roles, label = `u${++userSeq}`) {
   return { id: u.body.id, key: k.body.token, keyId: k.body.id, label };
 }
 
-const sessionRows = (s) => Number(execFileSync('sqlite3', [s.db.slice('sqlite:'.length),
-  'SELECT count(*) FROM sessions'], { encoding: 'utf8' }).trim());
+const sessionRows = (s) => Number(dbSql(s.db, 'SELECT count(*) FROM sessions'));
 
 // ---------------------------------------------------------------- sign-in
 
@@ -268,8 +267,7 @@ describe('sessions end', () => {
   });
 
   test('deleting the user, disabling the user or revoking the key kills the session (rows gone too)', async () => {
-    const db = srv.db.slice('sqlite:'.length);
-    const count = (userId) => Number(execFileSync('sqlite3', [db, `SELECT count(*) FROM sessions WHERE user_id = '${userId}'`], { encoding: 'utf8' }).trim());
+    const count = (userId) => Number(dbSql(srv.db, `SELECT count(*) FROM sessions WHERE user_id = '${userId}'`));
     const a = await mkUser(srv, ['DataProductConsumer']);
     const ca = await session(srv, a.key);
     assert.equal((await as(srv, ca, 'GET', '/api/v1/users/me')).status, 200);
@@ -320,13 +318,17 @@ describe('sessions end', () => {
 describe('secrets stay secret', () => {
   test('the database holds only SHA-256 hashes of session ids', async () => {
     const c = await session(srv, srv.key);
-    const db = srv.db.slice('sqlite:'.length);
-    const hashes = execFileSync('sqlite3', [db, 'SELECT id_hash FROM sessions'], { encoding: 'utf8' }).trim().split('\n');
+    const hashes = dbSql(srv.db, 'SELECT id_hash FROM sessions').split('\n');
     const h = createHash('sha256').update(c).digest('hex');
     assert.ok(hashes.includes(h), 'the hash is stored');
-    const row = execFileSync('sqlite3', [db, `SELECT created_via, key_id IS NOT NULL, tenant_id FROM sessions WHERE id_hash = '${h}'`], { encoding: 'utf8' }).trim();
+    const row = dbSql(srv.db, `SELECT created_via, CASE WHEN key_id IS NULL THEN 0 ELSE 1 END, tenant_id FROM sessions WHERE id_hash = '${h}'`);
     assert.equal(row, `apikey|1|${srv.admin.tenantId}`);
-    // no raw id anywhere in the database files (main file, WAL, shared memory)
+    // no raw id anywhere in the database files (main file, WAL, shared memory);
+    // on PostgreSQL: in no column of the sessions table
+    if (isPg(srv.db)) {
+      const all = dbSql(srv.db, 'SELECT s::text FROM sessions s');
+      for (const t of tokens) assert.ok(!all.includes(t), 'the sessions table contains a raw session id');
+    }
     for (const f of readdirSync(srv.dir).filter((n) => n.startsWith('dp.db'))) {
       const bytes = readFileSync(path.join(srv.dir, f));
       for (const t of tokens) assert.equal(bytes.indexOf(t), -1, `${f} contains a raw session id`);

@@ -8,8 +8,16 @@
 // DP_BIN selects the binary (default ../build/dataproducts). With
 // DP_SANITIZED=1 (ASan/UBSan build) stop() also fails the test when the
 // sanitizers reported anything.
+//
+// DP_TEST_PG_URL=postgresql://USER@HOST/DB?... (a cluster the caller runs;
+// `make test-api-pg` starts a throwaway one) runs the servers on PostgreSQL
+// instead: each server directory gets its own database dp_<random> (created
+// with psql, its name kept in DIR/pg-database so a restart on the same dir
+// finds it again), dropped when stop() removes the directory. Tests that
+// need SQLite itself skip with `PG_SKIP` (a reason string, or false).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +31,49 @@ const sanitizerEnv = {
   ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=86',
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
 };
+
+export const PG_URL = process.env.DP_TEST_PG_URL || '';
+/** On PostgreSQL: why a test that needs the SQLite file skips (else false). */
+export const PG_SKIP = PG_URL ? 'SQLite only: edits or inspects the SQLite database file' : false;
+
+/** PG_URL with its database name replaced by name. */
+export function pgUrlFor(name) {
+  // not new URL(): an empty host (unix socket in ?host=) is valid for libpq only
+  const m = /^(postgres(?:ql)?:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/.exec(PG_URL);
+  if (!m) throw new Error(`DP_TEST_PG_URL is not a postgresql:// URL: ${PG_URL}`);
+  return `${m[1]}/${name}${m[2] || ''}`;
+}
+
+function psql(sql) {
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', pgUrlFor('postgres'), '-c', sql],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** The database URL for a server directory: a SQLite file, or on
+ * PostgreSQL a database of its own (created on first use). */
+export function dbFor(dir) {
+  if (!PG_URL) return `sqlite:${path.join(dir, 'dp.db')}`;
+  const f = path.join(dir, 'pg-database');
+  if (existsSync(f)) return pgUrlFor(readFileSync(f, 'utf8').trim());
+  const name = `dp_${randomBytes(8).toString('hex')}`;
+  psql(`CREATE DATABASE ${name}`);
+  writeFileSync(f, name);
+  return pgUrlFor(name);
+}
+
+/** Drops the directory's PostgreSQL database, if it has one. */
+export function dropDbFor(dir) {
+  const f = path.join(dir, 'pg-database');
+  if (!PG_URL || !existsSync(f)) return;
+  const name = readFileSync(f, 'utf8').trim();
+  try { psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } catch { /* the cluster is thrown away anyway */ }
+}
+
+/** Removes a server directory (and its PostgreSQL database). */
+export function removeDir(dir) {
+  dropDbFor(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** Runs `dataproducts bootstrap` against db and returns its JSON output. */
 export function bootstrap(db, tenant, email) {
@@ -39,7 +90,7 @@ export function bootstrap(db, tenant, email) {
  */
 export async function startServer(opts = {}) {
   const dir = opts.dir || mkdtempSync(path.join(tmpdir(), 'dp-test-'));
-  const db = `sqlite:${path.join(dir, 'dp.db')}`;
+  const db = dbFor(dir);
   const admin = opts.skipBootstrap ? null : bootstrap(db, 'default', 'admin@example.com');
   const args = ['serve', '--listen', '127.0.0.1:0', '--db', db, '--threads', '2',
     '--data-root', path.join(dir, 'data'), ...(opts.args || [])];
@@ -100,7 +151,7 @@ export async function startServer(opts = {}) {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const { code, signal } = await exited;
-      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDir) removeDir(dir);
       const sanitizer = /(AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer)/.exec(stderr);
       if (sanitizer) throw new Error(`sanitizer report:\n${stderr.slice(stderr.indexOf(sanitizer[0]) - 200)}`);
       if (code !== 0) throw new Error(`server exited with code ${code} signal ${signal}:\n${stderr.slice(-3000)}`);
