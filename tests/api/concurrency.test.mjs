@@ -15,7 +15,7 @@
 //   and STORE_CONFLICT: docs/decisions.md "Issue 11 -- transaction runner").
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { startServer, PG_URL } from './lib/server.mjs';
 import { holdWriteLock } from './lib/sqlite.mjs';
 import { execFileSync } from 'node:child_process';
 import {
@@ -491,7 +491,9 @@ describe('uniqueness races', () => {
 // answering 503 (store/tx.h, docs/decisions.md "Issue 11 -- transaction
 // runner"). The other writer here is the sqlite3 CLI holding BEGIN
 // IMMEDIATE for longer than one busy timeout.
-describe('a write blocked by another writer', { skip: !haveCli() && 'sqlite3 CLI not installed' }, () => {
+describe('a write blocked by another writer', {
+  skip: (PG_URL && 'SQLite only: holds the SQLite write lock with the sqlite3 CLI') || (!haveCli() && 'sqlite3 CLI not installed'),
+}, () => {
   const HOLD_MS = 6500; // > the 5 s busy timeout: the first attempt gives up
 
   test('PATCH is retried by the runner and succeeds once the lock is released', async () => {

@@ -7,10 +7,11 @@
 // "Issue 9 — the list endpoint").
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { haveSqlite, sqlite } from './lib/sqlite.mjs';
+import { haveSqlite } from './lib/sqlite.mjs';
+import { dbSql } from './lib/db.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, bootstrap } from './lib/server.mjs';
+import { startServer, bootstrap, PG_URL, removeDir } from './lib/server.mjs';
 import { DP, assertError, uniqueName, computeQuality as computeQualityOf } from './lib/fixtures.mjs';
 
 let srv;
@@ -278,12 +279,20 @@ describe('totals and links', () => {
   });
 });
 
-// More than 10,000 matches: rows are copied with the sqlite3 CLI into the
-// server's database while it is stopped, keeping what the store keeps in
-// step (tags side table; the search index and the tenant's product counter
-// by their own triggers). Each row gets its own updatedAt (a millisecond
+// More than 10,000 matches: rows are copied with the sqlite3 CLI (psql on
+// PostgreSQL) into the server's database while it is stopped, keeping what
+// the store keeps in step (tags side table; the search index and the
+// tenant's product counter by their own triggers; on PostgreSQL the
+// per-field tsvectors are written here, the counter by its trigger). Each row gets its own updatedAt (a millisecond
 // holds at most 2,048 products of one trust score in the search index).
-describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not installed' }, () => {
+// the CLI is psql on PostgreSQL
+const NO_CLI = !PG_URL && !haveSqlite() && 'sqlite3 CLI not installed';
+// a timestamp as the store writes it (docs: ISO 8601, milliseconds, Z)
+const PG_TS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/** SQL: the test id printf('%08x-0000-4000-8000-%012x', a, b) in PostgreSQL. */
+const pgId = (a, b) => `lpad(to_hex(${a}), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(${b}), 12, '0')`;
+
+describe('more than 10,000 matches', { skip: NO_CLI }, () => {
   let big;
   const N = 10050;
   before(async () => {
@@ -293,15 +302,15 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
   });
   after(async () => {
     await big?.stop();
-    if (big) fs.rmSync(big.dir, { recursive: true, force: true });
+    if (big) removeDir(big.dir);
   });
 
   function post(p, body) { return big.api('POST', p, { body }).then((r) => { assert.equal(r.status, 201, r.text); return r.body; }); }
 
   test('total 10000, totalRelation gte, no last link; next while rows follow', async () => {
     const dir = big.dir;
+    const db = big.db;
     await big.stop();
-    const db = path.join(dir, 'dp.db');
     const sql = `
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N}),
       g AS (SELECT i, printf('%08x-0000-4000-8000-%012x', i, i) AS id FROM n)
@@ -314,7 +323,20 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
       FROM g, (SELECT * FROM products WHERE name = 'bulk template') t;
       INSERT INTO product_tags(product_id, tenant_id, tag)
         SELECT id, tenant_id, 'bulk' FROM products WHERE name LIKE 'bulk %' AND name <> 'bulk template';`;
-    sqlite(db, sql);
+    // the same on PostgreSQL (etag '': not read by these tests)
+    const pg = `
+      WITH g AS (SELECT i, ${pgId('i', 'i')} AS id FROM generate_series(1, ${N}) i)
+      INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
+        updated_at, doc, etag, trust_score, quality, ts_name, ts_tags, ts_desc, ts_body)
+      SELECT g.id, t.tenant_id, 'bulk ' || g.i, 'bulk ' || g.i, t.space_id, t.owner_id, g.i % 2 = 1, t.created_at,
+        to_char((t.updated_at::timestamptz - g.i * interval '1 second') AT TIME ZONE 'UTC', ${PG_TS}),
+        jsonb_set(jsonb_set(jsonb_set(jsonb_set(t.doc::jsonb, '{id}', to_jsonb(g.id)), '{mainId}', to_jsonb(g.id)),
+          '{name}', to_jsonb('bulk ' || g.i)), '{activated}', to_jsonb(g.i % 2 = 1))::text, '', NULL, NULL,
+        dp_tsv('bulk ' || g.i), t.ts_tags, t.ts_desc, t.ts_body
+      FROM g, (SELECT * FROM products WHERE name = 'bulk template') t;
+      INSERT INTO product_tags(product_id, tenant_id, tag)
+        SELECT id, tenant_id, 'bulk' FROM products WHERE name LIKE 'bulk %' AND name <> 'bulk template';`;
+    dbSql(db, { sqlite: sql, pg });
     big = await startServer({ dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
 
     const b = ok(await big.api('GET', `${DP}?limit=100&facets=tags`));
@@ -358,8 +380,21 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
   // matches are older than every one of them: they must still come first.
   test('relevance past the count bound: older name matches still rank first', async () => {
     const dir = big.dir;
+    const db = big.db;
     await big.stop();
-    sqlite(path.join(dir, 'dp.db'), `
+    const pgZid = pgId('99990 + k', 'k');
+    dbSql(db, { pg: `
+      UPDATE products SET doc = jsonb_set(doc::jsonb, '{description}', '"bulk zorilla"')::text,
+        ts_desc = dp_tsv('bulk zorilla') WHERE name LIKE 'bulk %' AND name <> 'bulk template';
+      INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
+        updated_at, doc, etag, trust_score, quality, ts_name, ts_tags, ts_desc, ts_body)
+      SELECT ${pgZid}, t.tenant_id, 'Zorilla ' || k, 'zorilla ' || k, t.space_id, t.owner_id, true,
+        t.created_at, '2001-01-0' || k || 'T00:00:00.000Z',
+        jsonb_set(jsonb_set(jsonb_set(t.doc::jsonb, '{id}', to_jsonb(${pgZid})), '{name}', to_jsonb('Zorilla ' || k)),
+          '{description}', '"old"')::text, '', NULL, NULL,
+        dp_tsv('Zorilla ' || k), t.ts_tags, dp_tsv('old'), t.ts_body
+      FROM generate_series(1, 3) k, (SELECT * FROM products WHERE name = 'bulk template') t;`,
+    sqlite: `
       UPDATE products SET doc = json_set(doc, '$.description', 'bulk zorilla')
         WHERE name LIKE 'bulk %' AND name <> 'bulk template';
       INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
@@ -369,7 +404,7 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
         json_set(t.doc, '$.id', printf('%08x-0000-4000-8000-%012x', 99990 + k, k), '$.name', 'Zorilla ' || k,
           '$.description', 'old'), NULL, NULL, NULL
       FROM (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3),
-        (SELECT * FROM products WHERE name = 'bulk template') t;`);
+        (SELECT * FROM products WHERE name = 'bulk template') t;` });
     big = await startServer({ dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
     const page = async (q) => ok(await big.api('GET', `${DP}?query=zorilla&${q}`));
     const p1 = await page('limit=5');
@@ -394,7 +429,9 @@ describe('more than 10,000 matches', { skip: !haveSqlite() && 'sqlite3 CLI not i
 // then some are moved to other times and some deleted, so blocks split and
 // products cross block edges; every page in both directions must equal the
 // order computed here from the rows themselves.
-describe('deep pages of the updatedAt list', { skip: !haveSqlite() && 'sqlite3 CLI not installed' }, () => {
+// On PostgreSQL (no blocks: OFFSET) the same rows are made with psql; the
+// rows changed and deleted are picked by the number in the name, not rowid.
+describe('deep pages of the updatedAt list', { skip: NO_CLI }, () => {
   let big;
   let rows; // [{id, u}] in ascending (updatedAt, id) order
   const N = 4500;
@@ -403,11 +440,29 @@ describe('deep pages of the updatedAt list', { skip: !haveSqlite() && 'sqlite3 C
     const r = await big.api('POST', DP, { body: { name: 'deep template', description: 'deep' } });
     assert.equal(r.status, 201, r.text);
     await big.stop();
-    const db = path.join(big.dir, 'dp.db');
+    const db = big.db;
     // 97 distinct times for 4,500 rows: ties go by id; ids in an order
     // unrelated to the insertion order
     const at = (e) => `strftime('%Y-%m-%dT%H:%M:%fZ', '2024-03-01', ${e})`;
-    sqlite(db, `
+    const pat = (e) => `to_char(timestamp '2024-03-01' + ${e}, ${PG_TS})`;
+    const num = "substr(name, 6)::int"; // deep N
+    const pg = `
+      WITH g AS (SELECT i, ${pgId('(i::bigint * 2654435761) % 4294967296', 'i')} AS id,
+        ${pat("(i % 97) * interval '1 second'")} AS u FROM generate_series(1, ${N}) i)
+      INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at,
+        updated_at, doc, etag, trust_score, quality, ts_name, ts_tags, ts_desc, ts_body)
+      SELECT g.id, t.tenant_id, 'deep ' || g.i, 'deep ' || g.i, t.space_id, t.owner_id, false, t.created_at,
+        g.u, jsonb_set(jsonb_set(jsonb_set(jsonb_set(t.doc::jsonb, '{id}', to_jsonb(g.id)), '{mainId}', to_jsonb(g.id)),
+          '{name}', to_jsonb('deep ' || g.i)), '{updatedAt}', to_jsonb(g.u))::text, '', NULL, NULL,
+        dp_tsv('deep ' || g.i), t.ts_tags, t.ts_desc, t.ts_body
+      FROM g, (SELECT * FROM products WHERE name = 'deep template') t;
+      UPDATE products SET updated_at = ${pat(`(${num} % 13) * interval '1 minute'`)}
+        WHERE name LIKE 'deep %' AND name <> 'deep template' AND ${num} % 5 = 0;
+      UPDATE products SET updated_at = ${pat(`-(${num} % 3) * interval '1 day'`)}
+        WHERE name LIKE 'deep %' AND name <> 'deep template' AND ${num} % 7 = 0;
+      UPDATE products SET doc = jsonb_set(doc::jsonb, '{updatedAt}', to_jsonb(updated_at))::text WHERE name LIKE 'deep %';
+      DELETE FROM products WHERE name LIKE 'deep %' AND name <> 'deep template' AND ${num} % 11 = 0;`;
+    dbSql(db, { pg, sqlite: `
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N}),
       g AS (SELECT i, printf('%08x-0000-4000-8000-%012x', (i * 2654435761) % 4294967296, i) AS id,
         ${at("'+' || (i % 97) || ' seconds'")} AS u FROM n)
@@ -422,16 +477,19 @@ describe('deep pages of the updatedAt list', { skip: !haveSqlite() && 'sqlite3 C
       UPDATE products SET updated_at = ${at("'-' || (rowid % 3) || ' days'")}
         WHERE name LIKE 'deep %' AND rowid % 7 = 0;
       UPDATE products SET doc = json_set(doc, '$.updatedAt', updated_at) WHERE name LIKE 'deep %';
-      DELETE FROM products WHERE name LIKE 'deep %' AND rowid % 11 = 0;`);
-    rows = JSON.parse(sqlite(db, 'SELECT id, updated_at AS u FROM products', ['-json']));
-    // SQLite compares TEXT bytewise; these strings are ASCII
+      DELETE FROM products WHERE name LIKE 'deep %' AND rowid % 11 = 0;` });
+    rows = JSON.parse(dbSql(db, {
+      sqlite: "SELECT coalesce(json_group_array(json_object('id', id, 'u', updated_at)), '[]') FROM products",
+      pg: "SELECT coalesce(json_agg(json_build_object('id', id, 'u', updated_at)), '[]') FROM products",
+    }));
+    // SQLite compares TEXT bytewise, as PostgreSQL's COLLATE "C"; these strings are ASCII
     const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
     rows.sort((a, b) => cmp(a.u, b.u) || cmp(a.id, b.id));
     big = await startServer({ dir: big.dir, keepDir: true, args: ['--rate-limit-tier1', '0'] });
   });
   after(async () => {
     await big?.stop();
-    if (big) fs.rmSync(big.dir, { recursive: true, force: true });
+    if (big) removeDir(big.dir);
   });
 
   const get = async (q) => {
