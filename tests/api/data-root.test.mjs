@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { startServer, bootstrap, BIN, PG_SKIP } from './lib/server.mjs';
+import { startServer, bootstrap, BIN, PG_SKIP, removeDir } from './lib/server.mjs';
 import { DP, assertError, uniqueName } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
@@ -247,7 +247,7 @@ describe('only regular files, never the database, never a blocked worker', () =>
 
   after(async () => {
     if (srv && srv.child.exitCode === null && srv.child.signalCode === null) await srv.stop();
-    fs.rmSync(srv.dir, { recursive: true, force: true });
+    removeDir(srv.dir);
   });
 
   test('a FIFO is DQ-160 at once, and a normal file computed afterwards still finishes', async () => {

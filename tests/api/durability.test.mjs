@@ -3,8 +3,8 @@
 // starts a new server on the same directory and reuses the old API key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { startServer, MISSING_ID } from './lib/server.mjs';
+
+import { startServer, MISSING_ID, removeDir } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
 const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0'];
@@ -53,7 +53,7 @@ after(async () => {
   try {
     await srv?.stop();
   } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeDir(dir);
   }
 });
 

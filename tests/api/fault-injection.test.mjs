@@ -3,10 +3,10 @@
 // and its changelog entry are one transaction (SPEC §3), also on failure.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer } from './lib/server.mjs';
+import { startServer, removeDir } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
 const SETTINGS = '/api/data-governance/trust-scores/settings';
@@ -37,7 +37,7 @@ before(async () => {
   await srv.stop();
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => removeDir(dir));
 
 async function assertUnchanged(srv) {
   const now = await srv.api('GET', `${DP}/${product.id}`);

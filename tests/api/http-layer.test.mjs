@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { rmSync } from 'node:fs';
-import { startServer, bootstrap, BIN, MISSING_ID } from './lib/server.mjs';
+import { startServer, bootstrap, BIN, MISSING_ID, removeDir } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
 const NO_LIMITS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0'];
@@ -622,7 +622,7 @@ describe('concurrency and shutdown', () => {
       exited = true;
       await s.stop(); // exit code 0, no sanitizer report
     } finally {
-      if (!exited) { await s.kill9(); rmSync(s.dir, { recursive: true, force: true }); }
+      if (!exited) { await s.kill9(); removeDir(s.dir); }
     }
   });
 
@@ -654,7 +654,7 @@ describe('concurrency and shutdown', () => {
       exited = true;
       await s.stop();
     } finally {
-      if (!exited) { await s.kill9(); rmSync(s.dir, { recursive: true, force: true }); }
+      if (!exited) { await s.kill9(); removeDir(s.dir); }
     }
   });
 
@@ -684,7 +684,7 @@ describe('concurrency and shutdown', () => {
       if (s2) await s2.stop();
       else {
         await s.kill9();
-        rmSync(s.dir, { recursive: true, force: true });
+        removeDir(s.dir);
       }
     }
   });
@@ -729,7 +729,7 @@ describe('concurrency and shutdown', () => {
       assert.deepEqual(lateWithoutClose, [], 'requests sent after SIGTERM are answered with Connection: close');
     } finally {
       if (s2) await s2.stop();
-      else { await s.kill9(); rmSync(s.dir, { recursive: true, force: true }); }
+      else { await s.kill9(); removeDir(s.dir); }
     }
   });
 });

@@ -116,7 +116,7 @@ after(async () => {
   try {
     if (srv && srv.child.exitCode === null && srv.child.signalCode === null) await srv.stop();
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });
 
