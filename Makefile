@@ -60,7 +60,7 @@ help:
 	@echo "make            build build/dataproducts"
 	@echo "make run        install build deps if missing, build, serve on $(LISTEN)"
 	@echo "make test       unit + HTTP + @qlik/api tests, release and ASan/UBSan builds,"
-	@echo "                the storage suite on PostgreSQL 15, clang ASan/UBSan unit tests"
+	@echo "                the storage and HTTP suites on PostgreSQL 15, clang ASan/UBSan unit tests"
 	@echo "                and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-store-pg  the storage conformance suite against a throwaway PostgreSQL 15"
@@ -254,6 +254,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-store-pg
 	@$(MAKE) --no-print-directory test-clang
 	@$(MAKE) --no-print-directory test-api
+	@$(MAKE) --no-print-directory test-api-pg
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-web
 	@$(MAKE) --no-print-directory test-web-asan
