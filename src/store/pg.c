@@ -1333,6 +1333,7 @@ static int migrate(PGconn *db, char *err, size_t errlen)
 			 PG_SCHEMA_VERSION);
 		goto fail;
 	}
+	const int from = version; /* 0: a new database, made, not "migrated" */
 	for (; version < PG_SCHEMA_VERSION; version++) {
 		int64_t t0 = clock_mono_ns();
 		char what[64], bump[80];
@@ -1341,7 +1342,7 @@ static int migrate(PGconn *db, char *err, size_t errlen)
 		if (!setup_exec(db, pg_migrations[version], NULL, err, errlen, what) ||
 		    !setup_exec(db, bump, NULL, err, errlen, what))
 			goto fail;
-		if (version > 0)
+		if (from > 0)
 			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
 					"\"ms\":%lld}\n", version + 1,
 				(long long)((clock_mono_ns() - t0) / 1000000));

@@ -6,7 +6,7 @@
  * count, the page and the facets. Search (store.h SORT_RELEVANCE,
  * docs/search.md "The same results in PostgreSQL"): each term becomes a
  * tsquery ('w1' <-> 'w2':* for a bare term, no :* for a phrase) normalised
- * by the dp_search configuration (unaccent + lower), matched against the
+ * by dp_fold() and the dp_search configuration (lower), matched against the
  * per-field vectors; ts_all (their concatenation, GIN) narrows the rows
  * first. A term matches in a tier's fields when it matches one of them. */
 #include <stdio.h>
@@ -197,7 +197,7 @@ static bool list_from(struct strbuf *sql, struct params *p, struct strbuf *terms
 		strbuf_puts(sql, ", (SELECT ");
 		for (int i = 0; i < nterms; i++) {
 			term_query(&terms[i], &q->search->t[i]);
-			strbuf_printf(sql, "%sto_tsquery('dp_search', $%d::text) AS q%d", i ? ", " : "",
+			strbuf_printf(sql, "%sto_tsquery('dp_search', dp_fold($%d::text)) AS q%d", i ? ", " : "",
 				      add(p, terms[i].data), i);
 		}
 		strbuf_puts(sql, ") sq");

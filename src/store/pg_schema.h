@@ -9,7 +9,7 @@
  * insertion order is an identity column; booleans are boolean. Search
  * (docs/search.md "The same results in PostgreSQL"): one tsvector per
  * field (name, tags, description, body = readMe and the data sets' names)
- * built by dp_tsv() with the dp_search configuration (simple + unaccent),
+ * built by dp_tsv() (dp_fold(), then the dp_search configuration: simple),
  * and their concatenation ts_all under a GIN index. */
 #ifndef DP_PG_SCHEMA_H
 #define DP_PG_SCHEMA_H
@@ -136,6 +136,29 @@ static const char *const pg_migrations[] = {
 	" score double precision NOT NULL, previous_score double precision, doc text NOT NULL,"
 	" updated_at text NOT NULL, PRIMARY KEY(tenant_id, dataset_id));"
 	"CREATE TABLE tenant_settings(tenant_id " PG_ID " PRIMARY KEY, trust_config text);",
+	/* v2: diacritics folded as SQLite's unicode61 remove_diacritics 2 does
+	 * (docs/search.md "Known differences"): a Latin letter's canonical
+	 * decomposition loses its combining marks (é -> e, Ṩ -> S); letters
+	 * without one (ø ß æ œ ł đ þ, ligatures) and Greek or Cyrillic letters
+	 * stay as they are. unaccent folded those too (Straße matched
+	 * "strasse", Smørrebrød "smorrebrod", which SQLite does not). The same
+	 * dp_fold() is applied to query terms (pg_products.c). Every product's
+	 * vectors are rebuilt with it. */
+	"CREATE FUNCTION dp_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+	" $$SELECT regexp_replace(normalize(t, NFD), '([A-Za-z])[\\u0300-\\u036f]+', '\\1', 'g')$$;"
+	"ALTER TEXT SEARCH CONFIGURATION dp_search ALTER MAPPING FOR asciiword, word, numword,"
+	" asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart WITH simple;"
+	"CREATE OR REPLACE FUNCTION dp_tsv(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE"
+	" PARALLEL SAFE AS $$SELECT to_tsvector('dp_search'::regconfig,"
+	" regexp_replace(dp_fold(coalesce(t, '')),"
+	" '[\\x01-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+', ' ', 'g'))$$;"
+	"UPDATE products p SET ts_name = dp_tsv(p.name),"
+	" ts_tags = dp_tsv(coalesce((SELECT string_agg(x, ' ') FROM"
+	" json_array_elements_text(p.doc::json->'tags') x), '')),"
+	" ts_desc = dp_tsv(p.doc::json->>'description'),"
+	" ts_body = dp_tsv(coalesce(p.doc::json->>'readMe', '') || ' ' || coalesce((SELECT"
+	" string_agg(d.doc::json->>'name', ' ') FROM product_datasets pd JOIN datasets d"
+	" ON d.tenant_id = pd.tenant_id AND d.id = pd.dataset_id WHERE pd.product_id = p.id), ''));",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
