@@ -73,7 +73,7 @@ enum store_rc {
  *      names of the product's data sets (and not tiers 1-3).
  * A term matches in a field set when its words occur consecutively in one
  * of those fields, after folding case and accents (Unicode, as SQLite's
- * unicode61 tokenizer with remove_diacritics 2 or PostgreSQL's unaccent +
+ * unicode61 tokenizer with remove_diacritics 2, or PostgreSQL's dp_fold +
  * lower), each whole word except the last of a bare term, which may be a
  * word prefix. See docs/search.md. */
 enum product_sort {
