@@ -33,7 +33,7 @@ function metric(text, kind) {
 }
 
 describe('storage conditions (DP_FAULT_INJECT=disk:FLAG)', {
-  skip: PG_URL && 'SQLite only: the disk: faults are a SQLite VFS shim',
+  skip: PG_URL ? 'SQLite only: the disk: faults are a SQLite VFS shim' : false,
 }, () => {
   let srv;
   let flag;
