@@ -1,5 +1,6 @@
 // server.mjs: starts a real dataproducts server on a free loopback port with
-// a fresh SQLite database, and gives tests a small fetch-based client.
+// a fresh SQLite database (or a PostgreSQL one, below), and gives tests a
+// small fetch-based client.
 //
 //   const srv = await startServer();          // bootstraps tenant "default"
 //   const res = await srv.api('POST', '/api/v1/spaces', { body: {...} });
