@@ -196,7 +196,7 @@ test-migrate-pg: build/dataproducts tests/node_modules/.installed
 	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX) || exit 1; \
 	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
 	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || { echo "PostgreSQL cluster did not start"; exit 1; }; \
-	  cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_MIGRATE_PG_URL="$$url" node --test pg/
+	  (cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_MIGRATE_PG_URL="$$url" node --test pg/)
 
 tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error

@@ -158,9 +158,12 @@ test('migrate: a seeded SQLite deployment moved to PostgreSQL answers the same',
     await dst.stop();
   }
 
-  const again = migrate(`sqlite:${path.join(dir, 'again.db')}`);
-  assert.notEqual(again.status, 0);
-  // the source above no longer exists (stop() removed the directory): make one
+  // a missing source is an error, not an empty deployment
+  const missing = migrate(`sqlite:${path.join(dir, 'missing.db')}`);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No such file/);
+  // a second migrate into the same database is refused (the first source
+  // went with stop(), which removed its directory: a new one)
   const d2 = fs.mkdtempSync(path.join(path.dirname(dir), 'dp-mig-'));
   try {
     bootstrap(`sqlite:${path.join(d2, 'dp.db')}`, 'other', 'o@example.com');
