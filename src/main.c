@@ -1,5 +1,6 @@
 /* main: the dataproducts command line — `serve` runs the HTTP server,
- * `bootstrap` creates a tenant, its admin and an API key (SPEC §1). */
+ * `bootstrap` creates a tenant, its admin and an API key (SPEC §1), `migrate`
+ * copies a SQLite deployment into PostgreSQL (migrate.c). */
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "jobs/worker.h"
+#include "migrate.h"
 #include "http/server.h"
 #include "util/clock.h"
 
@@ -60,6 +62,9 @@ static void usage(FILE *out)
 		"  dataproducts serve [OPTIONS]      run the HTTP server (serve --help for options)\n"
 		"  dataproducts bootstrap --tenant NAME --email EMAIL [--db URL]\n"
 		"                                    create a tenant and admin; print a new API key\n"
+		"  dataproducts migrate --from sqlite:PATH --to postgresql://...\n"
+		"                                    copy a SQLite deployment into an empty PostgreSQL\n"
+		"                                    database and verify it (migrate --help)\n"
 		"  dataproducts --version            print the version\n"
 		"  dataproducts --help               show this help\n\n"
 		"First start: `dataproducts serve` creates tenant \"default\" with admin\n"
@@ -271,6 +276,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 2, argv + 2);
 	if (!strcmp(verb, "bootstrap"))
 		return cmd_bootstrap(argc - 2, argv + 2);
+	if (!strcmp(verb, "migrate"))
+		return migrate_main(argc - 2, argv + 2);
 	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
 		printf("dataproducts %s\n", VERSION);
 		return 0;

@@ -1,0 +1,654 @@
+/* migrate: copies a SQLite deployment into an empty PostgreSQL database
+ * (issue 11), then verifies the copy.
+ *
+ * How: both stores are opened through store_open first, so the SQLite file
+ * is at the current schema (as `serve` would leave it) and the PostgreSQL
+ * database has the backend's schema (pg_schema.h) and passes its checks
+ * (fsync on); a target that has any tenant is refused. The rows are then
+ * copied table by table, below the store interface: the SQLite file is read
+ * in one read transaction (one consistent snapshot, streamed row by row with
+ * sqlite3_step) and the rows are written with one prepared INSERT per table
+ * on a libpq connection, in transactions of --batch rows. Documents and
+ * every other text column go across as the bytes SQLite holds (documents
+ * are served byte for byte); identity columns (users.seq, changelogs.seq,
+ * computations.seq) keep SQLite's rowids, so list orders and changelog
+ * numbering (pseq) stay as they were, and the sequences are moved past
+ * them. Columns only PostgreSQL has are derived as its backend derives them:
+ * the search vectors (the same expressions as pg.c's PRODUCT_TS),
+ * products.changelog_n (the product's last pseq) and, for rows written
+ * before SQLite's v4, the ETag (etag_of, as rows.c). SQLite-only tables
+ * (search_fts, product_search, search_terms, list_blocks) are indexes that
+ * PostgreSQL keeps otherwise; tenant_counts is kept by its trigger.
+ *
+ * Verification, in the same SQLite snapshot: per table, the row counts are
+ * equal; per tenant and table, a SHA-256 over every copied column of every
+ * row in key order (text byte for byte, booleans as 0/1, doubles as their
+ * binary value) is equal on both sides. Memory stays bounded: rows are
+ * streamed on both sides (PostgreSQL reads in single-row mode). */
+#include "migrate.h"
+#include <errno.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/etag.h"
+
+#define MAX_COLS 20
+
+/* One table. types, one letter per copied column: t text or integer (as
+ * SQLite renders it), b boolean, d double, E the ETag (computed from the
+ * column before it, the document, when SQLite has none: rows before v4). */
+struct table {
+	const char *name;
+	const char *src;     /* the SQLite SELECT list, in the order of cols */
+	const char *cols;    /* the PostgreSQL columns written */
+	const char *types;   /* per column of cols */
+	const char *insert;  /* the INSERT, when not generated from cols */
+	bool overriding;     /* an identity column is written (OVERRIDING SYSTEM VALUE) */
+	/* verification: the tenant column, the key order, and the columns
+	 * hashed on each side (same number and meaning; vtypes as types) */
+	const char *tenant_col, *key, *vsrc, *vdst, *vtypes;
+};
+
+/* PRODUCT_TS of pg.c, with the tags and data set ids read from the document */
+#define DOC_ARRAY(a) "CASE json_typeof(($10::text)::json->'" a "') WHEN 'array' THEN" \
+	" ($10::text)::json->'" a "' ELSE '[]'::json END"
+static const char products_insert[] =
+	"INSERT INTO products(id, tenant_id, name, name_lc, space_id, owner_id, activated,"
+	" created_at, updated_at, doc, etag, trust_score, quality, changelog_n, ts_name, ts_tags,"
+	" ts_desc, ts_body) VALUES($1::text, $2::text, $3::text, $4::text, $5::text, $6::text,"
+	" $7::boolean, $8::text, $9::text, $10::text, $11::text, $12::double precision,"
+	" $13::double precision, $14::bigint, dp_tsv($3::text),"
+	" dp_tsv(coalesce((SELECT string_agg(e #>> '{}', ' ' ORDER BY n) FROM json_array_elements("
+	DOC_ARRAY("tags") ") WITH ORDINALITY AS x(e, n) WHERE json_typeof(e) = 'string'), '')),"
+	" dp_tsv(($10::text)::json->>'description'),"
+	" dp_tsv(coalesce(($10::text)::json->>'readMe', '') || ' ' || coalesce((SELECT"
+	" string_agg(d.doc::json->>'name', ' ') FROM datasets d WHERE d.tenant_id = $2::text"
+	" AND d.id IN (SELECT e #>> '{}' FROM json_array_elements(" DOC_ARRAY("datasetIds") ") e"
+	" WHERE json_typeof(e) = 'string')), '')))";
+
+/* In the order of the foreign keys (and products after datasets: their
+ * search vectors name the data sets). */
+static const struct table tables[] = {
+	{"tenants", "id, name, created_at", "id, name, created_at", "ttt", NULL, false,
+	 "id", "id", "id, name, created_at", "id, name, created_at", "ttt"},
+	{"users", "rowid, id, tenant_id, email, roles, status, doc",
+	 "seq, id, tenant_id, email, roles, status, doc", "ttttttt", NULL, true, "tenant_id", "id",
+	 "rowid, id, email, roles, status, doc", "seq, id, email, roles, status, doc", "tttttt"},
+	{"api_keys",
+	 "id, tenant_id, user_id, hash, created_at, expires_ms, revoked, description, created_by,"
+	 " updated_at",
+	 "id, tenant_id, user_id, hash, created_at, expires_ms, revoked, description, created_by,"
+	 " updated_at",
+	 "ttttttbttt", NULL, false, "tenant_id", "id",
+	 "id, user_id, hash, created_at, expires_ms, revoked, description, created_by, updated_at",
+	 "id, user_id, hash, created_at, expires_ms, revoked, description, created_by, updated_at",
+	 "tttttbttt"},
+	{"spaces", "id, tenant_id, name, type, owner_id, created_at, doc",
+	 "id, tenant_id, name, type, owner_id, created_at, doc", "ttttttt", NULL, false,
+	 "tenant_id", "id", "id, name, type, owner_id, created_at, doc",
+	 "id, name, type, owner_id, created_at, doc", "tttttt"},
+	{"space_assignments", "id, tenant_id, space_id, assignee_id, roles, created_at, doc",
+	 "id, tenant_id, space_id, assignee_id, roles, created_at, doc", "ttttttt", NULL, false,
+	 "tenant_id", "id", "id, space_id, assignee_id, roles, created_at, doc",
+	 "id, space_id, assignee_id, roles, created_at, doc", "tttttt"},
+	{"sessions",
+	 "tenant_id, id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
+	 "tenant_id, id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
+	 "tttttttt", NULL, false, "tenant_id", "id_hash",
+	 "id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
+	 "id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at", "ttttttt"},
+	{"datasets", "id, tenant_id, space_id, doc, name_lc, technical_lc",
+	 "id, tenant_id, space_id, doc, name_lc, technical_lc", "tttttt", NULL, false, "tenant_id",
+	 "id", "id, space_id, doc, name_lc, technical_lc", "id, space_id, doc, name_lc, technical_lc",
+	 "ttttt"},
+	{"products",
+	 "id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
+	 " etag, trust_score, quality, (SELECT coalesce(max(c.pseq), 0) FROM changelogs c"
+	 " WHERE c.product_id = products.id)",
+	 NULL, "ttttttbtttEddt", products_insert, false, "tenant_id", "id",
+	 "id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
+	 " trust_score, quality",
+	 "id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
+	 " trust_score, quality",
+	 "tttttbtttdd"},
+	{"product_tags", "product_id, tenant_id, tag", "product_id, tenant_id, tag", "ttt", NULL,
+	 false, "tenant_id", "product_id, tag", "product_id, tag", "product_id, tag", "tt"},
+	{"product_datasets", "product_id, tenant_id, dataset_id", "product_id, tenant_id, dataset_id",
+	 "ttt", NULL, false, "tenant_id", "product_id, dataset_id", "product_id, dataset_id",
+	 "product_id, dataset_id", "tt"},
+	{"changelogs", "seq, id, tenant_id, product_id, created_at, doc, pseq",
+	 "seq, id, tenant_id, product_id, created_at, doc, pseq", "ttttttt", NULL, true,
+	 "tenant_id", "product_id, pseq", "seq, id, product_id, created_at, doc, pseq",
+	 "seq, id, product_id, created_at, doc, pseq", "tttttt"},
+	{"quality_batches", "id, tenant_id, product_id, created_at, created_by",
+	 "id, tenant_id, product_id, created_at, created_by", "ttttt", NULL, false, "tenant_id", "id",
+	 "id, product_id, created_at, created_by", "id, product_id, created_at, created_by", "tttt"},
+	{"computations",
+	 "rowid, id, tenant_id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
+	 " requested_at, requested_by, started_at, finished_at, result",
+	 "seq, id, tenant_id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
+	 " requested_at, requested_by, started_at, finished_at, result",
+	 "tttttttttttttt", NULL, true, "tenant_id", "id",
+	 "rowid, id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
+	 " requested_at, requested_by, started_at, finished_at, result",
+	 "seq, id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
+	 " requested_at, requested_by, started_at, finished_at, result",
+	 "ttttttttttttt"},
+	{"trust_results", "tenant_id, dataset_id, score, previous_score, doc, updated_at",
+	 "tenant_id, dataset_id, score, previous_score, doc, updated_at", "ttddtt", NULL, false,
+	 "tenant_id", "dataset_id", "dataset_id, score, previous_score, doc, updated_at",
+	 "dataset_id, score, previous_score, doc, updated_at", "tddtt"},
+	{"tenant_settings", "tenant_id, trust_config", "tenant_id, trust_config", "tt", NULL, false,
+	 "tenant_id", "tenant_id", "trust_config", "trust_config", "t"},
+};
+#define NTABLES ((int)(sizeof tables / sizeof tables[0]))
+
+/* identity columns whose sequences move past the copied values */
+static const char *const identities[][2] = {
+	{"users", "seq"}, {"changelogs", "seq"}, {"computations", "seq"}};
+
+struct run {
+	sqlite3 *src;
+	PGconn *dst;
+	long batch;
+	long copied[NTABLES];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: dataproducts migrate --from sqlite:PATH --to postgresql://... [--batch N]\n\n"
+		"Copies a SQLite deployment (every tenant: users, API keys, sessions, spaces and\n"
+		"assignments, data sets, products and their changelogs, quality computations, trust\n"
+		"results and settings) into an empty PostgreSQL database, then verifies it: the row\n"
+		"count of every table, and a SHA-256 per tenant and table over every copied column\n"
+		"(documents byte for byte). Prints a summary; exit 0 only when both agree.\n\n"
+		"Stop the server on the SQLite file first (writes made during the copy are not\n"
+		"copied). The target must have no tenant: a database that `serve` has started on\n"
+		"already has one (\"default\"); create a fresh database for the copy. The SQLite\n"
+		"file is first brought to the current schema, as `serve` would.\n\n"
+		"Options:\n"
+		"  --from sqlite:PATH       the SQLite database to copy (read, not changed)\n"
+		"  --to postgresql://...    the PostgreSQL database (also postgres://); the schema\n"
+		"                           is created when missing\n"
+		"  --batch N                rows per target transaction (default 1000)\n"
+		"  -h, --help               this help\n\n"
+		"See docs/deployment.md, \"Moving from SQLite to PostgreSQL\".\n");
+}
+
+/* ---- copying ------------------------------------------------------------ */
+
+static int pg_cmd(PGconn *db, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "dataproducts: migrate: %s: %s", sql, PQerrorMessage(db));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int copy_table(struct run *m, int ti)
+{
+	const struct table *t = &tables[ti];
+	int n = (int)strlen(t->types);
+	char sql[4096], stmt[64];
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY rowid", t->src, t->name);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(m->src, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+		return -1;
+	}
+	if (t->insert) {
+		snprintf(sql, sizeof sql, "%s", t->insert);
+	} else {
+		int k = snprintf(sql, sizeof sql, "INSERT INTO %s(%s)%s VALUES(", t->name, t->cols,
+				 t->overriding ? " OVERRIDING SYSTEM VALUE" : "");
+		for (int i = 0; i < n; i++)
+			k += snprintf(sql + k, sizeof sql - (size_t)k, "%s$%d", i ? ", " : "", i + 1);
+		snprintf(sql + k, sizeof sql - (size_t)k, ")");
+	}
+	snprintf(stmt, sizeof stmt, "migrate_%s", t->name);
+	PGresult *r = PQprepare(m->dst, stmt, sql, n, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "dataproducts: migrate: preparing the insert into %s: %s", t->name,
+			PQerrorMessage(m->dst));
+		PQclear(r);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	PQclear(r);
+	int rc = 0, step;
+	long in_tx = 0;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v[MAX_COLS];
+		char num[MAX_COLS][32], etag[ETAG_LEN + 1];
+		for (int i = 0; i < n; i++) {
+			bool null = sqlite3_column_type(s, i) == SQLITE_NULL;
+			v[i] = NULL;
+			if (null && t->types[i] != 'E')
+				continue;
+			if (t->types[i] == 't' || (t->types[i] == 'E' && !null)) {
+				v[i] = (const char *)sqlite3_column_text(s, i);
+			} else if (t->types[i] == 'b') {
+				v[i] = sqlite3_column_int64(s, i) ? "true" : "false";
+			} else if (t->types[i] == 'd') {
+				snprintf(num[i], sizeof num[i], "%.17g", sqlite3_column_double(s, i));
+				v[i] = num[i];
+			} else if (t->types[i] == 'E' && !v[i]) {
+				json_t *doc = v[i - 1] ? json_loads(v[i - 1], 0, NULL) : NULL;
+				if (!doc) {
+					fprintf(stderr, "dataproducts: migrate: %s row %s: the document"
+							" does not parse\n", t->name, v[0] ? v[0] : "?");
+					rc = -1;
+					break;
+				}
+				etag_of(etag, doc);
+				json_decref(doc);
+				v[i] = etag;
+			}
+		}
+		if (rc < 0)
+			break;
+		if (in_tx == 0 && pg_cmd(m->dst, "BEGIN") < 0) {
+			rc = -1;
+			break;
+		}
+		r = PQexecPrepared(m->dst, stmt, n, v, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "dataproducts: migrate: writing %s row %s: %s", t->name,
+				v[0] ? v[0] : "?", PQerrorMessage(m->dst));
+			PQclear(r);
+			rc = -1;
+			break;
+		}
+		PQclear(r);
+		m->copied[ti]++;
+		if (++in_tx >= m->batch) {
+			if (pg_cmd(m->dst, "COMMIT") < 0) {
+				rc = -1;
+				break;
+			}
+			in_tx = 0;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	if (in_tx > 0) {
+		if (rc < 0)
+			pg_cmd(m->dst, "ROLLBACK");
+		else if (pg_cmd(m->dst, "COMMIT") < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* ---- verifying ----------------------------------------------------------- */
+
+/* One value into the digest: absent (NULL) or present with its length, so
+ * that no two different rows hash alike. */
+static void hash_value(EVP_MD_CTX *h, char type, const char *text, size_t len, bool is_null,
+		       double d, long long b)
+{
+	unsigned char tag = is_null ? 0 : 1;
+	EVP_DigestUpdate(h, &tag, 1);
+	if (is_null)
+		return;
+	if (type == 'd') {
+		EVP_DigestUpdate(h, &d, sizeof d);
+	} else if (type == 'b') {
+		unsigned char c = b ? 1 : 0;
+		EVP_DigestUpdate(h, &c, 1);
+	} else {
+		unsigned long long l = len;
+		EVP_DigestUpdate(h, &l, sizeof l);
+		EVP_DigestUpdate(h, text, len);
+	}
+}
+
+static void verify_sql(char *out, size_t cap, const struct table *t, const char *cols)
+{
+	snprintf(out, cap, "SELECT %s FROM %s WHERE %s = $1 ORDER BY %s", cols, t->name,
+		 t->tenant_col, t->key);
+}
+
+static int digest_src(struct run *m, const struct table *t, const char *tenant,
+		      unsigned char *md, long *rows)
+{
+	char sql[2048];
+	verify_sql(sql, sizeof sql, t, t->vsrc);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(m->src, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "dataproducts: migrate: verifying %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	int n = (int)strlen(t->vtypes), step;
+	*rows = 0;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			char ty = t->vtypes[i];
+			bool null = sqlite3_column_type(s, i) == SQLITE_NULL;
+			const char *txt = NULL;
+			size_t len = 0;
+			double d = 0;
+			long long b = 0;
+			if (null)
+				;
+			else if (ty == 'd')
+				d = sqlite3_column_double(s, i);
+			else if (ty == 'b')
+				b = sqlite3_column_int64(s, i);
+			else {
+				txt = (const char *)sqlite3_column_text(s, i);
+				len = (size_t)sqlite3_column_bytes(s, i);
+			}
+			hash_value(h, ty, txt, len, null, d, b);
+		}
+		++*rows;
+	}
+	EVP_DigestFinal_ex(h, md, NULL);
+	EVP_MD_CTX_free(h);
+	int rc = step == SQLITE_DONE ? 0 : -1;
+	if (rc < 0)
+		fprintf(stderr, "dataproducts: migrate: verifying %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int digest_dst(struct run *m, const struct table *t, const char *tenant,
+		      unsigned char *md, long *rows)
+{
+	char sql[2048];
+	verify_sql(sql, sizeof sql, t, t->vdst);
+	const char *v[1] = {tenant};
+	if (!PQsendQueryParams(m->dst, sql, 1, NULL, v, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(m->dst)) {
+		fprintf(stderr, "dataproducts: migrate: verifying %s: %s", t->name,
+			PQerrorMessage(m->dst));
+		return -1;
+	}
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	int n = (int)strlen(t->vtypes), rc = 0;
+	*rows = 0;
+	PGresult *r;
+	while ((r = PQgetResult(m->dst))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			for (int i = 0; i < n; i++) {
+				bool null = PQgetisnull(r, 0, i);
+				const char *txt = PQgetvalue(r, 0, i);
+				hash_value(h, t->vtypes[i], txt, (size_t)PQgetlength(r, 0, i), null,
+					   null ? 0 : strtod(txt, NULL), !null && txt[0] == 't');
+			}
+			++*rows;
+		} else if (st != PGRES_TUPLES_OK) {
+			fprintf(stderr, "dataproducts: migrate: verifying %s: %s", t->name,
+				PQresultErrorMessage(r));
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	EVP_DigestFinal_ex(h, md, NULL);
+	EVP_MD_CTX_free(h);
+	return rc;
+}
+
+static int count_src(struct run *m, const char *table, long *out)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(m->src, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		*out = (long)sqlite3_column_int64(s, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int count_dst(struct run *m, const char *table, long *out)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	PGresult *r = PQexec(m->dst, sql);
+	int rc = -1;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		*out = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Counts per table, then digests per tenant and table. Returns the number
+ * of differences (0: verified), -1 on an error. */
+static int verify(struct run *m, long *ntenants)
+{
+	int bad = 0;
+	printf("%-18s %10s %10s %10s\n", "table", "sqlite", "copied", "postgresql");
+	for (int ti = 0; ti < NTABLES; ti++) {
+		long a = -1, b = -1;
+		if (count_src(m, tables[ti].name, &a) < 0 || count_dst(m, tables[ti].name, &b) < 0) {
+			fprintf(stderr, "dataproducts: migrate: counting %s failed\n", tables[ti].name);
+			return -1;
+		}
+		printf("%-18s %10ld %10ld %10ld%s\n", tables[ti].name, a, m->copied[ti], b,
+		       a == b ? "" : "  MISMATCH");
+		bad += a != b;
+	}
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(m->src, "SELECT id, name FROM tenants ORDER BY id", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	*ntenants = 0;
+	int rc = 0, step;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *tenant = (const char *)sqlite3_column_text(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+		int tenant_bad = 0;
+		for (int ti = 0; ti < NTABLES; ti++) {
+			unsigned char ma[EVP_MAX_MD_SIZE], mb[EVP_MAX_MD_SIZE];
+			long ra = 0, rb = 0;
+			if (digest_src(m, &tables[ti], tenant, ma, &ra) < 0 ||
+			    digest_dst(m, &tables[ti], tenant, mb, &rb) < 0) {
+				rc = -1;
+				break;
+			}
+			if (ra != rb || memcmp(ma, mb, 32)) {
+				fprintf(stderr, "dataproducts: migrate: tenant %s (%s), table %s:"
+						" content differs (%ld rows in SQLite, %ld in PostgreSQL)\n",
+					name, tenant, tables[ti].name, ra, rb);
+				tenant_bad++;
+			}
+		}
+		bad += tenant_bad;
+		++*ntenants;
+	}
+	sqlite3_finalize(s);
+	return rc < 0 ? -1 : bad;
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static int check_target_empty(const char *to)
+{
+	char err[512];
+	struct store *st;
+	if (store_open(&st, to, err, sizeof err) < 0) {
+		fprintf(stderr, "dataproducts: migrate: target: %s\n", err);
+		return -1;
+	}
+	long n = -1;
+	int rc = st->ops->tenant_count(st, &n);
+	st->ops->close(st);
+	if (rc < 0) {
+		fprintf(stderr, "dataproducts: migrate: target: cannot count its tenants\n");
+		return -1;
+	}
+	if (n > 0) {
+		fprintf(stderr,
+			"dataproducts: migrate: refused: the target database is not empty (%ld"
+			" tenant%s).\n  Copy into a new, empty database (CREATE DATABASE ...); a"
+			" database that `serve` or `bootstrap`\n  has run on has a tenant already.\n",
+			n, n == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
+int migrate_main(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL, *batch = "1000";
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		const char **dst = !strcmp(argv[i], "--from")	 ? &from
+				   : !strcmp(argv[i], "--to")	 ? &to
+				   : !strcmp(argv[i], "--batch") ? &batch
+								 : NULL;
+		if (!dst || i + 1 >= argc) {
+			fprintf(stderr, "dataproducts: migrate: %s '%s' (see migrate --help)\n",
+				dst ? "missing value for" : "unknown option", argv[i]);
+			return 2;
+		}
+		*dst = argv[++i];
+	}
+	if (!from || !to) {
+		fprintf(stderr, "dataproducts: migrate: --from sqlite:PATH and --to postgresql://..."
+				" are both required (see migrate --help)\n");
+		return 2;
+	}
+	if (strncmp(from, "sqlite:", 7) || !from[7]) {
+		fprintf(stderr, "dataproducts: migrate: --from must be sqlite:PATH, not '%s'\n", from);
+		return 2;
+	}
+	if (strncmp(to, "postgresql://", 13) && strncmp(to, "postgres://", 11)) {
+		fprintf(stderr, "dataproducts: migrate: --to must be a postgresql:// URL\n");
+		return 2;
+	}
+	char *end = NULL;
+	errno = 0;
+	long nbatch = strtol(batch, &end, 10);
+	if (errno || !end || *end || nbatch < 1 || nbatch > 1000000) {
+		fprintf(stderr, "dataproducts: migrate: --batch must be 1..1000000, not '%s'\n", batch);
+		return 2;
+	}
+	const char *path = from + 7;
+	struct stat sb;
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "dataproducts: migrate: --from %s: %s\n", path,
+			errno ? strerror(errno) : "not a regular file");
+		return 1;
+	}
+	int64_t t0 = clock_mono_ns();
+
+	/* the source at the current schema, as serve would open it */
+	char err[512];
+	struct store *st;
+	if (store_open(&st, from, err, sizeof err) < 0) {
+		fprintf(stderr, "dataproducts: migrate: source: %s\n", err);
+		return 1;
+	}
+	st->ops->close(st);
+	int rc = check_target_empty(to);
+	if (rc != 0)
+		return 1;
+
+	struct run m = {.batch = nbatch};
+	if (sqlite3_open_v2(path, &m.src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "dataproducts: migrate: cannot open %s: %s\n", path,
+			sqlite3_errmsg(m.src));
+		sqlite3_close(m.src);
+		return 1;
+	}
+	sqlite3_busy_timeout(m.src, 5000);
+	m.dst = PQconnectdb(to);
+	if (PQstatus(m.dst) != CONNECTION_OK) {
+		fprintf(stderr, "dataproducts: migrate: cannot connect to PostgreSQL: %s",
+			PQerrorMessage(m.dst));
+		rc = 1;
+		goto out;
+	}
+	/* one snapshot of the source for the copy and the verification */
+	if (sqlite3_exec(m.src, "BEGIN; SELECT count(*) FROM tenants;", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", path,
+			sqlite3_errmsg(m.src));
+		rc = 1;
+		goto out;
+	}
+	/* the tenants go first: a second run (or a server started on the
+	 * target) sees a non-empty database from the first batch on */
+	for (int ti = 0; ti < NTABLES; ti++) {
+		int64_t t1 = clock_mono_ns();
+		if (copy_table(&m, ti) < 0) {
+			fprintf(stderr,
+				"dataproducts: migrate: FAILED while copying %s; the target is partly"
+				" written.\n  Drop and recreate the target database before running"
+				" migrate again.\n",
+				tables[ti].name);
+			rc = 1;
+			goto out;
+		}
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"copied\",\"table\":\"%s\",\"rows\":%ld,"
+				"\"seconds\":%.3f}\n",
+			tables[ti].name, m.copied[ti], (double)(clock_mono_ns() - t1) / 1e9);
+	}
+	for (size_t i = 0; i < sizeof identities / sizeof identities[0]; i++) {
+		char sql[256];
+		snprintf(sql, sizeof sql,
+			 "SELECT setval(pg_get_serial_sequence('%s', '%s'), coalesce(max(%s), 0) + 1,"
+			 " false) FROM %s",
+			 identities[i][0], identities[i][1], identities[i][1], identities[i][0]);
+		if (pg_cmd(m.dst, sql) < 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	double copy_s = (double)(clock_mono_ns() - t0) / 1e9;
+	long ntenants = 0;
+	int bad = verify(&m, &ntenants);
+	double all_s = (double)(clock_mono_ns() - t0) / 1e9;
+	if (bad != 0) {
+		fprintf(stderr, "dataproducts: migrate: verification FAILED (%s); the target is not"
+				" a faithful copy: do not use it.\n",
+			bad < 0 ? "an error while reading" : "differences above");
+		rc = 1;
+		goto out;
+	}
+	long total = 0;
+	for (int ti = 0; ti < NTABLES; ti++)
+		total += m.copied[ti];
+	printf("migrated %ld rows of %ld tenant%s in %.2f s (copy %.2f s, verify %.2f s);"
+	       " counts and per-tenant SHA-256 of every table equal\n",
+	       total, ntenants, ntenants == 1 ? "" : "s", all_s, copy_s, all_s - copy_s);
+	rc = 0;
+out:
+	sqlite3_exec(m.src, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(m.src);
+	PQfinish(m.dst);
+	return rc;
+}
