@@ -52,7 +52,7 @@ OUT=$ROOT/build/bench
 RAW=$OUT/raw-$N
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:-"-O2 -g"}
-PKGS="libmicrohttpd jansson sqlite3 libcmark-gfm libcrypto"
+PKGS="libmicrohttpd jansson sqlite3 libcmark-gfm libcrypto libpq"
 WARN="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2"
 
 declare -A TITLE=(
