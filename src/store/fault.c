@@ -2,7 +2,8 @@
  * DO_OS_MALLOC_TEST). DP_FAULT_INJECT names store calls that must fail with
  * a hard error, comma separated, e.g. "changelog_append" or "commit,begin":
  * any operation of STORE_OPS_RC (store_ops.h), whose list generates the
- * stubs here, so a new operation is injectable without code in this file.
+ * failing replacements here, so a new operation is injectable without code
+ * in this file.
  * Unset (production) it costs nothing: the backend's own table is used.
  *
  * One entry, "disk:PATH", injects real storage conditions instead: a SQLite
@@ -24,7 +25,7 @@ static struct store_ops faulty;
 /* fail_<op>: the operation failing hard before it touches anything (a
  * failed begin opens no transaction; a failed commit leaves it to the
  * caller's rollback, as a real one would). The parameters are there only
- * to give the stub the operation's type. */
+ * to give the replacement the operation's type. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #define X(ret, name, params) \
@@ -33,7 +34,7 @@ STORE_OPS_RC(X)
 #undef X
 #pragma GCC diagnostic pop
 
-/* inject_<op>: swaps the stub into a table of operations. */
+/* inject_<op>: puts fail_<op> into a table of operations. */
 #define X(ret, name, params) \
 	static void inject_##name(struct store_ops *ops) { ops->name = fail_##name; }
 STORE_OPS_RC(X)

@@ -1,8 +1,9 @@
 /* store_ops: every store operation listed once, as an X-macro in the spirit
  * of SQLite's opcode tables: X(return type, name, parameter list) per
  * struct store_ops member. store.h keeps the documented struct; this list is
- * what code generates from -- the backend's definitions and ops table
- * (sqlite_int.h, sqlite.c) and the fault injector's stubs (fault.c) -- and
+ * what code generates from -- the backends' definitions and ops tables
+ * (sqlite_int.h, sqlite.c, pg.h) and the fault injector's failing
+ * replacements (fault.c) -- and
  * store.c checks at compile time that the list and the struct agree member
  * for member, so an operation added to one but not the other does not build.
  *
