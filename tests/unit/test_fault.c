@@ -2,7 +2,7 @@
  * operation list (src/store/store_ops.h): every operation that returns a
  * store_rc can be made to fail by name, and only that one; a name outside
  * the list is refused. Runs without a database: the ops table under test
- * is all NULL, so any member the injector set is its stub. */
+ * is all NULL, so any member the injector set is its failing replacement. */
 #include "support.h"
 
 #include "store/store.h"
@@ -42,7 +42,7 @@ static void every_listed_operation_is_injectable(void **state)
 	assert_int_equal(count, (int)(sizeof(struct store_ops) / sizeof none.begin) - 3);
 }
 
-static void stubs_fail_hard(void **state)
+static void replacements_fail_hard(void **state)
 {
 	(void)state;
 	char err[256];
@@ -100,7 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_listed_operation_is_injectable),
-		cmocka_unit_test(stubs_fail_hard),
+		cmocka_unit_test(replacements_fail_hard),
 		cmocka_unit_test(unknown_names_are_refused),
 		cmocka_unit_test(disk_entries_leave_the_operations_alone),
 	};
