@@ -51,7 +51,7 @@ FUZZ_LDFLAGS_csv := -Wl,--wrap=read
 DB      ?= sqlite:var/dataproducts.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all run test check-layers test-unit test-store-pg test-migrate-pg test-api test-api-pg test-asan test-web test-web-asan test-clang test-fuzz-replay fuzz fuzz-build \
+.PHONY: all run test check-layers test-unit test-store-pg test-migrate-pg test-multi-pg test-api test-api-pg test-asan test-web test-web-asan test-clang test-fuzz-replay fuzz fuzz-build \
 	deps deps-test deps-fuzz asan help clean bench
 
 all: build/dataproducts
@@ -67,6 +67,7 @@ help:
 	@echo "make test-migrate-pg  dataproducts migrate round trip, SQLite to a throwaway PostgreSQL 15"
 	@echo "make check-layers  fail on an include that points up a layer, or a transaction"
 	@echo "                opened by hand under src/api/ (not through api_tx_run)"
+	@echo "make test-multi-pg  several servers on one throwaway PostgreSQL 15 (SPEC §7; tests/multi)"
 	@echo "make test-api   node black-box tests against the release build"
 	@echo "make test-api-pg  the same tests on a throwaway PostgreSQL 15 (API_TESTS=api/x.test.mjs: one file)"
 	@echo "make test-web   the web app in headless Chromium (playwright-core + axe-core)"
@@ -199,6 +200,14 @@ test-migrate-pg: build/dataproducts tests/node_modules/.installed
 	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || { echo "PostgreSQL cluster did not start"; exit 1; }; \
 	  (cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_MIGRATE_PG_URL="$$url" node --test pg/)
 
+# Several instances on one database (issue 11, SPEC §7): tests/multi starts
+# two or three servers on one PostgreSQL database of a throwaway cluster.
+test-multi-pg: build/dataproducts tests/node_modules/.installed
+	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX) || exit 1; \
+	  trap '$(CURDIR)/tests/tools/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
+	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || { echo "PostgreSQL cluster did not start"; exit 1; }; \
+	  cd tests && DP_TEST_PG_URL="$$url" DP_BIN=$(CURDIR)/build/dataproducts node --test --test-concurrency=1 multi/
+
 tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -266,6 +275,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-clang
 	@$(MAKE) --no-print-directory test-api
 	@$(MAKE) --no-print-directory test-api-pg
+	@$(MAKE) --no-print-directory test-multi-pg
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-web
 	@$(MAKE) --no-print-directory test-web-asan

@@ -86,12 +86,15 @@ export function bootstrap(db, tenant, email) {
 }
 
 /**
- * Starts a server. opts.args adds CLI flags; opts.env adds environment.
+ * Starts a server. opts.args adds CLI flags; opts.env adds environment;
+ * opts.db shares a database URL (then opts.skipBootstrap is usual).
  * Resolves once the "listening" log line names the URL.
  */
 export async function startServer(opts = {}) {
   const dir = opts.dir || mkdtempSync(path.join(tmpdir(), 'dp-test-'));
-  const db = dbFor(dir);
+  // opts.db: a database another server already uses (several instances on
+  // one PostgreSQL database, tests/multi); stop() then leaves it alone
+  const db = opts.db || dbFor(dir);
   const admin = opts.skipBootstrap ? null : bootstrap(db, 'default', 'admin@example.com');
   const args = ['serve', '--listen', '127.0.0.1:0', '--db', db, '--threads', '2',
     '--data-root', path.join(dir, 'data'), ...(opts.args || [])];
