@@ -285,6 +285,19 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(db, quiet_notices, NULL);
+	/* acknowledged = durable, whatever the role's or database's defaults */
+	PGresult *r = PQexec(db, "SET synchronous_commit TO on; SET client_encoding TO 'UTF8'");
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		const char *msg = PQerrorMessage(db);
+		if (err)
+			snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", msg);
+		else
+			store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
+		PQfinish(db);
+		return NULL;
+	}
 	return db;
 }
 
@@ -1311,6 +1324,28 @@ static int check_durable(PGconn *db, char *err, size_t errlen)
 				      " would not survive a crash; refusing to start");
 		return -1;
 	}
+	/* documents are UTF-8 text and search folds them with normalize(),
+	 * which needs a UTF-8 database */
+	if (!setup_exec(db, "SELECT pg_encoding_to_char(encoding), datctype FROM pg_database"
+			    " WHERE datname = current_database()", &r, err, errlen,
+			"cannot read the database encoding"))
+		return -1;
+	char enc[32] = "", ctype[64] = "";
+	if (PQntuples(r) == 1) {
+		snprintf(enc, sizeof enc, "%s", PQgetvalue(r, 0, 0));
+		snprintf(ctype, sizeof ctype, "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (strcmp(enc, "UTF8") != 0) {
+		snprintf(err, errlen, "the PostgreSQL database has encoding %s; dataproducts needs"
+				      " UTF8 (CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)",
+			 enc[0] ? enc : "(unknown)");
+		return -1;
+	}
+	if (!strcasestr(ctype, "utf-8") && !strcasestr(ctype, "utf8"))
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the database's LC_CTYPE is not UTF-8:"
+				" search matches non-ASCII letters case-sensitively\",\"lcCtype\":\"%s\"}\n",
+			ctype);
 	return 0;
 }
 
