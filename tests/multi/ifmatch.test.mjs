@@ -101,3 +101,35 @@ test('concurrent PATCH / activate / deactivate over three instances: one changel
   assert.equal(kinds('/description', 'replace'), (N / 3) * ROUNDS);
   assert.equal(kinds('/activatedOn', 'add'), (N / 3) * ROUNDS);
 });
+
+test('PATCH, activate and deactivate mixed, all with the same If-Match, over three instances: exactly one succeeds', async () => {
+  const managed = await makeSpace(c.servers[0], { type: 'managed' });
+  const p = await makeActivatableProduct(c.servers[0], { spaceId: managed.id });
+  const N = 12;
+  for (let round = 0; round < 4; round++) {
+    const got = await c.servers[round % 3].api('GET', `${DP}/${p.id}`);
+    const etag = got.headers.get('etag');
+    // an active product: deactivate can win; a draft: activate can win
+    const res = await spread(c.servers, N, (s, i) => {
+      const headers = { 'If-Match': etag };
+      if (i % 2 === 0) {
+        return s.api('PATCH', `${DP}/${p.id}`, { headers, body: [{ op: 'replace', path: '/description', value: `r${round} w${i}` }] });
+      }
+      return got.body.activated
+        ? s.api('POST', `${DP}/${p.id}/actions/deactivate`, { headers })
+        : s.api('POST', `${DP}/${p.id}/actions/activate`, { headers, body: { name: p.name } });
+    });
+    const ok = res.filter((r) => r.status >= 200 && r.status < 300);
+    assert.equal(ok.length, 1, `round ${round}: ${JSON.stringify(tally(res))}`);
+    for (const r of res.filter((x) => x.status === 412)) assertError(r, 412, 'DP-412-PRECONDITION-FAILED');
+    assert.equal(res.length - ok.length, tally(res)[412], 'every loser is a 412');
+    // make the next round start from the other activation state now and then
+    if (round === 1) {
+      const a = await c.servers[2].api('POST', `${DP}/${p.id}/actions/activate`, { body: { name: p.name } });
+      assert.equal(a.status, 201, a.text);
+    }
+  }
+  const n = Number(sql(c.db, `SELECT changelog_n FROM products WHERE id = '${p.id}'`));
+  assert.equal(n, 1 + 4 + 1, 'create + one winner per round + the activation between rounds');
+  assertDense(p.id, n);
+});
