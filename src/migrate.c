@@ -4,7 +4,8 @@
  * How: both stores are opened through store_open first, so the SQLite file
  * is at the current schema (as `serve` would leave it) and the PostgreSQL
  * database has the backend's schema (pg_schema.h) and passes its checks
- * (fsync on); a target that has any tenant is refused. The rows are then
+ * (fsync on); a target that has any tenant is refused, and so is one that
+ * another migrate is copying into (advisory lock 8511/3, held for the run). The rows are then
  * copied table by table, below the store interface: the SQLite file is read
  * in one read transaction (one consistent snapshot, streamed row by row with
  * sqlite3_step) and the rows are written with one prepared INSERT per table
@@ -517,6 +518,35 @@ static int check_target_empty(const char *to)
 	return 0;
 }
 
+/* Takes the target's migrate lock and checks, under it, that the target
+ * is still empty; 0, or 1 (refused, said why) / -1 (error). */
+static int claim_target(PGconn *db)
+{
+	PGresult *r = PQexec(db, "SELECT pg_try_advisory_lock(8511, 3),"
+				 " (SELECT count(*) FROM tenants)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		fprintf(stderr, "dataproducts: migrate: target: %s", PQerrorMessage(db));
+		PQclear(r);
+		return -1;
+	}
+	bool locked = !strcmp(PQgetvalue(r, 0, 0), "t");
+	long n = atol(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (!locked) {
+		fprintf(stderr, "dataproducts: migrate: refused: another migrate is copying into the"
+				" target database now.\n  Nothing was written by this one; check the"
+				" other one's result.\n");
+		return 1;
+	}
+	if (n > 0) {
+		fprintf(stderr, "dataproducts: migrate: refused: the target database is not empty (%ld"
+				" tenant%s): another migrate has copied into it. Nothing was written by"
+				" this one.\n", n, n == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
 int migrate_main(int argc, char **argv)
 {
 	const char *from = NULL, *to = NULL, *batch = "1000";
@@ -589,6 +619,16 @@ int migrate_main(int argc, char **argv)
 	if (PQstatus(m.dst) != CONNECTION_OK) {
 		fprintf(stderr, "dataproducts: migrate: cannot connect to PostgreSQL: %s",
 			PQerrorMessage(m.dst));
+		rc = 1;
+		goto out;
+	}
+	/* one copy at a time: two migrate commands into one empty target would
+	 * both pass check_target_empty, and the loser would fail midway and call a
+	 * good copy "partly written". The lock (class 8511 key 3, pg.c's global
+	 * class) is the session's until PQfinish; emptiness is checked again
+	 * under it (a copy that finished in between has left a tenant). */
+	rc = claim_target(m.dst);
+	if (rc != 0) {
 		rc = 1;
 		goto out;
 	}

@@ -271,6 +271,14 @@ static void log_error(const char *what, const char *state, const char *msg)
 	json_decref(line);
 }
 
+/* How long a statement waits for a lock (the tenant's advisory lock, a row
+ * lock) before it fails with 55P03, which the runner retries (STORE_RETRY):
+ * SQLite's busy timeout, so a writer stuck behind another answers 503 after
+ * STORE_TX_MAX_ATTEMPTS waits instead of hanging. Applied when the session
+ * has none: a lock_timeout set in the URL (options=-c lock_timeout=...) or
+ * for the role or database wins. */
+#define PG_LOCK_TIMEOUT "5s"
+
 /* Connects; err NULL at run time (the fault is noted instead). */
 static PGconn *connect_db(const char *url, char *err, size_t errlen)
 {
@@ -285,19 +293,23 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(db, quiet_notices, NULL);
-	/* acknowledged = durable, whatever the role's or database's defaults */
-	PGresult *r = PQexec(db, "SET synchronous_commit TO on; SET client_encoding TO 'UTF8'");
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	if (!ok) {
+	/* one round trip: acknowledged = durable whatever the role's or the
+	 * database's defaults; UTF-8 text; and a bound on lock waits (SQLite's
+	 * busy timeout) unless the URL, role or database set one */
+	PGresult *r = PQexec(db, "SET synchronous_commit TO on; SET client_encoding TO 'UTF8';"
+				 " SELECT set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false)"
+				 " WHERE current_setting('lock_timeout') = '0'");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		const char *msg = PQerrorMessage(db);
 		if (err)
 			snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", msg);
 		else
 			store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
+		PQclear(r);
 		PQfinish(db);
 		return NULL;
 	}
+	PQclear(r);
 	return db;
 }
 
@@ -1355,7 +1367,10 @@ static int check_durable(PGconn *db, char *err, size_t errlen)
 static int migrate(PGconn *db, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	if (!setup_exec(db, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_GLOBAL ", 1);"
+	/* no lock_timeout here: an instance waits for another's migrations,
+	 * however long they take */
+	if (!setup_exec(db, "BEGIN; SET LOCAL lock_timeout = 0;"
+			    " SELECT pg_advisory_xact_lock(" LOCK_GLOBAL ", 1);"
 			    " CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL);"
 			    " INSERT INTO schema_version SELECT 0"
 			    " WHERE NOT EXISTS (SELECT 1 FROM schema_version);"

@@ -17,9 +17,10 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, PG_URL } from './lib/server.mjs';
 import { holdWriteLock } from './lib/sqlite.mjs';
+import { dbSql, holdTenantLock } from './lib/db.mjs';
 import { execFileSync } from 'node:child_process';
 import {
-  DP, assertError, changelogs, makeActivatableProduct, makeProduct, makeSpace, uniqueName,
+  DP, assertError, changelogs, makeActivatableProduct, makeProduct, makeSpace, pause, uniqueName,
 } from './lib/fixtures.mjs';
 
 const ETAG_RE = /^"[0-9a-f]{32}"$/;
@@ -511,5 +512,71 @@ describe('a write blocked by another writer', {
     assert.equal(now.body.description, 'written after the lock');
     const log = await changelogs(srv, p.id);
     assert.equal(log.data.length, 2, 'one entry for the create, one for the PATCH (written once)');
+  });
+});
+
+// The same on PostgreSQL: the other writer is a psql session holding the
+// tenant's advisory lock (another instance's write transaction). A statement
+// waits at most lock_timeout (5 s unless the URL, role or database sets one:
+// src/store/pg.c PG_LOCK_TIMEOUT) and fails with 55P03, which the runner
+// retries; a lock held past every attempt answers 503 with Retry-After
+// instead of holding the request forever (docs/decisions.md "Issue 11").
+describe('a write blocked by another writer (PostgreSQL)', {
+  skip: !PG_URL && 'PostgreSQL only (DP_TEST_PG_URL): holds the tenant lock with psql',
+}, () => {
+  test('PATCH waits out one lock_timeout, is retried and succeeds once the lock is released', async () => {
+    const p = await makeProduct(srv, { name: uniqueName('pg-locked') });
+    const lock = await holdTenantLock(srv.db, srv.admin.tenantId, 8000);
+    const t0 = Date.now();
+    const pending = srv.api('PATCH', `${DP}/${p.id}`, {
+      body: [{ op: 'replace', path: '/description', value: 'written after the lock' }],
+    });
+    // 6 s in, the lock still held: the server's statement waiting for it
+    // began after the first 5 s lock_timeout (a retry), not at the start
+    await pause(6000);
+    let ages = [];
+    for (let i = 0; i < 20 && ages.length !== 1; i++) {
+      ages = dbSql(srv.db, "SELECT (extract(epoch FROM now() - query_start) * 1000)::int FROM pg_stat_activity"
+        + " WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'"
+        + " AND pid <> pg_backend_pid()").split('\n').filter(Boolean).map(Number);
+      if (ages.length !== 1) await pause(50);
+    }
+    assert.equal(ages.length, 1, 'one server statement waits for the lock');
+    assert.ok(ages[0] < 4500, `the waiting statement is a retry, not the first attempt (waiting ${ages[0]} ms)`);
+    const res = await pending;
+    const waited = Date.now() - t0;
+    await lock.released;
+    assert.equal(res.status, 204, res.text);
+    assert.ok(waited >= 5000, `the write waited for the lock (${waited} ms)`);
+    assert.equal((await srv.api('GET', `${DP}/${p.id}`)).body.description, 'written after the lock');
+    assert.equal((await changelogs(srv, p.id)).data.length, 2, 'one entry for the create, one for the PATCH (written once)');
+  });
+
+  test('a lock held past every attempt: 503 with Retry-After and the envelope, nothing written', async () => {
+    // a second instance on the same database whose URL sets a short lock_timeout
+    const sep = srv.db.includes('?') ? '&' : '?';
+    const short = await startServer({ db: `${srv.db}${sep}options=-c%20lock_timeout%3D200`, skipBootstrap: true });
+    short.key = srv.key;
+    try {
+      const p = await makeProduct(srv, { name: uniqueName('pg-stuck'), description: 'before' });
+      const lock = await holdTenantLock(srv.db, srv.admin.tenantId, 4000);
+      const res = await short.api('PATCH', `${DP}/${p.id}`, {
+        body: [{ op: 'replace', path: '/description', value: 'never written' }],
+      });
+      const done = Date.now();
+      await lock.released;
+      assertError(res, 503, 'DP-503-UNAVAILABLE');
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.ok(Date.now() - done >= 1000, 'the answer came while the lock was still held');
+      assert.equal((await srv.api('GET', `${DP}/${p.id}`)).body.description, 'before');
+      assert.equal((await changelogs(srv, p.id)).data.length, 1, 'nothing was written');
+      // the instance is fine once the lock is gone
+      const again = await short.api('PATCH', `${DP}/${p.id}`, {
+        body: [{ op: 'replace', path: '/description', value: 'after' }],
+      });
+      assert.equal(again.status, 204, again.text);
+    } finally {
+      await short.stop();
+    }
   });
 });

@@ -22,6 +22,7 @@
  * struct store_ops has an operation missing from OPS_COVERED below. */
 #include "support.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -2131,6 +2132,78 @@ static void test_connection_lost(void **state)
 	assert_int_equal(store_health(NULL, 0), STORE_FAULT_NONE);
 }
 
+/* ---- a deadlock (PostgreSQL only) ----------------------------------------- */
+
+/* Two writers on two threads (two connections) each take one tenant's lock
+ * (their first tenant-scoped statement), meet at a barrier, then ask for the
+ * other's: PostgreSQL finds the deadlock and aborts one of them with 40P01.
+ * No thread asserts (cmocka's failures jump); the main thread checks. */
+struct deadlock_writer {
+	const char *first, *second;
+	pthread_barrier_t *meet;
+	int runs;
+	int second_rc; /* the first run's second statement */
+	int rc;
+	struct store_tx_stats stats;
+};
+
+static int deadlock_body(void *cls)
+{
+	struct deadlock_writer *w = cls;
+	char id[GUID_LEN + 1];
+	int rc = S->ops->user_find_email(S, id, w->first, "nobody@example.com");
+	if (rc < 0)
+		return rc;
+	bool first_run = w->runs++ == 0;
+	if (first_run)
+		pthread_barrier_wait(w->meet);
+	rc = S->ops->user_find_email(S, id, w->second, "nobody@example.com");
+	if (first_run)
+		w->second_rc = rc;
+	return rc < 0 ? rc : STORE_TX_COMMIT;
+}
+
+static void *deadlock_thread(void *arg)
+{
+	struct deadlock_writer *w = arg;
+	w->rc = store_tx_run(&w->stats, S, true, deadlock_body, w);
+	return NULL;
+}
+
+/* store.h: a deadlock (40P01) is STORE_RETRY, and the runner runs the
+ * victim's transaction again, which then commits. (40001 cannot arise from
+ * the store's own transactions: writes are READ COMMITTED under the tenant
+ * lock, and the REPEATABLE READ read transactions write nothing.) */
+static void test_deadlock_retried(void **state)
+{
+	(void)state;
+	if (strncmp(url, "postgres", 8) != 0)
+		skip(); /* SQLite has one writer at a time: no deadlock */
+	char a[GUID_LEN + 1], b[GUID_LEN + 1];
+	assert_int_equal(ids_guid_new(a), 0);
+	assert_int_equal(ids_guid_new(b), 0);
+	pthread_barrier_t meet;
+	assert_int_equal(pthread_barrier_init(&meet, NULL, 2), 0);
+	struct deadlock_writer w[2] = {{.first = a, .second = b, .meet = &meet},
+				       {.first = b, .second = a, .meet = &meet}};
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, deadlock_thread, &w[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&meet);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(w[i].rc, STORE_TX_COMMIT);
+	/* exactly one victim: its second statement failed with STORE_RETRY, and
+	 * it took a second attempt; the other committed at the first */
+	int victim = w[0].second_rc == STORE_RETRY ? 0 : 1;
+	assert_int_equal(w[victim].second_rc, STORE_RETRY);
+	assert_int_equal(w[victim].stats.attempts, 2);
+	assert_int_equal(w[victim].stats.retries, 1);
+	assert_int_equal(w[1 - victim].second_rc, STORE_NONE);
+	assert_int_equal(w[1 - victim].stats.attempts, 1);
+}
+
 static void test_every_op_covered(void **state)
 {
 	(void)state;
@@ -2189,6 +2262,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_computations, test_teardown),
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
+		cmocka_unit_test_teardown(test_deadlock_retried, test_teardown),
 		cmocka_unit_test(test_every_op_covered),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

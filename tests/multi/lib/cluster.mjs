@@ -31,6 +31,7 @@ export async function startCluster(n, opts = {}) {
         env: { ...(opts.env || {}), ...(extra.env || {}) },
       });
       srv.key = admin?.apiKey;
+      if (admin) srv.admin = admin;
       c.servers[i] = srv;
       return srv;
     },
