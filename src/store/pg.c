@@ -56,7 +56,7 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_KEY_ACTIVE] = "SELECT count(*) FROM api_keys WHERE tenant_id = $1::text AND user_id = $2::text"
 			 " AND NOT revoked AND (expires_ms = 0 OR expires_ms > $3::bigint)",
 	[P_KEY_LOOKUP] = "SELECT k.id, k.tenant_id, k.user_id, k.expires_ms, u.roles, u.status"
-			 " FROM api_keys k JOIN users u ON u.id = k.user_id"
+			 " FROM api_keys k JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id"
 			 " WHERE k.hash = $1::text AND NOT k.revoked",
 	[P_SESSION_INSERT] = "INSERT INTO sessions(tenant_id, id_hash, user_id, key_id, created_via,"
 			     " created_at, last_seen_at, expires_at) VALUES($1::text, $2::text, $3::text,"
@@ -126,7 +126,7 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			    " OR strpos(name_lc, $2::text) > 0 OR strpos(technical_lc, $2::text) > 0)",
 	[P_DATASET_DELETE] = "DELETE FROM datasets WHERE tenant_id = $1::text AND id = $2::text",
 	[P_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
-			       " JOIN products p ON p.id = pd.product_id"
+			       " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
 			       " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text"
 			       " ORDER BY pd.product_id",
 	[P_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
@@ -172,7 +172,7 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id,"
 			     " p.activated FROM products p"
 			     " LEFT JOIN spaces s ON s.tenant_id = p.tenant_id AND s.id = p.space_id"
-			     " LEFT JOIN space_assignments a ON a.space_id = p.space_id"
+			     " LEFT JOIN space_assignments a ON a.tenant_id = p.tenant_id AND a.space_id = p.space_id"
 			     " AND a.assignee_id = $3::text"
 			     " WHERE p.tenant_id = $1::text AND p.id = $2::text",
 	/* the row, its tags and data set references in one statement: rows that

@@ -230,7 +230,8 @@ static bool list_from(struct strbuf *sql, struct params *p, struct strbuf *terms
 	if (q->has_min_trust) /* NULL never matches */
 		strbuf_printf(sql, " AND p.trust_score >= $%d::double precision", add_num(p, q->min_trust));
 	for (int i = 0; i < q->ntags; i++)
-		strbuf_printf(sql, " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id"
+		strbuf_printf(sql, " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.tenant_id = p.tenant_id"
+				   " AND t.product_id = p.id"
 				   " AND t.tag = $%d::text)", add(p, q->tags[i]));
 	if (nterms) {
 		strbuf_puts(sql, " AND p.ts_all @@ (");
@@ -362,14 +363,15 @@ int pg_product_facets(struct store *st, struct facet_count *out, int *out_n, int
 	int rc = STORE_ONE;
 	if (!list_from(&g.from, &g.p, g.terms, tenant, q))
 		goto out;
-	strbuf_printf(&g.sql, "SELECT %s, count(*) AS n FROM (SELECT p.id, p.space_id%s",
+	strbuf_printf(&g.sql, "SELECT %s, count(*) AS n FROM (SELECT p.tenant_id, p.id, p.space_id%s",
 		      facet == FACET_TAGS ? "t.tag" : "m.space_id", g.from.data);
 	if (q->count_limit > 0) {
 		sample_order(&g.sql, q);
 		strbuf_printf(&g.sql, " LIMIT %ld", q->count_limit + 1);
 	}
 	if (facet == FACET_TAGS)
-		strbuf_printf(&g.sql, ") m JOIN product_tags t ON t.product_id = m.id GROUP BY t.tag"
+		strbuf_printf(&g.sql, ") m JOIN product_tags t ON t.tenant_id = m.tenant_id AND t.product_id = m.id"
+				      " GROUP BY t.tag"
 				      " ORDER BY n DESC, t.tag ASC LIMIT %d", cap);
 	else
 		strbuf_printf(&g.sql, ") m GROUP BY m.space_id ORDER BY n DESC, m.space_id ASC NULLS LAST"
