@@ -292,10 +292,21 @@ static void log_error(const char *what, const char *state, const char *msg)
 	json_decref(line);
 }
 
+static bool ok_result(PGresult *r)
+{
+	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
 /* Connects; err NULL at run time (the fault is noted instead). */
 static PGconn *connect_db(const char *url, char *err, size_t errlen)
 {
-	PGconn *db = PQconnectdb(url);
+	/* a database host that does not answer must not hold a request for
+	 * libpq's default (forever): connect_timeout 5 s unless the URL sets
+	 * one (expand_dbname: the URL's own settings come later and win) */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {"5", url, NULL};
+	PGconn *db = PQconnectdbParams(keys, vals, 1);
 	if (!db || PQstatus(db) != CONNECTION_OK) {
 		const char *msg = db ? PQerrorMessage(db) : "out of memory";
 		if (err)
@@ -306,6 +317,23 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(db, quiet_notices, NULL);
+	/* an acknowledged write must survive a crash of the database (SPEC §7):
+	 * a server configured with synchronous_commit=off would answer before
+	 * the WAL is flushed, so this session turns it back on (other values --
+	 * local, remote_write, on, remote_apply -- all wait for the local flush) */
+	PGresult *r = PQexec(db, "SELECT set_config('synchronous_commit', 'on', false)"
+				 " WHERE current_setting('synchronous_commit') = 'off'");
+	if (!ok_result(r)) {
+		const char *msg = PQerrorMessage(db);
+		if (err)
+			snprintf(err, errlen, "cannot set synchronous_commit: %s", msg);
+		else
+			store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
+		PQclear(r);
+		PQfinish(db);
+		return NULL;
+	}
+	PQclear(r);
 	return db;
 }
 
@@ -357,11 +385,14 @@ static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
 		/* the connection is gone: a transaction in flight is lost (retry it),
 		 * a COMMIT's outcome is unknown (never retried), a lone statement
 		 * meets an unavailable database */
-		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
 		bool was_tx = c->tx_open || c->write_tx || c->nlocked;
 		c->write_tx = false, c->nlocked = 0;
-		if (committing)
-			return STORE_HARD;
+		if (committing) {
+			/* 503, never retried: the client is told the outcome is unknown */
+			store_fault_note_commit_unknown(msg);
+			return STORE_UNAVAILABLE;
+		}
+		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
 		return was_tx ? STORE_RETRY : STORE_UNAVAILABLE;
 	}
 	if (!strcmp(state, "23505"))
@@ -382,12 +413,6 @@ static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
 	if (strncmp(state, "23", 2) != 0) /* constraint violations are the caller's answer */
 		log_error("PostgreSQL statement failed", state, msg);
 	return STORE_HARD;
-}
-
-static bool ok_result(PGresult *r)
-{
-	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
 static PGresult *run_prepared(struct pgconn *c, enum pg_stmt id, int n, const char *const *v,
@@ -640,8 +665,11 @@ int pg_commit(struct store *st)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
-	if (!c)
-		return STORE_HARD; /* the connection broke: the outcome is unknown */
+	if (!c) {
+		/* the connection broke: the outcome is unknown (503, never retried) */
+		store_fault_note_commit_unknown("connection lost before COMMIT");
+		return STORE_UNAVAILABLE;
+	}
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
 	c->tx_open = false;

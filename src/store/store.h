@@ -250,6 +250,12 @@ void store_fault_note(enum store_fault f, const char *code_name, int code, const
 void store_fault_clear(void);
 /* The fault noted by the calling thread's latest failing call. */
 enum store_fault store_fault_last(void);
+/* A COMMIT lost its connection before the answer came (PostgreSQL): notes
+ * STORE_FAULT_CANTOPEN, and store_fault_commit_unknown() then tells the
+ * calling thread, until its next noted fault, that the outcome of its
+ * latest transaction is unknown (it may have been applied). */
+void store_fault_note_commit_unknown(const char *message);
+bool store_fault_commit_unknown(void);
 /* STORE_FAULT_NONE while healthy; else the fault and a reason for /ready
  * ("database or disk is full (SQLITE_FULL) since <ts>"). */
 enum store_fault store_health(char *reason, size_t cap);
