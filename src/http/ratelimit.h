@@ -6,7 +6,11 @@
  * counted in 1/N ms ticks; no floating point). The table is split into 64
  * shards, each with its own mutex and chained hash table; entries whose
  * bucket has fully refilled are pruned, so memory follows the keys that were
- * active during the last minute. */
+ * active during the last minute.
+ *
+ * On PostgreSQL the same GCRA runs in the database instead, so that every
+ * instance counts in one budget per key (ratelimit_take_shared below); this
+ * table then only stands in while the database cannot be asked. */
 #ifndef DP_RATELIMIT_H
 #define DP_RATELIMIT_H
 #include <stdbool.h>
