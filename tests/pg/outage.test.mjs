@@ -9,6 +9,8 @@
 //   process answers 201 again within seconds and /ready 200. Every write
 //   acknowledged before the crash is there (fsync on; the cluster's default
 //   synchronous_commit=off is overridden by the server's sessions).
+// - the database restarts (fast shutdown) under writes: 503s at most, then
+//   201 again from the same process.
 // - the database dies while a write's COMMIT runs: 503 saying that the
 //   outcome is unknown (it may have been applied), never 500.
 // - the server is SIGKILLed while two clients write: a new server on the
@@ -157,6 +159,32 @@ test('database down during writes: 503 + envelope + Retry-After, /ready 503; bac
 
     // kill -9 of the postmaster (fsync on): every acknowledged write survived
     assert.ok(ackedBefore.size >= 10);
+    await assertAllPresent(srv, w.acked);
+  } finally {
+    if (w && !w.stopped) await w.stop();
+    await srv.stop();
+  }
+});
+
+test('database restarted (fast shutdown) under writes: only 201 and 503, then 201 again without a restart', async () => {
+  const srv = await startServer({ db: url, args: ARGS, skipBootstrap: true });
+  srv.key = adminKey;
+  let w;
+  try {
+    w = writers(srv, 2, 'restart');
+    await until('5 acknowledged writes', () => w.acked.size >= 5, 10000);
+    cluster('halt', dir);
+    const downAt = Date.now();
+    await sleep(500);
+    cluster('restart', dir);
+    const upAt = Date.now();
+    await until('a 201 after the restart', () => w.since(upAt).some((r) => r.status === 201), RECOVER_MS);
+    await w.stop();
+    assert.ok(w.since(downAt).length > 0);
+    for (const r of w.results) {
+      assert.ok(r.ms < HANG_MS, `a request took ${r.ms} ms`);
+      if (r.status !== 201) assert503(r, `write ${r.name}`);
+    }
     await assertAllPresent(srv, w.acked);
   } finally {
     if (w && !w.stopped) await w.stop();

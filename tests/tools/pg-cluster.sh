@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pg-cluster.sh start|stop|kill|restart DIR: a throwaway PostgreSQL 15
+# pg-cluster.sh start|stop|kill|halt|restart DIR: a throwaway PostgreSQL 15
 # cluster for tests.
 #
 #   start DIR  initdb into DIR/data (DIR must exist and be empty or new), start
@@ -10,8 +10,10 @@
 #   kill DIR   crash it: SIGKILL to the postmaster and every process it
 #              started, at once (an outage, or a power cut for the WAL);
 #              DIR stays. Returns once they are all gone.
+#   halt DIR   stop the postmaster (fast shutdown: sessions are ended with
+#              57P01), keeping DIR.
 #   restart DIR  start the postmaster again on the same port with the same
-#              settings (after kill: crash recovery replays the WAL) and
+#              settings (after kill or halt; after kill crash recovery replays the WAL) and
 #              wait until it accepts connections.
 #
 # PG_EXTRA_OPTS (start only) adds postgres -c settings, after the defaults
@@ -25,7 +27,7 @@ set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=${DP_PG_USER:-dp-test-pg}
 
-usage() { echo "usage: $0 start|stop|kill|restart DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|kill|halt|restart DIR" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 cmd=$1
 dir=$2
@@ -94,6 +96,10 @@ kill)
   done
   echo "cluster processes still alive after SIGKILL: $pids" >&2
   exit 1
+  ;;
+halt)
+  dir=$(cd "$dir" && pwd)
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
   ;;
 restart)
   dir=$(cd "$dir" && pwd)
