@@ -4,7 +4,8 @@
 // total, then 429 with the error envelope and Retry-After on every
 // instance; the same holds for sign-in attempts per client address. The
 // budgets live in the database (rate_buckets, store.h rate_take), which
-// sweeps buckets that have refilled. Limits are tiny, so no bucket refills
+// sweeps buckets that have refilled; when the bucket cannot be read each
+// instance falls back to its own in-process limit. Limits are tiny, so no bucket refills
 // while a test runs (one request per 10 s or more).
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,39 @@ test('N reads a minute per key: N allowed over three instances in all, then 429 
     // the stale bucket is gone; the key's reads are one bucket for all instances
     assert.equal(psql(c.db, "SELECT count(*) FROM rate_buckets WHERE key = 'stale-key'"), '0');
     assert.equal(psql(c.db, 'SELECT count(*) FROM rate_buckets WHERE bucket = 1'), '1');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a concurrent burst over three instances: exactly N of 3N requests are allowed', async () => {
+  const N = 10;
+  const c = await startCluster(3, { args: ['--rate-limit-tier1', String(N), '--rate-limit-tier2', '0'] });
+  try {
+    const all = await Promise.all(Array.from({ length: 3 * N },
+      (_, i) => c.servers[i % 3].api('GET', SPACES)));
+    const ok = all.filter((r) => r.status === 200).length;
+    const limited = all.filter((r) => r.status === 429);
+    assert.equal(ok, N, `statuses: ${all.map((r) => r.status)}`);
+    assert.equal(limited.length, 2 * N);
+    for (const r of limited) assert429(r, N, 'burst');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('when the shared bucket cannot be read, the instance limits by itself (neither open nor closed)', async () => {
+  const N = 3;
+  // rate_take fails on every call (the fault injector): as if the statement met a broken database
+  const c = await startCluster(2, {
+    args: ['--rate-limit-tier1', String(N), '--rate-limit-tier2', '0'],
+    env: { DP_FAULT_INJECT: 'rate_take' },
+  });
+  try {
+    for (const [i, s] of c.servers.entries()) {
+      for (let k = 0; k < N; k++) assert.equal((await s.api('GET', SPACES)).status, 200, `instance ${i}`);
+      assert429(await s.api('GET', SPACES), N, `instance ${i}, in-process`);
+    }
   } finally {
     await c.stop();
   }
