@@ -64,7 +64,8 @@ help:
 	@echo "                and fuzz corpus replay"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-store-pg  the storage conformance suite against a throwaway PostgreSQL 15"
-	@echo "make test-migrate-pg  dataproducts migrate round trip, SQLite to a throwaway PostgreSQL 15"
+	@echo "make test-migrate-pg  tests/pg: dataproducts migrate round trip, SQLite to a throwaway PostgreSQL 15;"
+	@echo "                database outages, crashes and fsync=off on clusters of their own"
 	@echo "make check-layers  fail on an include that points up a layer, or a transaction"
 	@echo "                opened by hand under src/api/ (not through api_tx_run)"
 	@echo "make test-multi-pg  several servers on one throwaway PostgreSQL 15 (SPEC §7; tests/multi)"
@@ -196,9 +197,11 @@ test-store-pg: build/tests/test_store build/asan/tests/test_store
 	    echo "== $$t on $$url"; DP_TEST_STORE_URL="$$url" $$t || fail=1; done; \
 	  if [ $$fail -ne 0 ]; then echo "store suite on PostgreSQL FAILED"; exit 1; fi
 
-# migrate round trip (issue 11): a seeded SQLite deployment moved by
-# `dataproducts migrate` into a throwaway PostgreSQL 15 answers the same GETs
-# (tests/pg/migrate.test.mjs; ~10 s). Not part of `make test` yet.
+# tests/pg (issue 11): the migrate round trip -- a seeded SQLite deployment
+# moved by `dataproducts migrate` into a throwaway PostgreSQL 15 answers the
+# same GETs (migrate.test.mjs; ~10 s) -- and outages (outage.test.mjs, ~12 s:
+# the database killed and restarted under writes, a COMMIT cut, the server
+# SIGKILLed, fsync=off refused), which start and kill clusters of their own.
 test-migrate-pg: build/dataproducts tests/node_modules/.installed
 	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX) || exit 1; \
 	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \

@@ -25,6 +25,7 @@ void meta_ready(struct req *r)
 	}
 	if (st->ops->ping(st) < 0) {
 		reply_error(r, ERR_UNAVAILABLE, "database is not reachable");
+		reply_header(r, "Retry-After", "%d", STORAGE_RETRY_AFTER_S);
 		return;
 	}
 	reply_json(r, 200, json_pack("{s:s}", "status", "ready"));

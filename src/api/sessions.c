@@ -50,7 +50,8 @@ static int sign_in_limited(struct req *r)
 	char addr[NI_MAXHOST + 8];
 	client_addr(r, addr, sizeof addr);
 	struct rate_verdict v;
-	if (!ratelimit_take(&v, app->sign_in_limit, addr, TIER_1, clock_mono_ns() / 1000000))
+	if (!ratelimit_take_shared(&v, app->sign_in_limit, app->store, RATELIMIT_BUCKET_SIGN_IN, addr,
+				   TIER_1, clock_mono_ns() / 1000000))
 		return 0;
 	metrics_count_rate_limited(app->metrics);
 	reply_error(r, ERR_RATE_LIMITED,

@@ -49,10 +49,12 @@ int auth_check_origin(struct req *r)
 
 bool auth_lookup_failed(struct req *r, int rc)
 {
-	if (rc == STORE_UNAVAILABLE)
+	if (rc == STORE_UNAVAILABLE) {
 		reply_storage_unavailable(r);
-	else if (rc < 0)
+	} else if (rc < 0) {
 		reply_error(r, ERR_UNAVAILABLE, "credential store unavailable, retry");
+		reply_header(r, "Retry-After", "1");
+	}
 	return rc < 0;
 }
 

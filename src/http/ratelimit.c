@@ -235,3 +235,24 @@ size_t ratelimit_entries(struct ratelimit *rl)
 	}
 	return total;
 }
+
+int ratelimit_take_shared(struct rate_verdict *out, struct ratelimit *rl, struct store *st,
+			  int bucket, const char *key_id, enum rate_tier tier, int64_t now_ms)
+{
+	memset(out, 0, sizeof *out);
+	if (!rl || (tier != TIER_1 && tier != TIER_2) || !rl->per_min[tier])
+		return 0;
+	struct store_rate sr;
+	if (!st || st->ops->rate_take(st, &sr, key_id, bucket, (long)rl->per_min[tier]) != STORE_ONE)
+		return ratelimit_take(out, rl, key_id, tier, now_ms);
+	const int64_t us_per_s = 1000000;
+	out->enforced = true;
+	out->limit = (long)rl->per_min[tier];
+	out->remaining = sr.level_us < sr.cap_us ? (long)((sr.cap_us - sr.level_us) / sr.interval_us) : 0;
+	out->reset_s = (long)ceil_div(sr.level_us, us_per_s);
+	out->retry_after_s =
+		sr.limited ? (long)ceil_div(sr.level_us + sr.interval_us - sr.cap_us, us_per_s) : 0;
+	if (sr.limited && out->retry_after_s < 1)
+		out->retry_after_s = 1;
+	return sr.limited;
+}

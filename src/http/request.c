@@ -394,15 +394,20 @@ void reply_storage_unavailable(struct req *r)
 		[STORE_FAULT_NONE] = "storage error", [STORE_FAULT_FULL] = "disk full",
 		[STORE_FAULT_READONLY] = "database is read-only",
 		[STORE_FAULT_IOERR] = "disk I/O error",
-		[STORE_FAULT_CANTOPEN] = "database file cannot be opened",
+		[STORE_FAULT_CANTOPEN] = "database cannot be opened or reached",
 		[STORE_FAULT_CORRUPT] = "database file is damaged",
 	};
 	enum store_fault f = store_fault_last();
 	if ((unsigned)f >= STORE_FAULT__COUNT)
 		f = STORE_FAULT_NONE;
-	reply_error(r, ERR_STORAGE_UNAVAILABLE,
-		    "the server cannot use its database (%s); nothing was changed, retry later",
-		    what[f]);
+	if (store_fault_commit_unknown())
+		reply_error(r, ERR_STORAGE_UNAVAILABLE,
+			    "the connection to the database was lost while the change was being"
+			    " committed: it may or may not have been applied; check before retrying");
+	else
+		reply_error(r, ERR_STORAGE_UNAVAILABLE,
+			    "the server cannot use its database (%s); nothing was changed, retry later",
+			    what[f]);
 	reply_header(r, "Retry-After", "%d", STORAGE_RETRY_AFTER_S);
 	if (r->app->metrics)
 		metrics_count_db_fault(r->app->metrics, (int)f);

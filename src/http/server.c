@@ -107,8 +107,8 @@ static int enforce_rate_limit(struct req *r)
 	struct rate_verdict v;
 	if (!app->ratelimit || !r->authed)
 		return 0;
-	int limited = ratelimit_take(&v, app->ratelimit, r->who.key_id, r->route->tier,
-				     clock_mono_ns() / 1000000);
+	int limited = ratelimit_take_shared(&v, app->ratelimit, app->store, (int)r->route->tier,
+					    r->who.key_id, r->route->tier, clock_mono_ns() / 1000000);
 	if (!v.enforced)
 		return 0;
 	if (limited) {

@@ -26,6 +26,26 @@
 
 const char *const pg_stmt_sql[P__COUNT] = {
 	[P_LOCK_TENANT] = "SELECT pg_advisory_xact_lock(" LOCK_TENANT ", hashtext($1::text))",
+	/* GCRA on the database clock (docs/decisions.md "Issue 11 — rate
+	 * limits across instances"): $3 the interval T, $4 the capacity N*T, in
+	 * microseconds; tat_us is the bucket's theoretical arrival time and
+	 * seen_us the clock of this statement (excluded.seen_us = now). Allowed
+	 * when max(tat, now) + T - now <= N*T; then tat = max(tat, now) + T; a
+	 * limited request leaves tat alone. One statement, one round trip. */
+	[P_RATE_TAKE] = "INSERT INTO rate_buckets AS b(key, bucket, tat_us, seen_us, allowed)"
+			" SELECT $1::text, $2::integer, n.us + $3::bigint, n.us, true FROM (SELECT"
+			" (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS us) n"
+			" ON CONFLICT (key, bucket) DO UPDATE SET"
+			" allowed = greatest(b.tat_us, excluded.seen_us) + $3::bigint - excluded.seen_us"
+			" <= $4::bigint,"
+			" tat_us = CASE WHEN greatest(b.tat_us, excluded.seen_us) + $3::bigint"
+			" - excluded.seen_us <= $4::bigint THEN greatest(b.tat_us, excluded.seen_us)"
+			" + $3::bigint ELSE b.tat_us END,"
+			" seen_us = excluded.seen_us"
+			" RETURNING allowed, tat_us - seen_us",
+	/* buckets that have refilled (tat in the past) carry no information */
+	[P_RATE_SWEEP] = "DELETE FROM rate_buckets WHERE tat_us"
+			 " < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
 	[P_TENANT_FIND] = "SELECT id FROM tenants WHERE name = $1::text",
 	[P_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES($1::text, $2::text, $3::text)",
 	[P_TENANT_COUNT] = "SELECT count(*) FROM tenants",
@@ -245,6 +265,7 @@ struct pg_store {
 	struct store base;
 	char *url;
 	pthread_key_t key;
+	int64_t next_rate_sweep_ms; /* monotonic; atomic: the caller that moves it sweeps */
 };
 
 static void quiet_notices(void *arg, const char *message) { (void)arg, (void)message; }
@@ -279,10 +300,21 @@ static void log_error(const char *what, const char *state, const char *msg)
  * for the role or database wins. */
 #define PG_LOCK_TIMEOUT "5s"
 
+static bool ok_result(PGresult *r)
+{
+	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
 /* Connects; err NULL at run time (the fault is noted instead). */
 static PGconn *connect_db(const char *url, char *err, size_t errlen)
 {
-	PGconn *db = PQconnectdb(url);
+	/* a database host that does not answer must not hold a request for
+	 * libpq's default (forever): connect_timeout 5 s unless the URL sets
+	 * one (expand_dbname: the URL's own settings come later and win) */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {"5", url, NULL};
+	PGconn *db = PQconnectdbParams(keys, vals, 1);
 	if (!db || PQstatus(db) != CONNECTION_OK) {
 		const char *msg = db ? PQerrorMessage(db) : "out of memory";
 		if (err)
@@ -293,13 +325,18 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(db, quiet_notices, NULL);
-	/* one round trip: acknowledged = durable whatever the role's or the
-	 * database's defaults; UTF-8 text; and a bound on lock waits (SQLite's
-	 * busy timeout) unless the URL, role or database set one */
-	PGresult *r = PQexec(db, "SET synchronous_commit TO on; SET client_encoding TO 'UTF8';"
+	/* one round trip: an acknowledged write must survive a crash of the
+	 * database (SPEC §7), so a session whose server, role or database says
+	 * synchronous_commit=off turns it back on (local, remote_write, on and
+	 * remote_apply all wait for the local flush); UTF-8 text; and a bound
+	 * on lock waits (SQLite's busy timeout) unless the URL, role or
+	 * database set one */
+	PGresult *r = PQexec(db, "SELECT set_config('synchronous_commit', 'on', false)"
+				 " WHERE current_setting('synchronous_commit') = 'off';"
+				 " SET client_encoding TO 'UTF8';"
 				 " SELECT set_config('lock_timeout', '" PG_LOCK_TIMEOUT "', false)"
 				 " WHERE current_setting('lock_timeout') = '0'");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (!ok_result(r)) {
 		const char *msg = PQerrorMessage(db);
 		if (err)
 			snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", msg);
@@ -361,11 +398,14 @@ static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
 		/* the connection is gone: a transaction in flight is lost (retry it),
 		 * a COMMIT's outcome is unknown (never retried), a lone statement
 		 * meets an unavailable database */
-		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
 		bool was_tx = c->tx_open || c->write_tx || c->nlocked;
 		c->write_tx = false, c->nlocked = 0;
-		if (committing)
-			return STORE_HARD;
+		if (committing) {
+			/* 503, never retried: the client is told the outcome is unknown */
+			store_fault_note_commit_unknown(msg);
+			return STORE_UNAVAILABLE;
+		}
+		store_fault_note(STORE_FAULT_CANTOPEN, "PG_CONNECTION", 0, msg);
 		return was_tx ? STORE_RETRY : STORE_UNAVAILABLE;
 	}
 	if (!strcmp(state, "23505"))
@@ -386,12 +426,6 @@ static int fail_rc(struct pgconn *c, PGresult *r, bool committing)
 	if (strncmp(state, "23", 2) != 0) /* constraint violations are the caller's answer */
 		log_error("PostgreSQL statement failed", state, msg);
 	return STORE_HARD;
-}
-
-static bool ok_result(PGresult *r)
-{
-	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
 static PGresult *run_prepared(struct pgconn *c, enum pg_stmt id, int n, const char *const *v,
@@ -644,8 +678,11 @@ int pg_commit(struct store *st)
 {
 	int rc;
 	struct pgconn *c = conn_get(st, &rc);
-	if (!c)
-		return STORE_HARD; /* the connection broke: the outcome is unknown */
+	if (!c) {
+		/* the connection broke: the outcome is unknown (503, never retried) */
+		store_fault_note_commit_unknown("connection lost before COMMIT");
+		return STORE_UNAVAILABLE;
+	}
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
 	c->tx_open = false;
@@ -676,20 +713,44 @@ bool pg_in_transaction(struct store *st)
 	return c && (c->tx_open || (PQstatus(c->db) == CONNECTION_OK && in_tx(c)));
 }
 
+/* A lone statement (no transaction open) failed because the thread's
+ * connection had broken while idle -- the database restarted, or the
+ * network dropped it, since its last use: nothing ran, so one more try on
+ * a fresh connection (conn_get reconnects) tells whether the database is
+ * reachable *now*. A database that is down fails that try at once. */
+static bool stale_conn(struct store *st, int rc)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	const struct pgconn *c = pthread_getspecific(s->key);
+	return (rc == STORE_UNAVAILABLE || rc == STORE_RETRY) && c && !c->tx_open && c->db &&
+	       PQstatus(c->db) != CONNECTION_OK;
+}
+
 int pg_ping(struct store *st)
 {
-	int rc;
-	struct pgconn *c = conn_get(st, &rc);
-	return c ? simple_exec(c, "SELECT 1", false) : rc;
+	int rc = STORE_HARD;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct pgconn *c = conn_get(st, &rc);
+		if (c)
+			rc = simple_exec(c, "SELECT 1", false);
+		if (rc >= 0 || !stale_conn(st, rc))
+			break;
+	}
+	return rc;
 }
 
 int pg_probe_write(struct store *st)
 {
-	int rc;
+	int rc = STORE_HARD;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		/* a BEGIN on a connection that broke while idle answers STORE_RETRY */
+		if ((rc = pg_begin(st, true)) == STORE_ONE || !stale_conn(st, rc))
+			break;
+	}
+	if (rc != STORE_ONE)
+		return rc == STORE_RETRY ? STORE_UNAVAILABLE : rc;
 	struct pgconn *c = conn_get(st, &rc);
 	if (!c)
-		return rc;
-	if ((rc = pg_begin(st, true)) != STORE_ONE)
 		return rc;
 	rc = simple_exec(c, "UPDATE schema_version SET version = version", false);
 	if (rc != STORE_ONE) {
@@ -700,6 +761,54 @@ int pg_probe_write(struct store *st)
 	if (rc == STORE_ONE)
 		store_fault_clear();
 	return rc;
+}
+
+/* ---- shared rate limits (store.h rate_take) --------------------------------- */
+
+#define RATE_SWEEP_MS 60000
+
+int pg_rate_take(struct store *st, struct store_rate *out, const char *key, int bucket,
+		 long per_min)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	memset(out, 0, sizeof *out);
+	const struct pgconn *cur = pthread_getspecific(s->key);
+	if (!key || per_min <= 0 || (cur && cur->tx_open))
+		return STORE_HARD; /* never part of a request's transaction */
+	int64_t t = 60000000 / per_min;
+	if (t < 1)
+		t = 1;
+	out->interval_us = t;
+	out->cap_us = t * per_min;
+	int rc = STORE_HARD;
+	PGresult *r = NULL;
+	for (int attempt = 0; attempt < 2 && !r; attempt++) {
+		r = PG_RUN(st, P_RATE_TAKE, NULL, &rc, key, PG_I64(bucket), PG_I64(t),
+			   PG_I64(out->cap_us));
+		if (!r && !stale_conn(st, rc))
+			break;
+	}
+	if (!r)
+		return rc;
+	if (PQntuples(r) != 1 || !pg_val(r, 0, 0)) {
+		PQclear(r);
+		return STORE_HARD;
+	}
+	out->limited = strcmp(pg_val(r, 0, 0), "t") != 0;
+	out->level_us = pg_ll(r, 0, 1);
+	PQclear(r);
+
+	/* expired buckets: at most once a minute per process, by whichever
+	 * request moves the mark (the first call of a process sweeps) */
+	int64_t now = clock_mono_ns() / 1000000;
+	int64_t due = __atomic_load_n(&s->next_rate_sweep_ms, __ATOMIC_RELAXED);
+	if (now >= due && __atomic_compare_exchange_n(&s->next_rate_sweep_ms, &due,
+						      now + RATE_SWEEP_MS, false, __ATOMIC_RELAXED,
+						      __ATOMIC_RELAXED)) {
+		int src;
+		PQclear(pg_run(st, P_RATE_SWEEP, NULL, 0, NULL, &src));
+	}
+	return STORE_ONE;
 }
 
 /* ---- tenants, users, API keys, sessions --------------------------------- */

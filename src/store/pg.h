@@ -21,7 +21,7 @@
 
 /* Prepared statements, one PQprepare per connection on first use. */
 enum pg_stmt {
-	P_LOCK_TENANT,
+	P_LOCK_TENANT, P_RATE_TAKE, P_RATE_SWEEP,
 	P_TENANT_FIND, P_TENANT_INSERT, P_TENANT_COUNT,
 	P_USER_FIND_EMAIL, P_USER_GET, P_USER_INSERT, P_USER_UPDATE, P_USER_DELETE, P_USER_LIST,
 	P_USER_COUNT,

@@ -159,6 +159,14 @@ static const char *const pg_migrations[] = {
 	" ts_body = dp_tsv(coalesce(p.doc::json->>'readMe', '') || ' ' || coalesce((SELECT"
 	" string_agg(d.doc::json->>'name', ' ') FROM product_datasets pd JOIN datasets d"
 	" ON d.tenant_id = pd.tenant_id AND d.id = pd.dataset_id WHERE pd.product_id = p.id), ''));",
+	/* v3: shared rate limit buckets (store.h rate_take): UNLOGGED (no WAL:
+	 * cheap to update on every request; after a crash of the database the
+	 * table is empty, i.e. every bucket full), fillfactor 50 and no index
+	 * but the key so that updates stay HOT. bucket: 1 and 2 the API key
+	 * tiers, 3 sign-in attempts per client address. */
+	"CREATE UNLOGGED TABLE rate_buckets(key " PG_ID " NOT NULL, bucket integer NOT NULL,"
+	" tat_us bigint NOT NULL, seen_us bigint NOT NULL, allowed boolean NOT NULL,"
+	" PRIMARY KEY(key, bucket)) WITH (fillfactor = 50);",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))

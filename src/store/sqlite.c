@@ -318,6 +318,16 @@ int sqlite_probe_write(struct store *st)
 	return STORE_ONE;
 }
 
+/* A SQLite deployment is one server process (SPEC §7: several instances
+ * need PostgreSQL), so its in-process rate limit table is already the whole
+ * deployment's: no shared buckets. */
+int sqlite_rate_take(struct store *st, struct store_rate *out, const char *key, int bucket,
+		     long per_min)
+{
+	(void)st, (void)out, (void)key, (void)bucket, (void)per_min;
+	return STORE_NONE;
+}
+
 void sqlite_rollback(struct store *st)
 {
 	struct conn *c = sqlite_conn_get(st);

@@ -174,7 +174,7 @@ void sqlite_list_order(struct strbuf *sql, const struct product_query *q);
 
 /* int sqlite_<op>(...) for every operation of store_ops.h, defined in the
  * resource files: sqlite.c (close, begin, commit, rollback, in_transaction,
- * ping, probe_write), sqlite_identity.c (tenant_*, user_* but user_spaces,
+ * ping, probe_write, rate_take), sqlite_identity.c (tenant_*, user_* but user_spaces,
  * apikey_*, session_*), sqlite_spaces.c (space_*, user_spaces,
  * assignment_*), sqlite_datasets.c (dataset_*), sqlite_quality.c (batch_*,
  * computation_*, quality_*, trust_*, settings_*), sqlite_products.c

@@ -18,6 +18,7 @@ static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
 static enum store_fault health_fault;
 static char health_reason[320];
 static _Thread_local enum store_fault thread_fault;
+static _Thread_local bool thread_commit_unknown;
 
 static const char *const fault_names[STORE_FAULT__COUNT] = {
 	[STORE_FAULT_NONE] = "none",	     [STORE_FAULT_FULL] = "full",
@@ -36,6 +37,7 @@ void store_fault_note(enum store_fault f, const char *code_name, int code, const
 	clock_now_iso(ts);
 	utf8_sanitize(msg, sizeof msg, message ? message : "");
 	thread_fault = f;
+	thread_commit_unknown = false;
 	pthread_mutex_lock(&health_mu);
 	bool changed = health_fault != f;
 	if (changed) {
@@ -74,6 +76,14 @@ void store_fault_clear(void)
 }
 
 enum store_fault store_fault_last(void) { return thread_fault; }
+
+void store_fault_note_commit_unknown(const char *message)
+{
+	store_fault_note(STORE_FAULT_CANTOPEN, "COMMIT_OUTCOME_UNKNOWN", 0, message);
+	thread_commit_unknown = true;
+}
+
+bool store_fault_commit_unknown(void) { return thread_commit_unknown; }
 
 enum store_fault store_health(char *reason, size_t cap)
 {

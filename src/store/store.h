@@ -21,8 +21,8 @@
  *   Calls that only read (get, find, list, lookup, count, ...) never return
  *   STORE_CONFLICT; lists return STORE_ONE also when empty.
  *
- * Transactions. Every call except begin, ping, probe_write, close and the
- * store_fault_* functions runs inside a transaction the caller opened with
+ * Transactions. Every call except begin, ping, probe_write, rate_take, close
+ * and the store_fault_* functions runs inside a transaction the caller opened with
  * begin (write = false: reads only; write = true: needed by every call
  * marked "Write" below; on SQLite it is BEGIN IMMEDIATE, which also
  * serialises writers, but callers must not rely on that: they re-read what
@@ -218,6 +218,17 @@ struct session_row {
 
 struct store;
 
+/* rate_take's verdict, in microseconds of the database's clock. The bucket's
+ * level is how far its theoretical arrival time lies ahead of now: after
+ * this request when it was allowed, as it stands when limited. A request is
+ * allowed when level + interval_us <= cap_us (= per_min * interval_us). */
+struct store_rate {
+	bool limited;
+	int64_t level_us;
+	int64_t interval_us; /* the cost of one request: 60 s / per_min, at least 1 us */
+	int64_t cap_us;
+};
+
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
 enum store_fault {
 	STORE_FAULT_NONE,
@@ -239,6 +250,12 @@ void store_fault_note(enum store_fault f, const char *code_name, int code, const
 void store_fault_clear(void);
 /* The fault noted by the calling thread's latest failing call. */
 enum store_fault store_fault_last(void);
+/* A COMMIT lost its connection before the answer came (PostgreSQL): notes
+ * STORE_FAULT_CANTOPEN, and store_fault_commit_unknown() then tells the
+ * calling thread, until its next noted fault, that the outcome of its
+ * latest transaction is unknown (it may have been applied). */
+void store_fault_note_commit_unknown(const char *message);
+bool store_fault_commit_unknown(void);
 /* STORE_FAULT_NONE while healthy; else the fault and a reason for /ready
  * ("database or disk is full (SQLITE_FULL) since <ts>"). */
 enum store_fault store_health(char *reason, size_t cap);
@@ -262,6 +279,20 @@ struct store_ops {
 	/* A real, harmless write (rewrites the schema version in its own
 	 * transaction): clears a noted fault when it succeeds. */
 	int (*probe_write)(struct store *st);
+	/* Shared rate limits (SPEC §7 "rate limits hold per key across the
+	 * cluster"): counts one request in the bucket (key, bucket) against a
+	 * GCRA budget of per_min requests per minute with a burst of per_min,
+	 * on the database's clock, as one statement of its own -- call it with
+	 * no transaction open (it must not join a request's transaction). A
+	 * limited request changes nothing. STORE_ONE: decided, *out filled;
+	 * STORE_NONE: this backend keeps no shared buckets (SQLite: one process
+	 * owns the database, so the caller's in-process table is the limit);
+	 * STORE_UNAVAILABLE / STORE_HARD: undecided. Buckets that have refilled
+	 * are deleted by the backend itself (PostgreSQL: at most once a minute
+	 * per process), so the table follows the keys active in the last minute.
+	 * docs/decisions.md "Issue 11 — rate limits across instances". */
+	int (*rate_take)(struct store *st, struct store_rate *out, const char *key, int bucket,
+			 long per_min);
 
 	/* Tenants (first start): Read tenant_find, tenant_count. Write
 	 * tenant_insert; Conflict: the name is taken. */

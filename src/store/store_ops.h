@@ -24,6 +24,8 @@
 	X(int, commit, (struct store *st)) \
 	X(int, ping, (struct store *st)) \
 	X(int, probe_write, (struct store *st)) \
+	X(int, rate_take, (struct store *st, struct store_rate *out, const char *key, \
+	  int bucket, long per_min)) \
 	X(int, tenant_find, (struct store *st, char *out_id, const char *name)) \
 	X(int, tenant_insert, (struct store *st, const char *id, const char *name, \
 	  const char *now)) \

@@ -51,6 +51,7 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
  * and a test calls it. */
 #define OPS_COVERED(X)                                                                      \
 	X(close) X(begin) X(commit) X(rollback) X(in_transaction) X(ping) X(probe_write)    \
+	X(rate_take)                                                                        \
 	X(tenant_find) X(tenant_insert) X(tenant_count)                                     \
 	X(user_find_email) X(user_get) X(user_insert) X(user_update) X(user_delete)         \
 	X(user_list)                                                                        \
@@ -2122,6 +2123,13 @@ static void test_connection_lost(void **state)
 	assert_int_equal(store_tx_run(&stats, S, false, cut_body, NULL), STORE_TX_COMMIT);
 	assert_int_equal(stats.attempts, 2); /* BEGIN on the dead connection, then a new one */
 
+	/* ping and probe_write (/ready) judge by a fresh connection: one that
+	 * broke while idle does not make them fail (docs/pg-status.md) */
+	assert_int_equal(pg_cut_connections(), 1);
+	assert_int_equal(OP(ping)(S), STORE_ONE);
+	assert_int_equal(pg_cut_connections(), 1);
+	assert_int_equal(OP(probe_write)(S), STORE_ONE);
+
 	assert_int_equal(pg_cut_connections(), 1);
 	long n;
 	assert_int_equal(OP(tenant_count)(S, &n), STORE_UNAVAILABLE);
@@ -2204,6 +2212,58 @@ static void test_deadlock_retried(void **state)
 	assert_int_equal(w[1 - victim].stats.attempts, 1);
 }
 
+/* store.h rate_take: SQLite keeps no shared buckets; PostgreSQL counts a
+ * GCRA budget per (key, bucket) in the database, outside any transaction. */
+static void test_rate_limits(void **state)
+{
+	(void)state;
+	struct store_rate v;
+	/* keys of this run (the release and the ASan build share a database) */
+	char k1[48], k2[64], k3[64];
+	snprintf(k1, sizeof k1, "k1-%d-%lld", (int)getpid(), (long long)clock_mono_ns());
+	snprintf(k2, sizeof k2, "k2-%s", k1);
+	snprintf(k3, sizeof k3, "k3-%s", k1);
+	if (strncmp(url, "postgres", 8) != 0) {
+		assert_int_equal(OP(rate_take)(S, &v, k1, 1, 3), STORE_NONE);
+		return;
+	}
+	/* 3 a minute: T = 20 s, capacity 60 s; three allowed, the fourth not */
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(OP(rate_take)(S, &v, k1, 1, 3), STORE_ONE);
+		assert_false(v.limited);
+		assert_int_equal(v.interval_us, 20000000);
+		assert_int_equal(v.cap_us, 60000000);
+		/* the level after i requests: i * T, less the few ms that passed */
+		assert_true(v.level_us <= i * 20000000LL && v.level_us > i * 20000000LL - 5000000);
+	}
+	assert_int_equal(OP(rate_take)(S, &v, k1, 1, 3), STORE_ONE);
+	assert_true(v.limited);
+	int64_t level = v.level_us;
+	assert_true(level > 55000000 && level <= 60000000);
+	/* a limited request consumed nothing */
+	assert_int_equal(OP(rate_take)(S, &v, k1, 1, 3), STORE_ONE);
+	assert_true(v.limited);
+	assert_true(v.level_us <= level);
+	/* another key, another bucket of the same key: budgets of their own */
+	assert_int_equal(OP(rate_take)(S, &v, k2, 1, 3), STORE_ONE);
+	assert_false(v.limited);
+	assert_int_equal(OP(rate_take)(S, &v, k1, 2, 3), STORE_ONE);
+	assert_false(v.limited);
+	/* a huge limit: T is clamped to 1 us */
+	assert_int_equal(OP(rate_take)(S, &v, k3, 1, 1000000000L), STORE_ONE);
+	assert_false(v.limited);
+	assert_int_equal(v.interval_us, 1);
+	/* never inside a transaction (it would commit or roll back with it) */
+	assert_int_equal(OP(begin)(S, false), STORE_ONE);
+	assert_int_equal(OP(rate_take)(S, &v, k2, 1, 3), STORE_HARD);
+	OP(rollback)(S);
+	/* a connection that broke while idle: the next call reconnects */
+	assert_int_equal(pg_cut_connections(), 1);
+	assert_int_equal(OP(rate_take)(S, &v, k2, 1, 3), STORE_ONE);
+	assert_false(v.limited);
+	assert_true(v.level_us > 20000000); /* the second request of k2 */
+}
+
 static void test_every_op_covered(void **state)
 {
 	(void)state;
@@ -2263,6 +2323,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
 		cmocka_unit_test_teardown(test_deadlock_retried, test_teardown),
+		cmocka_unit_test_teardown(test_rate_limits, test_teardown),
 		cmocka_unit_test(test_every_op_covered),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
