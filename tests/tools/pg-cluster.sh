@@ -11,7 +11,9 @@
 # refuses to run as root: as root the cluster runs as the system user
 # $DP_PG_USER (default dp-test-pg, created with useradd -r when missing),
 # and DIR is handed to it. Binaries from $PG_BIN (default
-# /usr/lib/postgresql/15/bin). The log is DIR/postgres.log.
+# /usr/lib/postgresql/15/bin). The log is DIR/postgres.log. DP_PG_OPTS adds
+# server settings ("-c name=value ..."; they win over the defaults below, e.g.
+# bench/run.sh sizes shared_buffers and max_connections for a benchmark).
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=${DP_PG_USER:-dp-test-pg}
@@ -63,7 +65,7 @@ start)
   # small, quick to start; durable (fsync on, synchronous_commit on)
   as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
     -o "-c port=$port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir \
-        -c max_connections=100 -c shared_buffers=32MB -c fsync=on" start >/dev/null || {
+        -c max_connections=100 -c shared_buffers=32MB -c fsync=on ${DP_PG_OPTS:-}" start >/dev/null || {
       cat "$dir/postgres.log" >&2; exit 1; }
   as_owner "$PG_BIN/createdb" -h "$dir" -p "$port" -U dp dp
   echo "postgresql://dp@/dp?host=$dir&port=$port"
