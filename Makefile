@@ -291,6 +291,8 @@ test: deps-test
 # HTTP benchmarks (issue 5; not part of `make test`): seeds BENCH_PRODUCTS products
 # (10000; also 100000, 1000000), runs the wrk scenarios and the nginx anchor, prints
 # the table and writes build/bench/results.md. Knobs: bench/run.sh.
+# BENCH_DB=pg: on a throwaway PostgreSQL 15 cluster; BENCH_DB=both: SQLite and
+# PostgreSQL on the same data, side by side (build/bench/results-N-both.md).
 bench: build/dataproducts
 	BENCH_PRODUCTS="$(or $(BENCH_PRODUCTS),10000)" bash bench/run.sh
 

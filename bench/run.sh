@@ -3,6 +3,18 @@
 # SQLite with rate limits off, drives six scenarios with wrk from this
 # machine (warm-up, then a measured run), runs the nginx anchor on the exact
 # bytes of a scenario-1 response, and prints one table. `make bench` runs it.
+# On PostgreSQL (issue 11) the same seeded SQLite file is copied with
+# `dataproducts migrate` into a throwaway cluster (tests/tools/pg-cluster.sh,
+# fsync and synchronous_commit on; settings below, PG_OPTS) that the script
+# starts and removes; CPU per request is then the server's plus PostgreSQL's
+# (postmaster, backends, background processes, from /proc).
+#
+#   BENCH_DB=pg bench/run.sh                  # on PostgreSQL
+#   BENCH_DB=both bench/run.sh                # SQLite, then PostgreSQL, on the
+#                                             # same seeded data (BENCH_CACHE=1
+#                                             # implied), then a side-by-side
+#                                             # table (results-N-both.md)
+#   make bench BENCH_DB=both BENCH_PRODUCTS=10000
 #
 #   bench/run.sh                              # 10k products, 15 s per scenario
 #   BENCH_PRODUCTS=100000 bench/run.sh        # also 1000000
@@ -26,8 +38,13 @@
 # (before each scenario wait until other processes use less than this % of
 # the CPUs, for a shared machine; 0 = don't wait; default 15) and
 # BENCH_QUIET_MAX (longest wait, 120 s).
-# Output: the table on stdout, build/bench/results.md (and results-N.md),
-# raw wrk output in build/bench/raw-N/. Everything else lives in a temporary
+# PostgreSQL knobs: BENCH_PG_SHARED_BUFFERS (1GB), BENCH_PG_OPTS (more
+# "-c name=value" settings, they win), BENCH_PG_TCP=1 (connect over TCP to
+# 127.0.0.1 instead of the unix socket), BENCH_NGINX=0 (skip the anchor; the
+# PostgreSQL half of BENCH_DB=both skips it, the SQLite half has it).
+# Output: the table on stdout, build/bench/results.md (and results-N.md; on
+# PostgreSQL results-N-pg.md, BENCH_DB=both also results-N-both.md), raw wrk
+# output in build/bench/raw-N/ (raw-N-pg/). Everything else lives in a temporary
 # directory that is removed, with every process started here, on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +66,58 @@ QUIET_MAX=${BENCH_QUIET_MAX:-120}
 SCENARIOS=${BENCH_SCENARIOS:-"get search deep changelog create patch"}
 PERF_SCENARIO=${BENCH_PERF:-}
 OUT=$ROOT/build/bench
-RAW=$OUT/raw-$N
+DB=${BENCH_DB:-sqlite}
+case $DB in
+sqlite) SUFFIX= ;;
+pg) SUFFIX=-pg ;;
+both) SUFFIX=-both ;;
+*) printf 'bench: BENCH_DB must be sqlite, pg or both, not %s\n' "$DB" >&2; exit 2 ;;
+esac
+RAW=$OUT/raw-$N$SUFFIX
 CC=${CC:-cc}
 CFLAGS=${CFLAGS:-"-O2 -g"}
 PKGS="libmicrohttpd jansson sqlite3 libcmark-gfm libcrypto libpq"
 WARN="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2"
+
+# --- BENCH_DB=both: two runs, then one table ----------------------------------
+if [ "$DB" = both ]; then
+	export BENCH_CACHE=${BENCH_CACHE:-1} # one seed, both backends
+	BENCH_DB=sqlite bash "$ROOT/bench/run.sh" || exit
+	BENCH_DB=pg BENCH_NGINX=${BENCH_NGINX:-0} bash "$ROOT/bench/run.sh" || exit
+	a=$OUT/raw-$N/summary.tsv b=$OUT/raw-$N-pg/summary.tsv
+	[ -s "$a" ] && [ -s "$b" ] || { echo "bench: a summary is missing ($a, $b)" >&2; exit 1; }
+	{
+		echo "### $N products, SQLite and PostgreSQL side by side — $(date -u +%Y-%m-%d)"
+		echo
+		echo "Both runs: \`BENCH_DB=both BENCH_PRODUCTS=$N make bench\`, the same seeded data;"
+		echo "details, settings and the one-connection runs in results-$N.md and results-$N-pg.md."
+		echo "CPU per request: the server process; on PostgreSQL also the postmaster and its"
+		echo "children (backends, WAL writer, checkpointer, autovacuum), from /proc."
+		echo
+		echo "| scenario | req/s SQLite | req/s PG | p50 SQLite | p50 PG | p99 SQLite | p99 PG | CPU µs/req SQLite | CPU µs/req PG (server + postgres) | errors SQLite / PG |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk -F'\t' '$1 == "#" { next }
+			NR == FNR { a[$1] = $0; next }
+			{ order[++n] = $1; b[$1] = $0 }
+			END {
+				for (k in a) if (!(k in b)) order[++n] = k
+				for (i = 1; i <= n; i++) {
+					k = order[i]
+					split(a[k], x, "\t"); split(b[k], y, "\t")
+					pg = (y[1] == "") ? "" : sprintf("%s (%s + %s)", (y[6] == "" || y[7] == "") ? "" : y[6] + y[7], y[6], y[7])
+					printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", (x[8] != "" ? x[8] : y[8]),
+						x[2], y[2], x[3] == "" ? "" : x[3] " ms", y[3] == "" ? "" : y[3] " ms",
+						x[4] == "" ? "" : x[4] " ms", y[4] == "" ? "" : y[4] " ms", x[6], pg, x[5], y[5]
+				}
+			}' "$a" "$b"
+		echo
+		awk -F'\t' '$1 == "#" { print "- " $2 ": " $3 }' "$a" | sed 's/^- /- SQLite: /'
+		awk -F'\t' '$1 == "#" { print "- " $2 ": " $3 }' "$b" | sed 's/^- /- PostgreSQL: /'
+	} >"$OUT/results-$N-both.md"
+	cat "$OUT/results-$N-both.md"
+	echo "bench: wrote $OUT/results-$N-both.md" >&2
+	exit 0
+fi
 
 declare -A TITLE=(
 	[get]="1 GET product by id"
@@ -85,6 +149,11 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 	fi
 fi
 NGINX=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+[ "${BENCH_NGINX:-1}" != 0 ] || NGINX=
+if [ "$DB" = pg ]; then
+	[ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] && command -v psql >/dev/null ||
+		fail "PostgreSQL 15 is not installed (apt-get install -y postgresql-15 postgresql-client-15)"
+fi
 
 # --- build -------------------------------------------------------------------
 make --no-print-directory build/dataproducts >&2
@@ -109,7 +178,7 @@ cp "$BIN" "$tmp/dataproducts"
 BIN=$tmp/dataproducts
 REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain -- src 2>/dev/null)" ] || REV="$REV + uncommitted src changes"
-SERVER_PID='' NGINX_PID='' WRK_PID='' PERF_PID=''
+SERVER_PID='' NGINX_PID='' WRK_PID='' PERF_PID='' PGDIR='' PG_PID=''
 stop_pid() { # pid: SIGTERM, wait up to 5 s, then SIGKILL
 	local pid=$1
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
@@ -125,6 +194,7 @@ cleanup() {
 	stop_pid "$WRK_PID"
 	stop_pid "$SERVER_PID"
 	stop_pid "$NGINX_PID"
+	[ -z "$PGDIR" ] || "$ROOT/tests/tools/pg-cluster.sh" stop "$PGDIR" || true
 	rm -rf "$tmp"
 	exit "$rc"
 }
@@ -169,10 +239,46 @@ KEY=$(json_field apiKey "$DATA/boot.json")
 USER_ID=$(json_field userId "$DATA/boot.json")
 SEED_SECONDS=$(sed -n 's/.*"total":\([0-9.]*\).*/\1/p' "$DATA/seed.json")
 DB_MIB=$(du -m "$DATA/db" | cut -f1)
+DB_URL=sqlite:$DATA/db
+PG_NOTE=
+if [ "$DB" = pg ]; then
+	# Settings for a benchmark on this machine: durable as in production
+	# (fsync, synchronous_commit and full_page_writes on, the defaults),
+	# shared_buffers large enough for the data set at 10k-1M products,
+	# checkpoints spread out so that the bulk copy does not force them,
+	# planner costs for an SSD, and connections for every server thread.
+	PG_CONNS=$(( SERVER_THREADS + 40 > 100 ? SERVER_THREADS + 40 : 100 ))
+	PG_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on
+		-c shared_buffers=${BENCH_PG_SHARED_BUFFERS:-1GB} -c effective_cache_size=4GB
+		-c work_mem=16MB -c maintenance_work_mem=256MB -c max_wal_size=4GB
+		-c checkpoint_timeout=15min -c random_page_cost=1.1 -c max_connections=$PG_CONNS
+		${BENCH_PG_OPTS:-}"
+	PG_NOTE=$(echo $PG_OPTS | sed 's/-c //g')
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dp-bench-pg.XXXXXX")
+	say "bench: starting a PostgreSQL cluster in $PGDIR ($PG_NOTE)"
+	DB_URL=$(PG_EXTRA_OPTS="$(echo $PG_OPTS)" "$ROOT/tests/tools/pg-cluster.sh" start "$PGDIR") ||
+		fail "the PostgreSQL cluster did not start"
+	PG_PID=$(head -1 "$PGDIR/data/postmaster.pid")
+	if [ -n "${BENCH_PG_TCP:-}" ]; then
+		DB_URL="postgresql://dp@127.0.0.1:${DB_URL##*port=}/dp"
+		PG_NOTE="$PG_NOTE; TCP to 127.0.0.1"
+	else
+		PG_NOTE="$PG_NOTE; unix socket"
+	fi
+	say "bench: copying the seeded database to PostgreSQL (dataproducts migrate)"
+	t0=$(date +%s.%N)
+	"$BIN" migrate --from "sqlite:$DATA/db" --to "$DB_URL" >"$RAW/migrate.txt" 2>"$RAW/migrate.log" ||
+		fail "migrate to PostgreSQL failed: $(tail -5 "$RAW/migrate.log")"
+	psql "$DB_URL" -qc 'VACUUM (ANALYZE)' >/dev/null || fail "VACUUM ANALYZE failed"
+	MIGRATE_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	SEED_SECONDS="$SEED_SECONDS (SQLite) + $MIGRATE_SECONDS (migrate and VACUUM ANALYZE)"
+	DB_MIB=$(psql "$DB_URL" -Atc 'SELECT pg_database_size(current_database()) / 1048576')
+	say "bench: on PostgreSQL in $MIGRATE_SECONDS s: $(tail -1 "$RAW/migrate.txt")"
+fi
 export BENCH_DATA=$DATA BENCH_KEY=$KEY BENCH_USER=$USER_ID BENCH_LUA_DIR=$ROOT/bench
 export BENCH_BIG_CHANGELOG=$BIG BENCH_DEEP_PAGE=$(( N / 40 > 0 ? N / 40 : 1 ))
 
-SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "sqlite:$DATA/db" --rate-limit-tier1 0
+SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$DB_URL" --rate-limit-tier1 0
 	--rate-limit-tier2 0 --threads "$SERVER_THREADS")
 
 # --- startup time --------------------------------------------------------------
@@ -211,7 +317,7 @@ to_ms() { # "3.34ms" -> 3.34
 		printf "%.2f", n * f }'
 }
 
-declare -A RPS P50 P99 ERRS RSS S_RPS S_P50 S_P99 OTHER
+declare -A RPS P50 P99 ERRS RSS S_RPS S_P50 S_P99 OTHER SRV_US PG_US
 # CPU seconds: the whole machine (busy, from /proc/stat), one process, and
 # this shell's finished children (wrk). What is left is other people's work
 # on a shared machine: reported per scenario, since it skews the figures.
@@ -222,6 +328,15 @@ server_cpu() { # ours, or nginx's master + workers
 	for p in $(pgrep -P "$NGINX_PID") "$NGINX_PID"; do proc_cpu "$p"; echo; done |
 		awk '{ s += $1 } END { printf "%.2f", s }'
 }
+pg_cpu() { # the postmaster, its children, and the children it has reaped (cutime)
+	[ -n "$PG_PID" ] || { echo 0; return; }
+	{
+		awk '{ print ($14 + $15 + $16 + $17) / 100 }' "/proc/$PG_PID/stat" 2>/dev/null
+		for p in $(pgrep -P "$PG_PID"); do
+			awk '{ print ($14 + $15) / 100 }' "/proc/$p/stat" 2>/dev/null
+		done
+	} | awk '{ s += $1 } END { printf "%.2f", s }'
+}
 children_cpu() { # `times` must run in this shell, not in a $(...) subshell
 	times >"$tmp/times"
 	awk 'NR == 2 { split($1, a, /[ms]/); split($2, b, /[ms]/);
@@ -230,9 +345,9 @@ children_cpu() { # `times` must run in this shell, not in a $(...) subshell
 server_drained() { # wrk is gone but the server may still be working off its requests
 	local a b
 	for _ in $(seq 360); do
-		a=$(server_cpu)
+		a=$(awk -v s="$(server_cpu)" -v g="$(pg_cpu)" 'BEGIN { print s + g }')
 		sleep 0.5
-		b=$(server_cpu)
+		b=$(awk -v s="$(server_cpu)" -v g="$(pg_cpu)" 'BEGIN { print s + g }')
 		if awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.03) }'; then return 0; fi
 	done
 	say "bench: the server is still busy with earlier requests after 180 s; going on"
@@ -270,18 +385,18 @@ run_wrk() { # name url script -> raw file
 			>/dev/null 2>&1 &
 		PERF_PID=$!
 	fi
-	local m0 p0 c0 t0 m1 p1 c1 t1
+	local m0 p0 c0 t0 g0 m1 p1 c1 t1 g1
 	children_cpu >"$tmp/c0"
-	m0=$(machine_cpu) p0=$(server_cpu) c0=$(cat "$tmp/c0") t0=$(date +%s.%N)
+	m0=$(machine_cpu) p0=$(server_cpu) c0=$(cat "$tmp/c0") g0=$(pg_cpu) t0=$(date +%s.%N)
 	wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" --timeout "$TIMEOUT" --latency \
 		-s "$script" "$url" >"$raw" 2>&1 &
 	WRK_PID=$!
 	wait "$WRK_PID" || fail "wrk run of $name failed: $(cat "$raw")"
 	WRK_PID=
 	children_cpu >"$tmp/c1"
-	m1=$(machine_cpu) p1=$(server_cpu) c1=$(cat "$tmp/c1") t1=$(date +%s.%N)
+	m1=$(machine_cpu) p1=$(server_cpu) c1=$(cat "$tmp/c1") g1=$(pg_cpu) t1=$(date +%s.%N)
 	OTHER[$name]=$(awk -v m="$(awk -v a="$m0" -v b="$m1" 'BEGIN { print b - a }')" \
-		-v p="$(awk -v a="$p0" -v b="$p1" 'BEGIN { print b - a }')" \
+		-v p="$(awk -v a="$p0" -v b="$p1" -v c="$g0" -v d="$g1" 'BEGIN { print b - a + d - c }')" \
 		-v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" \
 		-v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v n="$(nproc)" \
 		'BEGIN { o = (m - p - c) / (n * w) * 100; if (o < 0) o = 0; printf "%.0f", o }')
@@ -292,6 +407,13 @@ run_wrk() { # name url script -> raw file
 		say "bench: perf profile in $OUT/perf-$name-$N.data (perf report -i ... --no-children)"
 	fi
 	RPS[$name]=$(awk '/^Requests\/sec:/ { printf($2 < 10 ? "%.1f" : "%.0f", $2) }' "$raw")
+	# CPU per request (µs) of the server and of PostgreSQL, over the measured run
+	local nreq
+	nreq=$(awk '/requests in/ { print $1 }' "$raw")
+	SRV_US[$name]=$(awk -v a="$p0" -v b="$p1" -v n="${nreq:-0}" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1e6 / n }')
+	PG_US[$name]=
+	[ -z "$PG_PID" ] || [ -n "$NGINX_PID" ] ||
+		PG_US[$name]=$(awk -v a="$g0" -v b="$g1" -v n="${nreq:-0}" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1e6 / n }')
 	P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")
 	P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")
 	local sock non2xx
@@ -406,6 +528,8 @@ if [ -n "$NGINX" ]; then
 		awk '/^VmHWM:/ { print $2 }' "/proc/$p/status"; done | awk '{ s += $1 } END { printf "%.1f", s / 1024 }')
 	stop_pid "$NGINX_PID"
 	NGINX_PID=
+elif [ "${BENCH_NGINX:-1}" = 0 ]; then
+	say "bench: no nginx anchor (BENCH_NGINX=0)"
 else
 	say "bench: nginx is not installed: no anchor (apt-get install -y nginx-light)"
 fi
@@ -419,7 +543,9 @@ NGINX_RATIO=$(ratio "${RPS[get]:-}" "${RPS[nginx]:-}")
 CREATE_RATIO=$(ratio "${RPS[create]:-}" "${RPS[get]:-}")
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-HOW="\`BENCH_PRODUCTS=$N make bench\` (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS)"
+BACKEND=SQLite
+[ "$DB" != pg ] || BACKEND="PostgreSQL 15 ($PG_NOTE)"
+HOW="\`BENCH_DB=$DB BENCH_PRODUCTS=$N make bench\` (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS)"
 
 rows=()
 for s in $SCENARIOS nginx; do
@@ -427,10 +553,12 @@ for s in $SCENARIOS nginx; do
 	rows+=("$s")
 done
 {
-	printf '%-32s %10s %10s %10s %8s %10s\n' scenario req/s p50 p99 errors "peak RSS"
+	echo "backend: $BACKEND"
+	printf '%-32s %10s %10s %10s %8s %10s %9s %9s\n' scenario req/s p50 p99 errors "peak RSS" \
+		"srv µs/req" "pg µs/req"
 	for s in "${rows[@]}"; do
-		printf '%-32s %10s %7s ms %7s ms %8s %6s MiB\n' "${TITLE[$s]}" "${RPS[$s]}" \
-			"${P50[$s]}" "${P99[$s]}" "${ERRS[$s]}" "${RSS[$s]}"
+		printf '%-32s %10s %7s ms %7s ms %8s %6s MiB %9s %9s\n' "${TITLE[$s]}" "${RPS[$s]}" \
+			"${P50[$s]}" "${P99[$s]}" "${ERRS[$s]}" "${RSS[$s]}" "${SRV_US[$s]}" "${PG_US[$s]:--}"
 	done
 	if [ "$SINGLE" != 0 ]; then
 		echo
@@ -458,12 +586,20 @@ done
 	echo "Machine: $(nproc) CPUs ($CPU), $MEM RAM, kernel $(uname -r)."
 	echo "Command: $HOW."
 	echo "Code: $REV."
+	echo "Backend: $BACKEND."
 	echo "Data: $N products (+1 with $BIG changelog entries), seeded in ${SEED_SECONDS} s; database ${DB_MIB} MiB."
 	echo
-	echo "| scenario | req/s | p50 | p99 | errors | peak RSS |"
-	echo "|---|---:|---:|---:|---:|---:|"
+	if [ "$DB" = pg ]; then
+		echo "| scenario | req/s | p50 | p99 | errors | peak RSS | CPU µs/req server | CPU µs/req postgres |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	else
+		echo "| scenario | req/s | p50 | p99 | errors | peak RSS | CPU µs/req server |"
+		echo "|---|---:|---:|---:|---:|---:|---:|"
+	fi
 	for s in "${rows[@]}"; do
-		echo "| ${TITLE[$s]} | ${RPS[$s]} | ${P50[$s]} ms | ${P99[$s]} ms | ${ERRS[$s]} | ${RSS[$s]} MiB |"
+		printf '| %s | %s | %s ms | %s ms | %s | %s MiB | %s |' "${TITLE[$s]}" "${RPS[$s]}" \
+			"${P50[$s]}" "${P99[$s]}" "${ERRS[$s]}" "${RSS[$s]}" "${SRV_US[$s]}"
+		if [ "$DB" = pg ]; then printf ' %s |\n' "${PG_US[$s]}"; else echo; fi
 	done
 	if [ "$SINGLE" != 0 ]; then
 		echo
@@ -483,6 +619,22 @@ done
 	for s in "${rows[@]}"; do printf ' %s %s%%' "$s" "${OTHER[$s]}"; done
 	echo
 	echo "- Peak RSS is the server's VmHWM read after each scenario (cumulative); nginx: master + workers."
-} >"$OUT/results-$N.md"
-cp "$OUT/results-$N.md" "$OUT/results.md"
-say "bench: wrote $OUT/results.md (raw wrk output in $RAW)"
+	echo "- CPU µs/req: CPU time over the measured run divided by the requests wrk completed; server: the"
+	echo "  server process (nginx: master + workers); postgres: the postmaster and its children."
+} >"$OUT/results-$N$SUFFIX.md"
+cp "$OUT/results-$N$SUFFIX.md" "$OUT/results.md"
+# one line per scenario for BENCH_DB=both: name req/s p50 p99 errors
+# server-µs postgres-µs title; then "#" lines with notes
+{
+	for s in "${rows[@]}"; do
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "${RPS[$s]}" "${P50[$s]}" "${P99[$s]}" \
+			"${ERRS[$s]}" "${SRV_US[$s]}" "${PG_US[$s]}" "${TITLE[$s]}"
+	done
+	printf '#\tbackend\t%s\n' "$BACKEND"
+	printf '#\tdata\t%s products, seeded in %s s, database %s MiB\n' "$N" "$SEED_SECONDS" "$DB_MIB"
+	printf '#\tstartup\t%s ms median, %s ms max of %s\n' "$STARTUP_MS" "$STARTUP_MAX" "$STARTUP_RUNS"
+	printf '#\tCPU of other processes\t'
+	for s in "${rows[@]}"; do printf ' %s %s%%' "$s" "${OTHER[$s]}"; done
+	echo
+} >"$RAW/summary.tsv"
+say "bench: wrote $OUT/results-$N$SUFFIX.md and results.md (raw wrk output in $RAW)"

@@ -8,8 +8,11 @@
  * another migrate is copying into (advisory lock 8511/3, held for the run). The rows are then
  * copied table by table, below the store interface: the SQLite file is read
  * in one read transaction (one consistent snapshot, streamed row by row with
- * sqlite3_step) and the rows are written with one prepared INSERT per table
- * on a libpq connection, in transactions of --batch rows. Documents and
+ * sqlite3_step) and written on one libpq connection in transactions of
+ * --batch rows, with no round trip per row (for a remote target): COPY FROM
+ * STDIN for every table but products, whose search vectors the server
+ * computes, so they go through a prepared INSERT sent in pipeline mode
+ * (results read once per segment of rows). Documents and
  * every other text column go across as the bytes SQLite holds (documents
  * are served byte for byte); identity columns (users.seq, changelogs.seq,
  * computations.seq) keep SQLite's rowids, so list orders and changelog
@@ -40,6 +43,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/etag.h"
+#include "util/strbuf.h"
 
 #define MAX_COLS 20
 
@@ -51,8 +55,9 @@ struct table {
 	const char *src;     /* the SQLite SELECT list, in the order of cols */
 	const char *cols;    /* the PostgreSQL columns written */
 	const char *types;   /* per column of cols */
-	const char *insert;  /* the INSERT, when not generated from cols */
-	bool overriding;     /* an identity column is written (OVERRIDING SYSTEM VALUE) */
+	const char *insert;  /* the INSERT for tables with derived columns; the
+			      * others are written with COPY (which writes identity
+			      * columns as given, like OVERRIDING SYSTEM VALUE) */
 	/* verification: the tenant column, the key order, and the columns
 	 * hashed on each side (same number and meaning; vtypes as types) */
 	const char *tenant_col, *key, *vsrc, *vdst, *vtypes;
@@ -78,76 +83,75 @@ static const char products_insert[] =
 /* In the order of the foreign keys (and products after datasets: their
  * search vectors name the data sets). */
 static const struct table tables[] = {
-	{"tenants", "id, name, created_at", "id, name, created_at", "ttt", NULL, false,
+	{"tenants", "id, name, created_at", "id, name, created_at", "ttt", NULL,
 	 "id", "id", "id, name, created_at", "id, name, created_at", "ttt"},
 	{"users", "rowid, id, tenant_id, email, roles, status, doc",
-	 "seq, id, tenant_id, email, roles, status, doc", "ttttttt", NULL, true, "tenant_id", "id",
+	 "seq, id, tenant_id, email, roles, status, doc", "ttttttt", NULL, "tenant_id", "id",
 	 "rowid, id, email, roles, status, doc", "seq, id, email, roles, status, doc", "tttttt"},
 	{"api_keys",
 	 "id, tenant_id, user_id, hash, created_at, expires_ms, revoked, description, created_by,"
 	 " updated_at",
 	 "id, tenant_id, user_id, hash, created_at, expires_ms, revoked, description, created_by,"
 	 " updated_at",
-	 "ttttttbttt", NULL, false, "tenant_id", "id",
+	 "ttttttbttt", NULL, "tenant_id", "id",
 	 "id, user_id, hash, created_at, expires_ms, revoked, description, created_by, updated_at",
 	 "id, user_id, hash, created_at, expires_ms, revoked, description, created_by, updated_at",
 	 "tttttbttt"},
 	{"spaces", "id, tenant_id, name, type, owner_id, created_at, doc",
-	 "id, tenant_id, name, type, owner_id, created_at, doc", "ttttttt", NULL, false,
+	 "id, tenant_id, name, type, owner_id, created_at, doc", "ttttttt", NULL,
 	 "tenant_id", "id", "id, name, type, owner_id, created_at, doc",
 	 "id, name, type, owner_id, created_at, doc", "tttttt"},
 	{"space_assignments", "id, tenant_id, space_id, assignee_id, roles, created_at, doc",
-	 "id, tenant_id, space_id, assignee_id, roles, created_at, doc", "ttttttt", NULL, false,
+	 "id, tenant_id, space_id, assignee_id, roles, created_at, doc", "ttttttt", NULL,
 	 "tenant_id", "id", "id, space_id, assignee_id, roles, created_at, doc",
 	 "id, space_id, assignee_id, roles, created_at, doc", "tttttt"},
 	{"sessions",
 	 "tenant_id, id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
 	 "tenant_id, id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
-	 "tttttttt", NULL, false, "tenant_id", "id_hash",
+	 "tttttttt", NULL, "tenant_id", "id_hash",
 	 "id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at",
 	 "id_hash, user_id, key_id, created_via, created_at, last_seen_at, expires_at", "ttttttt"},
 	{"datasets", "id, tenant_id, space_id, doc, name_lc, technical_lc",
-	 "id, tenant_id, space_id, doc, name_lc, technical_lc", "tttttt", NULL, false, "tenant_id",
+	 "id, tenant_id, space_id, doc, name_lc, technical_lc", "tttttt", NULL, "tenant_id",
 	 "id", "id, space_id, doc, name_lc, technical_lc", "id, space_id, doc, name_lc, technical_lc",
 	 "ttttt"},
 	{"products",
 	 "id, tenant_id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
 	 " etag, trust_score, quality, (SELECT coalesce(max(c.pseq), 0) FROM changelogs c"
 	 " WHERE c.product_id = products.id)",
-	 NULL, "ttttttbtttEddt", products_insert, false, "tenant_id", "id",
+	 NULL, "ttttttbtttEddt", products_insert, "tenant_id", "id",
 	 "id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
 	 " trust_score, quality",
 	 "id, name, name_lc, space_id, owner_id, activated, created_at, updated_at, doc,"
 	 " trust_score, quality",
 	 "tttttbtttdd"},
-	{"product_tags", "product_id, tenant_id, tag", "product_id, tenant_id, tag", "ttt", NULL,
-	 false, "tenant_id", "product_id, tag", "product_id, tag", "product_id, tag", "tt"},
+	{"product_tags", "product_id, tenant_id, tag", "product_id, tenant_id, tag", "ttt", NULL, "tenant_id", "product_id, tag", "product_id, tag", "product_id, tag", "tt"},
 	{"product_datasets", "product_id, tenant_id, dataset_id", "product_id, tenant_id, dataset_id",
-	 "ttt", NULL, false, "tenant_id", "product_id, dataset_id", "product_id, dataset_id",
+	 "ttt", NULL, "tenant_id", "product_id, dataset_id", "product_id, dataset_id",
 	 "product_id, dataset_id", "tt"},
 	{"changelogs", "seq, id, tenant_id, product_id, created_at, doc, pseq",
-	 "seq, id, tenant_id, product_id, created_at, doc, pseq", "ttttttt", NULL, true,
+	 "seq, id, tenant_id, product_id, created_at, doc, pseq", "ttttttt", NULL,
 	 "tenant_id", "product_id, pseq", "seq, id, product_id, created_at, doc, pseq",
 	 "seq, id, product_id, created_at, doc, pseq", "tttttt"},
 	{"quality_batches", "id, tenant_id, product_id, created_at, created_by",
-	 "id, tenant_id, product_id, created_at, created_by", "ttttt", NULL, false, "tenant_id", "id",
+	 "id, tenant_id, product_id, created_at, created_by", "ttttt", NULL, "tenant_id", "id",
 	 "id, product_id, created_at, created_by", "id, product_id, created_at, created_by", "tttt"},
 	{"computations",
 	 "rowid, id, tenant_id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
 	 " requested_at, requested_by, started_at, finished_at, result",
 	 "seq, id, tenant_id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
 	 " requested_at, requested_by, started_at, finished_at, result",
-	 "tttttttttttttt", NULL, true, "tenant_id", "id",
+	 "tttttttttttttt", NULL, "tenant_id", "id",
 	 "rowid, id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
 	 " requested_at, requested_by, started_at, finished_at, result",
 	 "seq, id, batch_id, dataset_id, status, attempts, error_code, error_reason,"
 	 " requested_at, requested_by, started_at, finished_at, result",
 	 "ttttttttttttt"},
 	{"trust_results", "tenant_id, dataset_id, score, previous_score, doc, updated_at",
-	 "tenant_id, dataset_id, score, previous_score, doc, updated_at", "ttddtt", NULL, false,
+	 "tenant_id, dataset_id, score, previous_score, doc, updated_at", "ttddtt", NULL,
 	 "tenant_id", "dataset_id", "dataset_id, score, previous_score, doc, updated_at",
 	 "dataset_id, score, previous_score, doc, updated_at", "tddtt"},
-	{"tenant_settings", "tenant_id, trust_config", "tenant_id, trust_config", "tt", NULL, false,
+	{"tenant_settings", "tenant_id, trust_config", "tenant_id, trust_config", "tt", NULL,
 	 "tenant_id", "tenant_id", "trust_config", "trust_config", "t"},
 };
 #define NTABLES ((int)(sizeof tables / sizeof tables[0]))
@@ -197,11 +201,297 @@ static int pg_cmd(PGconn *db, const char *sql)
 	return ok ? 0 : -1;
 }
 
+/* The values of one SQLite row as PostgreSQL text (v[i] NULL for NULL);
+ * num and etag hold the ones computed here. -1 when a document does not
+ * parse (for the ETag of a row before v4). */
+static int row_values(const struct table *t, sqlite3_stmt *s, int n, const char **v,
+		      char num[][32], char *etag)
+{
+	for (int i = 0; i < n; i++) {
+		bool null = sqlite3_column_type(s, i) == SQLITE_NULL;
+		v[i] = NULL;
+		if (null && t->types[i] != 'E')
+			continue;
+		if (t->types[i] == 't' || (t->types[i] == 'E' && !null)) {
+			v[i] = (const char *)sqlite3_column_text(s, i);
+		} else if (t->types[i] == 'b') {
+			v[i] = sqlite3_column_int64(s, i) ? "true" : "false";
+		} else if (t->types[i] == 'd') {
+			snprintf(num[i], sizeof num[i], "%.17g", sqlite3_column_double(s, i));
+			v[i] = num[i];
+		} else if (t->types[i] == 'E' && !v[i]) {
+			json_t *doc = v[i - 1] ? json_loads(v[i - 1], 0, NULL) : NULL;
+			if (!doc) {
+				fprintf(stderr, "dataproducts: migrate: %s row %s: the document does not"
+						" parse\n", t->name, v[0] ? v[0] : "?");
+				return -1;
+			}
+			etag_of(etag, doc);
+			json_decref(doc);
+			v[i] = etag;
+		}
+	}
+	return 0;
+}
+
+/* One row in COPY's text format: tab-separated, \N for NULL, backslash,
+ * tab, newline and carriage return escaped; every other byte as it is. */
+static void copy_line(struct strbuf *sb, int n, const char *const *v)
+{
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strbuf_putc(sb, '\t');
+		if (!v[i]) {
+			strbuf_append(sb, "\\N", 2);
+			continue;
+		}
+		const char *p = v[i], *run = p;
+		for (; *p; p++) {
+			const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
+					  : *p == '\r' ? "\\r" : NULL;
+			if (!esc)
+				continue;
+			strbuf_append(sb, run, (size_t)(p - run));
+			strbuf_append(sb, esc, 2);
+			run = p + 1;
+		}
+		strbuf_append(sb, run, (size_t)(p - run));
+	}
+	strbuf_putc(sb, '\n');
+}
+
+/* Ends the COPY under way: sends its end (or, with why, aborts it so the
+ * server rolls the statement back) and reads its result. */
+static int copy_end(struct run *m, const struct table *t, const char *why)
+{
+	int rc = 0;
+	if (PQputCopyEnd(m->dst, why) != 1) {
+		fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name, PQerrorMessage(m->dst));
+		rc = -1;
+	}
+	PGresult *r;
+	while ((r = PQgetResult(m->dst))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			if (!why)
+				fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+					PQresultErrorMessage(r));
+			rc = -1;
+		}
+		PQclear(r);
+	}
+	return why ? -1 : rc;
+}
+
+/* The rows of s into a table without derived columns: COPY FROM STDIN, one
+ * COPY (and so one transaction) per --batch rows, the data sent in chunks of
+ * about 256 KiB. No round trip per row. */
+static int copy_rows(struct run *m, int ti, sqlite3_stmt *s)
+{
+	const struct table *t = &tables[ti];
+	int n = (int)strlen(t->types), step;
+	char sql[1024];
+	snprintf(sql, sizeof sql, "COPY %s(%s) FROM STDIN", t->name, t->cols);
+	struct strbuf sb;
+	strbuf_init(&sb);
+	long in_copy = 0;
+	int rc = 0;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v[MAX_COLS];
+		char num[MAX_COLS][32], etag[ETAG_LEN + 1];
+		if (row_values(t, s, n, v, num, etag) < 0) {
+			rc = -1;
+			break;
+		}
+		if (in_copy == 0) {
+			PGresult *r = PQexec(m->dst, sql);
+			int ok = PQresultStatus(r) == PGRES_COPY_IN;
+			if (!ok)
+				fprintf(stderr, "dataproducts: migrate: %s: %s", sql, PQerrorMessage(m->dst));
+			PQclear(r);
+			if (!ok) {
+				rc = -1;
+				break;
+			}
+		}
+		copy_line(&sb, n, v);
+		in_copy++;
+		bool end = in_copy >= m->batch;
+		if (sb.len >= 256 * 1024 || end) {
+			if (PQputCopyData(m->dst, sb.data, (int)sb.len) != 1) {
+				fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+					PQerrorMessage(m->dst));
+				rc = -1;
+				break;
+			}
+			sb.len = 0;
+		}
+		if (end) {
+			if (copy_end(m, t, NULL) < 0) {
+				in_copy = 0;
+				rc = -1;
+				break;
+			}
+			m->copied[ti] += in_copy;
+			in_copy = 0;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+		rc = -1;
+	}
+	if (in_copy > 0) {
+		if (rc == 0 && sb.len > 0 && PQputCopyData(m->dst, sb.data, (int)sb.len) != 1) {
+			fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+				PQerrorMessage(m->dst));
+			rc = -1;
+		}
+		if (copy_end(m, t, rc < 0 ? "migrate failed" : NULL) < 0)
+			rc = -1;
+		else
+			m->copied[ti] += in_copy;
+	}
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* Reads the results of one pipeline segment, up to and including its sync
+ * point. Returns -1 (after printing the first error) when a statement
+ * failed: the server skipped the rest of the segment. */
+static int pipeline_drain(struct run *m, const struct table *t)
+{
+	int rc = 0, nulls = 0;
+	for (;;) {
+		PGresult *r = PQgetResult(m->dst);
+		if (!r) {
+			/* a NULL ends each statement's results; two in a row: nothing
+			 * more will come (the connection is gone) */
+			if (++nulls > 1 || PQstatus(m->dst) == CONNECTION_BAD) {
+				if (rc == 0)
+					fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+						PQerrorMessage(m->dst));
+				return -1;
+			}
+			continue;
+		}
+		nulls = 0;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return rc;
+		}
+		if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR) {
+			if (rc == 0)
+				fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+					PQresultErrorMessage(r));
+			rc = -1;
+		} else if (st == PGRES_PIPELINE_ABORTED) {
+			rc = -1;
+		}
+		PQclear(r);
+	}
+}
+
+static int pipeline_send(struct run *m, const char *sql)
+{
+	if (PQsendQueryParams(m->dst, sql, 0, NULL, NULL, NULL, NULL, 0) == 1)
+		return 0;
+	fprintf(stderr, "dataproducts: migrate: %s: %s", sql, PQerrorMessage(m->dst));
+	return -1;
+}
+
+/* The rows of s through a prepared INSERT with derived columns (products:
+ * the search vectors are computed by the server), in libpq pipeline mode:
+ * the INSERTs (and BEGIN/COMMIT every --batch rows) are sent without
+ * waiting, and their results read at a sync point every PIPE_ROWS rows, so
+ * the client waits once per segment, not once per row. Segments stay small
+ * enough that the results the server writes back fit the socket buffers
+ * while the client is still sending (no deadlock on a blocking connection). */
+#define PIPE_ROWS 500
+static int insert_rows(struct run *m, int ti, sqlite3_stmt *s, const char *stmt)
+{
+	const struct table *t = &tables[ti];
+	int n = (int)strlen(t->types), step, rc = 0;
+	if (PQenterPipelineMode(m->dst) != 1) {
+		fprintf(stderr, "dataproducts: migrate: pipeline mode: %s", PQerrorMessage(m->dst));
+		return -1;
+	}
+	long in_tx = 0, in_seg = 0, seg_rows = 0;
+	bool open_tx = false;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v[MAX_COLS];
+		char num[MAX_COLS][32], etag[ETAG_LEN + 1];
+		if (row_values(t, s, n, v, num, etag) < 0) {
+			rc = -1;
+			break;
+		}
+		if (in_tx == 0) {
+			if (pipeline_send(m, "BEGIN") < 0) {
+				rc = -1;
+				break;
+			}
+			open_tx = true;
+		}
+		if (PQsendQueryPrepared(m->dst, stmt, n, v, NULL, NULL, 0) != 1) {
+			fprintf(stderr, "dataproducts: migrate: writing %s: %s", t->name,
+				PQerrorMessage(m->dst));
+			rc = -1;
+			break;
+		}
+		in_seg++;
+		if (++in_tx >= m->batch) {
+			if (pipeline_send(m, "COMMIT") < 0) {
+				rc = -1;
+				break;
+			}
+			open_tx = false;
+			in_tx = 0;
+			seg_rows += in_seg; /* committed once the segment's sync is read */
+			in_seg = 0;
+		}
+		if (in_seg + seg_rows >= PIPE_ROWS) {
+			if (PQpipelineSync(m->dst) != 1 || pipeline_drain(m, t) < 0) {
+				rc = -1;
+				break;
+			}
+			m->copied[ti] += seg_rows + in_seg;
+			seg_rows = in_seg = 0;
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", t->name,
+			sqlite3_errmsg(m->src));
+		rc = -1;
+	}
+	if (rc == 0 && open_tx && pipeline_send(m, "COMMIT") < 0)
+		rc = -1;
+	if (rc == 0) {
+		if (PQpipelineSync(m->dst) != 1 || pipeline_drain(m, t) < 0)
+			rc = -1;
+		else
+			m->copied[ti] += seg_rows + in_seg;
+	} else if (PQpipelineStatus(m->dst) != PQ_PIPELINE_OFF) {
+		/* read what was sent, so that the connection can leave pipeline
+		 * mode; the open transaction is rolled back below */
+		if (PQpipelineSync(m->dst) == 1)
+			pipeline_drain(m, t);
+	}
+	if (PQstatus(m->dst) == CONNECTION_BAD)
+		return -1;
+	if (PQexitPipelineMode(m->dst) != 1) {
+		fprintf(stderr, "dataproducts: migrate: leaving pipeline mode: %s",
+			PQerrorMessage(m->dst));
+		return -1;
+	}
+	if (rc < 0)
+		pg_cmd(m->dst, "ROLLBACK");
+	return rc;
+}
+
 static int copy_table(struct run *m, int ti)
 {
 	const struct table *t = &tables[ti];
-	int n = (int)strlen(t->types);
-	char sql[4096], stmt[64];
+	char sql[4096];
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY rowid", t->src, t->name);
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(m->src, sql, -1, &s, NULL) != SQLITE_OK) {
@@ -209,17 +499,14 @@ static int copy_table(struct run *m, int ti)
 			sqlite3_errmsg(m->src));
 		return -1;
 	}
-	if (t->insert) {
-		snprintf(sql, sizeof sql, "%s", t->insert);
-	} else {
-		int k = snprintf(sql, sizeof sql, "INSERT INTO %s(%s)%s VALUES(", t->name, t->cols,
-				 t->overriding ? " OVERRIDING SYSTEM VALUE" : "");
-		for (int i = 0; i < n; i++)
-			k += snprintf(sql + k, sizeof sql - (size_t)k, "%s$%d", i ? ", " : "", i + 1);
-		snprintf(sql + k, sizeof sql - (size_t)k, ")");
+	if (!t->insert) {
+		int rc = copy_rows(m, ti, s);
+		sqlite3_finalize(s);
+		return rc;
 	}
+	char stmt[64];
 	snprintf(stmt, sizeof stmt, "migrate_%s", t->name);
-	PGresult *r = PQprepare(m->dst, stmt, sql, n, NULL);
+	PGresult *r = PQprepare(m->dst, stmt, t->insert, (int)strlen(t->types), NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "dataproducts: migrate: preparing the insert into %s: %s", t->name,
 			PQerrorMessage(m->dst));
@@ -228,72 +515,8 @@ static int copy_table(struct run *m, int ti)
 		return -1;
 	}
 	PQclear(r);
-	int rc = 0, step;
-	long in_tx = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *v[MAX_COLS];
-		char num[MAX_COLS][32], etag[ETAG_LEN + 1];
-		for (int i = 0; i < n; i++) {
-			bool null = sqlite3_column_type(s, i) == SQLITE_NULL;
-			v[i] = NULL;
-			if (null && t->types[i] != 'E')
-				continue;
-			if (t->types[i] == 't' || (t->types[i] == 'E' && !null)) {
-				v[i] = (const char *)sqlite3_column_text(s, i);
-			} else if (t->types[i] == 'b') {
-				v[i] = sqlite3_column_int64(s, i) ? "true" : "false";
-			} else if (t->types[i] == 'd') {
-				snprintf(num[i], sizeof num[i], "%.17g", sqlite3_column_double(s, i));
-				v[i] = num[i];
-			} else if (t->types[i] == 'E' && !v[i]) {
-				json_t *doc = v[i - 1] ? json_loads(v[i - 1], 0, NULL) : NULL;
-				if (!doc) {
-					fprintf(stderr, "dataproducts: migrate: %s row %s: the document"
-							" does not parse\n", t->name, v[0] ? v[0] : "?");
-					rc = -1;
-					break;
-				}
-				etag_of(etag, doc);
-				json_decref(doc);
-				v[i] = etag;
-			}
-		}
-		if (rc < 0)
-			break;
-		if (in_tx == 0 && pg_cmd(m->dst, "BEGIN") < 0) {
-			rc = -1;
-			break;
-		}
-		r = PQexecPrepared(m->dst, stmt, n, v, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "dataproducts: migrate: writing %s row %s: %s", t->name,
-				v[0] ? v[0] : "?", PQerrorMessage(m->dst));
-			PQclear(r);
-			rc = -1;
-			break;
-		}
-		PQclear(r);
-		m->copied[ti]++;
-		if (++in_tx >= m->batch) {
-			if (pg_cmd(m->dst, "COMMIT") < 0) {
-				rc = -1;
-				break;
-			}
-			in_tx = 0;
-		}
-	}
-	if (rc == 0 && step != SQLITE_DONE) {
-		fprintf(stderr, "dataproducts: migrate: reading %s: %s\n", t->name,
-			sqlite3_errmsg(m->src));
-		rc = -1;
-	}
+	int rc = insert_rows(m, ti, s, stmt);
 	sqlite3_finalize(s);
-	if (in_tx > 0) {
-		if (rc < 0)
-			pg_cmd(m->dst, "ROLLBACK");
-		else if (pg_cmd(m->dst, "COMMIT") < 0)
-			rc = -1;
-	}
 	return rc;
 }
 

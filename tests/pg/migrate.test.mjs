@@ -174,3 +174,61 @@ test('migrate: a seeded SQLite deployment moved to PostgreSQL answers the same',
     fs.rmSync(d2, { recursive: true, force: true });
   }
 });
+
+/** PG's URL naming database db instead (a URL like postgresql://dp@/dp?host=...
+ *  has no host part, which new URL() refuses) */
+const pgUrl = (db) => PG.replace(/^(postgres(?:ql)?:\/\/[^/]*\/)[^?]*/, `$1${db}`);
+
+/** psql on the cluster of PG, database db (default: PG's own) */
+function psql(sql, db) {
+  const r = spawnSync('psql', [db ? pgUrl(db) : PG, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `psql ${sql}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// The copy sends rows without waiting for each (COPY, and a pipeline for
+// products): a row the target rejects in the middle of a table must still
+// stop the run with its error, exit 1 and not hang, on both paths.
+test('migrate: a row rejected midway (COPY or pipeline) fails the run with the error', { skip: !PG && 'DP_MIGRATE_PG_URL not set (make test-migrate-pg)', timeout: 180000 }, async () => {
+  const src = await startServer({ keepDir: true, args: ARGS });
+  let bad;
+  try {
+    for (let i = 0; i < 20; i++) {
+      const res = await src.api('POST', DP, { body: { name: i === 10 ? 'reject me' : uniqueName(`row ${i}`) } });
+      assert.equal(res.status, 201, res.text);
+      if (i === 10) bad = res.body.id;
+    }
+  } finally {
+    await src.stop();
+  }
+  try {
+    for (const [table, when] of [['products', "NEW.name = 'reject me'"], ['changelogs', `NEW.product_id = '${bad}'`]]) {
+      const db = `dp_mig_fail_${table}`;
+      psql(`DROP DATABASE IF EXISTS ${db}`);
+      psql(`CREATE DATABASE ${db}`);
+      const url = pgUrl(db);
+      // the schema (a first migrate), emptied, with a trigger that rejects one row
+      const first = spawnSync(BIN, ['migrate', '--from', src.db, '--to', url], { encoding: 'utf8' });
+      assert.equal(first.status, 0, first.stderr);
+      psql(`DO $$ DECLARE t text; BEGIN
+          FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_version'
+          LOOP EXECUTE format('TRUNCATE %I CASCADE', t); END LOOP; END $$;
+        CREATE FUNCTION reject() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          RAISE EXCEPTION 'row rejected by the test'; END $$;
+        CREATE TRIGGER reject BEFORE INSERT ON ${table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION reject();`, db);
+      const r = spawnSync(BIN, ['migrate', '--from', src.db, '--to', url, '--batch', '7'],
+        { encoding: 'utf8', timeout: 60000 });
+      assert.equal(r.error, undefined, `migrate did not finish: ${r.error}`);
+      assert.equal(r.status, 1, `${table}: ${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /row rejected by the test/, table);
+      assert.match(r.stderr, new RegExp(`FAILED while copying ${table}`));
+      assert.doesNotMatch(r.stdout, /migrated \d+ rows/);
+      // the transactions before the rejected row are in, the rejected one is not
+      const n = Number(psql(`SELECT count(*) FROM ${table}`, db));
+      assert.ok(n > 0 && n < 20, `${table}: ${n} rows`);
+      psql(`DROP DATABASE ${db}`);
+    }
+  } finally {
+    fs.rmSync(src.dir, { recursive: true, force: true });
+  }
+});

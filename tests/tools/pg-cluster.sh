@@ -22,7 +22,9 @@
 # refuses to run as root: as root the cluster runs as the system user
 # $DP_PG_USER (default dp-test-pg, created with useradd -r when missing),
 # and DIR is handed to it. Binaries from $PG_BIN (default
-# /usr/lib/postgresql/15/bin). The log is DIR/postgres.log.
+# /usr/lib/postgresql/15/bin). The log is DIR/postgres.log. bench/run.sh
+# sizes shared_buffers and max_connections for a benchmark through
+# PG_EXTRA_OPTS.
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_USER=${DP_PG_USER:-dp-test-pg}
