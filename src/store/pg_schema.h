@@ -159,6 +159,19 @@ static const char *const pg_migrations[] = {
 	" ts_body = dp_tsv(coalesce(p.doc::json->>'readMe', '') || ' ' || coalesce((SELECT"
 	" string_agg(d.doc::json->>'name', ' ') FROM product_datasets pd JOIN datasets d"
 	" ON d.tenant_id = pd.tenant_id AND d.id = pd.dataset_id WHERE pd.product_id = p.id), ''));",
+	/* v3: the job queue across instances (docs/decisions.md "Issue 11 -- job
+	 * queue across instances"): a claimed computation's owner (the
+	 * instance id) and the end of its lease on the database's clock; rows
+	 * claimed before have neither, so the next recovery takes them back.
+	 * A computation that becomes REQUESTED (inserted, or taken back)
+	 * notifies channel dp_jobs when its transaction commits, which wakes
+	 * the workers of every instance (pg.c computation_listen); PostgreSQL
+	 * folds the notices of one transaction into one. */
+	"ALTER TABLE computations ADD COLUMN owner text, ADD COLUMN lease_until timestamptz;"
+	"CREATE FUNCTION dp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS"
+	" $$BEGIN PERFORM pg_notify('dp_jobs', ''); RETURN NULL; END$$;"
+	"CREATE TRIGGER computations_notify AFTER INSERT OR UPDATE OF status ON computations"
+	" FOR EACH ROW WHEN (NEW.status = 'REQUESTED') EXECUTE FUNCTION dp_jobs_notify();",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
