@@ -342,6 +342,11 @@ static void *keeper(void *arg)
 	int fd = -1;
 	bool listening = true;
 	for (;;) {
+		/* heartbeats first: a reconnecting listener may wait on the network */
+		if (clock_mono_ns() >= next_beat) {
+			renew_round(wp);
+			next_beat = clock_mono_ns() + beat_ns;
+		}
 		if (listening && fd < 0) {
 			int rc = st->ops->computation_listen(st, &fd);
 			if (rc == STORE_ONE) {
@@ -374,10 +379,6 @@ static void *keeper(void *arg)
 			} else if (got > 0) {
 				wake_all(wp);
 			}
-		}
-		if (clock_mono_ns() >= next_beat) {
-			renew_round(wp);
-			next_beat = clock_mono_ns() + beat_ns;
 		}
 	}
 	return NULL;
