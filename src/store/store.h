@@ -24,8 +24,8 @@
  * Transactions. Every call except begin, ping, probe_write, close,
  * computation_listen, computation_notices and the store_fault_* functions
  * runs inside a transaction the caller opened with begin (write = false:
- * reads only; write = true: needed by every call marked "Write" below; on SQLite it is BEGIN IMMEDIATE, which also
- * serialises writers, but callers must not rely on that: they re-read what
+ * reads only; write = true: needed by every call marked "Write" below; on
+ * SQLite it is BEGIN IMMEDIATE, which also serialises writers, but callers must not rely on that: they re-read what
  * they check inside the same transaction). Use store_tx_run (store/tx.h)
  * rather than begin/commit by hand: it retries STORE_RETRY with a bound.
  * A failed commit is never retried (its outcome may be unknown).
@@ -431,7 +431,7 @@ struct store_ops {
 	 * the backend has no notices (SQLite: one process, whose API wakes its
 	 * own workers); STORE_UNAVAILABLE when the database cannot be reached
 	 * (try again later). computation_notices reads what arrived: *out_n
-	 * notices (several commits may arrive as one), STORE_ONE;
+	 * notices (at most one per committed transaction), STORE_ONE;
 	 * STORE_UNAVAILABLE when the listener broke (listen again: notices
 	 * sent meanwhile are lost, so poll the queue once). */
 	int (*computation_listen)(struct store *st, int *out_fd);
