@@ -25,9 +25,10 @@
  * computation_listen, computation_notices and the store_fault_* functions
  * runs inside a transaction the caller opened with begin (write = false:
  * reads only; write = true: needed by every call marked "Write" below; on
- * SQLite it is BEGIN IMMEDIATE, which also serialises writers, but callers must not rely on that: they re-read what
- * they check inside the same transaction). Use store_tx_run (store/tx.h)
- * rather than begin/commit by hand: it retries STORE_RETRY with a bound.
+ * SQLite it is BEGIN IMMEDIATE, which also serialises writers, but callers
+ * must not rely on that: they re-read what they check inside the same
+ * transaction). Use store_tx_run (store/tx.h) rather than begin/commit by
+ * hand: it retries STORE_RETRY with a bound.
  * A failed commit is never retried (its outcome may be unknown).
  *
  * Memory. Out-parameters come first. What comes back through json_t **out
