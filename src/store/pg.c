@@ -155,15 +155,18 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			  " error_reason = $4::text, result = $5::text, finished_at = $6::text,"
 			  " lease_until = NULL WHERE id = $1::text AND owner = $7::text"
 			  " AND attempts = $8::integer AND status = 'SUBMITTED'",
-	/* only an expired lease: the owner may be alive on another machine */
-#define COMP_GONE " status = 'SUBMITTED' AND (lease_until IS NULL OR lease_until <= now())"
+	/* only an expired lease (the owner may be alive on another machine);
+	 * rows another transaction holds (a heartbeat, a finish, another
+	 * instance's recovery) are skipped, never waited for */
+#define COMP_GONE(more) " id IN (SELECT id FROM computations WHERE status = 'SUBMITTED'" \
+	" AND (lease_until IS NULL OR lease_until <= now()) AND " more " FOR UPDATE SKIP LOCKED)"
 	[P_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL,"
-			   " owner = NULL, lease_until = NULL WHERE" COMP_GONE
-			   " AND attempts < $1::integer",
+			   " owner = NULL, lease_until = NULL WHERE"
+			   COMP_GONE("attempts < $1::integer"),
 	[P_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
 			  " error_reason = 'interrupted ' || attempts || ' times (its server stopped"
 			  " or stopped renewing its lease)', finished_at = $2::text, lease_until = NULL"
-			  " WHERE" COMP_GONE " AND attempts >= $1::integer",
+			  " WHERE" COMP_GONE("attempts >= $1::integer"),
 	[P_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
 			     " WHERE tenant_id = $1::text AND dataset_id = $2::text AND status = 'SUCCEEDED'"
 			     " ORDER BY finished_at DESC, seq DESC LIMIT 1",

@@ -230,13 +230,28 @@ test('a restart of one instance does not take the computation another is running
   }
 });
 
+/** SIGSTOP, at a moment the server holds no lock on the computation's row
+ * (a heartbeat in flight would keep it until SIGCONT). */
+async function stall(c, srv, id) {
+  for (let i = 0; ; i++) {
+    srv.child.kill('SIGSTOP');
+    await pause(50);
+    const free = dbSql(c.db, 'SELECT count(*) FROM (SELECT 1 FROM computations'
+      + ` WHERE id = '${id}' FOR UPDATE SKIP LOCKED) s`);
+    if (free === '1') return;
+    assert.ok(i < 20, 'the stopped server keeps a lock on the row');
+    srv.child.kill('SIGCONT');
+    await pause(20);
+  }
+}
+
 test('an owner that stops renewing loses the computation; its late result is discarded', async () => {
   const c = await cluster(2);
   try {
     const { id, owner } = await startSlow(c, c.servers[0]);
     const stalled = c.servers[owner];
     const other = c.servers[1 - owner];
-    stalled.child.kill('SIGSTOP'); // alive (its connections stay open), but silent
+    await stall(c, stalled, id); // alive (its connections stay open), but silent
     await waitFor('the other instance to take it over and finish it', () => finished(c, id));
     const won = row(c, id);
     assert.equal(won.status, 'SUCCEEDED');
