@@ -56,14 +56,14 @@ static const struct opt opts[] = {
 	{"--body-timeout", "DP_BODY_TIMEOUT", "bodyTimeoutSeconds", OPT_LONG, OFF(body_timeout_s), 1,
 	 3600, "seconds for a request's body, from the end of its headers (default 30)"},
 	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 0, 64,
-	 "background threads computing data quality (default 1); 0 = an API-only instance that\n"
-	 "                             queues computations for other instances on the same\n"
-	 "                             PostgreSQL database to run (docs/deployment.md)"},
+	 "background threads computing data quality (default 1); 0 = an API-only\n"
+	 "                             instance that queues computations for other instances\n"
+	 "                             on the same PostgreSQL database to run (docs/deployment.md)"},
 	{"--job-lease-seconds", "DP_JOB_LEASE_SECONDS", "jobLeaseSeconds", OPT_LONG,
 	 OFF(job_lease_seconds), 1, 3600,
-	 "seconds a claimed quality computation stays its instance's without a heartbeat (one\n"
-	 "                             every third of it); after that any instance runs it again\n"
-	 "                             (default 30)"},
+	 "seconds a claimed quality computation stays its instance's without a\n"
+	 "                             heartbeat (one every third of it); after that any\n"
+	 "                             instance runs it again (default 30)"},
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
 	 OFF(max_keys_per_user), 1, 100000,
 	 "active API keys one user may hold; creating more is 403 (default 100)"},
