@@ -55,8 +55,15 @@ static const struct opt opts[] = {
 	 "seconds for a request's header block, from connect or the previous response (default 10)"},
 	{"--body-timeout", "DP_BODY_TIMEOUT", "bodyTimeoutSeconds", OPT_LONG, OFF(body_timeout_s), 1,
 	 3600, "seconds for a request's body, from the end of its headers (default 30)"},
-	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 1, 64,
-	 "background threads computing data quality (default 1)"},
+	{"--workers", "DP_WORKERS", "workers", OPT_LONG, OFF(workers), 0, 64,
+	 "background threads computing data quality (default 1); 0 = an API-only\n"
+	 "                             instance that queues computations for other instances\n"
+	 "                             on the same PostgreSQL database to run (docs/deployment.md)"},
+	{"--job-lease-seconds", "DP_JOB_LEASE_SECONDS", "jobLeaseSeconds", OPT_LONG,
+	 OFF(job_lease_seconds), 1, 3600,
+	 "seconds a claimed quality computation stays its instance's without a\n"
+	 "                             heartbeat (one every third of it); after that any\n"
+	 "                             instance runs it again (default 30)"},
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
 	 OFF(max_keys_per_user), 1, 100000,
 	 "active API keys one user may hold; creating more is 403 (default 100)"},
@@ -112,7 +119,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 	else if (o->offset == OFF(workers))
 		cfg->workers = (int)v;
 	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) || o->offset == OFF(sign_in_rate) ||
-		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds))
+		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds) ||
+		 o->offset == OFF(job_lease_seconds))
 		*(long *)(base + o->offset) = v;
 	else
 		*(unsigned *)(base + o->offset) = (unsigned)v;
@@ -219,6 +227,7 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->max_keys_per_user = 100;
 	cfg->quality_max_bytes = 16L * 1024 * 1024 * 1024;
 	cfg->quality_max_seconds = 900;
+	cfg->job_lease_seconds = 30;
 	cfg->session_idle_s = 8 * 3600;
 	cfg->session_max_age_s = 7 * 86400;
 	cfg->sign_in_rate = 30;

@@ -21,7 +21,8 @@ struct config {
 	unsigned conn_timeout_s;
 	unsigned header_timeout_s; /* request head must complete within this */
 	unsigned body_timeout_s;   /* request body must complete within this */
-	int workers;      /* quality computation threads */
+	int workers;      /* quality computation threads; 0 = API-only */
+	long job_lease_seconds; /* a claimed computation's lease (heartbeat every third) */
 	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
 	long quality_max_bytes;   /* byte budget of one quality computation */
 	long quality_max_seconds; /* time budget of one quality computation */

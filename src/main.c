@@ -215,13 +215,14 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dataproducts: out of memory\n");
 		abort();
 	}
-	/* workers first: they requeue computations a crash interrupted */
+	/* workers first: they take back computations a crash interrupted */
 	const struct worker_config wcfg = {
 		.store = st,
 		.data_root = cfg.data_root,
 		.db_path = config_sqlite_path(cfg.db_url),
 		.max_bytes = (uint64_t)cfg.quality_max_bytes,
 		.max_seconds = cfg.quality_max_seconds,
+		.lease_seconds = cfg.job_lease_seconds,
 	};
 	if (!(app.workers = worker_start(&wcfg, cfg.workers))) {
 		metrics_free(app.metrics);

@@ -159,20 +159,34 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_COMP_GET] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = $1::text AND id = $2::text",
 	[P_COMP_BATCH] = "SELECT " COMP_COLS " FROM computations WHERE tenant_id = $1::text"
 			 " AND batch_id = $2::text ORDER BY requested_at, seq",
-	/* the oldest queued computation no other transaction is taking */
+	/* the oldest queued computation no other transaction is taking; the
+	 * lease on the database's clock, the one clock every instance shares */
+#define PG_LEASE(ms) "now() + " ms " * interval '1 millisecond'"
 	[P_COMP_CLAIM] = "UPDATE computations SET status = 'SUBMITTED', attempts = attempts + 1,"
-			 " started_at = $1::text WHERE id = (SELECT id FROM computations"
+			 " started_at = $1::text, owner = $2::text, lease_until = "
+			 PG_LEASE("$3::bigint") " WHERE id = (SELECT id FROM computations"
 			 " WHERE status = 'REQUESTED' ORDER BY requested_at, seq LIMIT 1"
 			 " FOR UPDATE SKIP LOCKED)"
 			 " RETURNING id, tenant_id, dataset_id, requested_by, attempts",
+	[P_COMP_RENEW] = "UPDATE computations SET lease_until = " PG_LEASE("$4::bigint")
+			 " WHERE id = $1::text AND owner = $2::text AND attempts = $3::integer"
+			 " AND status = 'SUBMITTED'",
 	[P_COMP_FINISH] = "UPDATE computations SET status = $2::text, error_code = $3::text,"
-			  " error_reason = $4::text, result = $5::text, finished_at = $6::text"
-			  " WHERE id = $1::text",
-	[P_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL"
-			   " WHERE status = 'SUBMITTED' AND attempts < $1::integer",
+			  " error_reason = $4::text, result = $5::text, finished_at = $6::text,"
+			  " lease_until = NULL WHERE id = $1::text AND owner = $7::text"
+			  " AND attempts = $8::integer AND status = 'SUBMITTED'",
+	/* only an expired lease (the owner may be alive on another machine);
+	 * rows another transaction holds (a heartbeat, a finish, another
+	 * instance's recovery) are skipped, never waited for */
+#define COMP_GONE(more) " id IN (SELECT id FROM computations WHERE status = 'SUBMITTED'" \
+	" AND (lease_until IS NULL OR lease_until <= now()) AND " more " FOR UPDATE SKIP LOCKED)"
+	[P_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL,"
+			   " owner = NULL, lease_until = NULL WHERE"
+			   COMP_GONE("attempts < $1::integer"),
 	[P_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
-			  " error_reason = 'interrupted by server restarts ' || attempts || ' times',"
-			  " finished_at = $2::text WHERE status = 'SUBMITTED' AND attempts >= $1::integer",
+			  " error_reason = 'interrupted ' || attempts || ' times (its server stopped"
+			  " or stopped renewing its lease)', finished_at = $2::text, lease_until = NULL"
+			  " WHERE" COMP_GONE("attempts >= $1::integer"),
 	[P_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
 			     " WHERE tenant_id = $1::text AND dataset_id = $2::text AND status = 'SUCCEEDED'"
 			     " ORDER BY finished_at DESC, seq DESC LIMIT 1",
@@ -266,6 +280,8 @@ struct pg_store {
 	char *url;
 	pthread_key_t key;
 	int64_t next_rate_sweep_ms; /* monotonic; atomic: the caller that moves it sweeps */
+	pthread_mutex_t listen_mu;
+	PGconn *listener; /* computation_listen's connection; NULL: none */
 };
 
 static void quiet_notices(void *arg, const char *message) { (void)arg, (void)message; }
@@ -1294,10 +1310,11 @@ int pg_batch_computations(struct store *st, json_t **out, const char *tenant,
 	return rc;
 }
 
-int pg_computation_claim(struct store *st, struct computation *out, const char *now)
+int pg_computation_claim(struct store *st, struct computation *out, const char *owner,
+			 int64_t lease_ms, const char *now)
 {
 	int rc;
-	PGresult *r = PG_RUN(st, P_COMP_CLAIM, NULL, &rc, now);
+	PGresult *r = PG_RUN(st, P_COMP_CLAIM, NULL, &rc, now, owner, PG_I64(lease_ms));
 	if (r && !PQntuples(r))
 		rc = STORE_NONE;
 	else if (r) {
@@ -1311,20 +1328,29 @@ int pg_computation_claim(struct store *st, struct computation *out, const char *
 	return rc;
 }
 
-int pg_computation_finish(struct store *st, const char *id, const char *status,
-				 const char *error_code, const char *error_reason, json_t *result,
-				 const char *now)
+int pg_computation_renew(struct store *st, const char *id, const char *owner, int attempts,
+			 int64_t lease_ms)
+{
+	return PG_CHANGED(st, P_COMP_RENEW, NULL, id, owner, PG_I64(attempts), PG_I64(lease_ms));
+}
+
+int pg_computation_finish(struct store *st, const char *id, const char *owner, int attempts,
+			  const char *status, const char *error_code, const char *error_reason,
+			  json_t *result, const char *now)
 {
 	char *txt = result ? rows_doc_text(result) : NULL;
-	int rc = PG_CHANGED(st, P_COMP_FINISH, NULL, id, status, error_code, error_reason, txt, now);
+	int rc = PG_CHANGED(st, P_COMP_FINISH, NULL, id, status, error_code, error_reason, txt, now,
+			    owner, PG_I64(attempts));
 	free(txt);
 	return rc;
 }
 
 int pg_computation_recover(struct store *st, long *out_requeued, long *out_failed,
-				  int max_attempts, const char *now)
+			   const char *self, int max_attempts, const char *now)
 {
+	(void)self; /* another instance's unexpired lease is never taken */
 	int rc;
+	*out_requeued = 0;
 	PGresult *r = PG_RUN(st, P_COMP_GIVEUP, NULL, &rc, PG_I64(max_attempts), now);
 	*out_failed = r ? atol(PQcmdTuples(r)) : 0;
 	PQclear(r);
@@ -1333,6 +1359,57 @@ int pg_computation_recover(struct store *st, long *out_requeued, long *out_faile
 	r = PG_RUN(st, P_COMP_REQUEUE, NULL, &rc, PG_I64(max_attempts));
 	*out_requeued = r ? atol(PQcmdTuples(r)) : 0;
 	PQclear(r);
+	return rc;
+}
+
+/* The listener: a connection of its own (not a thread's), LISTENing on
+ * dp_jobs, which schema v4's trigger notifies when a computation becomes
+ * REQUESTED. Used by one thread at a time (the worker pool's keeper); the
+ * mutex only orders it against pg_close. */
+int pg_computation_listen(struct store *st, int *out_fd)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	*out_fd = -1;
+	pthread_mutex_lock(&s->listen_mu);
+	PQfinish(s->listener);
+	s->listener = connect_db(s->url, NULL, 0);
+	int rc = s->listener ? STORE_ONE : STORE_UNAVAILABLE;
+	if (s->listener) {
+		PGresult *r = PQexec(s->listener, "LISTEN dp_jobs");
+		if (!ok_result(r) || PQsocket(s->listener) < 0) {
+			log_error("LISTEN failed", r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
+				  PQerrorMessage(s->listener));
+			PQfinish(s->listener);
+			s->listener = NULL;
+			rc = STORE_UNAVAILABLE;
+		} else {
+			*out_fd = PQsocket(s->listener);
+		}
+		PQclear(r);
+	}
+	pthread_mutex_unlock(&s->listen_mu);
+	return rc;
+}
+
+int pg_computation_notices(struct store *st, int *out_n)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	*out_n = 0;
+	pthread_mutex_lock(&s->listen_mu);
+	int rc = STORE_UNAVAILABLE;
+	if (s->listener && PQconsumeInput(s->listener) && PQstatus(s->listener) == CONNECTION_OK) {
+		PGnotify *n;
+		while ((n = PQnotifies(s->listener))) {
+			(*out_n)++;
+			PQfreemem(n);
+		}
+		rc = STORE_ONE;
+	} else if (s->listener) {
+		/* the connection broke: the caller listens again */
+		PQfinish(s->listener);
+		s->listener = NULL;
+	}
+	pthread_mutex_unlock(&s->listen_mu);
 	return rc;
 }
 
@@ -1405,6 +1482,8 @@ void pg_close(struct store *st)
 	conn_free(pthread_getspecific(s->key));
 	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
+	PQfinish(s->listener);
+	pthread_mutex_destroy(&s->listen_mu);
 	free(s->url);
 	free(s);
 }
@@ -1529,6 +1608,7 @@ int store_pg_open(struct store **out, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "pthread_key_create failed");
 		return -1;
 	}
+	pthread_mutex_init(&s->listen_mu, NULL);
 	PGconn *db = connect_db(url, err, errlen);
 	if (!db || check_durable(db, err, errlen) < 0 || migrate(db, err, errlen) < 0) {
 		PQfinish(db);

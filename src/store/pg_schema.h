@@ -167,6 +167,19 @@ static const char *const pg_migrations[] = {
 	"CREATE UNLOGGED TABLE rate_buckets(key " PG_ID " NOT NULL, bucket integer NOT NULL,"
 	" tat_us bigint NOT NULL, seen_us bigint NOT NULL, allowed boolean NOT NULL,"
 	" PRIMARY KEY(key, bucket)) WITH (fillfactor = 50);",
+	/* v4: the job queue across instances (docs/decisions.md "Issue 11 -- job
+	 * queue across instances"): a claimed computation's owner (the
+	 * instance id) and the end of its lease on the database's clock; rows
+	 * claimed before have neither, so the next recovery takes them back.
+	 * A computation that becomes REQUESTED (inserted, or taken back)
+	 * notifies channel dp_jobs when its transaction commits, which wakes
+	 * the workers of every instance (pg.c computation_listen); PostgreSQL
+	 * folds the notices of one transaction into one. */
+	"ALTER TABLE computations ADD COLUMN owner text, ADD COLUMN lease_until timestamptz;"
+	"CREATE FUNCTION dp_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS"
+	" $$BEGIN PERFORM pg_notify('dp_jobs', ''); RETURN NULL; END$$;"
+	"CREATE TRIGGER computations_notify AFTER INSERT OR UPDATE OF status ON computations"
+	" FOR EACH ROW WHEN (NEW.status = 'REQUESTED') EXECUTE FUNCTION dp_jobs_notify();",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))

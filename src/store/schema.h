@@ -373,6 +373,13 @@ static const char *const schema_migrations[] = {
 	" WITHOUT ROWID;"
 	LIST_BLOCKS_FILL
 	LIST_BLOCKS_TRIGGERS,
+	/* v12: leases on claimed computations (issue 11, docs/decisions.md "job
+	 * queue across instances"): the claiming instance's id and the end of
+	 * its lease in ms since the epoch (this process's clock). Rows claimed
+	 * before have neither: their owner is an earlier process, so the next
+	 * recovery takes them back, as the start-up recovery of v11 did. */
+	"ALTER TABLE computations ADD COLUMN owner TEXT;"
+	"ALTER TABLE computations ADD COLUMN lease_until INTEGER;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -24,14 +24,23 @@ const char *const sqlite_quality_sql[S__COUNT] = {
 	[S_COMP_NEXT] = "SELECT id, tenant_id, dataset_id, requested_by, attempts FROM computations"
 			" WHERE status = 'REQUESTED' ORDER BY requested_at, rowid LIMIT 1",
 	[S_COMP_TAKE] = "UPDATE computations SET status = 'SUBMITTED', attempts = attempts + 1,"
-			" started_at = ?2 WHERE id = ?1 AND status = 'REQUESTED'",
+			" started_at = ?2, owner = ?3, lease_until = ?4"
+			" WHERE id = ?1 AND status = 'REQUESTED'",
+	[S_COMP_RENEW] = "UPDATE computations SET lease_until = ?4 WHERE id = ?1 AND owner = ?2"
+			 " AND attempts = ?3 AND status = 'SUBMITTED'",
 	[S_COMP_FINISH] = "UPDATE computations SET status = ?2, error_code = ?3, error_reason = ?4,"
-			  " result = ?5, finished_at = ?6 WHERE id = ?1",
-	[S_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL"
-			   " WHERE status = 'SUBMITTED' AND attempts < ?1",
+			  " result = ?5, finished_at = ?6, lease_until = NULL WHERE id = ?1"
+			  " AND owner = ?7 AND attempts = ?8 AND status = 'SUBMITTED'",
+	/* gone: the lease expired, or another process owned it (this backend
+	 * serves one process: that one has ended) */
+#define COMP_GONE " status = 'SUBMITTED' AND (lease_until IS NULL OR lease_until <= ?3" \
+		  " OR owner IS NOT ?4)"
+	[S_COMP_REQUEUE] = "UPDATE computations SET status = 'REQUESTED', started_at = NULL,"
+			   " owner = NULL, lease_until = NULL WHERE" COMP_GONE " AND attempts < ?1",
 	[S_COMP_GIVEUP] = "UPDATE computations SET status = 'FAILED', error_code = 'DQ-500',"
-			  " error_reason = 'interrupted by server restarts ' || attempts || ' times',"
-			  " finished_at = ?2 WHERE status = 'SUBMITTED' AND attempts >= ?1",
+			  " error_reason = 'interrupted ' || attempts || ' times (its server stopped"
+			  " or stopped renewing its lease)', finished_at = ?2, lease_until = NULL"
+			  " WHERE" COMP_GONE " AND attempts >= ?1",
 	[S_QUALITY_LATEST] = "SELECT result, finished_at, requested_by FROM computations"
 			     " WHERE tenant_id = ?1 AND dataset_id = ?2 AND status = 'SUCCEEDED'"
 			     " ORDER BY finished_at DESC, rowid DESC LIMIT 1",
@@ -152,7 +161,8 @@ int sqlite_batch_computations(struct store *st, json_t **out, const char *tenant
 	return STORE_ONE;
 }
 
-int sqlite_computation_claim(struct store *st, struct computation *out, const char *now)
+int sqlite_computation_claim(struct store *st, struct computation *out, const char *owner,
+			     int64_t lease_ms, const char *now)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_NEXT);
 	if (!s)
@@ -169,12 +179,31 @@ int sqlite_computation_claim(struct store *st, struct computation *out, const ch
 	sqlite_stmt_done(s);
 	if (rc != STORE_ONE)
 		return rc;
-	return sqlite_exec_2(st, S_COMP_TAKE, out->id, now);
+	if (!(s = sqlite_stmt_get(st, S_COMP_TAKE)))
+		return NO_STMT;
+	sqlite_bind_text(s, 1, out->id);
+	sqlite_bind_text(s, 2, now);
+	sqlite_bind_text(s, 3, owner);
+	sqlite3_bind_int64(s, 4, clock_now_ms() + lease_ms);
+	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
-int sqlite_computation_finish(struct store *st, const char *id, const char *status,
-			      const char *error_code, const char *error_reason, json_t *result,
-			      const char *now)
+int sqlite_computation_renew(struct store *st, const char *id, const char *owner, int attempts,
+			     int64_t lease_ms)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_RENEW);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, id);
+	sqlite_bind_text(s, 2, owner);
+	sqlite3_bind_int(s, 3, attempts);
+	sqlite3_bind_int64(s, 4, clock_now_ms() + lease_ms);
+	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+}
+
+int sqlite_computation_finish(struct store *st, const char *id, const char *owner, int attempts,
+			      const char *status, const char *error_code,
+			      const char *error_reason, json_t *result, const char *now)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_FINISH);
 	if (!s)
@@ -186,26 +215,53 @@ int sqlite_computation_finish(struct store *st, const char *id, const char *stat
 	sqlite_bind_text(s, 4, error_reason);
 	sqlite_bind_text(s, 5, txt);
 	sqlite_bind_text(s, 6, now);
+	sqlite_bind_text(s, 7, owner);
+	sqlite3_bind_int(s, 8, attempts);
 	free(txt);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
-int sqlite_computation_recover(struct store *st, long *out_requeued, long *out_failed,
-			       int max_attempts, const char *now)
+/* Runs the requeue or give-up statement; *out_n = rows changed. */
+static int recover_step(struct store *st, enum stmt_id id, long *out_n, const char *self,
+			int max_attempts, const char *now)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_GIVEUP);
+	*out_n = 0;
+	sqlite3_stmt *s = sqlite_stmt_get(st, id);
 	if (!s)
 		return NO_STMT;
 	sqlite3_bind_int(s, 1, max_attempts);
 	sqlite_bind_text(s, 2, now);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	sqlite_bind_text(s, 4, self);
 	int rc = sqlite_stmt_exec(s);
-	*out_failed = rc == STORE_ONE ? sqlite3_changes(sqlite_conn_get(st)->db) : 0;
-	if (rc != STORE_ONE || !(s = sqlite_stmt_get(st, S_COMP_REQUEUE)))
-		return rc == STORE_ONE ? STORE_HARD : rc;
-	sqlite3_bind_int(s, 1, max_attempts);
-	rc = sqlite_stmt_exec(s);
-	*out_requeued = rc == STORE_ONE ? sqlite3_changes(sqlite_conn_get(st)->db) : 0;
+	if (rc == STORE_ONE)
+		*out_n = sqlite3_changes(sqlite_conn_get(st)->db);
 	return rc;
+}
+
+int sqlite_computation_recover(struct store *st, long *out_requeued, long *out_failed,
+			       const char *self, int max_attempts, const char *now)
+{
+	*out_requeued = 0;
+	int rc = recover_step(st, S_COMP_GIVEUP, out_failed, self, max_attempts, now);
+	if (rc == STORE_ONE)
+		rc = recover_step(st, S_COMP_REQUEUE, out_requeued, self, max_attempts, now);
+	return rc;
+}
+
+/* One process, one queue: its API wakes its own workers (worker_notify). */
+int sqlite_computation_listen(struct store *st, int *out_fd)
+{
+	(void)st;
+	*out_fd = -1;
+	return STORE_NONE;
+}
+
+int sqlite_computation_notices(struct store *st, int *out_n)
+{
+	(void)st;
+	*out_n = 0;
+	return STORE_NONE;
 }
 
 int sqlite_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,

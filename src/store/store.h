@@ -21,13 +21,14 @@
  *   Calls that only read (get, find, list, lookup, count, ...) never return
  *   STORE_CONFLICT; lists return STORE_ONE also when empty.
  *
- * Transactions. Every call except begin, ping, probe_write, rate_take, close
- * and the store_fault_* functions runs inside a transaction the caller opened with
- * begin (write = false: reads only; write = true: needed by every call
- * marked "Write" below; on SQLite it is BEGIN IMMEDIATE, which also
- * serialises writers, but callers must not rely on that: they re-read what
- * they check inside the same transaction). Use store_tx_run (store/tx.h)
- * rather than begin/commit by hand: it retries STORE_RETRY with a bound.
+ * Transactions. Every call except begin, ping, probe_write, rate_take, close,
+ * computation_listen, computation_notices and the store_fault_* functions
+ * runs inside a transaction the caller opened with begin (write = false:
+ * reads only; write = true: needed by every call marked "Write" below; on
+ * SQLite it is BEGIN IMMEDIATE, which also serialises writers, but callers
+ * must not rely on that: they re-read what they check inside the same
+ * transaction). Use store_tx_run (store/tx.h) rather than begin/commit by
+ * hand: it retries STORE_RETRY with a bound.
  * A failed commit is never retried (its outcome may be unknown).
  *
  * Memory. Out-parameters come first. What comes back through json_t **out
@@ -399,11 +400,24 @@ struct store_ops {
 
 	/* Quality computations: Read computation_get, batch_computations,
 	 * quality_latest, quality_last_attempt. Write batch_insert,
-	 * computation_insert, computation_claim, computation_finish,
-	 * computation_recover. */
+	 * computation_insert, computation_claim, computation_renew,
+	 * computation_finish, computation_recover. computation_listen and
+	 * computation_notices run outside any transaction.
+	 *
+	 * The queue is shared by every instance on the database (SPEC §7). A
+	 * claim gives the computation an owner (the claiming instance's id) and
+	 * a lease that expires lease_ms later on the backend's clock
+	 * (PostgreSQL: the database's now(); SQLite: this process's clock);
+	 * (id, owner, attempts) names one claim, since attempts grows with each.
+	 * The owner renews its lease while it works; any instance takes back a
+	 * computation whose lease expired (computation_recover). See
+	 * docs/decisions.md "Issue 11 -- job queue across instances". */
 	int (*batch_insert)(struct store *st, const char *tenant, const char *id,
 			    const char *product_id, const char *now, const char *user_id);
-	/* status REQUESTED (queued) or FAILED (error_code/reason set). */
+	/* status REQUESTED (queued) or FAILED (error_code/reason set). On a
+	 * backend shared by several processes (PostgreSQL) a REQUESTED row
+	 * wakes every instance's listener when the transaction commits
+	 * (computation_listen). */
 	int (*computation_insert)(struct store *st, const char *tenant, const char *id,
 				  const char *batch_id, const char *dataset_id, const char *status,
 				  const char *error_code, const char *error_reason, const char *now,
@@ -414,17 +428,46 @@ struct store_ops {
 	/* The computations of a batch, oldest first (array of the above). */
 	int (*batch_computations)(struct store *st, json_t **out, const char *tenant,
 				  const char *batch_id);
-	/* Takes the oldest REQUESTED computation of any tenant: SUBMITTED,
-	 * attempts + 1. STORE_NONE when the queue is empty. */
-	int (*computation_claim)(struct store *st, struct computation *out, const char *now);
-	/* SUCCEEDED with result, or FAILED with an error code and reason. */
-	int (*computation_finish)(struct store *st, const char *id, const char *status,
-				  const char *error_code, const char *error_reason, json_t *result,
-				  const char *now);
-	/* After a crash: SUBMITTED computations go back to REQUESTED, or to FAILED
-	 * once they were tried max_attempts times. */
+	/* Takes the oldest REQUESTED computation of any tenant that no other
+	 * transaction is taking: SUBMITTED, attempts + 1, owned by owner with a
+	 * lease of lease_ms. STORE_NONE when the queue is empty. */
+	int (*computation_claim)(struct store *st, struct computation *out, const char *owner,
+				 int64_t lease_ms, const char *now);
+	/* The heartbeat: the lease of the claim (id, owner, attempts) ends
+	 * lease_ms from now. STORE_NONE when that claim is over: finished, or
+	 * taken back after its lease expired (its owner must not record a
+	 * result). */
+	int (*computation_renew)(struct store *st, const char *id, const char *owner, int attempts,
+				 int64_t lease_ms);
+	/* SUCCEEDED with result, or FAILED with an error code and reason, by
+	 * the claim (id, owner, attempts) only: STORE_NONE (nothing written)
+	 * when the computation is no longer SUBMITTED under that claim -- its
+	 * lease expired and another claim took it over, or it was requeued. */
+	int (*computation_finish)(struct store *st, const char *id, const char *owner, int attempts,
+				  const char *status, const char *error_code,
+				  const char *error_reason, json_t *result, const char *now);
+	/* SUBMITTED computations whose owner is gone go back to REQUESTED, or
+	 * to FAILED (DQ-500) once they were tried max_attempts times. Gone:
+	 * the lease expired (no heartbeat for lease_ms), or -- on a backend
+	 * only one process uses at a time (SQLite) -- owned by an instance other
+	 * than self, which can only be an earlier process of this server (so a
+	 * restart takes its interrupted work back at once). A shared backend
+	 * (PostgreSQL) never takes back an unexpired lease: its owner may be
+	 * running on another machine. */
 	int (*computation_recover)(struct store *st, long *out_requeued, long *out_failed,
-				   int max_attempts, const char *now);
+				   const char *self, int max_attempts, const char *now);
+	/* Wake-ups across instances (no transaction; one caller at a time: the
+	 * worker pool's keeper thread). computation_listen (re)opens the
+	 * store's listener and gives back a file descriptor that becomes
+	 * readable when a notice may have arrived: STORE_ONE; STORE_NONE when
+	 * the backend has no notices (SQLite: one process, whose API wakes its
+	 * own workers); STORE_UNAVAILABLE when the database cannot be reached
+	 * (try again later). computation_notices reads what arrived: *out_n
+	 * notices (at most one per committed transaction), STORE_ONE;
+	 * STORE_UNAVAILABLE when the listener broke (listen again: notices
+	 * sent meanwhile are lost, so poll the queue once). */
+	int (*computation_listen)(struct store *st, int *out_fd);
+	int (*computation_notices)(struct store *st, int *out_n);
 	/* The latest SUCCEEDED computation's result and its finishedAt/requestedBy. */
 	int (*quality_latest)(struct store *st, json_t **out, char *out_at, char *out_by,
 			      const char *tenant, const char *dataset_id);

@@ -100,11 +100,17 @@
 	  const char *id)) \
 	X(int, batch_computations, (struct store *st, json_t **out, const char *tenant, \
 	  const char *batch_id)) \
-	X(int, computation_claim, (struct store *st, struct computation *out, const char *now)) \
-	X(int, computation_finish, (struct store *st, const char *id, const char *status, \
-	  const char *error_code, const char *error_reason, json_t *result, const char *now)) \
+	X(int, computation_claim, (struct store *st, struct computation *out, \
+	  const char *owner, int64_t lease_ms, const char *now)) \
+	X(int, computation_renew, (struct store *st, const char *id, const char *owner, \
+	  int attempts, int64_t lease_ms)) \
+	X(int, computation_finish, (struct store *st, const char *id, const char *owner, \
+	  int attempts, const char *status, const char *error_code, \
+	  const char *error_reason, json_t *result, const char *now)) \
 	X(int, computation_recover, (struct store *st, long *out_requeued, long *out_failed, \
-	  int max_attempts, const char *now)) \
+	  const char *self, int max_attempts, const char *now)) \
+	X(int, computation_listen, (struct store *st, int *out_fd)) \
+	X(int, computation_notices, (struct store *st, int *out_n)) \
 	X(int, quality_latest, (struct store *st, json_t **out, char *out_at, char *out_by, \
 	  const char *tenant, const char *dataset_id)) \
 	X(int, quality_last_attempt, (struct store *st, json_t **out, const char *tenant, \

@@ -1,7 +1,11 @@
 // restart: queued and running quality computations survive a crash (issue 4:
 // "a restart in the middle of a batch loses no computation"; docs/decisions.md
 // "Crash recovery": at start SUBMITTED computations go back to REQUESTED, and
-// after 3 interrupted attempts they become FAILED DQ-500).
+// after 3 interrupted attempts they become FAILED DQ-500). Issue 11 leases the
+// claims: on SQLite (one process) a restart takes back every claim of the
+// earlier process at once; on PostgreSQL (a queue other instances may share) a
+// claim is taken back once its lease expires, so the servers here run with a
+// short lease (--job-lease-seconds 2) and the test waits for the recovery.
 //
 // One worker (--workers 1) and several data sets over a generated CSV of some
 // tens of MB make the batch take long enough to kill the server (SIGKILL, no
@@ -18,7 +22,8 @@ import { dbSql, isPg } from './lib/db.mjs';
 import { DP } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
-const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0', '--workers', '1'];
+const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0', '--workers', '1',
+  '--job-lease-seconds', '2'];
 const TARGET_BYTES = 40 * 1024 * 1024;
 const DATA_SETS = 4;
 
@@ -159,8 +164,11 @@ test('kill -9 in the middle of a batch: after a restart every computation SUCCEE
   assert.ok(interrupted >= 1, `killed while a computation was running: ${rows}`);
 
   await restart();
-  assert.match(srv.stderr, /"msg":"recovered interrupted quality computations","requeued":[1-9]/,
-    'the restart reports the requeued computation');
+  // SQLite: at start; PostgreSQL: once the killed server's lease (2 s) expired
+  const recovered = /"msg":"recovered interrupted quality computations","requeued":[1-9]/;
+  for (const deadline = Date.now() + 20000; !recovered.test(srv.stderr) && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 50));
+  assert.match(srv.stderr, recovered, 'the restart reports the requeued computation');
   const done = await waitBatch(batchId);
   assert.deepEqual(done.computationStatuses.map((s) => s.computationId).sort(), queued, 'the same computations, none lost or added');
   for (const s of done.computationStatuses) {

@@ -23,6 +23,7 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -66,7 +67,8 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
 	X(dataset_insert) X(dataset_get) X(dataset_update) X(dataset_delete)                \
 	X(dataset_list) X(dataset_products)                                                 \
 	X(batch_insert) X(computation_insert) X(computation_get) X(batch_computations)      \
-	X(computation_claim) X(computation_finish) X(computation_recover)                   \
+	X(computation_claim) X(computation_renew) X(computation_finish) X(computation_recover) \
+	X(computation_listen) X(computation_notices)                                        \
 	X(quality_latest) X(quality_last_attempt)                                           \
 	X(trust_get) X(trust_dataset_ids) X(trust_put) X(settings_get) X(settings_put)      \
 	X(product_get) X(product_get_access) X(product_insert) X(product_update)            \
@@ -1868,6 +1870,25 @@ static void test_changelog_other_tenant(void **state)
 
 /* ---- quality computations, trust scores, settings ------------------------ */
 
+/* Two instance ids (store.h: a claim's owner). */
+#define OWNER_A "instance-a"
+#define OWNER_B "instance-b"
+
+/* A queue several processes share (PostgreSQL), as opposed to SQLite's,
+ * which one process serves (store.h computation_recover). */
+static bool shared_queue(void) { return strncmp(url, "postgres", 8) == 0; }
+
+/* Lets a lease of 1 ms run out, on either clock. */
+static void lease_pass(void) { usleep(30 * 1000); }
+
+static void expect_status(const char *tenant, const char *id, const char *status)
+{
+	json_t *got = NULL;
+	assert_int_equal(OP(computation_get)(S, &got, tenant, id), STORE_ONE);
+	assert_string_equal(json_string_value(json_object_get(got, "status")), status);
+	json_decref(got);
+}
+
 static void test_computations(void **state)
 {
 	(void)state;
@@ -1881,7 +1902,8 @@ static void test_computations(void **state)
 	/* the queue spans every tenant: empty it first */
 	struct computation cm;
 	int rc;
-	for (int i = 0; (rc = W(OP(computation_claim)(S, &cm, "2024-01-01T00:00:00.000Z"))) == STORE_ONE;
+	for (int i = 0; (rc = W(OP(computation_claim)(S, &cm, OWNER_A, 60000,
+						      "2024-01-01T00:00:00.000Z"))) == STORE_ONE;
 	     i++)
 		assert_true(i < 1000);
 	assert_int_equal(rc, STORE_NONE);
@@ -1939,7 +1961,7 @@ static void test_computations(void **state)
 
 	/* claim: the oldest REQUESTED of any tenant, attempts + 1 */
 	memset(&cm, 0, sizeof cm);
-	W_ONE(OP(computation_claim)(S, &cm, "2024-01-01T00:01:00.000Z"));
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, "2024-01-01T00:01:00.000Z"));
 	assert_string_equal(cm.id, c2);
 	assert_string_equal(cm.tenant_id, a);
 	assert_string_equal(cm.dataset_id, ds2);
@@ -1951,17 +1973,26 @@ static void test_computations(void **state)
 			    "2024-01-01T00:01:00.000Z");
 	assert_int_equal(json_integer_value(json_object_get(got, "attempts")), 1);
 	json_decref(got);
-	W_ONE(OP(computation_claim)(S, &cm, "2024-01-01T00:01:01.000Z"));
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, "2024-01-01T00:01:01.000Z"));
 	assert_string_equal(cm.id, c1);
-	W_NONE(OP(computation_claim)(S, &cm, "2024-01-01T00:01:02.000Z"));
+	W_NONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, "2024-01-01T00:01:02.000Z"));
 
 	/* finish */
 	json_t *result = json_pack("{s:f, s:f, s:[{s:s}]}", "validity", 91.5, "completeness", 100.0,
 				   "columns", "name", "amount \xe2\x82\xac");
-	W_ONE(OP(computation_finish)(S, c2, "SUCCEEDED", NULL, NULL, result,
+	/* only by its claim: (id, owner, attempts) */
+	W_NONE(OP(computation_finish)(S, c2, OWNER_B, 1, "SUCCEEDED", NULL, NULL, result,
+				      "2024-01-01T00:02:00.000Z"));
+	W_NONE(OP(computation_finish)(S, c2, OWNER_A, 2, "SUCCEEDED", NULL, NULL, result,
+				      "2024-01-01T00:02:00.000Z"));
+	W_ONE(OP(computation_finish)(S, c2, OWNER_A, 1, "SUCCEEDED", NULL, NULL, result,
 				     "2024-01-01T00:02:00.000Z"));
+	/* once finished, a second finish (or heartbeat) of that claim writes nothing */
+	W_NONE(OP(computation_finish)(S, c2, OWNER_A, 1, "FAILED", "DQ-500", "late", NULL,
+				      "2024-01-01T00:02:30.000Z"));
+	W_NONE(OP(computation_renew)(S, c2, OWNER_A, 1, 60000));
 	NEWID(nocomp);
-	W_NONE(OP(computation_finish)(S, nocomp, "SUCCEEDED", NULL, NULL, result,
+	W_NONE(OP(computation_finish)(S, nocomp, OWNER_A, 1, "SUCCEEDED", NULL, NULL, result,
 				      "2024-01-01T00:02:00.000Z"));
 	assert_int_equal(OP(computation_get)(S, &got, a, c2), STORE_ONE);
 	assert_string_equal(json_string_value(json_object_get(got, "status")), "SUCCEEDED");
@@ -1987,18 +2018,62 @@ static void test_computations(void **state)
 	json_decref(got);
 	assert_int_equal(OP(quality_last_attempt)(S, &got, b, ds), STORE_NONE);
 
-	/* recover after a crash: SUBMITTED back to REQUESTED, or FAILED after max_attempts */
+	/* leases: c1 is SUBMITTED, claimed by A (attempts 1) with a live lease */
 	long requeued = -1, failed = -1;
-	W_ONE(OP(computation_recover)(S, &requeued, &failed, 2, "2024-01-01T00:03:00.000Z"));
+	W_ONE(OP(computation_recover)(S, &requeued, &failed, OWNER_A, 2, "2024-01-01T00:03:00.000Z"));
+	assert_int_equal(requeued, 0); /* its own live claim */
+	assert_int_equal(failed, 0);
+	if (shared_queue()) {
+		/* another live instance's claim is never taken back */
+		W_ONE(OP(computation_recover)(S, &requeued, &failed, OWNER_B, 2,
+					      "2024-01-01T00:03:00.000Z"));
+		assert_int_equal(requeued + failed, 0);
+	}
+	expect_status(a, c1, "SUBMITTED");
+	/* the heartbeat: only the current claim's */
+	W_ONE(OP(computation_renew)(S, c1, OWNER_A, 1, 60000));
+	W_NONE(OP(computation_renew)(S, c1, OWNER_B, 1, 60000));
+	W_NONE(OP(computation_renew)(S, c1, OWNER_A, 2, 60000));
+	W_NONE(OP(computation_renew)(S, nocomp, OWNER_A, 1, 60000));
+	/* its lease runs out (a heartbeat of 1 ms, then silence): any instance,
+	 * A itself included, takes it back */
+	W_ONE(OP(computation_renew)(S, c1, OWNER_A, 1, 1));
+	lease_pass();
+	W_ONE(OP(computation_recover)(S, &requeued, &failed, OWNER_A, 2, "2024-01-01T00:03:00.000Z"));
 	assert_int_equal(requeued, 1);
 	assert_int_equal(failed, 0);
-	assert_int_equal(OP(computation_get)(S, &got, a, c1), STORE_ONE);
-	assert_string_equal(json_string_value(json_object_get(got, "status")), "REQUESTED");
-	json_decref(got);
-	W_ONE(OP(computation_claim)(S, &cm, "2024-01-01T00:04:00.000Z"));
+	expect_status(a, c1, "REQUESTED");
+	/* the old claim can no longer renew or finish it */
+	W_NONE(OP(computation_renew)(S, c1, OWNER_A, 1, 60000));
+	W_NONE(OP(computation_finish)(S, c1, OWNER_A, 1, "SUCCEEDED", NULL, NULL, result,
+				      "2024-01-01T00:03:30.000Z"));
+	/* B claims it (attempts 2); A's stale claim still cannot finish it */
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_B, 60000, "2024-01-01T00:04:00.000Z"));
 	assert_string_equal(cm.id, c1);
 	assert_int_equal(cm.attempts, 2);
-	W_ONE(OP(computation_recover)(S, &requeued, &failed, 2, "2024-01-01T00:05:00.000Z"));
+	W_NONE(OP(computation_finish)(S, c1, OWNER_A, 1, "SUCCEEDED", NULL, NULL, result,
+				      "2024-01-01T00:04:30.000Z"));
+	expect_status(a, c1, "SUBMITTED");
+	const char *owner = OWNER_B;
+	int attempts = 2;
+	W_ONE(OP(computation_recover)(S, &requeued, &failed, OWNER_A, 3, "2024-01-01T00:04:40.000Z"));
+	if (shared_queue()) {
+		assert_int_equal(requeued, 0); /* B's lease is live */
+	} else {
+		/* SQLite serves one process: a claim of another instance id is an
+		 * earlier process's, which has ended (store.h) */
+		assert_int_equal(requeued, 1);
+		W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, "2024-01-01T00:04:50.000Z"));
+		assert_string_equal(cm.id, c1);
+		owner = OWNER_A;
+		attempts = 3;
+	}
+	assert_int_equal(failed, 0);
+	/* tried max_attempts times and its lease expired: FAILED DQ-500 */
+	W_ONE(OP(computation_renew)(S, c1, owner, attempts, 1));
+	lease_pass();
+	W_ONE(OP(computation_recover)(S, &requeued, &failed, owner, attempts,
+				      "2024-01-01T00:05:00.000Z"));
 	assert_int_equal(requeued, 0);
 	assert_int_equal(failed, 1);
 	assert_int_equal(OP(computation_get)(S, &got, a, c1), STORE_ONE);
@@ -2006,9 +2081,11 @@ static void test_computations(void **state)
 	assert_string_equal(json_string_value(json_object_get(got, "errorCode")), "DQ-500");
 	assert_string_equal(json_string_value(json_object_get(got, "finishedAt")),
 			    "2024-01-01T00:05:00.000Z");
-	assert_int_equal(json_integer_value(json_object_get(got, "attempts")), 2);
+	assert_int_equal(json_integer_value(json_object_get(got, "attempts")), attempts);
 	json_decref(got);
-	W_NONE(OP(computation_claim)(S, &cm, "2024-01-01T00:06:00.000Z"));
+	W_NONE(OP(computation_finish)(S, c1, owner, attempts, "SUCCEEDED", NULL, NULL, result,
+				      "2024-01-01T00:05:30.000Z"));
+	W_NONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, "2024-01-01T00:06:00.000Z"));
 	json_decref(result);
 }
 
@@ -2264,6 +2341,93 @@ static void test_rate_limits(void **state)
 	assert_true(v.level_us > 20000000); /* the second request of k2 */
 }
 
+/* Waits up to ms for fd to become readable: true when it did. */
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, ms) == 1;
+}
+
+/* Cross-instance wake-ups (store.h computation_listen/notices): on
+ * PostgreSQL a computation queued by a committed transaction wakes the
+ * listener, one that is FAILED at once or rolled back does not; a broken
+ * listener says so and listens again. SQLite has none (one process). Runs
+ * after test_connection_lost, whose connection counts it would change. */
+static void test_computation_notices(void **state)
+{
+	(void)state;
+	int fd = 7, n = 7;
+	if (!shared_queue()) {
+		assert_int_equal(OP(computation_listen)(S, &fd), STORE_NONE);
+		assert_int_equal(fd, -1);
+		assert_int_equal(OP(computation_notices)(S, &n), STORE_NONE);
+		assert_int_equal(n, 0);
+		return;
+	}
+	assert_int_equal(OP(computation_listen)(S, &fd), STORE_ONE);
+	assert_true(fd >= 0);
+	assert_int_equal(OP(computation_notices)(S, &n), STORE_ONE);
+	assert_int_equal(n, 0);
+	char a[GUID_LEN + 1], u[GUID_LEN + 1], ds[GUID_LEN + 1], now[ISO_TS_LEN + 1];
+	new_tenant(a);
+	add_user(a, u, "n@example.com", 1);
+	add_dataset(a, ds, "Notices", "notices", NULL);
+	clock_now_iso(now);
+	NEWID(c1);
+	NEWID(c2);
+	NEWID(c3);
+	/* FAILED at once: nothing to run, no notice */
+	W_ONE(OP(computation_insert)(S, a, c1, NULL, ds, "FAILED", "DQ-150", "gone", now, u));
+	/* rolled back: no notice */
+	w_begin();
+	assert_int_equal(OP(computation_insert)(S, a, c2, NULL, ds, "REQUESTED", NULL, NULL, now, u),
+			 STORE_ONE);
+	OP(rollback)(S);
+	assert_false(readable(fd, 300));
+	/* queued: a notice at commit, not before */
+	w_begin();
+	assert_int_equal(OP(computation_insert)(S, a, c3, NULL, ds, "REQUESTED", NULL, NULL, now, u),
+			 STORE_ONE);
+	assert_false(readable(fd, 300));
+	assert_int_equal(OP(commit)(S), STORE_ONE);
+	assert_true(readable(fd, 5000));
+	assert_int_equal(OP(computation_notices)(S, &n), STORE_ONE);
+	assert_int_equal(n, 1);
+	/* taken back after its lease expired: queued again, another notice */
+	struct computation cm;
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 1, now));
+	assert_string_equal(cm.id, c3);
+	lease_pass();
+	long requeued, failed;
+	W_ONE(OP(computation_recover)(S, &requeued, &failed, OWNER_A, 3, now));
+	assert_int_equal(requeued, 1);
+	assert_true(readable(fd, 5000));
+	assert_int_equal(OP(computation_notices)(S, &n), STORE_ONE);
+	assert_int_equal(n, 1);
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, now));
+	W_ONE(OP(computation_finish)(S, c3, OWNER_A, cm.attempts, "FAILED", "DQ-500", "test", NULL,
+				     now));
+	/* the listener's connection breaks: notices says so; listening again works */
+	assert_true(pg_cut_connections() >= 1);
+	/* (the server's goodbye message may come in one read, the end of the
+	 * connection in the next) */
+	int rc = STORE_ONE;
+	for (int i = 0; i < 5 && rc == STORE_ONE && readable(fd, 5000); i++)
+		rc = OP(computation_notices)(S, &n);
+	assert_int_equal(rc, STORE_UNAVAILABLE);
+	assert_int_equal(OP(computation_listen)(S, &fd), STORE_ONE);
+	(void)OP(ping)(S); /* the suite's own connection was cut too: reconnect */
+	assert_int_equal(OP(ping)(S), STORE_ONE);
+	NEWID(c4);
+	W_ONE(OP(computation_insert)(S, a, c4, NULL, ds, "REQUESTED", NULL, NULL, now, u));
+	assert_true(readable(fd, 5000));
+	assert_int_equal(OP(computation_notices)(S, &n), STORE_ONE);
+	assert_int_equal(n, 1);
+	W_ONE(OP(computation_claim)(S, &cm, OWNER_A, 60000, now));
+	W_ONE(OP(computation_finish)(S, c4, OWNER_A, cm.attempts, "FAILED", "DQ-500", "test", NULL,
+				     now));
+}
+
 static void test_every_op_covered(void **state)
 {
 	(void)state;
@@ -2324,6 +2488,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
 		cmocka_unit_test_teardown(test_deadlock_retried, test_teardown),
 		cmocka_unit_test_teardown(test_rate_limits, test_teardown),
+		cmocka_unit_test_teardown(test_computation_notices, test_teardown),
 		cmocka_unit_test(test_every_op_covered),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
