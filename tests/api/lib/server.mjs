@@ -139,7 +139,17 @@ export async function startServer(opts = {}) {
         body = JSON.stringify(o.body);
         if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
       }
-      const res = await fetch(url + p, { method, headers, body });
+      let res;
+      try {
+        res = await fetch(url + p, { method, headers, body });
+      } catch (e) {
+        // a server may close an idle keep-alive connection at any moment
+        // (the header deadline does, DP_HEADER_TIMEOUT); a request that
+        // raced that close never reached it, and HTTP lets a client repeat
+        // an idempotent one once on a new connection, as browsers do
+        if (!['GET', 'HEAD'].includes(method) || child.exitCode !== null || child.signalCode !== null) throw e;
+        res = await fetch(url + p, { method, headers, body });
+      }
       const text = await res.text();
       let json;
       try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
