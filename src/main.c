@@ -188,6 +188,14 @@ static int cmd_serve(int argc, char **argv)
 	int64_t t0 = clock_mono_ns();
 	char err[512];
 	struct store *st;
+	if (cfg.workers == 0 && strncmp(cfg.db_url, "postgres", 8) != 0) {
+		/* one server per SQLite file: nothing else would ever run them */
+		fprintf(stderr, "dataproducts: --workers 0 (an API-only instance) needs a PostgreSQL"
+				" database shared with instances that run workers; on SQLite quality"
+				" computations would never run\n");
+		config_free(&cfg);
+		return 2;
+	}
 	if (store_open(&st, cfg.db_url, err, sizeof err) < 0) {
 		fprintf(stderr, "dataproducts: %s\n", err);
 		config_free(&cfg);

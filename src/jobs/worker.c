@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "quality/aggregate.h"
 #include "quality/paths.h"
@@ -34,6 +35,9 @@
 struct slot {
 	bool busy;
 	bool lost; /* a heartbeat found the claim taken over */
+	bool finishing; /* the result's transaction runs: no heartbeat (its
+			 * renew would wait on the row that transaction holds,
+			 * holding up every other slot's heartbeat) */
 	char id[GUID_LEN + 1];
 	int attempts;
 	int64_t renew_until_ns; /* clock_mono_ns(): no heartbeat after this */
@@ -167,7 +171,7 @@ static int finish_body(void *cls)
 	return rc < 0 ? rc : STORE_TX_COMMIT;
 }
 
-static void process(struct worker_pool *wp, const struct computation *c)
+static void process(struct worker_pool *wp, struct slot *slot, const struct computation *c)
 {
 	const struct worker_config *cfg = &wp->cfg;
 	struct store *st = cfg->store;
@@ -182,12 +186,21 @@ static void process(struct worker_pool *wp, const struct computation *c)
 	json_t *ids = json_pack("[s]", c->dataset_id);
 	const struct aggregate_env env = {cfg->store, cfg->data_root};
 	struct finish_tx t = {&env, c, wp->instance, ok, ok, code, reason, now, result, ids, false};
+	pthread_mutex_lock(&wp->mu);
+	slot->finishing = true;
+	pthread_mutex_unlock(&wp->mu);
 	int rc;
 	for (;;) {
 		rc = store_tx_run(NULL, st, true, finish_body, &t);
-		if (rc >= 0 || !t.with_aggregates)
+		if (rc != STORE_HARD || !t.with_aggregates)
 			break;
-		/* never leave the computation SUBMITTED: retry without aggregates */
+		/* the derived numbers failed (a bug or bad data, not the database
+		 * being busy or away): record the result without them rather than
+		 * run the computation again for the same failure. A busy or lost
+		 * database (STORE_RETRY, STORE_UNAVAILABLE, a commit whose outcome
+		 * is unknown) is not rerun here: the claim's lease runs out and the
+		 * computation runs again, aggregates included (or, when the commit
+		 * did land, it is finished and nothing runs again). */
 		t.with_aggregates = false;
 	}
 	json_decref(ids);
@@ -260,7 +273,7 @@ static void *loop(void *arg)
 								wp->lease_ms * 1000000LL};
 			snprintf(slot->id, sizeof slot->id, "%s", c.id);
 			pthread_mutex_unlock(&wp->mu);
-			process(wp, &c);
+			process(wp, slot, &c);
 			pthread_mutex_lock(&wp->mu);
 			slot->busy = false;
 			pthread_mutex_unlock(&wp->mu);
@@ -317,7 +330,7 @@ static void renew_round(struct worker_pool *wp)
 		pthread_mutex_lock(&wp->mu);
 		struct slot s = wp->slots[i];
 		pthread_mutex_unlock(&wp->mu);
-		if (!s.busy || s.lost || clock_mono_ns() > s.renew_until_ns)
+		if (!s.busy || s.lost || s.finishing || clock_mono_ns() > s.renew_until_ns)
 			continue;
 		snprintf(c.id, sizeof c.id, "%s", s.id);
 		c.attempts = s.attempts;
@@ -366,8 +379,16 @@ static void *keeper(void *arg)
 		struct pollfd p[2] = {{.fd = wp->cancel[0], .events = POLLIN},
 				      {.fd = fd, .events = POLLIN}};
 		int pr = poll(p, fd >= 0 ? 2 : 1, (int)((wait_ns + 999999) / 1000000));
-		if (pr < 0 && errno != EINTR)
-			break;
+		if (pr < 0 && errno != EINTR) {
+			/* never stop the heartbeats: drop the listener (it is
+			 * opened again) and go on with the next round */
+			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"job keeper: poll failed; listening"
+					" again\",\"errno\":%d}\n", errno);
+			fd = -1;
+			struct timespec pause = {0, 100000000L};
+			nanosleep(&pause, NULL);
+			continue;
+		}
 		if (pr > 0 && p[0].revents)
 			break; /* worker_stop */
 		if (pr > 0 && fd >= 0 && p[1].revents) {
@@ -448,6 +469,10 @@ struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 		wp->n++;
 	}
 	wp->keeper_running = pthread_create(&wp->keeper, NULL, keeper, wp) == 0;
+	if (!wp->keeper_running)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"quality workers: no keeper thread;"
+				" leases are not renewed, so a computation longer than the lease may"
+				" run again elsewhere\"}\n");
 	return wp;
 }
 

@@ -136,7 +136,8 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_DATASET_REINDEX] = "UPDATE products p SET ts_body = dp_tsv(coalesce(p.doc::json->>'readMe', '')"
 			      " || ' ' || coalesce((SELECT string_agg(d.doc::json->>'name', ' ')"
 			      " FROM product_datasets pd JOIN datasets d ON d.tenant_id = pd.tenant_id"
-			      " AND d.id = pd.dataset_id WHERE pd.product_id = p.id), ''))"
+			      " AND d.id = pd.dataset_id WHERE pd.tenant_id = p.tenant_id"
+			      " AND pd.product_id = p.id), ''))"
 			      " WHERE p.tenant_id = $1::text AND p.id IN (SELECT product_id"
 			      " FROM product_datasets WHERE tenant_id = $1::text AND dataset_id = $2::text)",
 	[P_DATASET_LIST] = "SELECT doc FROM datasets WHERE tenant_id = $1::text AND ($2::text IS NULL"
@@ -214,12 +215,12 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	 * $15 data set ids as text[]. */
 #define PRODUCT_SIDE                                                                        \
 	", dt AS (DELETE FROM product_tags WHERE product_id = $1::text"                     \
-	" AND EXISTS (SELECT 1 FROM w) AND tag <> ALL($14::text[]))"                        \
+	" AND tenant_id IN (SELECT tenant_id FROM w) AND tag <> ALL($14::text[]))"          \
 	", it AS (INSERT INTO product_tags(product_id, tenant_id, tag)"                     \
 	" SELECT DISTINCT w.id, w.tenant_id, t FROM w, unnest($14::text[]) t"               \
 	" ON CONFLICT DO NOTHING)"                                                          \
 	", dd AS (DELETE FROM product_datasets WHERE product_id = $1::text"                 \
-	" AND EXISTS (SELECT 1 FROM w) AND dataset_id <> ALL($15::text[]))"                 \
+	" AND tenant_id IN (SELECT tenant_id FROM w) AND dataset_id <> ALL($15::text[]))"   \
 	", id_ AS (INSERT INTO product_datasets(product_id, tenant_id, dataset_id)"         \
 	" SELECT DISTINCT w.id, w.tenant_id, d FROM w, unnest($15::text[]) d"               \
 	" ON CONFLICT DO NOTHING)"                                                          \

@@ -378,8 +378,8 @@ static const char *const schema_migrations[] = {
 	 * its lease in ms since the epoch (this process's clock). Rows claimed
 	 * before have neither: their owner is an earlier process, so the next
 	 * recovery takes them back, as the start-up recovery of v11 did. */
-	"ALTER TABLE computations ADD COLUMN owner TEXT;"
-	"ALTER TABLE computations ADD COLUMN lease_until INTEGER;",
+	("ALTER TABLE computations ADD COLUMN owner TEXT;"
+	 " ALTER TABLE computations ADD COLUMN lease_until INTEGER;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -272,3 +272,15 @@ test('--allowed-hosts with a malformed entry stops the server from starting', ()
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--allowed-hosts .*expected a comma-separated list/);
 });
+
+test('--workers 0 on SQLite is refused: nothing else would ever run the computations', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dp-w0-'));
+  try {
+    const r = spawnSync(BIN, ['serve', '--listen', '127.0.0.1:0', '--workers', '0', '--db', `sqlite:${path.join(dir, 'dp.db')}`], { encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--workers 0 \(an API-only instance\) needs a PostgreSQL database/);
+    assert.equal(existsSync(path.join(dir, 'dp.db')), false, 'no database was created');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
