@@ -1,7 +1,8 @@
 /* pg_products: the PostgreSQL backend's products, product lists, facets,
  * search and changelogs (pg.c has the rest; docs/pg-status.md).
  *
- * Lists are generated SQL with typed parameters (PQexecParams): the
+ * Lists are generated SQL with typed parameters (prepared and cached by
+ * their text, pg.c pg_run_sql; values, limits and offsets are parameters): the
  * filters and the caller's visibility (SPEC §4) as one WHERE clause for the
  * count, the page and the facets. Search (store.h SORT_RELEVANCE,
  * docs/search.md "The same results in PostgreSQL"): each term becomes a
@@ -128,6 +129,12 @@ static int add_num(struct params *p, double v)
 	return add(p, p->num[p->nnum++]);
 }
 
+static int add_i64(struct params *p, long v)
+{
+	snprintf(p->num[p->nnum], sizeof p->num[0], "%ld", v);
+	return add(p, p->num[p->nnum++]);
+}
+
 /* A text[] literal of n C strings. */
 static int add_array(struct params *p, const char *const *a, int n)
 {
@@ -232,16 +239,30 @@ static bool list_from(struct strbuf *sql, struct params *p, struct strbuf *terms
 			      add_array(p, q->space_ids, q->nspace_ids));
 	else if (q->personal)
 		strbuf_puts(sql, " AND p.space_id IS NULL");
-	if (q->activated >= 0)
+	if (q->activated >= 0 && !(q->activated == 1 && q->ntags > 0))
 		strbuf_printf(sql, " AND p.activated = $%d::boolean", add(p, q->activated ? "true" : "false"));
 	if (q->owner_id)
 		strbuf_printf(sql, " AND p.owner_id = $%d::text", add(p, q->owner_id));
 	if (q->has_min_trust) /* NULL never matches */
 		strbuf_printf(sql, " AND p.trust_score >= $%d::double precision", add_num(p, q->min_trust));
-	for (int i = 0; i < q->ntags; i++)
-		strbuf_printf(sql, " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.tenant_id = p.tenant_id"
-				   " AND t.product_id = p.id"
-				   " AND t.tag = $%d::text)", add(p, q->tags[i]));
+	if (q->ntags > 0) {
+		/* the tags as filter tokens (schema v4): with activated=true their
+		 * activated twins, which imply activation */
+		struct strbuf *sb = &p->own[p->nown++];
+		strbuf_init(sb);
+		strbuf_putc(sb, '{');
+		for (int i = 0; i < q->ntags; i++) {
+			strbuf_printf(sb, "%s\"%c%s:", i ? "," : "", q->activated == 1 ? 'h' : 'g', tenant);
+			for (const char *c = q->tags[i]; *c; c++) {
+				if (*c == '"' || *c == '\\')
+					strbuf_putc(sb, '\\');
+				strbuf_putc(sb, *c);
+			}
+			strbuf_putc(sb, '"');
+		}
+		strbuf_putc(sb, '}');
+		strbuf_printf(sql, " AND p.filters @> $%d::text[]", add(p, sb->data));
+	}
 	if (nterms) {
 		strbuf_puts(sql, " AND p.ts_all @@ (");
 		for (int i = 0; i < nterms; i++)
@@ -340,7 +361,7 @@ static void gen_init(struct gen *g, const struct product_query *q)
 	strbuf_init(&g->from);
 	for (int i = 0; i < SEARCH_MAX_TERMS; i++)
 		strbuf_init(&g->terms[i]);
-	params_init(&g->p, 8 + q->ntags + (q->search ? q->search->n : 0));
+	params_init(&g->p, 10 + q->ntags + (q->search ? q->search->n : 0));
 }
 
 static void gen_free(struct gen *g)
@@ -419,13 +440,13 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
 	if (q->count_limit > 0)
 		strbuf_printf(&g->sql, " LIMIT %ld", q->count_limit + 1);
 	strbuf_printf(&g->sql, "), k AS (SELECT * FROM m ORDER BY t, b DESC, u DESC, id DESC"
-			       " LIMIT %ld OFFSET %ld)"
+			       " LIMIT $%d::bigint OFFSET $%d::bigint)"
 			       " SELECT c.n, c.n1, d.doc FROM (SELECT count(*),"
 			       " count(*) FILTER (WHERE t = 1) FROM m) c(n, n1)"
 			       " LEFT JOIN (SELECT p.doc, row_number() OVER (ORDER BY k.t, k.b DESC,"
 			       " k.u DESC, k.id DESC) AS o FROM k JOIN products p"
 			       " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
-		      q->limit, q->offset);
+		      add_i64(&g->p, q->limit), add_i64(&g->p, q->offset));
 	int rc;
 	PGresult *r = pg_run_sql(st, g->sql.data, tenant, g->p.n, g->p.v, &rc);
 	if (r)
@@ -463,7 +484,8 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 		g.sql.len = 0;
 		strbuf_printf(&g.sql, "SELECT p.doc%s", g.from.data);
 		list_order(&g.sql, q, "p.");
-		strbuf_printf(&g.sql, " LIMIT %ld OFFSET %ld", q->limit, q->offset);
+		/* the parameters of the pass: the limit and offset are its last two */
+		strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint", g.p.n - 1, g.p.n);
 		PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 		if (r)
 			rc = pg_docs(r, out);
@@ -476,9 +498,9 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 	list_order(&g.sql, q, "k.");
 	strbuf_printf(&g.sql, ") AS o FROM (SELECT p.tenant_id, p.id, %s%s", key_cols(q), g.from.data);
 	list_order(&g.sql, q, "p.");
-	strbuf_printf(&g.sql, " LIMIT %ld OFFSET %ld) k JOIN products p ON p.tenant_id = k.tenant_id"
-			      " AND p.id = k.id) d ON true ORDER BY d.o",
-		      q->limit, q->offset);
+	strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint) k JOIN products p"
+			      " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
+		      add_i64(&g.p, q->limit), add_i64(&g.p, q->offset));
 	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 	if (r)
 		rc = read_page(r, 1, out, out_total);
