@@ -447,8 +447,8 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
 			       " k.u DESC, k.id DESC) AS o FROM k JOIN products p"
 			       " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
 		      add_i64(&g->p, q->limit), add_i64(&g->p, q->offset));
-	int rc;
-	PGresult *r = pg_run_sql(st, g->sql.data, tenant, g->p.n, g->p.v, &rc);
+	int rc; /* planned per request: a cached generic plan measured slower (docs/performance.md) */
+	PGresult *r = pg_run_sql_once(st, g->sql.data, tenant, g->p.n, g->p.v, &rc);
 	if (r)
 		rc = read_page(r, 2, out, out_total);
 	*exact = rc != STORE_ONE || q->count_limit <= 0 || *out_total <= q->count_limit ||
