@@ -439,6 +439,8 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
 		      g->from.data);
 	if (q->count_limit > 0)
 		strbuf_printf(&g->sql, " LIMIT %ld", q->count_limit + 1);
+	/* in this order: the fallback of pg_product_list reuses them as $n-1, $n */
+	int plimit = add_i64(&g->p, q->limit), poffset = add_i64(&g->p, q->offset);
 	strbuf_printf(&g->sql, "), k AS (SELECT * FROM m ORDER BY t, b DESC, u DESC, id DESC"
 			       " LIMIT $%d::bigint OFFSET $%d::bigint)"
 			       " SELECT c.n, c.n1, d.doc FROM (SELECT count(*),"
@@ -446,7 +448,7 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
 			       " LEFT JOIN (SELECT p.doc, row_number() OVER (ORDER BY k.t, k.b DESC,"
 			       " k.u DESC, k.id DESC) AS o FROM k JOIN products p"
 			       " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
-		      add_i64(&g->p, q->limit), add_i64(&g->p, q->offset));
+		      plimit, poffset);
 	int rc; /* planned per request: a cached generic plan measured slower (docs/performance.md) */
 	PGresult *r = pg_run_sql_once(st, g->sql.data, tenant, g->p.n, g->p.v, &rc);
 	if (r)
@@ -498,9 +500,10 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 	list_order(&g.sql, q, "k.");
 	strbuf_printf(&g.sql, ") AS o FROM (SELECT p.tenant_id, p.id, %s%s", key_cols(q), g.from.data);
 	list_order(&g.sql, q, "p.");
+	int plimit = add_i64(&g.p, q->limit), poffset = add_i64(&g.p, q->offset);
 	strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint) k JOIN products p"
 			      " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
-		      add_i64(&g.p, q->limit), add_i64(&g.p, q->offset));
+		      plimit, poffset);
 	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 	if (r)
 		rc = read_page(r, 1, out, out_total);
