@@ -459,10 +459,12 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
 	return rc;
 }
 
-/* Lists and searches: the total and the page in one statement. The page
- * is a deferred join: its keys first (ids and sort columns only, an
- * index-only scan of the sort's index when there is no filter), skipping
- * offset of them, then the documents of those limit rows. */
+/* Lists and searches: the total and the page in one statement. From
+ * offset DEFER_MIN_OFFSET on the page is a deferred join: its keys first
+ * (ids and sort columns only, an index-only scan of the sort's index when
+ * there is no filter), skipping offset of them, then the documents of
+ * those limit rows. */
+#define DEFER_MIN_OFFSET 100
 int pg_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 		    const struct product_query *q)
 {
@@ -494,16 +496,20 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 		PQclear(r);
 		goto out;
 	}
+	/* the first pages read their rows directly: the deferred join's second
+	 * lookup per row cost more than the few rows it skips (measured) */
+	const bool deferred = q->offset >= DEFER_MIN_OFFSET;
 	strbuf_puts(&g.sql, "SELECT c.n, d.doc FROM ");
 	list_count(&g.sql, &g, q);
-	strbuf_puts(&g.sql, " LEFT JOIN (SELECT p.doc, row_number() OVER (");
+	strbuf_printf(&g.sql, " LEFT JOIN (SELECT %s.doc, row_number() OVER (", deferred ? "p" : "k");
 	list_order(&g.sql, q, "k.");
-	strbuf_printf(&g.sql, ") AS o FROM (SELECT p.tenant_id, p.id, %s%s", key_cols(q), g.from.data);
+	strbuf_printf(&g.sql, ") AS o FROM (SELECT %sp.tenant_id, p.id, %s%s", deferred ? "" : "p.doc, ",
+		      key_cols(q), g.from.data);
 	list_order(&g.sql, q, "p.");
 	int plimit = add_i64(&g.p, q->limit), poffset = add_i64(&g.p, q->offset);
-	strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint) k JOIN products p"
-			      " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
-		      plimit, poffset);
+	strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint) k%s) d ON true ORDER BY d.o",
+		      plimit, poffset,
+		      deferred ? " JOIN products p ON p.tenant_id = k.tenant_id AND p.id = k.id" : "");
 	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 	if (r)
 		rc = read_page(r, 1, out, out_total);
