@@ -490,7 +490,7 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 		list_order(&g.sql, q, "p.");
 		/* the parameters of the pass: the limit and offset are its last two */
 		strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint", g.p.n - 1, g.p.n);
-		PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
+		PGresult *r = pg_run_sql_once(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 		if (r)
 			rc = pg_docs(r, out);
 		PQclear(r);
