@@ -265,9 +265,23 @@ const char *const pg_stmt_sql[P__COUNT] = {
 
 #define MAX_LOCKS 4
 
+/* Generated statements (lists, searches) prepared on this connection, by
+ * their SQL text (the values are parameters), least recently used evicted:
+ * the SQLite backend's statement cache. Named g<serial> so that a name is
+ * never reused, even when the DEALLOCATE of an evicted one failed. */
+#define SQL_CACHE 32
+
+struct sql_slot {
+	char *sql; /* NULL: free */
+	unsigned long serial;
+	unsigned long used;
+};
+
 struct pgconn {
 	PGconn *db;
 	bool prepared[P__COUNT];
+	struct sql_slot cache[SQL_CACHE];
+	unsigned long serial, tick;
 	bool tx_open;  /* between a BEGIN that succeeded and COMMIT/ROLLBACK */
 	bool write_tx;
 	/* tenants whose advisory lock this transaction holds */
@@ -287,11 +301,18 @@ struct pg_store {
 
 static void quiet_notices(void *arg, const char *message) { (void)arg, (void)message; }
 
+static void cache_clear(struct pgconn *c)
+{
+	for (int i = 0; i < SQL_CACHE; i++)
+		free(c->cache[i].sql);
+}
+
 static void conn_free(void *p)
 {
 	struct pgconn *c = p;
 	if (!c)
 		return;
+	cache_clear(c);
 	PQfinish(c->db);
 	free(c);
 }
@@ -391,6 +412,7 @@ static struct pgconn *conn_get(struct store *st, int *rc)
 		pthread_setspecific(s->key, c);
 	}
 	/* new, or broken: a fresh session has no prepared statements */
+	cache_clear(c);
 	PQfinish(c->db);
 	memset(c, 0, sizeof *c);
 	if (!(c->db = connect_db(s->url, NULL, 0))) {
@@ -497,6 +519,24 @@ PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
 	return run_prepared(c, id, n, v, rc);
 }
 
+PGresult *pg_run_sql_once(struct store *st, const char *sql, const char *tenant, int n,
+			  const char *const *v, int *rc)
+{
+	struct pgconn *c = conn_get(st, rc);
+	if (!c)
+		return NULL;
+	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
+		return NULL;
+	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (!ok_result(r)) {
+		*rc = fail_rc(c, r, false);
+		PQclear(r);
+		return NULL;
+	}
+	*rc = STORE_ONE;
+	return r;
+}
+
 PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int n,
 		     const char *const *v, int *rc)
 {
@@ -505,7 +545,38 @@ PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int 
 		return NULL;
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
-	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
+	struct sql_slot *slot = NULL, *victim = &c->cache[0];
+	for (int i = 0; i < SQL_CACHE && !slot; i++) {
+		struct sql_slot *e = &c->cache[i];
+		if (e->sql && !strcmp(e->sql, sql))
+			slot = e;
+		else if (!e->sql || (victim->sql && e->used < victim->used))
+			victim = e;
+	}
+	char name[32];
+	if (!slot) {
+		if (victim->sql) { /* its server-side statement goes too */
+			snprintf(name, sizeof name, "DEALLOCATE g%lu", victim->serial);
+			PQclear(PQexec(c->db, name));
+			free(victim->sql);
+			victim->sql = NULL;
+		}
+		snprintf(name, sizeof name, "g%lu", ++c->serial);
+		PGresult *p = PQprepare(c->db, name, sql, 0, NULL);
+		if (!ok_result(p)) {
+			*rc = fail_rc(c, p, false);
+			PQclear(p);
+			return NULL;
+		}
+		PQclear(p);
+		if (!(victim->sql = strdup(sql)))
+			abort();
+		victim->serial = c->serial;
+		slot = victim;
+	}
+	slot->used = ++c->tick;
+	snprintf(name, sizeof name, "g%lu", slot->serial);
+	PGresult *r = PQexecPrepared(c->db, name, n, v, NULL, NULL, 0);
 	if (!ok_result(r)) {
 		*rc = fail_rc(c, r, false);
 		PQclear(r);

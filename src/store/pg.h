@@ -51,9 +51,16 @@ extern const char *const pg_stmt_sql[P__COUNT];
  * the failure (STORE_RETRY / STORE_UNAVAILABLE / STORE_HARD / PG_CONFLICT). */
 PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
 		 const char *const *v, int *rc);
-/* The same for generated SQL (PQexecParams, not prepared). */
+/* The same for generated SQL: prepared on first use and kept in a per-
+ * connection cache keyed by the SQL text (pg.c SQL_CACHE), so the text
+ * should hold no values: limits and offsets are parameters too. */
 PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int n,
 		     const char *const *v, int *rc);
+/* The same, planned for these values and not kept (PQexecParams): for
+ * statements whose best plan depends on the values (a search's words), where
+ * a prepared statement's generic plan measured slower. */
+PGresult *pg_run_sql_once(struct store *st, const char *sql, const char *tenant, int n,
+			  const char *const *v, int *rc);
 
 #define PG_NARGS(...) ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 #define PG_RUN(st, id, tenant, rcp, ...)                                                   \

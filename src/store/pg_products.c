@@ -1,7 +1,8 @@
 /* pg_products: the PostgreSQL backend's products, product lists, facets,
  * search and changelogs (pg.c has the rest; docs/pg-status.md).
  *
- * Lists are generated SQL with typed parameters (PQexecParams): the
+ * Lists are generated SQL with typed parameters (prepared and cached by
+ * their text, pg.c pg_run_sql; values, limits and offsets are parameters): the
  * filters and the caller's visibility (SPEC §4) as one WHERE clause for the
  * count, the page and the facets. Search (store.h SORT_RELEVANCE,
  * docs/search.md "The same results in PostgreSQL"): each term becomes a
@@ -128,6 +129,12 @@ static int add_num(struct params *p, double v)
 	return add(p, p->num[p->nnum++]);
 }
 
+static int add_i64(struct params *p, long v)
+{
+	snprintf(p->num[p->nnum], sizeof p->num[0], "%ld", v);
+	return add(p, p->num[p->nnum++]);
+}
+
 /* A text[] literal of n C strings. */
 static int add_array(struct params *p, const char *const *a, int n)
 {
@@ -163,6 +170,15 @@ static void term_query(struct strbuf *sb, const struct search_term *t)
 		}
 		w += len + (end ? 1 : 0);
 	}
+}
+
+/* True when the term is one word of ASCII letters and digits: one lexeme. */
+static bool one_lexeme(const char *w)
+{
+	for (; *w; w++)
+		if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') || (*w >= '0' && *w <= '9')))
+			return false;
+	return true;
 }
 
 static const char *const tier_cols[] = {"p.ts_name", "p.ts_tags", "p.ts_desc", "p.ts_body"};
@@ -223,45 +239,73 @@ static bool list_from(struct strbuf *sql, struct params *p, struct strbuf *terms
 			      add_array(p, q->space_ids, q->nspace_ids));
 	else if (q->personal)
 		strbuf_puts(sql, " AND p.space_id IS NULL");
-	if (q->activated >= 0)
+	if (q->activated >= 0 && !(q->activated == 1 && q->ntags > 0))
 		strbuf_printf(sql, " AND p.activated = $%d::boolean", add(p, q->activated ? "true" : "false"));
 	if (q->owner_id)
 		strbuf_printf(sql, " AND p.owner_id = $%d::text", add(p, q->owner_id));
 	if (q->has_min_trust) /* NULL never matches */
 		strbuf_printf(sql, " AND p.trust_score >= $%d::double precision", add_num(p, q->min_trust));
-	for (int i = 0; i < q->ntags; i++)
-		strbuf_printf(sql, " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.tenant_id = p.tenant_id"
-				   " AND t.product_id = p.id"
-				   " AND t.tag = $%d::text)", add(p, q->tags[i]));
+	if (q->ntags > 0) {
+		/* the tags as filter tokens (schema v5): with activated=true their
+		 * activated twins, which imply activation */
+		struct strbuf *sb = &p->own[p->nown++];
+		strbuf_init(sb);
+		strbuf_putc(sb, '{');
+		for (int i = 0; i < q->ntags; i++) {
+			strbuf_printf(sb, "%s\"%c%s:", i ? "," : "", q->activated == 1 ? 'h' : 'g', tenant);
+			for (const char *c = q->tags[i]; *c; c++) {
+				if (*c == '"' || *c == '\\')
+					strbuf_putc(sb, '\\');
+				strbuf_putc(sb, *c);
+			}
+			strbuf_putc(sb, '"');
+		}
+		strbuf_putc(sb, '}');
+		strbuf_printf(sql, " AND p.filters @> $%d::text[]", add(p, sb->data));
+	}
 	if (nterms) {
 		strbuf_puts(sql, " AND p.ts_all @@ (");
 		for (int i = 0; i < nterms; i++)
 			strbuf_printf(sql, "%ssq.q%d", i ? " && " : "", i);
-		strbuf_puts(sql, ") AND ");
-		terms_in(sql, nterms, 4);
+		strbuf_putc(sql, ')');
+		/* a term of several words must match inside one field: ts_all
+		 * concatenates the fields, so a phrase could straddle two of them.
+		 * A one-word ASCII term (one lexeme) that matches ts_all matches one
+		 * of the fields, and the per-field check (four more vectors per row,
+		 * and a selectivity the planner cannot estimate) is left out for it;
+		 * a non-ASCII word keeps it (PostgreSQL's parser might split it) */
+		for (int i = 0; i < nterms; i++) {
+			if (one_lexeme(q->search->t[i].text))
+				continue;
+			strbuf_puts(sql, " AND (");
+			for (int c = 0; c < 4; c++)
+				strbuf_printf(sql, "%s%s @@ sq.q%d", c ? " OR " : "", tier_cols[c], i);
+			strbuf_putc(sql, ')');
+		}
 	}
 	return true;
 }
 
-/* ORDER BY of the page (store.h, enum product_sort). */
-static void list_order(struct strbuf *sql, const struct product_query *q)
+/* ORDER BY of the page (store.h, enum product_sort), over the columns of
+ * the alias pre ("p." the products row, "k." the page's keys). */
+static void list_order(struct strbuf *sql, const struct product_query *q, const char *pre)
 {
-	static const char *const col[] = {"p.name_lc", "p.created_at", "p.updated_at",
-					  "p.trust_score", "p.quality"};
+	static const char *const col[] = {"name_lc", "created_at", "updated_at", "trust_score",
+					  "quality"};
 	const char *dir = q->descending ? "DESC" : "ASC";
 	switch (q->sort) {
 	case SORT_NAME:
 	case SORT_CREATED_AT:
 	case SORT_UPDATED_AT:
-		strbuf_printf(sql, " ORDER BY %s %s, p.id %s", col[q->sort], dir, dir);
+		strbuf_printf(sql, " ORDER BY %s%s %s, %sid %s", pre, col[q->sort], dir, pre, dir);
 		break;
 	case SORT_TRUST_SCORE:
 	case SORT_QUALITY:
-		strbuf_printf(sql, " ORDER BY %s %s NULLS LAST, p.updated_at DESC, p.id DESC",
-			      col[q->sort], dir);
+		strbuf_printf(sql, " ORDER BY %s%s %s NULLS LAST, %supdated_at DESC, %sid DESC", pre,
+			      col[q->sort], dir, pre, pre);
 		break;
 	case SORT_RELEVANCE:
-		if (q->search) {
+		if (q->search) { /* the exact relevance order over the products rows */
 			int n = q->search->n;
 			strbuf_puts(sql, " ORDER BY CASE WHEN ");
 			terms_in(sql, n, 1);
@@ -272,9 +316,27 @@ static void list_order(struct strbuf *sql, const struct product_query *q)
 			strbuf_puts(sql, " THEN 3 ELSE 4 END, " TIER_BUCKET " DESC, p.updated_at DESC,"
 					 " p.id DESC");
 		} else {
-			strbuf_puts(sql, " ORDER BY p.updated_at DESC, p.id DESC");
+			strbuf_printf(sql, " ORDER BY %supdated_at DESC, %sid DESC", pre, pre);
 		}
 		break;
+	}
+}
+
+/* The columns list_order(q) reads besides id: what the page's key query
+ * selects, so that it can be an index-only scan of the sort's index. */
+static const char *key_cols(const struct product_query *q)
+{
+	switch (q->sort) {
+	case SORT_NAME:
+		return "p.name_lc";
+	case SORT_CREATED_AT:
+		return "p.created_at";
+	case SORT_TRUST_SCORE:
+		return "p.trust_score, p.updated_at";
+	case SORT_QUALITY:
+		return "p.quality, p.updated_at";
+	default:
+		return "p.updated_at";
 	}
 }
 
@@ -284,7 +346,7 @@ static void sample_order(struct strbuf *sql, const struct product_query *q)
 	if (q->search)
 		strbuf_puts(sql, " ORDER BY " TIER_BUCKET " DESC, p.updated_at DESC, p.id DESC");
 	else
-		list_order(sql, q);
+		list_order(sql, q, "p.");
 }
 
 struct gen {
@@ -299,7 +361,7 @@ static void gen_init(struct gen *g, const struct product_query *q)
 	strbuf_init(&g->from);
 	for (int i = 0; i < SEARCH_MAX_TERMS; i++)
 		strbuf_init(&g->terms[i]);
-	params_init(&g->p, 8 + q->ntags + (q->search ? q->search->n : 0));
+	params_init(&g->p, 10 + q->ntags + (q->search ? q->search->n : 0));
 }
 
 static void gen_free(struct gen *g)
@@ -317,37 +379,140 @@ static bool unfiltered(const struct product_query *q)
 	       q->activated < 0 && !q->owner_id && !q->has_min_trust && q->ntags == 0;
 }
 
+/* The total of q as a one-row subquery "(SELECT ...) c(n)". */
+static void list_count(struct strbuf *sql, const struct gen *g, const struct product_query *q)
+{
+	/* a TenantAdmin's unfiltered list: the tenant's counter, exact; else
+	 * counted up to count_limit + 1 */
+	if (unfiltered(q)) /* its only parameter is $1, the tenant */
+		strbuf_puts(sql, "(SELECT coalesce((SELECT products FROM tenant_counts"
+				 " WHERE tenant_id = $1::text), 0)) c(n)");
+	else if (q->count_limit > 0)
+		strbuf_printf(sql, "(SELECT count(*) FROM (SELECT 1%s LIMIT %ld) x) c(n)", g->from.data,
+			      q->count_limit + 1);
+	else
+		strbuf_printf(sql, "(SELECT count(*)%s) c(n)", g->from.data);
+}
+
+/* Rows of (total, ..., doc) with the doc in column col (NULL in the one row
+ * of an empty page): the total and the page. */
+static int read_page(PGresult *r, int col, json_t **out, long *out_total)
+{
+	if (PQntuples(r) < 1)
+		return STORE_HARD;
+	*out_total = (long)pg_ll(r, 0, 0);
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *t = pg_val(r, i, col);
+		if (!t)
+			continue;
+		json_t *d = json_loads(t, 0, NULL);
+		if (!d) {
+			json_decref(arr);
+			return STORE_HARD;
+		}
+		json_array_append_new(arr, d);
+	}
+	*out = arr;
+	return STORE_ONE;
+}
+
+/* sort=relevance with a search (docs/search.md "One pass"), one statement:
+ * the first count_limit + 1 matches in the in-tier order (trust bucket,
+ * updatedAt, id, descending), each with its tier; their number is the
+ * total, and the page is read from them in (tier, in-tier) order. That is
+ * exact when the pass saw every match, or when the page lies within the
+ * tier-1 rows it saw (n1); otherwise (more than count_limit matches and a
+ * page past them) *exact is false and the caller orders every match. */
+static int search_onepass(struct store *st, struct gen *g, json_t **out, long *out_total,
+			  bool *exact, const char *tenant, const struct product_query *q)
+{
+	int n = q->search->n;
+	strbuf_puts(&g->sql, "WITH m AS MATERIALIZED (SELECT p.tenant_id, p.id, CASE WHEN ");
+	terms_in(&g->sql, n, 1);
+	strbuf_puts(&g->sql, " THEN 1 WHEN ");
+	terms_in(&g->sql, n, 2);
+	strbuf_puts(&g->sql, " THEN 2 WHEN ");
+	terms_in(&g->sql, n, 3);
+	strbuf_printf(&g->sql, " THEN 3 ELSE 4 END AS t, " TIER_BUCKET " AS b, p.updated_at AS u%s"
+			       " ORDER BY b DESC, u DESC, p.id DESC",
+		      g->from.data);
+	if (q->count_limit > 0)
+		strbuf_printf(&g->sql, " LIMIT %ld", q->count_limit + 1);
+	/* in this order: the fallback of pg_product_list reuses them as $n-1, $n */
+	int plimit = add_i64(&g->p, q->limit), poffset = add_i64(&g->p, q->offset);
+	strbuf_printf(&g->sql, "), k AS (SELECT * FROM m ORDER BY t, b DESC, u DESC, id DESC"
+			       " LIMIT $%d::bigint OFFSET $%d::bigint)"
+			       " SELECT c.n, c.n1, d.doc FROM (SELECT count(*),"
+			       " count(*) FILTER (WHERE t = 1) FROM m) c(n, n1)"
+			       " LEFT JOIN (SELECT p.doc, row_number() OVER (ORDER BY k.t, k.b DESC,"
+			       " k.u DESC, k.id DESC) AS o FROM k JOIN products p"
+			       " ON p.tenant_id = k.tenant_id AND p.id = k.id) d ON true ORDER BY d.o",
+		      plimit, poffset);
+	int rc; /* planned per request: a cached generic plan measured slower (docs/performance.md) */
+	PGresult *r = pg_run_sql_once(st, g->sql.data, tenant, g->p.n, g->p.v, &rc);
+	if (r)
+		rc = read_page(r, 2, out, out_total);
+	*exact = rc != STORE_ONE || q->count_limit <= 0 || *out_total <= q->count_limit ||
+		 q->offset + q->limit <= pg_ll(r, 0, 1);
+	PQclear(r);
+	return rc;
+}
+
+/* Lists and searches: the total and the page in one statement. From
+ * offset DEFER_MIN_OFFSET on the page is a deferred join: its keys first
+ * (ids and sort columns only, an index-only scan of the sort's index when
+ * there is no filter), skipping offset of them, then the documents of
+ * those limit rows. */
+#define DEFER_MIN_OFFSET 100
 int pg_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 		    const struct product_query *q)
 {
 	struct gen g;
 	gen_init(&g, q);
 	int rc = STORE_ONE;
+	*out = NULL;
 	if (!list_from(&g.from, &g.p, g.terms, tenant, q)) {
 		*out_total = 0;
 		*out = json_array();
 		goto out;
 	}
-	/* a TenantAdmin's unfiltered list: the tenant's counter, exact; else
-	 * counted up to count_limit + 1 */
-	if (unfiltered(q)) /* its only parameter is $1, the tenant */
-		strbuf_puts(&g.sql, "SELECT coalesce((SELECT products FROM tenant_counts"
-				    " WHERE tenant_id = $1::text), 0)");
-	else if (q->count_limit > 0)
-		strbuf_printf(&g.sql, "SELECT count(*) FROM (SELECT 1%s LIMIT %ld) x", g.from.data,
-			      q->count_limit + 1);
-	else
-		strbuf_printf(&g.sql, "SELECT count(*)%s", g.from.data);
-	rc = pg_get_count(pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc), &rc, out_total);
-	if (rc != STORE_ONE)
+	if (q->search && q->sort == SORT_RELEVANCE) {
+		bool exact;
+		rc = search_onepass(st, &g, out, out_total, &exact, tenant, q);
+		if (rc != STORE_ONE || exact)
+			goto out;
+		/* past the bound: every match ordered (the total stays the bounded one) */
+		json_decref(*out);
+		*out = NULL;
+		g.sql.len = 0;
+		strbuf_printf(&g.sql, "SELECT p.doc%s", g.from.data);
+		list_order(&g.sql, q, "p.");
+		/* the parameters of the pass: the limit and offset are its last two */
+		strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint", g.p.n - 1, g.p.n);
+		PGresult *r = pg_run_sql_once(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
+		if (r)
+			rc = pg_docs(r, out);
+		PQclear(r);
 		goto out;
-	g.sql.len = 0;
-	strbuf_printf(&g.sql, "SELECT p.doc%s", g.from.data);
-	list_order(&g.sql, q);
-	strbuf_printf(&g.sql, " LIMIT %ld OFFSET %ld", q->limit, q->offset);
+	}
+	/* the first pages read their rows directly: the deferred join's second
+	 * lookup per row cost more than the few rows it skips (measured) */
+	const bool deferred = q->offset >= DEFER_MIN_OFFSET;
+	strbuf_puts(&g.sql, "SELECT c.n, d.doc FROM ");
+	list_count(&g.sql, &g, q);
+	strbuf_printf(&g.sql, " LEFT JOIN (SELECT %s.doc, row_number() OVER (", deferred ? "p" : "k");
+	list_order(&g.sql, q, "k.");
+	strbuf_printf(&g.sql, ") AS o FROM (SELECT %sp.tenant_id, p.id, %s%s", deferred ? "" : "p.doc, ",
+		      key_cols(q), g.from.data);
+	list_order(&g.sql, q, "p.");
+	int plimit = add_i64(&g.p, q->limit), poffset = add_i64(&g.p, q->offset);
+	strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint) k%s) d ON true ORDER BY d.o",
+		      plimit, poffset,
+		      deferred ? " JOIN products p ON p.tenant_id = k.tenant_id AND p.id = k.id" : "");
 	PGresult *r = pg_run_sql(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 	if (r)
-		rc = pg_docs(r, out);
+		rc = read_page(r, 1, out, out_total);
 	PQclear(r);
 out:
 	gen_free(&g);

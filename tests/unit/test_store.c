@@ -1502,6 +1502,67 @@ static void test_product_list_order_paging(void **state)
 	json_decref(got);
 }
 
+/* Pages deep in a list (a backend may read them differently from the
+ * first ones: PostgreSQL's deferred join from offset 100) equal the same
+ * rows cut from one page of the whole list, for every sort and direction,
+ * without and with a filter. */
+static void test_product_list_deep_pages(void **state)
+{
+	(void)state;
+	char t[GUID_LEN + 1], u[GUID_LEN + 1];
+	new_tenant(t);
+	add_user(t, u, "deep@example.com", 1);
+	enum { N = 150 };
+	for (int i = 0; i < N; i++) {
+		NEWID(id);
+		char name[32], created[ISO_TS_LEN + 1], updated[ISO_TS_LEN + 1];
+		snprintf(name, sizeof name, "p%03d", (i * 37) % N);
+		ts(created, 1 + i % 28, i % 60);
+		ts(updated, 1 + (i * 7) % 28, (i * 11) % 60); /* ties in updatedAt */
+		json_t *d = product_doc(id, name, NULL, u, i % 3 != 0, created, updated);
+		set_strings(d, "tags", i % 2 ? "odd" : "even");
+		if (i % 4) /* some without a trust score or quality */
+			json_object_set_new(d, "trustScore", json_pack("{s:f}", "score", (double)(i % 9)));
+		if (i % 5)
+			json_object_set_new(d, "quality", json_pack("{s:f, s:f}", "validity",
+								    (double)(i % 7), "completeness", 50.0));
+		W_ONE(OP(product_insert)(S, t, d));
+		json_decref(d);
+	}
+	const char *odd[] = {"odd"};
+	for (int sort = SORT_NAME; sort <= SORT_RELEVANCE; sort++)
+		for (int desc = 0; desc < 2; desc++)
+			for (int f = 0; f < 3; f++) {
+				struct product_query q = admin_q((enum product_sort)sort, desc);
+				if (f == 1)
+					q.activated = 1;
+				if (f == 2)
+					q.tags = odd, q.ntags = 1, q.activated = 0;
+				json_t *all = NULL, *page = NULL;
+				long total = -1, ptotal = -1;
+				q.limit = 200;
+				assert_int_equal(OP(product_list)(S, &all, &total, t, &q), STORE_ONE);
+				assert_int_equal((long)json_array_size(all), total);
+				for (long off = 95; off < total; off += 13) {
+					q.offset = off, q.limit = 11;
+					assert_int_equal(OP(product_list)(S, &page, &ptotal, t, &q), STORE_ONE);
+					assert_int_equal(ptotal, total);
+					size_t want = (size_t)(total - off < 11 ? total - off : 11);
+					if (json_array_size(page) != want)
+						fail_msg("sort %d desc %d filter %d offset %ld: %zu rows, want %zu",
+							 sort, desc, f, off, json_array_size(page), want);
+					for (size_t i = 0; i < want; i++)
+						if (strcmp(json_string_value(json_object_get(json_array_get(page, i), "id")),
+							   json_string_value(json_object_get(
+								   json_array_get(all, (size_t)off + i), "id"))))
+							fail_msg("sort %d desc %d filter %d offset %ld: row %zu differs",
+								 sort, desc, f, off, i);
+					json_decref(page);
+				}
+				json_decref(all);
+			}
+}
+
 static void test_product_list_filters(void **state)
 {
 	(void)state;
@@ -1530,6 +1591,40 @@ static void test_product_list_filters(void **state)
 	expect_page(&c, &q, 0, "");
 	q.tags = x, q.activated = 1;
 	expect_page(&c, &q, 2, "Alpha,delta");
+	/* the tag filter follows a product's tags and activation (PostgreSQL
+	 * keeps it as tokens derived from the row, schema v5); a tag with a
+	 * quote and a backslash is one exact tag */
+	json_t *bd = NULL;
+	assert_int_equal(OP(product_get)(S, &bd, c.t, c.p[BETA]), STORE_ONE);
+	json_object_set_new(bd, "activated", json_true());
+	json_t *bt = json_array();
+	json_array_append_new(bt, json_string("y"));
+	json_array_append_new(bt, json_string("a\"b\\c,"));
+	json_object_set_new(bd, "tags", bt);
+	W_ONE(OP(product_update)(S, c.t, bd));
+	const char *y[] = {"y"}, *odd[] = {"a\"b\\c,"}, *odd_y[] = {"a\"b\\c,", "y"};
+	q = admin_q(SORT_NAME, false);
+	q.tags = x, q.ntags = 1;
+	expect_page(&c, &q, 2, "Alpha,delta");
+	q.tags = y, q.activated = 1;
+	expect_page(&c, &q, 3, "Alpha,beta,Gamma");
+	q.tags = odd;
+	expect_page(&c, &q, 1, "beta");
+	q.tags = odd_y, q.ntags = 2;
+	expect_page(&c, &q, 1, "beta");
+	q.activated = 0;
+	expect_page(&c, &q, 0, "");
+	json_object_set_new(bd, "activated", json_false());
+	W_ONE(OP(product_update)(S, c.t, bd));
+	expect_page(&c, &q, 1, "beta");
+	q.activated = 1;
+	expect_page(&c, &q, 0, "");
+	q.tags = y, q.ntags = 1;
+	expect_page(&c, &q, 2, "Alpha,Gamma");
+	/* back as catalog_make made it, for the checks below */
+	json_object_set_new(bd, "tags", json_pack("[s]", "x"));
+	W_ONE(OP(product_update)(S, c.t, bd));
+	json_decref(bd);
 	/* spaces, personal */
 	q = admin_q(SORT_NAME, false);
 	const char *sa[] = {c.sa}, *sab[] = {c.sa, c.sb}, *sb[] = {c.sb};
@@ -2478,6 +2573,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_datasets, test_teardown),
 		cmocka_unit_test_teardown(test_products, test_teardown),
 		cmocka_unit_test_teardown(test_product_list_order_paging, test_teardown),
+		cmocka_unit_test_teardown(test_product_list_deep_pages, test_teardown),
 		cmocka_unit_test_teardown(test_product_list_filters, test_teardown),
 		cmocka_unit_test_teardown(test_product_facets, test_teardown),
 		cmocka_unit_test_teardown(test_product_search, test_teardown),
