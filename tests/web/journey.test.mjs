@@ -107,8 +107,11 @@ async function journey(width) {
     await dialog.waitFor({ state: 'detached' });
     // chosen at once, and said so
     await page.getByText('Chosen: 1 data set').waitFor();
-    await page.getByRole('checkbox', { name: 'Store sales' }).first().waitFor();
-    assert.equal(await page.getByRole('checkbox', { name: 'Store sales' }).first().isChecked(), true);
+    // the search results' checkbox (the API-consumable list below has one
+    // of the same name, unchecked, and may be drawn before the results are)
+    const chosenBox = page.locator('#ds-results').getByRole('checkbox', { name: 'Store sales' });
+    await chosenBox.waitFor();
+    assert.equal(await chosenBox.isChecked(), true);
     await step('dataset-registered');
 
     // 5. add oneself as key contact
