@@ -258,8 +258,14 @@ test('paging: page 2, then back restores page 1 and the search; forward again', 
   await search(page).getByLabel('Search products').fill('curated');
   await search(page).getByLabel('Search products').press('Enter');
   await page.waitForURL((u) => u.search === '?q=curated');
+  // "1–20 of 25" is also what the list said before the search: wait for the
+  // search's own answer (relevance order) before reading the cards.
+  const apiPage = async (n) => (await srv.api('GET', `${DP}?activated=true&query=curated&sort=relevance&limit=20&page=${n}`)).body.data.map((p) => p.name);
+  const want1 = await apiPage(1);
+  for (let i = 0; i < 100 && JSON.stringify(await cardNames(page)) !== JSON.stringify(want1); i++) await page.waitForTimeout(50);
   await waitText(page, '1–20 of 25 products');
   const first = await cardNames(page);
+  assert.deepEqual(first, want1);
   const nav = page.getByRole('navigation', { name: 'Pagination' });
   assert.equal(await nav.getByRole('link', { name: 'Page 1' }).getAttribute('aria-current'), 'page');
   await nav.getByRole('link', { name: 'Next' }).click();
@@ -267,6 +273,7 @@ test('paging: page 2, then back restores page 1 and the search; forward again', 
   assert.equal(new URL(page.url()).search, '?q=curated&page=2');
   assert.equal(await nav.getByRole('link', { name: 'Page 2' }).getAttribute('aria-current'), 'page');
   const second = await cardNames(page);
+  assert.deepEqual(second, await apiPage(2));
   assert.equal(second.length, 5);
   assert.equal(second.filter((n) => first.includes(n)).length, 0, 'page 2 holds other products');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Results', 'focus moves to the results');
