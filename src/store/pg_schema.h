@@ -206,6 +206,13 @@ static const char *const pg_migrations[] = {
 	 * serves conditions on either column alone as well */
 	"CREATE INDEX products_search_filters ON products USING gin(ts_all, filters);"
 	"DROP INDEX products_search;",
+	/* v6: stale derived values (schema.h v13; docs/decisions.md "Issue 12
+	 * -- derived values"). Marked and cleared under the tenant's advisory
+	 * lock like every tenant-scoped write, so a mark and the deriver's pass
+	 * over the same tenant never interleave. */
+	"CREATE TABLE derive_stale(tenant_id " PG_ID " NOT NULL, kind " PG_ID " NOT NULL,"
+	" id " PG_ID " NOT NULL, marked_at bigint NOT NULL, PRIMARY KEY(tenant_id, kind, id));"
+	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))

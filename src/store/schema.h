@@ -380,6 +380,16 @@ static const char *const schema_migrations[] = {
 	 * recovery takes them back, as the start-up recovery of v11 did. */
 	("ALTER TABLE computations ADD COLUMN owner TEXT;"
 	 " ALTER TABLE computations ADD COLUMN lease_until INTEGER;"),
+	/* v13: stale derived values (issue 12, docs/decisions.md "Issue 12 --
+	 * derived values"): a write marks what its change makes stale, in its
+	 * own transaction; the deriver (src/jobs/deriver.c) recomputes and
+	 * deletes the marks in one transaction. kind 'tenant' (every trust
+	 * score), 'dataset' (its trust score, then its products), 'product'
+	 * (its quality/trustScore); marked_at in ms since the epoch, kept from
+	 * the first mark (the primary key folds repeated marks into one). */
+	"CREATE TABLE derive_stale(tenant_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
+	" marked_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, kind, id)) WITHOUT ROWID;"
+	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -122,6 +122,13 @@
 	  double score, json_t *doc, const char *now)) \
 	X(int, settings_get, (struct store *st, json_t **out_trust_config, const char *tenant)) \
 	X(int, settings_put, (struct store *st, const char *tenant, json_t *trust_config)) \
+	X(int, derive_mark, (struct store *st, const char *tenant, const char *kind, \
+	  const char *id, int64_t now_ms)) \
+	X(int, derive_next, (struct store *st, char *out_tenant, long *out_pending, \
+	  int64_t *out_oldest_ms)) \
+	X(int, derive_take, (struct store *st, json_t **out, const char *tenant, long limit)) \
+	X(int, derive_clear, (struct store *st, const char *tenant, const char *kind, \
+	  const char *id)) \
 	X(int, product_get, (struct store *st, json_t **out, const char *tenant, \
 	  const char *id)) \
 	X(int, product_get_access, (struct store *st, struct product_access *out, \
