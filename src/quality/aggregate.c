@@ -406,30 +406,38 @@ int aggregate_dataset_trust(const struct aggregate_env *env, const char *tenant,
 
 /* ---- the deriver's pass ---------------------------------------------------- */
 
+/* The kinds in the order a pass handles them: a product recomputed in a
+ * pass sees the trust scores recomputed before it. */
+static const char *const kinds[] = {"tenant", "trust", "dataset", "product"};
+#define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
 static int kind_rank(const char *kind)
 {
-	return !strcmp(kind, "tenant") ? 0 : !strcmp(kind, "dataset") ? 1 : 2;
+	int k = 0;
+	while (k < NKINDS - 1 && strcmp(kind, kinds[k]))
+		k++;
+	return k;
 }
 
-/* A data set mark: its trust score, then its products marked (each one
- * recomputed by a later pass, at most max_marks per transaction). A data
- * set deleted since: its products (if any still name it) only. */
+/* A "trust" mark (from a "tenant" one): the data set's trust score, then a
+ * "dataset" mark for its products. A "dataset" mark: the writer already
+ * recomputed the trust score (it is its own); each product using the data
+ * set is marked (each recomputed by a later pass, at most max_marks per
+ * transaction). A data set deleted since: its products, if any still name
+ * it. */
 static int derive_dataset(const struct aggregate_env *env, struct aggregate_pass *p,
-			  const char *tenant, const char *dataset_id)
+			  const char *tenant, const char *dataset_id, bool trust)
 {
 	struct store *st = env->store;
-	json_t *ds = NULL, *products = NULL;
+	if (trust) {
+		uint64_t before = atomic_load(&n_derived_trust);
+		int rc = trust_now(env, tenant, dataset_id, &n_derived_trust);
+		p->trust += (long)(atomic_load(&n_derived_trust) - before);
+		return rc < 0 ? rc : st->ops->derive_mark(st, tenant, "dataset", dataset_id, clock_now_ms());
+	}
+	json_t *products = NULL;
 	long activated = 0;
 	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
-	if (rc >= 0)
-		rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
-	if (rc == STORE_ONE) {
-		rc = refresh_trust(env, tenant, ds, (long)json_array_size(products), activated);
-		if (rc == STORE_ONE + 1) {
-			p->trust++;
-			rc = STORE_ONE;
-		}
-	}
 	size_t i;
 	json_t *pid;
 	json_array_foreach(products, i, pid) {
@@ -437,7 +445,6 @@ static int derive_dataset(const struct aggregate_env *env, struct aggregate_pass
 			break;
 		rc = st->ops->derive_mark(st, tenant, "product", json_string_value(pid), clock_now_ms());
 	}
-	json_decref(ds);
 	json_decref(products);
 	return rc;
 }
@@ -483,9 +490,7 @@ static int pass_body(void *cls)
 		return rc;
 	p->marks = (long)json_array_size(marks);
 	p->more = pending > p->marks;
-	/* tenants, then data sets, then products: a product recomputed in this
-	 * pass sees the trust scores recomputed before it */
-	for (int rank = 0; rank < 3 && rc >= 0; rank++) {
+	for (int rank = 0; rank < NKINDS && rc >= 0; rank++) {
 		size_t i;
 		json_t *m;
 		json_array_foreach(marks, i, m) {
@@ -501,14 +506,14 @@ static int pass_body(void *cls)
 				json_array_foreach(ids, k, d) {
 					if (rc < 0)
 						break;
-					rc = st->ops->derive_mark(st, p->tenant, "dataset",
+					rc = st->ops->derive_mark(st, p->tenant, "trust",
 								  json_string_value(d), clock_now_ms());
 				}
 				p->more |= json_array_size(ids) > 0;
 				json_decref(ids);
-			} else if (rank == 1) {
-				rc = derive_dataset(t->env, p, p->tenant, id);
-				p->more = true; /* its products were marked */
+			} else if (rank < 3) {
+				rc = derive_dataset(t->env, p, p->tenant, id, rank == 1);
+				p->more = true; /* marks were added */
 			} else {
 				rc = derive_product(st, p, p->tenant, id);
 			}
@@ -534,6 +539,5 @@ int aggregate_derive_pass(const struct aggregate_env *env, struct aggregate_pass
 		return rc;
 	atomic_fetch_add(&n_passes, 1);
 	atomic_fetch_add(&n_derived_products, (uint64_t)out->products);
-	atomic_fetch_add(&n_derived_trust, (uint64_t)out->trust);
 	return STORE_ONE;
 }

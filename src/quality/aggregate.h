@@ -25,8 +25,10 @@ int aggregate_product(struct store *st, const char *tenant, json_t *product);
  * recomputes in its own transaction only what is its own, and marks the rest
  * stale (store.h derive_mark) for the deriver (src/jobs/deriver.c). */
 
-/* Marks kind/id of the tenant stale ("tenant", "dataset" or "product"), in
- * the caller's write transaction. */
+/* Marks kind/id of the tenant stale, in the caller's write transaction:
+ * "tenant" (id: the tenant; every trust score), "trust" (a data set's trust
+ * score, then its products), "dataset" (the products using it; its trust
+ * score is current) or "product" (its quality/trustScore). */
 int aggregate_mark(struct store *st, const char *tenant, const char *kind, const char *id);
 /* Whether this thread marked anything since the last call (then the caller,
  * once its transaction has committed, wakes the deriver). Resets it. */
@@ -53,10 +55,13 @@ int aggregate_dataset_trust(const struct aggregate_env *env, const char *tenant,
 
 /* One pass of the deriver, in one write transaction: takes up to max_marks
  * (<= 0: AGGREGATE_PASS_MARKS) marks of the tenant with the oldest mark,
- * recomputes what they name -- a "tenant" mark marks each of its data sets
- * with a trust score; a "dataset" mark recomputes its trust score and marks
- * each product using it; a "product" mark recomputes its quality/trustScore
- * -- and clears them in the same transaction. */
+ * handles them in the order tenant, trust, dataset, product -- a "tenant"
+ * mark marks "trust" each of its data sets with a trust score; a "trust"
+ * mark recomputes the data set's trust score and marks it "dataset"; a
+ * "dataset" mark marks "product" each product using it; a "product" mark
+ * recomputes its quality/trustScore -- and clears them in the same
+ * transaction. A fan-out is a mark per row (cheap inserts); the recomputing
+ * is max_marks rows at most per transaction. */
 #define AGGREGATE_PASS_MARKS 200
 struct aggregate_pass {
 	char tenant[GUID_LEN + 1]; /* "" when there was nothing to do */

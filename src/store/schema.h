@@ -384,8 +384,9 @@ static const char *const schema_migrations[] = {
 	 * derived values"): a write marks what its change makes stale, in its
 	 * own transaction; the deriver (src/jobs/deriver.c) recomputes and
 	 * deletes the marks in one transaction. kind 'tenant' (every trust
-	 * score), 'dataset' (its trust score, then its products), 'product'
-	 * (its quality/trustScore); marked_at in ms since the epoch, kept from
+	 * score), 'trust' (a data set's trust score, then its products),
+	 * 'dataset' (the products using it), 'product' (its quality and
+	 * trustScore): quality/aggregate.h; marked_at in ms since the epoch, kept from
 	 * the first mark (the primary key folds repeated marks into one). */
 	"CREATE TABLE derive_stale(tenant_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
 	" marked_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, kind, id)) WITHOUT ROWID;"

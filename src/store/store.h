@@ -490,9 +490,8 @@ struct store_ops {
 	 * derived values"): a write marks, in its own transaction, what it
 	 * makes stale; the deriver takes a tenant's marks, recomputes and
 	 * clears them in one write transaction, so a crash in between loses
-	 * nothing. kind is "tenant" (id: the tenant; every trust score),
-	 * "dataset" (its trust score, then the products using it) or "product"
-	 * (its quality/trustScore). Write derive_mark, derive_clear; read
+	 * nothing. kind is "tenant", "trust", "dataset" or "product"
+	 * (quality/aggregate.h aggregate_mark says what each means). Write derive_mark, derive_clear; read
 	 * derive_next, derive_take.
 	 * derive_mark: idempotent, a mark already there keeps its time (STORE_ONE). */
 	int (*derive_mark)(struct store *st, const char *tenant, const char *kind, const char *id,
