@@ -29,7 +29,7 @@ const TRUST = '/api/data-governance/trust-scores/results/data-sets/actions/filte
 const SETTINGS = '/api/data-governance/trust-scores/settings';
 const DQ = '/api/data-governance/data-qualities';
 const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0', '--threads', '4'];
-const SHARERS = 1000;
+const SHARERS = Number(process.env.DP_DERIVE_SHARERS || 1000);
 const AXES = ['VALIDITY', 'COMPLETENESS', 'DISCOVERABILITY', 'TIMELINESS', 'DIVERSITY', 'USAGE'];
 
 const near = (actual, expected, what, tol = 1e-9) =>
