@@ -61,7 +61,8 @@ static void *loop(void *arg)
 	for (;;) {
 		if (wait_locked(d, DERIVER_POLL_MS, true))
 			break;
-		if (d->cfg.delay_ms > 0 && wait_locked(d, d->cfg.delay_ms, false))
+		long pause_ms = d->cfg.delay_ms > 0 ? d->cfg.delay_ms : DERIVER_GATHER_MS;
+		if (wait_locked(d, pause_ms, false))
 			break;
 		d->pending = false;
 		pthread_mutex_unlock(&d->mu);

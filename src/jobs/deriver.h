@@ -14,6 +14,10 @@ struct store;
 struct deriver;
 
 #define DERIVER_POLL_MS 250
+/* After a wake-up, marks of writes arriving meanwhile are gathered this
+ * long, so that under a stream of writes a pass takes many marks at once
+ * instead of one write transaction per request. */
+#define DERIVER_GATHER_MS 10
 
 struct deriver_config {
 	struct store *store;

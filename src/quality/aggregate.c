@@ -534,7 +534,14 @@ static int pass_body(void *cls)
 int aggregate_derive_pass(const struct aggregate_env *env, struct aggregate_pass *out, long max_marks)
 {
 	struct pass_tx t = {env, max_marks > 0 ? max_marks : AGGREGATE_PASS_MARKS, out};
-	int rc = store_tx_run(NULL, env->store, true, pass_body, &t);
+	/* a lone read first: an idle poll never takes the write lock */
+	long pending = 0;
+	int64_t oldest = 0;
+	*out = (struct aggregate_pass){0};
+	int rc = env->store->ops->derive_next(env->store, NULL, &pending, &oldest);
+	if (rc <= 0)
+		return rc < 0 ? rc : STORE_ONE;
+	rc = store_tx_run(NULL, env->store, true, pass_body, &t);
 	if (rc < 0)
 		return rc;
 	atomic_fetch_add(&n_passes, 1);
