@@ -319,20 +319,19 @@ static int trust_now(const struct aggregate_env *env, const char *tenant, const 
 		     _Atomic uint64_t *counter)
 {
 	struct store *st = env->store;
-	json_t *ds = NULL, *products = NULL;
-	long activated = 0;
-	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
-	if (rc >= 0)
-		rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
+	json_t *ds = NULL;
+	long used = 0, activated = 0;
+	int rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
+	if (rc == STORE_ONE)
+		rc = st->ops->dataset_usage(st, &used, &activated, tenant, dataset_id);
 	if (rc == STORE_ONE) {
-		rc = refresh_trust(env, tenant, ds, (long)json_array_size(products), activated);
+		rc = refresh_trust(env, tenant, ds, used, activated);
 		if (rc == STORE_ONE + 1) {
 			atomic_fetch_add(counter, 1);
 			rc = STORE_ONE;
 		}
 	}
 	json_decref(ds);
-	json_decref(products);
 	return rc;
 }
 

@@ -150,6 +150,9 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			       " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
 			       " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text"
 			       " ORDER BY pd.product_id",
+	[P_DATASET_USAGE] = "SELECT count(*), count(*) FILTER (WHERE p.activated) FROM product_datasets pd"
+			    " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
+			    " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text",
 	[P_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
 			   " VALUES($1::text, $2::text, $3::text, $4::text, $5::text)",
 	[P_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = $1::text AND id = $2::text",
@@ -1317,6 +1320,19 @@ int pg_dataset_products(struct store *st, json_t **out, long *out_activated,
 		}
 		*out = ids;
 		*out_activated = activated;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int pg_dataset_usage(struct store *st, long *out_products, long *out_activated,
+		     const char *tenant, const char *dataset_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_DATASET_USAGE, tenant, &rc, tenant, dataset_id);
+	if (r) {
+		*out_products = (long)pg_ll(r, 0, 0);
+		*out_activated = (long)pg_ll(r, 0, 1);
 	}
 	PQclear(r);
 	return rc;

@@ -397,6 +397,11 @@ struct store_ops {
 	 * of them are activated. */
 	int (*dataset_products)(struct store *st, json_t **out, long *out_activated,
 				const char *tenant, const char *dataset_id);
+	/* The same two counts without the ids: how many products reference the
+	 * data set and how many of them are activated (issue 12: a write's own
+	 * trust score, without reading every sharer's id). */
+	int (*dataset_usage)(struct store *st, long *out_products, long *out_activated,
+			     const char *tenant, const char *dataset_id);
 
 	/* Quality computations: Read computation_get, batch_computations,
 	 * quality_latest, quality_last_attempt. Write batch_insert,

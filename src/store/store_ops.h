@@ -90,6 +90,8 @@
 	  const char *tenant, const char *query, long offset, long limit)) \
 	X(int, dataset_products, (struct store *st, json_t **out, long *out_activated, \
 	  const char *tenant, const char *dataset_id)) \
+	X(int, dataset_usage, (struct store *st, long *out_products, long *out_activated, \
+	  const char *tenant, const char *dataset_id)) \
 	X(int, batch_insert, (struct store *st, const char *tenant, const char *id, \
 	  const char *product_id, const char *now, const char *user_id)) \
 	X(int, computation_insert, (struct store *st, const char *tenant, const char *id, \

@@ -65,7 +65,7 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
 	X(assignment_insert) X(assignment_get) X(assignment_find) X(assignment_list)        \
 	X(assignment_delete)                                                                \
 	X(dataset_insert) X(dataset_get) X(dataset_update) X(dataset_delete)                \
-	X(dataset_list) X(dataset_products)                                                 \
+	X(dataset_list) X(dataset_products) X(dataset_usage)                                \
 	X(batch_insert) X(computation_insert) X(computation_get) X(batch_computations)      \
 	X(computation_claim) X(computation_renew) X(computation_finish) X(computation_recover) \
 	X(computation_listen) X(computation_notices)                                        \
@@ -1168,6 +1168,19 @@ static void test_datasets(void **state)
 	EXPECT_LIST(got, NULL, w);
 	assert_int_equal(activated, 2);
 	json_decref(got);
+	/* the counts alone agree with the lists */
+	long used = -1;
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d1), STORE_ONE);
+	assert_int_equal(used, 2);
+	assert_int_equal(activated, 1);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d2), STORE_ONE);
+	assert_int_equal(used, 2);
+	assert_int_equal(activated, 2);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d3), STORE_ONE);
+	assert_int_equal(used, 0);
+	assert_int_equal(activated, 0);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, b, d1), STORE_ONE);
+	assert_int_equal(used, 0);
 	assert_int_equal(OP(dataset_products)(S, &got, &activated, a, d3), STORE_ONE);
 	assert_int_equal(json_array_size(got), 0);
 	assert_int_equal(activated, 0);
