@@ -5,7 +5,10 @@
 // DURABILITY_CYCLES (default 20) times: start the server on the same
 // directory, run 16 concurrent writers (8 creating products, 8 PATCHing a
 // product each, one request after another), SIGKILL the server after a
-// random 150-900 ms, restart it, and check: every create answered 201 is
+// random 150-900 ms -- in every other cycle at the first acknowledgement
+// after that moment, from the code that receives it, which is when an
+// acknowledgement that ran ahead of its COMMIT would be lost -- restart
+// it, and check: every create answered 201 is
 // there with its name and its one changelog entry; every patched product
 // holds the last acknowledged value or the one in flight at the kill (which
 // may or may not have committed, never anything older), and its changelog
@@ -63,6 +66,13 @@ test(`${CREATORS + PATCHERS} writers, SIGKILL at random moments, ${CYCLES} cycle
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const created = [];
       let killed = false;
+      let armed = false; // kill at the next acknowledgement
+      const onAck = () => {
+        if (!armed) return;
+        armed = false;
+        killed = true;
+        srv.child.kill('SIGKILL');
+      };
       const creator = async (w) => {
         for (let n = 0; !killed; n++) {
           const name = `load-${cycle}-${w}-${n}`;
@@ -73,7 +83,10 @@ test(`${CREATORS + PATCHERS} writers, SIGKILL at random moments, ${CYCLES} cycle
             unknown++;
             return; // the server is gone
           }
-          if (res.status === 201) created.push({ id: res.body.id, name });
+          if (res.status === 201) {
+            created.push({ id: res.body.id, name });
+            onAck();
+          }
           else if (!killed) assert.fail(`create answered ${res.status}: ${res.text}`);
         }
       };
@@ -92,6 +105,7 @@ test(`${CREATORS + PATCHERS} writers, SIGKILL at random moments, ${CYCLES} cycle
             p.applied = n;
             p.inFlight = 0;
             patchesTotal++;
+            onAck();
           } else if (!killed) {
             assert.fail(`patch answered ${res.status}: ${res.text}`);
           }
@@ -102,6 +116,10 @@ test(`${CREATORS + PATCHERS} writers, SIGKILL at random moments, ${CYCLES} cycle
         ...patched.map((p) => patcher(p)),
       ]);
       await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 750)));
+      if (cycle % 2) {
+        armed = true;
+        for (let i = 0; i < 500 && !killed; i++) await new Promise((r) => setTimeout(r, 2));
+      }
       killed = true;
       await restart(); // SIGKILL while the writers are writing
       await writers;
