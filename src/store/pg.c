@@ -628,6 +628,17 @@ int pg_docs(PGresult *r, json_t **out)
 	return STORE_ONE;
 }
 
+int pg_texts(PGresult *r, int col, struct store_docs *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, col))
+			continue;
+		if (store_docs_append(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col)) < 0)
+			return STORE_HARD;
+	}
+	return STORE_ONE;
+}
+
 void pg_text_array(struct strbuf *sb, const json_t *arr)
 {
 	strbuf_putc(sb, '{');

@@ -404,6 +404,22 @@ int sqlite_count_get(sqlite3_stmt *s, long *out)
 }
 
 /* Collects column 0 of every row as documents into a new array. */
+int sqlite_text_read(sqlite3_stmt *s, struct store_docs *out)
+{
+	const char *txt = (const char *)sqlite3_column_text(s, 0);
+	size_t len = (size_t)sqlite3_column_bytes(s, 0);
+	return store_docs_append(out, txt, len) < 0 ? STORE_HARD : STORE_ONE;
+}
+
+int sqlite_texts_collect(sqlite3_stmt *s, struct store_docs *out)
+{
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		if (sqlite_text_read(s, out) != STORE_ONE)
+			return STORE_HARD;
+	return rc == STORE_NONE ? STORE_ONE : rc;
+}
+
 int sqlite_docs_collect(sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
