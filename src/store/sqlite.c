@@ -200,6 +200,10 @@ static int map_rc(int rc)
 /* sqlite3_step with storage conditions noted (logged, /ready degraded). */
 int sqlite_stmt_step(sqlite3_stmt *s)
 {
+	/* the first step of a statement outside a transaction: an implicit
+	 * one (or BEGIN, an explicit one): store_tx_started counts both */
+	if (!sqlite3_stmt_busy(s) && sqlite3_get_autocommit(sqlite3_db_handle(s)))
+		store_tx_note();
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		sqlite_rc_note(sqlite3_db_handle(s), rc);
@@ -259,6 +263,7 @@ static int simple(struct store *st, enum stmt_id id)
 
 int sqlite_begin(struct store *st, bool write)
 {
+	/* BEGIN runs outside a transaction: sqlite_stmt_step counts it */
 	int rc = simple(st, write ? S_BEGIN_W : S_BEGIN_R);
 	struct conn *c = rc >= 0 ? sqlite_conn_get(st) : NULL;
 	if (c) {

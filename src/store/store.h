@@ -231,6 +231,15 @@ struct store_rate {
 	int64_t cap_us;
 };
 
+/* Transactions the calling thread has started so far: each begin, and
+ * each statement run with no transaction open (a lone statement is its own
+ * implicit transaction: on SQLite its own snapshot and read lock, on
+ * PostgreSQL its own round trip in autocommit). A counter for tests and
+ * diagnostics (issue 12: one read transaction per request); the backends
+ * call store_tx_note. */
+long store_tx_started(void);
+void store_tx_note(void);
+
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
 enum store_fault {
 	STORE_FAULT_NONE,

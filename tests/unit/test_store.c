@@ -1953,6 +1953,136 @@ static void test_changelogs(void **state)
  * come back short. Unreachable over HTTP (api_changelog_write_tx appends only
  * to a product the caller's tenant just read or wrote), so the test is
  * skipped while the bug is present and asserts in full once it is fixed. */
+/* The list reads hand back each document's stored text (store/docs.h),
+ * which the API splices into its answer unparsed: it must be exactly the
+ * compact JSON the document was written as, odd content included
+ * (escapes, control characters, U+2028, astral characters, a large text). */
+static void same_text(const struct store_docs *d, size_t i, const json_t *want)
+{
+	size_t len;
+	const char *t = store_docs_item(d, i, &len);
+	char *w = json_dumps(want, JSON_COMPACT);
+	assert_non_null(w);
+	if (len != strlen(w) || memcmp(t, w, len) != 0) {
+		print_error("item %zu: got %.*s\nwant %.200s\n", i, (int)(len > 200 ? 200 : len), t, w);
+		free(w);
+		fail();
+	}
+	free(w);
+}
+
+static void test_stored_text(void **state)
+{
+	(void)state;
+	char a[GUID_LEN + 1], u[GUID_LEN + 1];
+	new_tenant(a);
+	add_user(a, u, "text@example.com", 1);
+	static const char *const odd[] = {
+		"q \"x\" \\ \\u0041 / </script>", "c \x01\x1f\t\n\r\b\f", "s \xe2\x80\xa8 \xe2\x80\xa9",
+		"a \xf0\x9f\x98\x80 e\xcc\x81 \xc3\xa9 \xe4\xb8\xad",
+	};
+	const size_t nodd = sizeof odd / sizeof odd[0];
+	size_t big_len = 300 * 1024;
+	char *big = malloc(big_len + 1);
+	assert_non_null(big);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = "a\"\\\n\xc3\xa9"[i % 6]; /* 6 bytes: whole characters (6 | big_len) */
+	big[big_len] = '\0';
+	json_t *docs[5], *entries[5];
+	char ids[5][GUID_LEN + 1];
+	for (size_t i = 0; i <= nodd; i++) {
+		gid(ids[i]);
+		char at[ISO_TS_LEN + 1];
+		ts(at, 2, (int)i);
+		docs[i] = product_doc(ids[i], i < nodd ? odd[i] : "big", NULL, u, false, at, at);
+		json_object_set_new(docs[i], "description", json_string(i < nodd ? odd[i] : "big"));
+		if (i == nodd)
+			json_object_set_new(docs[i], "readMe", json_string(big));
+		W_ONE(OP(product_insert)(S, a, docs[i]));
+	}
+	for (size_t i = 0; i <= nodd; i++) {
+		NEWID(id);
+		char at[ISO_TS_LEN + 1];
+		ts(at, 3, (int)i);
+		entries[i] = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "id", id, "createdAt",
+				       at, "createdBy", u, "changes", "op", "replace", "path",
+				       "/description", "value", i < nodd ? odd[i] : big);
+		assert_non_null(entries[i]);
+		W_ONE(OP(changelog_append)(S, a, ids[0], entries[i]));
+	}
+	struct store_docs d;
+	store_docs_init(&d);
+	long total = -1;
+	/* oldest first: sorted by createdAt ascending, the order of docs[] */
+	struct product_query q = {.sort = SORT_CREATED_AT, .limit = 10, .activated = -1,
+				  .viewer_is_admin = true, .scope_all = "[]", .scope_activated = "[]"};
+	assert_int_equal(OP(product_list)(S, &d, &total, a, &q), STORE_ONE);
+	assert_int_equal(total, (long)nodd + 1);
+	assert_int_equal(d.n, nodd + 1);
+	for (size_t i = 0; i <= nodd; i++)
+		same_text(&d, i, docs[i]);
+	json_t *parsed = store_docs_json(&d);
+	assert_non_null(parsed);
+	for (size_t i = 0; i <= nodd; i++)
+		assert_true(json_equal(json_array_get(parsed, i), docs[i]));
+	json_decref(parsed);
+	/* a search reads the page through another path (the index) */
+	struct search_terms terms;
+	search_parse(&terms, "big");
+	q.search = &terms;
+	q.sort = SORT_RELEVANCE;
+	assert_int_equal(OP(product_list)(S, &d, &total, a, &q), STORE_ONE);
+	assert_int_equal(d.n, 1);
+	same_text(&d, 0, docs[nodd]);
+	/* the changelog, both orders; the call empties d first */
+	assert_int_equal(OP(changelog_page)(S, &d, &total, a, ids[0], true, 0, 10), STORE_ONE);
+	assert_int_equal(total, (long)nodd + 1);
+	assert_int_equal(d.n, nodd + 1);
+	for (size_t i = 0; i <= nodd; i++)
+		same_text(&d, i, entries[i]);
+	assert_int_equal(OP(changelog_page)(S, &d, &total, a, ids[0], false, 1, 2), STORE_ONE);
+	assert_int_equal(d.n, 2);
+	same_text(&d, 0, entries[nodd - 1]);
+	same_text(&d, 1, entries[nodd - 2]);
+	/* the splice is a JSON array of exactly those documents */
+	struct strbuf sb;
+	strbuf_init(&sb);
+	store_docs_splice(&sb, &d);
+	json_t *arr = json_loads(sb.data, 0, NULL);
+	assert_non_null(arr);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_true(json_equal(json_array_get(arr, 0), entries[nodd - 1]));
+	assert_true(json_equal(json_array_get(arr, 1), entries[nodd - 2]));
+	json_decref(arr);
+	/* truncate keeps a prefix; an empty list splices to [] */
+	store_docs_truncate(&d, 1);
+	sb.len = 0;
+	store_docs_splice(&sb, &d);
+	arr = json_loads(sb.data, 0, NULL);
+	assert_int_equal(json_array_size(arr), 1);
+	json_decref(arr);
+	store_docs_truncate(&d, 0);
+	sb.len = 0;
+	store_docs_splice(&sb, &d);
+	assert_string_equal(sb.data, "[]");
+	strbuf_free(&sb);
+	/* what does not look like a stored document is refused, never spliced */
+	assert_int_equal(store_docs_append(&d, NULL, 0), -1);
+	assert_int_equal(store_docs_append(&d, "", 0), -1);
+	assert_int_equal(store_docs_append(&d, "[1]", 3), -1);
+	assert_int_equal(store_docs_append(&d, "{\"a\":1", 6), -1);
+	assert_int_equal(store_docs_append(&d, " {}", 3), -1);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(store_docs_append(&d, "{}", 2), 0);
+	assert_int_equal(d.n, 1);
+	store_docs_free(&d);
+	for (size_t i = 0; i <= nodd; i++) {
+		json_decref(docs[i]);
+		json_decref(entries[i]);
+	}
+	free(big);
+}
+
 static void test_changelog_other_tenant(void **state)
 {
 	(void)state;
@@ -2611,6 +2741,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_product_search, test_teardown),
 		cmocka_unit_test_teardown(test_changelogs, test_teardown),
 		cmocka_unit_test_teardown(test_changelog_other_tenant, test_teardown),
+		cmocka_unit_test_teardown(test_stored_text, test_teardown),
 		cmocka_unit_test_teardown(test_computations, test_teardown),
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
