@@ -1,6 +1,6 @@
 /* test_read_tx: one read transaction per request (issue 12, reads). Real
  * requests go through server_dispatch and the real handlers (api_routes)
- * against a SQLite store; each handler is called through a trampoline that
+ * against a SQLite store (or DP_TEST_STORE_URL's: make test-store-pg); each handler is called through a trampoline that
  * reads store_tx_started() (explicit transactions begun plus statements run
  * outside one, each its own implicit transaction) before and after it, so
  * the handler's own count is told apart from authentication's (the API key
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -26,7 +27,9 @@
 
 static struct app app;
 static struct config cfg;
-static char db_path[256];
+static char db_path[600];
+static bool own_file; /* a SQLite file of this test's, removed at the end */
+static char tenant_name[64], consumer_email[96];
 static char data_root[256];
 static struct route routes[256];
 static void (*real[256])(struct req *r);
@@ -44,14 +47,22 @@ static void trampoline(struct req *r)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(db_path, sizeof db_path, "sqlite:/tmp/dp-test-read-tx-%d.db", (int)getpid());
+	const char *env = getenv("DP_TEST_STORE_URL");
+	own_file = !(env && *env);
+	if (own_file)
+		snprintf(db_path, sizeof db_path, "sqlite:/tmp/dp-test-read-tx-%d.db", (int)getpid());
+	else
+		snprintf(db_path, sizeof db_path, "%s", env);
+	/* fresh names: a shared database keeps earlier runs' rows */
+	snprintf(tenant_name, sizeof tenant_name, "read-tx-%d-%ld", (int)getpid(), (long)time(NULL));
+	snprintf(consumer_email, sizeof consumer_email, "c-%s@example.com", tenant_name);
 	snprintf(data_root, sizeof data_root, "/tmp/dp-test-read-tx-%d-data", (int)getpid());
 	char err[256];
 	struct store *st;
 	if (store_open(&st, db_path, err, sizeof err) < 0)
 		fail_msg("%s", err);
 	json_t *boot = NULL;
-	if (bootstrap_tenant(&boot, st, "t", "admin@example.com", err, sizeof err) < 0)
+	if (bootstrap_tenant(&boot, st, tenant_name, "admin@example.com", err, sizeof err) < 0)
 		fail_msg("%s", err);
 	snprintf(admin_key, sizeof admin_key, "%s", json_string_value(json_object_get(boot, "apiKey")));
 	snprintf(admin_id, sizeof admin_id, "%s", json_string_value(json_object_get(boot, "userId")));
@@ -78,14 +89,16 @@ static int teardown(void **state)
 {
 	(void)state;
 	app.store->ops->close(app.store);
+	rmdir(data_root); /* if anything made it */
+	if (!own_file)
+		return 0;
 	const char *path = db_path + strlen("sqlite:");
-	char side[300];
+	char side[620];
 	unlink(path);
 	snprintf(side, sizeof side, "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof side, "%s-shm", path);
 	unlink(side);
-	rmdir(data_root); /* if anything made it */
 	return 0;
 }
 
@@ -166,9 +179,11 @@ static void reads_take_one_transaction_each(void **state)
 	char body[1024];
 	json_t *space = post("/api/v1/spaces", admin_key, "{\"name\":\"s\",\"type\":\"shared\"}");
 	const char *sp = json_string_value(json_object_get(space, "id"));
-	json_t *user = post("/api/v1/users", admin_key,
-			    "{\"subject\":\"x|c\",\"email\":\"c@example.com\",\"name\":\"c\","
-			    "\"assignedRoles\":[{\"name\":\"DataProductConsumer\"}]}");
+	snprintf(body, sizeof body,
+		 "{\"subject\":\"x|%s\",\"email\":\"%s\",\"name\":\"c\","
+		 "\"assignedRoles\":[{\"name\":\"DataProductConsumer\"}]}",
+		 tenant_name, consumer_email);
+	json_t *user = post("/api/v1/users", admin_key, body);
 	const char *uid = json_string_value(json_object_get(user, "id"));
 	snprintf(body, sizeof body, "{\"assigneeId\":\"%s\",\"type\":\"user\",\"roles\":[\"consumer\"]}",
 		 uid);
