@@ -5,6 +5,7 @@
 #define DP_API_H
 #include <jansson.h>
 #include <stdbool.h>
+#include "domain/paging.h"
 #include "domain/permissions.h"
 #include "domain/product.h"
 #include "http/request.h"
@@ -144,6 +145,14 @@ int api_target_id(const json_t *body, const char *field, const char **out);
 void api_etag(char *buf, const json_t *doc);
 /* Sends ETag for doc. */
 void api_set_etag(struct req *r, const json_t *doc);
+
+/* Answers 200 with a paged list of stored documents spliced as they were
+ * stored (issue 12, reads): the envelope of paging_envelope (and, with
+ * capped, paging_envelope_capped's totalRelation), then facets when not
+ * NULL, byte for byte what reply_json of those would send, without parsing
+ * the documents. links and facets are stolen. */
+void api_reply_docs_page(struct req *r, const struct store_docs *data, json_t *links,
+			 const struct page_info *info, bool capped, json_t *facets);
 
 /* The store and data root the derived numbers (quality/aggregate.h) need. */
 struct aggregate_env api_aggregate_env(const struct req *r);

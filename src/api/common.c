@@ -371,6 +371,36 @@ int api_product_access_tx(struct api_refusal *no, const struct req *r, json_t **
 	return rc != 0 ? rc : stored_doc_tx(no, out, &pa, id);
 }
 
+/* Appends ",\"key\":" and v compactly (v stolen). */
+static void put_member(struct strbuf *sb, const char *key, json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!t)
+		abort();
+	strbuf_printf(sb, ",\"%s\":", key);
+	strbuf_puts(sb, t);
+	free(t);
+}
+
+void api_reply_docs_page(struct req *r, const struct store_docs *data, json_t *links,
+			 const struct page_info *info, bool capped, json_t *facets)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_puts(&sb, "{\"data\":");
+	store_docs_splice(&sb, data);
+	strbuf_printf(&sb, ",\"page\":%ld,\"limit\":%ld,\"pages\":%ld,\"total\":%ld", info->page,
+		      info->limit, info->pages, info->total);
+	put_member(&sb, "links", links);
+	if (capped)
+		strbuf_printf(&sb, ",\"totalRelation\":\"%s\"", info->total_gte ? "gte" : "eq");
+	if (facets)
+		put_member(&sb, "facets", facets);
+	strbuf_putc(&sb, '}');
+	reply_text(r, 200, "application/json", strbuf_take(&sb));
+}
+
 void api_etag(char *buf, const json_t *doc) { etag_of(buf, doc); }
 
 void api_set_etag(struct req *r, const json_t *doc)

@@ -514,6 +514,8 @@ PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	return run_prepared(c, id, n, v, rc);
@@ -525,6 +527,8 @@ PGresult *pg_run_sql_once(struct store *st, const char *sql, const char *tenant,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
@@ -543,6 +547,8 @@ PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int 
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	struct sql_slot *slot = NULL, *victim = &c->cache[0];
@@ -625,6 +631,17 @@ int pg_docs(PGresult *r, json_t **out)
 		json_array_append_new(arr, d);
 	}
 	*out = arr;
+	return STORE_ONE;
+}
+
+int pg_texts(PGresult *r, int col, struct store_docs *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, col))
+			continue;
+		if (store_docs_append(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col)) < 0)
+			return STORE_HARD;
+	}
 	return STORE_ONE;
 }
 
@@ -744,6 +761,7 @@ static int simple_exec(struct pgconn *c, const char *sql, bool committing)
 int pg_begin(struct store *st, bool write)
 {
 	int rc;
+	store_tx_note();
 	struct pgconn *c = conn_get(st, &rc);
 	if (!c)
 		return rc;

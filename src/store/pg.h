@@ -71,6 +71,9 @@ const char *pg_val(const PGresult *r, int row, int col); /* NULL for SQL NULL */
 long long pg_ll(const PGresult *r, int row, int col);    /* 0 for NULL */
 /* Rows 0..n of column 0 parsed as JSON into a new array. */
 int pg_docs(PGresult *r, json_t **out);
+/* Rows 0..n of column col appended to out as stored text (store/docs.h);
+ * SQL NULLs are skipped (the one row of an empty page's LEFT JOIN). */
+int pg_texts(PGresult *r, int col, struct store_docs *out);
 /* "{\"a\",\"b\"}": a text[] literal of the strings of a JSON array. */
 void pg_text_array(struct strbuf *sb, const json_t *arr);
 /* Integer parameter text. */

@@ -200,6 +200,10 @@ static int map_rc(int rc)
 /* sqlite3_step with storage conditions noted (logged, /ready degraded). */
 int sqlite_stmt_step(sqlite3_stmt *s)
 {
+	/* the first step of a statement outside a transaction: an implicit
+	 * one (or BEGIN, an explicit one): store_tx_started counts both */
+	if (!sqlite3_stmt_busy(s) && sqlite3_get_autocommit(sqlite3_db_handle(s)))
+		store_tx_note();
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		sqlite_rc_note(sqlite3_db_handle(s), rc);
@@ -259,6 +263,7 @@ static int simple(struct store *st, enum stmt_id id)
 
 int sqlite_begin(struct store *st, bool write)
 {
+	/* BEGIN runs outside a transaction: sqlite_stmt_step counts it */
 	int rc = simple(st, write ? S_BEGIN_W : S_BEGIN_R);
 	struct conn *c = rc >= 0 ? sqlite_conn_get(st) : NULL;
 	if (c) {
@@ -404,6 +409,22 @@ int sqlite_count_get(sqlite3_stmt *s, long *out)
 }
 
 /* Collects column 0 of every row as documents into a new array. */
+int sqlite_text_read(sqlite3_stmt *s, struct store_docs *out)
+{
+	const char *txt = (const char *)sqlite3_column_text(s, 0);
+	size_t len = (size_t)sqlite3_column_bytes(s, 0);
+	return store_docs_append(out, txt, len) < 0 ? STORE_HARD : STORE_ONE;
+}
+
+int sqlite_texts_collect(sqlite3_stmt *s, struct store_docs *out)
+{
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		if (sqlite_text_read(s, out) != STORE_ONE)
+			return STORE_HARD;
+	return rc == STORE_NONE ? STORE_ONE : rc;
+}
+
 int sqlite_docs_collect(sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();

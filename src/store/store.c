@@ -19,6 +19,10 @@ static enum store_fault health_fault;
 static char health_reason[320];
 static _Thread_local enum store_fault thread_fault;
 static _Thread_local bool thread_commit_unknown;
+static _Thread_local long thread_tx_started;
+
+long store_tx_started(void) { return thread_tx_started; }
+void store_tx_note(void) { thread_tx_started++; }
 
 static const char *const fault_names[STORE_FAULT__COUNT] = {
 	[STORE_FAULT_NONE] = "none",	     [STORE_FAULT_FULL] = "full",

@@ -49,6 +49,7 @@
 #include "domain/search.h"
 #include "util/ids.h"
 #include "util/etag.h"
+#include "store/docs.h"
 
 enum store_rc {
 	STORE_CONFLICT = -4,
@@ -229,6 +230,15 @@ struct store_rate {
 	int64_t interval_us; /* the cost of one request: 60 s / per_min, at least 1 us */
 	int64_t cap_us;
 };
+
+/* Transactions the calling thread has started so far: each begin, and
+ * each statement run with no transaction open (a lone statement is its own
+ * implicit transaction: on SQLite its own snapshot and read lock, on
+ * PostgreSQL its own round trip in autocommit). A counter for tests and
+ * diagnostics (issue 12: one read transaction per request); the backends
+ * call store_tx_note. */
+long store_tx_started(void);
+void store_tx_note(void);
 
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
 enum store_fault {
@@ -500,8 +510,12 @@ struct store_ops {
 	/* The page [offset, offset + limit) of the products q matches (its
 	 * filters and the caller's visibility), in q's order, as a new array of
 	 * stored documents; *out_total = the number of matches, counted up to
-	 * q->count_limit + 1 at most (so a value above count_limit means more). */
-	int (*product_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+	 * q->count_limit + 1 at most (so a value above count_limit means more).
+	 * The documents come as their stored text (store/docs.h): out is the
+	 * caller's (store_docs_init'ed, store_docs_free'd either way); the call
+	 * empties it first, then appends the page. */
+	int (*product_list)(struct store *st, struct store_docs *out, long *out_total,
+			    const char *tenant,
 			    const struct product_query *q);
 	/* The top cap values of one facet over the products q matches (the same
 	 * filters and visibility as product_list; sort, offset and limit are
@@ -520,8 +534,12 @@ struct store_ops {
 	/* STORE_NONE (nothing written) unless product_id is one of tenant's. */
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);
-	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,
-			      const char *product_id, bool ascending, long offset, long limit);
+	/* The page [offset, offset + limit) of the product's entries, oldest
+	 * (ascending) or newest first, as stored text into out (as
+	 * product_list); *out_total = the product's number of entries. */
+	int (*changelog_page)(struct store *st, struct store_docs *out, long *out_total,
+			      const char *tenant, const char *product_id, bool ascending, long offset,
+			      long limit);
 };
 
 struct store {
