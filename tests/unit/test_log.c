@@ -211,6 +211,9 @@ static void drops_and_counts_when_the_writer_is_blocked(void **state)
 	(void)state;
 	int p[2];
 	assert_int_equal(pipe(p), 0);
+	/* a logger that blocks its callers would hang here: end the test
+	 * binary (SIGALRM) instead of waiting forever */
+	alarm(60);
 	/* nobody reads the pipe yet, and it is already full: the writer
 	 * blocks on its first write, the 4 KiB buffer fills, and later lines
 	 * are dropped */
@@ -259,6 +262,7 @@ static void drops_and_counts_when_the_writer_is_blocked(void **state)
 	free(d.text);
 	assert_int_equal(reported, (long)dropped);
 	assert_int_equal(arrived + reported, N);
+	alarm(0);
 }
 
 enum { THREADS = 4, PER_THREAD = 5000 };
