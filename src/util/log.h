@@ -74,7 +74,7 @@ struct log_field {
 			   sizeof(struct log_field))
 void log_fields(enum log_level level, const char *msg, const struct log_field *f, size_t n);
 
-/* Starts the writer thread on fd with a buffer of cap bytes (0: 1 MiB).
+/* Starts the writer thread on fd with a buffer of cap bytes (0: 4 MiB).
  * The thread blocks every signal. 0 on success, -1 when the thread could not
  * start (lines are then written directly). */
 int log_start(int fd, size_t cap);
