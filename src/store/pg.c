@@ -14,6 +14,7 @@
 #include "store/pg_schema.h"
 #include "store/rows.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Advisory lock keys (two int4 form): class 8511 global (1 = migrations,
  * 2 = the tenant directory), class 8512 per tenant (hashtext of its id). */
@@ -319,15 +320,8 @@ static void conn_free(void *p)
 
 static void log_error(const char *what, const char *state, const char *msg)
 {
-	char ts[ISO_TS_LEN + 1];
-	clock_now_iso(ts);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", "error", "msg", what,
-				 "sqlstate", state ? state : "", "error", msg ? msg : "");
-	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	if (txt)
-		fprintf(stderr, "%s\n", txt);
-	free(txt);
-	json_decref(line);
+	log_event(LOG_ERROR, what, LOG_STR("sqlstate", state ? state : ""),
+		  LOG_STR("error", msg ? msg : ""));
 }
 
 /* How long a statement waits for a lock (the tenant's advisory lock, a row
@@ -1633,9 +1627,8 @@ static int check_durable(PGconn *db, char *err, size_t errlen)
 		return -1;
 	}
 	if (!strcasestr(ctype, "utf-8") && !strcasestr(ctype, "utf8"))
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the database's LC_CTYPE is not UTF-8:"
-				" search matches non-ASCII letters case-sensitively\",\"lcCtype\":\"%s\"}\n",
-			ctype);
+		log_event(LOG_WARN, "the database's LC_CTYPE is not UTF-8: search matches non-ASCII"
+				    " letters case-sensitively", LOG_STR("lcCtype", ctype));
 	return 0;
 }
 
@@ -1671,9 +1664,8 @@ static int migrate(PGconn *db, char *err, size_t errlen)
 		    !setup_exec(db, bump, NULL, err, errlen, what))
 			goto fail;
 		if (from > 0)
-			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-					"\"ms\":%lld}\n", version + 1,
-				(long long)((clock_mono_ns() - t0) / 1000000));
+			log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+				  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	}
 	if (!setup_exec(db, "COMMIT", NULL, err, errlen, "migration commit"))
 		goto fail;

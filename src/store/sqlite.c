@@ -20,6 +20,7 @@
 #include "store/sqlite_fts.h"
 #include "store/sqlite_int.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN_R] = "BEGIN",
@@ -226,8 +227,8 @@ sqlite3_stmt *sqlite_stmt_get(struct store *st, enum stmt_id id)
 		sqlite_stmt_fail_rc = map_rc(sqlite_rc_note(c->db, prc)) == STORE_UNAVAILABLE
 					      ? STORE_UNAVAILABLE
 					      : STORE_HARD;
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare failed\",\"sql\":\"%d\",\"error\":\"%s\"}\n",
-			(int)id, sqlite3_errmsg(c->db));
+		log_event(LOG_ERROR, "prepare failed", LOG_INT("sql", id),
+			  LOG_STR("error", sqlite3_errmsg(c->db)));
 		return NULL;
 	}
 	return c->stmts[id];
@@ -628,8 +629,8 @@ static int migrate_one(sqlite3 *db, int version, bool log, char *err, size_t err
 		}
 	}
 	if (log)
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-				"\"ms\":%lld}\n", version + 1, (long long)((clock_mono_ns() - t0) / 1000000));
+		log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+			  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "store/sqlite_fts.h"
 #include "store/sqlite_int.h"
 #include "util/strbuf.h"
+#include "util/log.h"
 
 /* ---- search (schema v9, docs/search.md) --------------------------------
  * Every list with a search runs against search_fts: the filters and the
@@ -318,8 +319,7 @@ int sqlite_search_prepare(struct conn *c, sqlite3_stmt **s, const char *sql, con
 	*s = NULL;
 	if (sqlite_stmt_cached(c, sql, s) != SQLITE_OK) {
 		sqlite_rc_note(c->db, sqlite3_errcode(c->db));
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"search prepare failed\",\"error\":\"%s\"}\n",
-			sqlite3_errmsg(c->db));
+		log_event(LOG_ERROR, "search prepare failed", LOG_STR("error", sqlite3_errmsg(c->db)));
 		/* a storage condition is what map_rc calls STORE_UNAVAILABLE */
 		return sqlite_fault_kind(sqlite3_errcode(c->db)) != STORE_FAULT_NONE
 			       ? STORE_UNAVAILABLE

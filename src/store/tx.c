@@ -1,6 +1,7 @@
 /* tx: the transaction runner of store/tx.h -- begin, body, commit, and the
  * bounded retry of transactions the storage says may be run again. */
 #include "store/tx.h"
+#include "util/log.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static int attempt_once(struct store *st, bool write, store_tx_body_fn body, voi
 	if (rc == STORE_TX_REFUSED || rc == STORE_RETRY || rc == STORE_CONFLICT ||
 	    rc == STORE_HARD || rc == STORE_UNAVAILABLE)
 		return rc;
-	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"transaction body returned %d\"}\n", rc);
+	log_event(LOG_ERROR, "transaction body returned an unknown code", LOG_INT("rc", rc));
 	return STORE_HARD;
 }
 

@@ -495,7 +495,11 @@ describe('trace ids', () => {
     assert.equal(err.body.traceId, mine);
     const max = 'f'.repeat(32);
     assert.equal((await srv.api('GET', '/health', { headers: { 'X-Trace-Id': max } })).headers.get('x-trace-id'), max);
-    const line = srv.stderr.split('\n').find((l) => l.includes(`"traceId":"${mine}"`) && l.includes(`/${MISSING_ID}`));
+    // the log is written by a background thread (util/log.c): the line
+    // may reach stderr just after the response
+    const find = () => srv.stderr.split('\n').find((l) => l.includes(`"traceId":"${mine}"`) && l.includes(`/${MISSING_ID}`));
+    for (let i = 0; i < 200 && !find(); i++) await new Promise((r) => setTimeout(r, 10));
+    const line = find();
     assert.ok(line, 'the log line for the request names the trace id');
     assert.equal(JSON.parse(line).status, 404);
   });
