@@ -5,7 +5,9 @@
  * and one JSON log line and the metrics are written per response. */
 #include "http/server.h"
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "http/guard.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "http/router.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
@@ -196,9 +199,24 @@ static void log_request(struct req *r, int64_t ns)
 {
 	struct log_line l;
 	log_begin(&l, r->status >= 500 ? LOG_ERROR : LOG_INFO, "request");
+	char addr[INET6_ADDRSTRLEN] = "";
+	const union MHD_ConnectionInfo *ci =
+		r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+				  sizeof addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  addr, sizeof addr);
+	}
+	log_str(&l, "client", addr[0] ? addr : NULL);
 	log_str(&l, "method", r->method);
 	log_str(&l, "path", r->path ? r->path : "");
+	log_str(&l, "route", r->route ? r->route->pattern : NULL);
 	log_int(&l, "status", r->status);
+	log_str(&l, "code", r->err_code);
 	log_num(&l, "durationMs", (double)ns / 1e6, 3);
 	log_str(&l, "traceId", r->trace_id);
 	if (r->authed) {

@@ -501,7 +501,16 @@ describe('trace ids', () => {
     for (let i = 0; i < 200 && !find(); i++) await new Promise((r) => setTimeout(r, 10));
     const line = find();
     assert.ok(line, 'the log line for the request names the trace id');
-    assert.equal(JSON.parse(line).status, 404);
+    const entry = JSON.parse(line);
+    assert.equal(entry.status, 404);
+    // SPEC §8: time, client address, method, route, status, error code, duration, traceId, user
+    assert.match(entry.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.match(entry.client, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    assert.equal(entry.method, 'GET');
+    assert.equal(entry.route, `${DP}/{dataProductId}`);
+    assert.equal(entry.code, err.body.errors[0].code);
+    assert.equal(typeof entry.durationMs, 'number');
+    assert.match(entry.user, /^[0-9a-f-]{36}$/);
   });
 
   test('an invalid incoming X-Trace-Id is replaced', async () => {
