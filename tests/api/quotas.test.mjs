@@ -8,6 +8,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServer, bootstrap, BIN } from './lib/server.mjs';
 
 const DP = '/api/data-governance/data-products';
@@ -192,4 +195,22 @@ test('quota flags: 0 = unlimited is accepted, a negative or non-numeric one is r
   }
   const help = execFileSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
   for (const flag of ['--quota-products', '--quota-data-sets', '--quota-spaces', '--quota-users']) assert.match(help, new RegExp(flag));
+});
+
+test('quotas from the environment (DP_QUOTA_*) and the config file (quota*), the flag winning over both', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dp-quota-cfg-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ quotaProducts: 1, quotaDataSets: 1 }));
+  const s = await startServer({ args: ['--config', file, '--quota-data-sets', '2'], env: { DP_QUOTA_SPACES: '1' } });
+  try {
+    assert.equal((await s.api('POST', DP, { body: { name: 'one' } })).status, 201);
+    assertQuota(await s.api('POST', DP, { body: { name: 'two' } }), 'data products', 1, '--quota-products');
+    assert.equal((await s.api('POST', SPACES, { body: { name: 'one', type: 'shared' } })).status, 201);
+    assertQuota(await s.api('POST', SPACES, { body: { name: 'two', type: 'shared' } }), 'spaces', 1, '--quota-spaces');
+    for (const n of ['a', 'b']) assert.equal((await s.api('POST', DS, { body: { name: n, technicalName: `${n}.csv` } })).status, 201);
+    assertQuota(await s.api('POST', DS, { body: { name: 'c', technicalName: 'c.csv' } }), 'data sets', 2, '--quota-data-sets');
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
