@@ -92,6 +92,14 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
  * it does not exist or the caller cannot see it. */
 int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
 			struct perm_ctx *ctx, const char *id, const char *field);
+/* Tenant quotas (issue 12, --quota-*): what a create adds one of. */
+enum api_quota { QUOTA_PRODUCTS, QUOTA_DATASETS, QUOTA_SPACES, QUOTA_USERS };
+/* Inside the write transaction, after authorisation and validation and
+ * before the insert: 409 DP-409-QUOTA-EXCEEDED naming the quota and its
+ * flag when the tenant already holds the configured number (0 = no quota).
+ * The count is read under the tenant's write lock (store.h tenant_usage),
+ * so racing creates, on any instance, cannot both take the last slot. */
+int api_quota_check_tx(struct api_refusal *no, const struct req *r, enum api_quota q);
 /* user_id is a user of the tenant; 400 naming field otherwise. */
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);

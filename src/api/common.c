@@ -463,6 +463,39 @@ int api_check_datasets_tx(struct api_refusal *no, const struct req *r, const jso
 	return 0;
 }
 
+int api_quota_check_tx(struct api_refusal *no, const struct req *r, enum api_quota q)
+{
+	const struct config *cfg = r->app->cfg;
+	static const struct {
+		const char *what, *flag;
+	} names[] = {
+		[QUOTA_PRODUCTS] = {"data products", "--quota-products"},
+		[QUOTA_DATASETS] = {"data sets", "--quota-data-sets"},
+		[QUOTA_SPACES] = {"spaces", "--quota-spaces"},
+		[QUOTA_USERS] = {"users", "--quota-users"},
+	};
+	long limit = q == QUOTA_PRODUCTS ? cfg->quota_products
+		     : q == QUOTA_DATASETS ? cfg->quota_datasets
+		     : q == QUOTA_SPACES   ? cfg->quota_spaces
+					   : cfg->quota_users;
+	if (limit <= 0)
+		return 0; /* unlimited: no read at all */
+	struct tenant_usage u = {0};
+	struct store *st = r->app->store;
+	int rc = st->ops->tenant_usage(st, &u, r->who.tenant_id);
+	if (rc < 0)
+		return rc;
+	long used = q == QUOTA_PRODUCTS ? u.products
+		    : q == QUOTA_DATASETS ? u.datasets
+		    : q == QUOTA_SPACES   ? u.spaces
+					  : u.users;
+	if (used >= limit)
+		return api_refuse(no, ERR_QUOTA_EXCEEDED,
+				  "tenant quota reached: at most %ld %s (%s); delete one first",
+				  limit, names[q].what, names[q].flag);
+	return 0;
+}
+
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field)
 {

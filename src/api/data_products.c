@@ -12,8 +12,8 @@
 #define DP_PATH "/api/data-governance/data-products"
 
 /* dp_create's transaction: the target space (404/403), the body (400), its
- * references (400), then the product, its derived numbers and its first
- * changelog entry. */
+ * references (400), the tenant's quota (409), then the product, its
+ * derived numbers and its first changelog entry. */
 struct dp_create_tx {
 	const struct req *r;
 	const json_t *body;
@@ -44,6 +44,8 @@ static int dp_create_body(void *cls)
 					"datasetIds")) != 0 ||
 	    (rc = api_check_contacts_tx(&t->no, r, json_object_get(t->body, "keyContacts"),
 					"keyContacts")) != 0)
+		return rc;
+	if ((rc = api_quota_check_tx(&t->no, r, QUOTA_PRODUCTS)) != 0)
 		return rc;
 	t->doc = product_new(t->body, t->id, &who, &changes);
 	struct store *st = r->app->store;

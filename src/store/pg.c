@@ -50,6 +50,10 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_TENANT_FIND] = "SELECT id FROM tenants WHERE name = $1::text",
 	[P_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES($1::text, $2::text, $3::text)",
 	[P_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	/* one row even for a tenant without a counter row (max() of nothing) */
+	[P_TENANT_USAGE] = "SELECT coalesce(max(products), 0), coalesce(max(datasets), 0),"
+			   " coalesce(max(spaces), 0), coalesce(max(users), 0)"
+			   " FROM tenant_counts WHERE tenant_id = $1::text",
 	[P_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = $1::text AND email = $2::text",
 	[P_USER_GET] = "SELECT doc FROM users WHERE tenant_id = $1::text AND id = $2::text",
 	[P_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
@@ -931,6 +935,25 @@ int pg_tenant_count(struct store *st, long *out)
 	int rc;
 	PGresult *r = pg_run(st, P_TENANT_COUNT, DIRECTORY, 0, NULL, &rc);
 	return pg_get_count(r, &rc, out);
+}
+
+int pg_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
+{
+	int rc;
+	/* with the tenant: inside a write transaction its advisory lock first */
+	PGresult *r = PG_RUN(st, P_TENANT_USAGE, tenant, &rc, tenant);
+	if (!r)
+		return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_HARD;
+	}
+	out->products = (long)pg_ll(r, 0, 0);
+	out->datasets = (long)pg_ll(r, 0, 1);
+	out->spaces = (long)pg_ll(r, 0, 2);
+	out->users = (long)pg_ll(r, 0, 3);
+	PQclear(r);
+	return STORE_ONE;
 }
 
 int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)

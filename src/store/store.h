@@ -144,6 +144,13 @@ static inline void store_facets_free(struct facet_count *f, int n)
 		free(f[i].value);
 }
 
+/* What a tenant holds (tenant_usage): counters kept in the writing
+ * transaction by the storage itself (table tenant_counts), so reading them
+ * is O(1) whatever the tenant's size. */
+struct tenant_usage {
+	long products, datasets, spaces, users;
+};
+
 struct apikey_new {
 	const char *id;
 	const char *user_id;    /* sub: whose key it is */
@@ -310,6 +317,13 @@ struct store_ops {
 	int (*tenant_find)(struct store *st, char *out_id, const char *name);
 	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
 	int (*tenant_count)(struct store *st, long *out);
+	/* Read: the tenant's counts of products, data sets, spaces and users
+	 * (zeros for a tenant without any), one indexed row. Inside a write
+	 * transaction it is read under the tenant's write lock (SQLite: the one
+	 * writer; PostgreSQL: the tenant's advisory lock, taken first), so a
+	 * quota checked with it before an insert holds across instances
+	 * (docs/decisions.md "Issue 12 -- quotas"). STORE_ONE. */
+	int (*tenant_usage)(struct store *st, struct tenant_usage *out, const char *tenant);
 
 	/* Users: Read user_find_email, user_get, user_list. Write user_insert
 	 * (Conflict: the email is taken in the tenant), user_update,

@@ -30,6 +30,7 @@
 	X(int, tenant_insert, (struct store *st, const char *id, const char *name, \
 	  const char *now)) \
 	X(int, tenant_count, (struct store *st, long *out)) \
+	X(int, tenant_usage, (struct store *st, struct tenant_usage *out, const char *tenant)) \
 	X(int, user_find_email, (struct store *st, char *out_id, const char *tenant, \
 	  const char *email)) \
 	X(int, user_get, (struct store *st, json_t **out, const char *tenant, const char *id)) \

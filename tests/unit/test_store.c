@@ -53,7 +53,7 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
 #define OPS_COVERED(X)                                                                      \
 	X(close) X(begin) X(commit) X(rollback) X(in_transaction) X(ping) X(probe_write)    \
 	X(rate_take)                                                                        \
-	X(tenant_find) X(tenant_insert) X(tenant_count)                                     \
+	X(tenant_find) X(tenant_insert) X(tenant_count) X(tenant_usage)                     \
 	X(user_find_email) X(user_get) X(user_insert) X(user_update) X(user_delete)         \
 	X(user_list)                                                                        \
 	X(apikey_insert) X(apikey_lookup) X(apikey_get) X(apikey_list) X(apikey_describe)   \
@@ -481,6 +481,75 @@ static void test_tenants(void **state)
 	W_DUP(OP(tenant_insert)(S, t, "another name", "2024-01-01T00:00:00.000Z")); /* same id */
 	assert_int_equal(OP(tenant_count)(S, &n1), STORE_ONE);
 	assert_int_equal(n1, n0 + 1);
+}
+
+/* Asserts a tenant's counters (store.h tenant_usage), read in a read
+ * transaction and inside a write transaction (where a quota reads them). */
+static void usage_is(const char *tenant, long products, long datasets, long spaces, long users)
+{
+	for (int write = 0; write < 2; write++) {
+		struct tenant_usage u;
+		memset(&u, 0xff, sizeof u);
+		assert_int_equal(OP(begin)(S, write != 0), STORE_ONE);
+		assert_int_equal(OP(tenant_usage)(S, &u, tenant), STORE_ONE);
+		OP(rollback)(S);
+		assert_int_equal(u.products, products);
+		assert_int_equal(u.datasets, datasets);
+		assert_int_equal(u.spaces, spaces);
+		assert_int_equal(u.users, users);
+	}
+}
+
+/* issue 12 quotas: the counters follow inserts and deletes of products,
+ * data sets, spaces and users, per tenant, in the writing transaction; a
+ * refused (duplicate) or rolled-back insert counts nothing. */
+static void test_tenant_usage(void **state)
+{
+	(void)state;
+	char a[GUID_LEN + 1], b[GUID_LEN + 1], u1[GUID_LEN + 1], u2[GUID_LEN + 1];
+	char s1[GUID_LEN + 1], d1[GUID_LEN + 1], d2[GUID_LEN + 1], db[GUID_LEN + 1];
+	new_tenant(a);
+	new_tenant(b);
+	usage_is(a, 0, 0, 0, 0);
+	NEWID(nobody); /* a tenant id that names nothing: zeros, not an error */
+	usage_is(nobody, 0, 0, 0, 0);
+	add_user(a, u1, "one@example.com", 1);
+	add_user(a, u2, "two@example.com", 1);
+	add_space(a, s1, "Space", "shared", u1, "2024-01-01T00:00:00.000Z");
+	add_dataset(a, d1, "one", "one.csv", NULL);
+	add_dataset(a, d2, "two", "two.csv", s1);
+	add_dataset(b, db, "other", "other.csv", NULL);
+	NEWID(p1);
+	json_t *pd = product_doc(p1, "P", NULL, u1, false, "2024-01-01T00:00:00.000Z",
+				 "2024-01-01T00:00:00.000Z");
+	W_ONE(OP(product_insert)(S, a, pd));
+	usage_is(a, 1, 2, 1, 2);
+	usage_is(b, 0, 1, 0, 0);
+
+	/* a duplicate is refused and counts nothing; a rolled-back insert neither */
+	W_DUP(OP(product_insert)(S, a, pd));
+	json_t *u3 = user_doc(u1, "three@example.com", "active");
+	W_DUP(OP(user_insert)(S, a, u3, 1));
+	json_decref(u3);
+	NEWID(p2);
+	json_t *pd2 = product_doc(p2, "P2", NULL, u1, false, "2024-01-01T00:00:00.000Z",
+				  "2024-01-01T00:00:00.000Z");
+	w_begin();
+	assert_int_equal(OP(product_insert)(S, a, pd2), STORE_ONE);
+	OP(rollback)(S);
+	json_decref(pd2);
+	usage_is(a, 1, 2, 1, 2);
+
+	/* deletes give the slots back */
+	W_ONE(OP(product_delete)(S, a, p1));
+	W_ONE(OP(dataset_delete)(S, a, d2));
+	W_ONE(OP(user_delete)(S, a, u2));
+	usage_is(a, 0, 1, 1, 1);
+	W_ONE(OP(dataset_delete)(S, a, d1));
+	W_ONE(OP(space_delete)(S, a, s1));
+	usage_is(a, 0, 0, 0, 1);
+	usage_is(b, 0, 1, 0, 0);
+	json_decref(pd);
 }
 
 static void test_users(void **state)
@@ -2727,6 +2796,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_transactions, test_teardown),
 		cmocka_unit_test_teardown(test_snapshot_isolation, test_teardown),
 		cmocka_unit_test_teardown(test_tenants, test_teardown),
+		cmocka_unit_test_teardown(test_tenant_usage, test_teardown),
 		cmocka_unit_test_teardown(test_users, test_teardown),
 		cmocka_unit_test_teardown(test_api_keys, test_teardown),
 		cmocka_unit_test_teardown(test_sessions, test_teardown),
