@@ -5,6 +5,7 @@
 #define DP_API_H
 #include <jansson.h>
 #include <stdbool.h>
+#include "domain/paging.h"
 #include "domain/permissions.h"
 #include "domain/product.h"
 #include "http/request.h"
@@ -91,6 +92,14 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
  * it does not exist or the caller cannot see it. */
 int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
 			struct perm_ctx *ctx, const char *id, const char *field);
+/* Tenant quotas (issue 12, --quota-*): what a create adds one of. */
+enum api_quota { QUOTA_PRODUCTS, QUOTA_DATASETS, QUOTA_SPACES, QUOTA_USERS };
+/* Inside the write transaction, after authorisation and validation and
+ * before the insert: 409 DP-409-QUOTA-EXCEEDED naming the quota and its
+ * flag when the tenant already holds the configured number (0 = no quota).
+ * The count is read under the tenant's write lock (store.h tenant_usage),
+ * so racing creates, on any instance, cannot both take the last slot. */
+int api_quota_check_tx(struct api_refusal *no, const struct req *r, enum api_quota q);
 /* user_id is a user of the tenant; 400 naming field otherwise. */
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);
@@ -144,6 +153,14 @@ int api_target_id(const json_t *body, const char *field, const char **out);
 void api_etag(char *buf, const json_t *doc);
 /* Sends ETag for doc. */
 void api_set_etag(struct req *r, const json_t *doc);
+
+/* Answers 200 with a paged list of stored documents spliced as they were
+ * stored (issue 12, reads): the envelope of paging_envelope (and, with
+ * capped, paging_envelope_capped's totalRelation), then facets when not
+ * NULL, byte for byte what reply_json of those would send, without parsing
+ * the documents. links and facets are stolen. */
+void api_reply_docs_page(struct req *r, const struct store_docs *data, json_t *links,
+			 const struct page_info *info, bool capped, json_t *facets);
 
 /* The store and data root the derived numbers (quality/aggregate.h) need. */
 struct aggregate_env api_aggregate_env(const struct req *r);

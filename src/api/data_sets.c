@@ -20,6 +20,7 @@
 #include "domain/jsonpatch.h"
 #include "domain/paging.h"
 #include "quality/aggregate.h"
+#include "util/log.h"
 
 #define DS_PATH "/api/v1/data-sets"
 #define DS_PATCH_MAX_OPS 100
@@ -114,14 +115,9 @@ static void after_change(struct req *r, const char *id)
 {
 	const struct aggregate_env env = api_aggregate_env(r);
 	int rc = aggregate_dataset_changed(&env, r->who.tenant_id, id);
-	if (rc < 0) {
-		char ts[ISO_TS_LEN + 1];
-		clock_now_iso(ts);
-		fprintf(stderr,
-			"{\"ts\":\"%s\",\"level\":\"warn\",\"msg\":\"aggregates not updated\","
-			"\"dataSetId\":\"%s\",\"rc\":%d,\"traceId\":\"%s\"}\n",
-			ts, id, rc, r->trace_id);
-	}
+	if (rc < 0)
+		log_event(LOG_WARN, "aggregates not updated", LOG_STR("dataSetId", id), LOG_INT("rc", rc),
+			  LOG_STR("traceId", r->trace_id));
 }
 
 /* Loads data set `id` of the caller's tenant; 404 when it does not exist. */
@@ -373,7 +369,8 @@ static int ds_create_body(void *cls)
 		      (rc = api_verdict_tx(&t->no, perm_dataset_create(&ctx), "space", space)) != 0))
 		return rc;
 	if ((rc = may_point(&t->no, r, NULL, t->body)) != 0 ||
-	    (rc = validate_body(&t->no, t->body)) != 0)
+	    (rc = validate_body(&t->no, t->body)) != 0 ||
+	    (rc = api_quota_check_tx(&t->no, r, QUOTA_DATASETS)) != 0)
 		return rc;
 	clock_now_iso(now);
 	t->doc = dataset_new(t->body, t->id, r->who.tenant_id, r->who.user_id, now, t->asset,

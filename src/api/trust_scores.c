@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "quality/aggregate.h"
 #include "quality/trust.h"
+#include "util/log.h"
 
 #define TRUST_MAX_IDS 100
 
@@ -185,8 +186,7 @@ void trust_settings_put(struct req *r)
 	/* stored scores reflect the old weights: recompute them now */
 	const struct aggregate_env env = api_aggregate_env(r);
 	if (aggregate_tenant_trust(&env, r->who.tenant_id) < 0)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"trust scores not recomputed after a"
-				" settings change\"}\n");
+		log_event(LOG_WARN, "trust scores not recomputed after a settings change");
 	reply_json(r, 200, json_pack("{s:o}", "axes", t.conf));
 out:
 	json_decref(body);

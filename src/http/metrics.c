@@ -5,6 +5,7 @@
 #include <string.h>
 #include "http/router.h"
 #include "store/store.h"
+#include "util/log.h"
 
 static const unsigned statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 406,
 				    409, 412, 413, 415, 429, 500, 503};
@@ -143,4 +144,7 @@ void metrics_render(struct metrics *m, struct strbuf *out)
 	strbuf_printf(out, "# HELP dp_rate_limited_total Requests rejected with 429.\n"
 			   "# TYPE dp_rate_limited_total counter\ndp_rate_limited_total %lu\n",
 		      (unsigned long)LOAD(&m->rate_limited));
+	strbuf_printf(out, "# HELP dp_log_dropped_total Log lines dropped because stderr was too slow.\n"
+			   "# TYPE dp_log_dropped_total counter\ndp_log_dropped_total %lu\n",
+		      (unsigned long)log_dropped_total());
 }

@@ -14,6 +14,7 @@
 #include "store/pg_schema.h"
 #include "store/rows.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Advisory lock keys (two int4 form): class 8511 global (1 = migrations,
  * 2 = the tenant directory), class 8512 per tenant (hashtext of its id). */
@@ -49,6 +50,10 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_TENANT_FIND] = "SELECT id FROM tenants WHERE name = $1::text",
 	[P_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES($1::text, $2::text, $3::text)",
 	[P_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	/* one row even for a tenant without a counter row (max() of nothing) */
+	[P_TENANT_USAGE] = "SELECT coalesce(max(products), 0), coalesce(max(datasets), 0),"
+			   " coalesce(max(spaces), 0), coalesce(max(users), 0)"
+			   " FROM tenant_counts WHERE tenant_id = $1::text",
 	[P_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = $1::text AND email = $2::text",
 	[P_USER_GET] = "SELECT doc FROM users WHERE tenant_id = $1::text AND id = $2::text",
 	[P_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
@@ -319,15 +324,8 @@ static void conn_free(void *p)
 
 static void log_error(const char *what, const char *state, const char *msg)
 {
-	char ts[ISO_TS_LEN + 1];
-	clock_now_iso(ts);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", "error", "msg", what,
-				 "sqlstate", state ? state : "", "error", msg ? msg : "");
-	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	if (txt)
-		fprintf(stderr, "%s\n", txt);
-	free(txt);
-	json_decref(line);
+	log_event(LOG_ERROR, what, LOG_STR("sqlstate", state ? state : ""),
+		  LOG_STR("error", msg ? msg : ""));
 }
 
 /* How long a statement waits for a lock (the tenant's advisory lock, a row
@@ -514,6 +512,8 @@ PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	return run_prepared(c, id, n, v, rc);
@@ -525,6 +525,8 @@ PGresult *pg_run_sql_once(struct store *st, const char *sql, const char *tenant,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
@@ -543,6 +545,8 @@ PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int 
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	struct sql_slot *slot = NULL, *victim = &c->cache[0];
@@ -625,6 +629,17 @@ int pg_docs(PGresult *r, json_t **out)
 		json_array_append_new(arr, d);
 	}
 	*out = arr;
+	return STORE_ONE;
+}
+
+int pg_texts(PGresult *r, int col, struct store_docs *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, col))
+			continue;
+		if (store_docs_append(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col)) < 0)
+			return STORE_HARD;
+	}
 	return STORE_ONE;
 }
 
@@ -744,6 +759,7 @@ static int simple_exec(struct pgconn *c, const char *sql, bool committing)
 int pg_begin(struct store *st, bool write)
 {
 	int rc;
+	store_tx_note();
 	struct pgconn *c = conn_get(st, &rc);
 	if (!c)
 		return rc;
@@ -951,6 +967,25 @@ int pg_tenant_count(struct store *st, long *out)
 	int rc;
 	PGresult *r = pg_run(st, P_TENANT_COUNT, DIRECTORY, 0, NULL, &rc);
 	return pg_get_count(r, &rc, out);
+}
+
+int pg_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
+{
+	int rc;
+	/* with the tenant: inside a write transaction its advisory lock first */
+	PGresult *r = PG_RUN(st, P_TENANT_USAGE, tenant, &rc, tenant);
+	if (!r)
+		return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_HARD;
+	}
+	out->products = (long)pg_ll(r, 0, 0);
+	out->datasets = (long)pg_ll(r, 0, 1);
+	out->spaces = (long)pg_ll(r, 0, 2);
+	out->users = (long)pg_ll(r, 0, 3);
+	PQclear(r);
+	return STORE_ONE;
 }
 
 int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
@@ -1647,9 +1682,8 @@ static int check_durable(PGconn *db, char *err, size_t errlen)
 		return -1;
 	}
 	if (!strcasestr(ctype, "utf-8") && !strcasestr(ctype, "utf8"))
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the database's LC_CTYPE is not UTF-8:"
-				" search matches non-ASCII letters case-sensitively\",\"lcCtype\":\"%s\"}\n",
-			ctype);
+		log_event(LOG_WARN, "the database's LC_CTYPE is not UTF-8: search matches non-ASCII"
+				    " letters case-sensitively", LOG_STR("lcCtype", ctype));
 	return 0;
 }
 
@@ -1685,9 +1719,8 @@ static int migrate(PGconn *db, char *err, size_t errlen)
 		    !setup_exec(db, bump, NULL, err, errlen, what))
 			goto fail;
 		if (from > 0)
-			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-					"\"ms\":%lld}\n", version + 1,
-				(long long)((clock_mono_ns() - t0) / 1000000));
+			log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+				  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	}
 	if (!setup_exec(db, "COMMIT", NULL, err, errlen, "migration commit"))
 		goto fail;

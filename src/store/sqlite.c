@@ -21,6 +21,7 @@
 #include "store/sqlite_int.h"
 #include "store/tx.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN_R] = "BEGIN",
@@ -201,6 +202,10 @@ static int map_rc(int rc)
 /* sqlite3_step with storage conditions noted (logged, /ready degraded). */
 int sqlite_stmt_step(sqlite3_stmt *s)
 {
+	/* the first step of a statement outside a transaction: an implicit
+	 * one (or BEGIN, an explicit one): store_tx_started counts both */
+	if (!sqlite3_stmt_busy(s) && sqlite3_get_autocommit(sqlite3_db_handle(s)))
+		store_tx_note();
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		sqlite_rc_note(sqlite3_db_handle(s), rc);
@@ -223,8 +228,8 @@ sqlite3_stmt *sqlite_stmt_get(struct store *st, enum stmt_id id)
 		sqlite_stmt_fail_rc = map_rc(sqlite_rc_note(c->db, prc)) == STORE_UNAVAILABLE
 					      ? STORE_UNAVAILABLE
 					      : STORE_HARD;
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare failed\",\"sql\":\"%d\",\"error\":\"%s\"}\n",
-			(int)id, sqlite3_errmsg(c->db));
+		log_event(LOG_ERROR, "prepare failed", LOG_INT("sql", id),
+			  LOG_STR("error", sqlite3_errmsg(c->db)));
 		return NULL;
 	}
 	return c->stmts[id];
@@ -260,6 +265,7 @@ static int simple(struct store *st, enum stmt_id id)
 
 int sqlite_begin(struct store *st, bool write)
 {
+	/* BEGIN runs outside a transaction: sqlite_stmt_step counts it */
 	int rc = simple(st, write ? S_BEGIN_W : S_BEGIN_R);
 	struct conn *c = rc >= 0 ? sqlite_conn_get(st) : NULL;
 	if (c) {
@@ -435,6 +441,22 @@ int sqlite_count_get(sqlite3_stmt *s, long *out)
 }
 
 /* Collects column 0 of every row as documents into a new array. */
+int sqlite_text_read(sqlite3_stmt *s, struct store_docs *out)
+{
+	const char *txt = (const char *)sqlite3_column_text(s, 0);
+	size_t len = (size_t)sqlite3_column_bytes(s, 0);
+	return store_docs_append(out, txt, len) < 0 ? STORE_HARD : STORE_ONE;
+}
+
+int sqlite_texts_collect(sqlite3_stmt *s, struct store_docs *out)
+{
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		if (sqlite_text_read(s, out) != STORE_ONE)
+			return STORE_HARD;
+	return rc == STORE_NONE ? STORE_ONE : rc;
+}
+
 int sqlite_docs_collect(sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
@@ -642,8 +664,8 @@ static int migrate_one(sqlite3 *db, int version, bool log, char *err, size_t err
 		}
 	}
 	if (log)
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-				"\"ms\":%lld}\n", version + 1, (long long)((clock_mono_ns() - t0) / 1000000));
+		log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+			  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	return 0;
 }
 

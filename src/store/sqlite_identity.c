@@ -13,6 +13,10 @@ const char *const sqlite_identity_sql[S__COUNT] = {
 	[S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
 	[S_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	/* one row even for a tenant without a counter row (max() of nothing) */
+	[S_TENANT_USAGE] = "SELECT coalesce(max(products), 0), coalesce(max(datasets), 0),"
+			   " coalesce(max(spaces), 0), coalesce(max(users), 0)"
+			   " FROM tenant_counts WHERE tenant_id = ?1",
 	[S_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = ?1 AND email = ?2",
 	[S_USER_GET] = "SELECT doc FROM users WHERE tenant_id = ?1 AND id = ?2",
 	[S_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
@@ -74,6 +78,25 @@ int sqlite_tenant_count(struct store *st, long *out)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_COUNT);
 	return s ? sqlite_count_get(s, out) : NO_STMT;
+}
+
+int sqlite_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_USAGE);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE) {
+		out->products = (long)sqlite3_column_int64(s, 0);
+		out->datasets = (long)sqlite3_column_int64(s, 1);
+		out->spaces = (long)sqlite3_column_int64(s, 2);
+		out->users = (long)sqlite3_column_int64(s, 3);
+	} else if (rc == STORE_NONE) {
+		rc = STORE_HARD; /* an aggregate always has its row */
+	}
+	sqlite_stmt_done(s);
+	return rc;
 }
 
 int sqlite_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)

@@ -51,6 +51,7 @@
 #include "domain/search.h"
 #include "util/ids.h"
 #include "util/etag.h"
+#include "store/docs.h"
 
 enum store_rc {
 	STORE_CONFLICT = -4,
@@ -145,6 +146,13 @@ static inline void store_facets_free(struct facet_count *f, int n)
 		free(f[i].value);
 }
 
+/* What a tenant holds (tenant_usage): counters kept in the writing
+ * transaction by the storage itself (table tenant_counts), so reading them
+ * is O(1) whatever the tenant's size. */
+struct tenant_usage {
+	long products, datasets, spaces, users;
+};
+
 struct apikey_new {
 	const char *id;
 	const char *user_id;    /* sub: whose key it is */
@@ -235,6 +243,15 @@ struct store_rate {
 /* store_ops.savepoint's actions. */
 enum store_savepoint { STORE_SP_BEGIN, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
 
+/* Transactions the calling thread has started so far: each begin, and
+ * each statement run with no transaction open (a lone statement is its own
+ * implicit transaction: on SQLite its own snapshot and read lock, on
+ * PostgreSQL its own round trip in autocommit). A counter for tests and
+ * diagnostics (issue 12: one read transaction per request); the backends
+ * call store_tx_note. */
+long store_tx_started(void);
+void store_tx_note(void);
+
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
 enum store_fault {
 	STORE_FAULT_NONE,
@@ -318,6 +335,13 @@ struct store_ops {
 	int (*tenant_find)(struct store *st, char *out_id, const char *name);
 	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
 	int (*tenant_count)(struct store *st, long *out);
+	/* Read: the tenant's counts of products, data sets, spaces and users
+	 * (zeros for a tenant without any), one indexed row. Inside a write
+	 * transaction it is read under the tenant's write lock (SQLite: the one
+	 * writer; PostgreSQL: the tenant's advisory lock, taken first), so a
+	 * quota checked with it before an insert holds across instances
+	 * (docs/decisions.md "Issue 12 -- quotas"). STORE_ONE. */
+	int (*tenant_usage)(struct store *st, struct tenant_usage *out, const char *tenant);
 
 	/* Users: Read user_find_email, user_get, user_list. Write user_insert
 	 * (Conflict: the email is taken in the tenant), user_update,
@@ -518,8 +542,12 @@ struct store_ops {
 	/* The page [offset, offset + limit) of the products q matches (its
 	 * filters and the caller's visibility), in q's order, as a new array of
 	 * stored documents; *out_total = the number of matches, counted up to
-	 * q->count_limit + 1 at most (so a value above count_limit means more). */
-	int (*product_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+	 * q->count_limit + 1 at most (so a value above count_limit means more).
+	 * The documents come as their stored text (store/docs.h): out is the
+	 * caller's (store_docs_init'ed, store_docs_free'd either way); the call
+	 * empties it first, then appends the page. */
+	int (*product_list)(struct store *st, struct store_docs *out, long *out_total,
+			    const char *tenant,
 			    const struct product_query *q);
 	/* The top cap values of one facet over the products q matches (the same
 	 * filters and visibility as product_list; sort, offset and limit are
@@ -538,8 +566,12 @@ struct store_ops {
 	/* STORE_NONE (nothing written) unless product_id is one of tenant's. */
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);
-	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,
-			      const char *product_id, bool ascending, long offset, long limit);
+	/* The page [offset, offset + limit) of the product's entries, oldest
+	 * (ascending) or newest first, as stored text into out (as
+	 * product_list); *out_total = the product's number of entries. */
+	int (*changelog_page)(struct store *st, struct store_docs *out, long *out_total,
+			      const char *tenant, const char *product_id, bool ascending, long offset,
+			      long limit);
 };
 
 struct store_writer;

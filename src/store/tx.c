@@ -4,6 +4,7 @@
  * commits the bodies of many callers in one transaction, each body in a
  * savepoint of its own. */
 #include "store/tx.h"
+#include "util/log.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -63,7 +64,7 @@ static int attempt_once(struct store *st, bool write, store_tx_body_fn body, voi
 	if (rc == STORE_TX_REFUSED || rc == STORE_RETRY || rc == STORE_CONFLICT ||
 	    rc == STORE_HARD || rc == STORE_UNAVAILABLE)
 		return rc;
-	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"transaction body returned %d\"}\n", rc);
+	log_event(LOG_ERROR, "transaction body returned an unknown code", LOG_INT("rc", rc));
 	return STORE_HARD;
 }
 
@@ -157,7 +158,7 @@ static int in_savepoint(struct store *st, int depth, bool keep, store_tx_body_fn
 	if (rc == STORE_TX_REFUSED || rc == STORE_RETRY || rc == STORE_CONFLICT ||
 	    rc == STORE_HARD || rc == STORE_UNAVAILABLE)
 		return rc;
-	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"transaction body returned %d\"}\n", rc);
+	log_event(LOG_ERROR, "transaction body returned an unknown code", LOG_INT("rc", rc));
 	return STORE_HARD;
 }
 
@@ -459,6 +460,7 @@ static bool run_queued(struct store_tx_stats *out, int *out_rc, struct store *st
 	pthread_cond_destroy(&it.done_cv);
 	if (it.rc < 0)
 		store_fault_adopt(it.fault, it.commit_unknown);
+	store_tx_note(); /* the write transaction it ran in, counted for its caller */
 	if (out)
 		*out = it.stats;
 	*out_rc = it.rc;
