@@ -1,8 +1,8 @@
 /* sqlite: the embedded storage backend, its connection layer. WAL journal
  * with synchronous=FULL so an acknowledged write survives kill -9 and power
  * loss; one connection per worker thread (pthread key) with its prepared
- * statements cached; writes use BEGIN IMMEDIATE so writers queue on the lock
- * instead of failing mid-way. Here: opening, pragmas, migrations,
+ * statements cached; writes use BEGIN IMMEDIATE, run by the one writer
+ * thread of the group commit (store/tx.h) that the store creates at open. Here: opening, pragmas, migrations,
  * transactions, the statement caches, error mapping, the helpers every
  * resource file shares (sqlite_int.h) and the store_ops table. The store
  * operations live in one file per resource: sqlite_identity.c (tenants,
@@ -147,6 +147,11 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 		conn_free(c);
 		return STORE_HARD;
 	}
+	/* Writers of this process queue for the one writer (store/tx.h group
+	 * commit) and never meet on the lock; the busy timeout is for other
+	 * processes (bootstrap, backup, sqlite3) and the rare moments a WAL
+	 * reader must wait (recovery of the WAL index). docs/decisions.md "Issue 12 -- writers and
+	 * group commit". */
 	sqlite3_busy_timeout(c->db, 5000);
 	rc = sqlite3_exec(c->db,
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
