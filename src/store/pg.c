@@ -810,6 +810,38 @@ void pg_rollback(struct store *st)
 	c->nlocked = 0;
 }
 
+/* Savepoints "sp<depth>" (store.h). PostgreSQL's own group commit batches
+ * concurrent COMMITs, so the store has no writer and nothing here is used
+ * by the runner; the operation keeps the backends interchangeable. A
+ * rollback forgets the tenant locks noted since the transaction began: a
+ * lock taken inside the undone savepoint is released with it, and taking
+ * one again is harmless. */
+int pg_savepoint(struct store *st, enum store_savepoint what, int depth)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	struct pgconn *c = pthread_getspecific(s->key);
+	if (!c || !c->db || !c->tx_open || depth < 0)
+		return STORE_HARD;
+	char sql[96];
+	switch (what) {
+	case STORE_SP_BEGIN:
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_RELEASE:
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_ROLLBACK:
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d", depth,
+			 depth);
+		c->nlocked = 0;
+		break;
+	default:
+		return STORE_HARD;
+	}
+	int rc = simple_exec(c, sql, false);
+	return rc == STORE_CONFLICT ? STORE_HARD : rc;
+}
+
 bool pg_in_transaction(struct store *st)
 {
 	struct pg_store *s = (struct pg_store *)st;

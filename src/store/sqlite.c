@@ -1,8 +1,8 @@
 /* sqlite: the embedded storage backend, its connection layer. WAL journal
  * with synchronous=FULL so an acknowledged write survives kill -9 and power
  * loss; one connection per worker thread (pthread key) with its prepared
- * statements cached; writes use BEGIN IMMEDIATE so writers queue on the lock
- * instead of failing mid-way. Here: opening, pragmas, migrations,
+ * statements cached; writes use BEGIN IMMEDIATE, run by the one writer
+ * thread of the group commit (store/tx.h) that the store creates at open. Here: opening, pragmas, migrations,
  * transactions, the statement caches, error mapping, the helpers every
  * resource file shares (sqlite_int.h) and the store_ops table. The store
  * operations live in one file per resource: sqlite_identity.c (tenants,
@@ -19,6 +19,7 @@
 #include "store/schema.h"
 #include "store/sqlite_fts.h"
 #include "store/sqlite_int.h"
+#include "store/tx.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -146,6 +147,11 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 		conn_free(c);
 		return STORE_HARD;
 	}
+	/* Writers of this process queue for the one writer (store/tx.h group
+	 * commit) and never meet on the lock; the busy timeout is for other
+	 * processes (bootstrap, backup, sqlite3) and the rare moments a WAL
+	 * reader must wait (recovery of the WAL index). docs/decisions.md "Issue 12 -- writers and
+	 * group commit". */
 	sqlite3_busy_timeout(c->db, 5000);
 	rc = sqlite3_exec(c->db,
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -285,6 +291,36 @@ int sqlite_commit(struct store *st)
 	if (c && rc >= 0)
 		c->write_tx = false;
 	return rc;
+}
+
+/* Savepoints are named by depth ("sp0", "sp1", ...); SQLite nests them
+ * inside the BEGIN IMMEDIATE transaction. */
+int sqlite_savepoint(struct store *st, enum store_savepoint what, int depth)
+{
+	struct conn *c = sqlite_conn_get(st);
+	if (!c)
+		return sqlite_stmt_fail_rc;
+	if (depth < 0 || sqlite3_get_autocommit(c->db))
+		return STORE_HARD; /* only inside a transaction: else RELEASE would commit */
+	char sql[80];
+	switch (what) {
+	case STORE_SP_BEGIN:
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_RELEASE:
+		snprintf(sql, sizeof sql, "RELEASE sp%d", depth);
+		break;
+	case STORE_SP_ROLLBACK:
+		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", depth, depth);
+		break;
+	default:
+		return STORE_HARD;
+	}
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return STORE_ONE;
+	rc = map_rc(sqlite_rc_note(c->db, rc));
+	return rc >= 0 || rc == STORE_CONFLICT ? STORE_HARD : rc;
 }
 
 /* A write that changes nothing visible: PRAGMA user_version rewritten with
@@ -567,6 +603,10 @@ int sqlite_stmt_cached(struct conn *c, const char *sql, sqlite3_stmt **out)
 void sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
+	/* the writer first: it drains its queue on its own connection, which
+	 * its thread's exit frees (the key's destructor) */
+	store_tx_writer_free(st->writer);
+	st->writer = NULL;
 	conn_free(pthread_getspecific(s->key));
 	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
@@ -663,6 +703,13 @@ int store_sqlite_open(struct store **out, const char *path, char *err, size_t er
 	}
 	pthread_setspecific(s->key, c);
 	if (migrate(c->db, err, errlen) < 0) {
+		sqlite_close(&s->base);
+		return -1;
+	}
+	/* one writer with group commit (store/tx.h); its thread starts with the
+	 * first write transaction */
+	if (!(s->base.writer = store_tx_writer_new())) {
+		snprintf(err, errlen, "out of memory");
 		sqlite_close(&s->base);
 		return -1;
 	}

@@ -80,6 +80,12 @@ void store_fault_note_commit_unknown(const char *message)
 
 bool store_fault_commit_unknown(void) { return thread_commit_unknown; }
 
+void store_fault_adopt(enum store_fault f, bool commit_unknown)
+{
+	thread_fault = f;
+	thread_commit_unknown = commit_unknown;
+}
+
 enum store_fault store_health(char *reason, size_t cap)
 {
 	pthread_mutex_lock(&health_mu);

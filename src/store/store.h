@@ -39,7 +39,9 @@
  * buffers (char out_id[GUID_LEN + 1], ...) are filled on STORE_ONE.
  *
  * Each worker thread gets its own connection inside the backend, so calls
- * need no external locking. */
+ * need no external locking. On a store with a writer (SQLite), the bodies
+ * of write transactions run on the writer thread and its connection, not
+ * on the thread that called store_tx_run (store/tx.h). */
 #ifndef DP_STORE_H
 #define DP_STORE_H
 #include <jansson.h>
@@ -238,6 +240,9 @@ struct store_rate {
 	int64_t cap_us;
 };
 
+/* store_ops.savepoint's actions. */
+enum store_savepoint { STORE_SP_BEGIN, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
+
 /* Transactions the calling thread has started so far: each begin, and
  * each statement run with no transaction open (a lone statement is its own
  * implicit transaction: on SQLite its own snapshot and read lock, on
@@ -274,6 +279,10 @@ enum store_fault store_fault_last(void);
  * latest transaction is unknown (it may have been applied). */
 void store_fault_note_commit_unknown(const char *message);
 bool store_fault_commit_unknown(void);
+/* Makes the calling thread's store_fault_last / store_fault_commit_unknown
+ * answer f / commit_unknown: a transaction run on another thread (the group
+ * commit's writer, store/tx.h) hands its failure's cause to its caller. */
+void store_fault_adopt(enum store_fault f, bool commit_unknown);
 /* STORE_FAULT_NONE while healthy; else the fault and a reason for /ready
  * ("database or disk is full (SQLITE_FULL) since <ts>"). */
 enum store_fault store_health(char *reason, size_t cap);
@@ -293,6 +302,15 @@ struct store_ops {
 	/* True while the calling thread's connection has a transaction open
 	 * (the dispatcher's guard against a handler that forgot to end one). */
 	bool (*in_transaction)(struct store *st);
+	/* Savepoints inside the calling thread's open write transaction, named
+	 * by depth (0 = outermost): STORE_SP_BEGIN opens one, STORE_SP_RELEASE
+	 * keeps its writes in the transaction, STORE_SP_ROLLBACK undoes them and
+	 * ends it (ROLLBACK TO + RELEASE). The group commit runs each body of a
+	 * batch in its own savepoint (store/tx.h). After a failed call, or a
+	 * failed statement inside the savepoint, in_transaction tells whether
+	 * the transaction itself survived (SQLite rolls all of it back on some
+	 * errors, e.g. SQLITE_FULL). */
+	int (*savepoint)(struct store *st, enum store_savepoint what, int depth);
 	int (*ping)(struct store *st);
 	/* A real, harmless write (rewrites the schema version in its own
 	 * transaction): clears a noted fault when it succeeds. */
@@ -556,8 +574,15 @@ struct store_ops {
 			      long limit);
 };
 
+struct store_writer;
+
 struct store {
 	const struct store_ops *ops;
+	/* The group commit's writer (store/tx.h): write transactions of every
+	 * thread queue for it. Set by a backend that wants it (SQLite); NULL
+	 * runs each write transaction on its caller's own connection
+	 * (PostgreSQL, whose own group commit batches concurrent COMMITs). */
+	struct store_writer *writer;
 };
 
 /* Opens the backend named by url ("sqlite:PATH"); creates/migrates schema.

@@ -22,6 +22,7 @@
 #define STORE_OPS_RC(X) \
 	X(int, begin, (struct store *st, bool write)) \
 	X(int, commit, (struct store *st)) \
+	X(int, savepoint, (struct store *st, enum store_savepoint what, int depth)) \
 	X(int, ping, (struct store *st)) \
 	X(int, probe_write, (struct store *st)) \
 	X(int, rate_take, (struct store *st, struct store_rate *out, const char *key, \

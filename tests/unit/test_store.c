@@ -51,7 +51,8 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
  * struct store_ops makes test_every_op_covered fail until it is listed here
  * and a test calls it. */
 #define OPS_COVERED(X)                                                                      \
-	X(close) X(begin) X(commit) X(rollback) X(in_transaction) X(ping) X(probe_write)    \
+	X(close) X(begin) X(commit) X(rollback) X(in_transaction) X(savepoint) X(ping)      \
+	X(probe_write)                                                                      \
 	X(rate_take)                                                                        \
 	X(tenant_find) X(tenant_insert) X(tenant_count) X(tenant_usage)                     \
 	X(user_find_email) X(user_get) X(user_insert) X(user_update) X(user_delete)         \
@@ -407,6 +408,47 @@ static void test_transactions(void **state)
 }
 
 /* A second store (its own connection) writes while the first one reads. */
+/* store.h savepoint: inside one write transaction, a released savepoint's
+ * writes commit with it, a rolled-back one's are gone while the transaction
+ * and what came before go on (the group commit's per-body isolation). */
+static void test_savepoints(void **state)
+{
+	(void)state;
+	const char *now = "2024-01-01T00:00:00.000Z";
+	char ids[5][GUID_LEN + 1], names[5][GUID_LEN + 16], found[GUID_LEN + 1];
+	for (int i = 0; i < 5; i++) {
+		gid(ids[i]);
+		snprintf(names[i], sizeof names[i], "Savepoint %.*s", GUID_LEN, ids[i]);
+	}
+	w_begin();
+	assert_int_equal(OP(savepoint)(S, STORE_SP_BEGIN, 0), STORE_ONE);
+	assert_int_equal(OP(tenant_insert)(S, ids[0], names[0], now), STORE_ONE);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_RELEASE, 0), STORE_ONE); /* kept */
+	assert_int_equal(OP(savepoint)(S, STORE_SP_BEGIN, 0), STORE_ONE);
+	assert_int_equal(OP(tenant_insert)(S, ids[1], names[1], now), STORE_ONE);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_BEGIN, 1), STORE_ONE);
+	assert_int_equal(OP(tenant_insert)(S, ids[2], names[2], now), STORE_ONE);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_ROLLBACK, 1), STORE_ONE); /* nested: gone */
+	assert_int_equal(OP(savepoint)(S, STORE_SP_RELEASE, 0), STORE_ONE);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_BEGIN, 0), STORE_ONE);
+	assert_int_equal(OP(tenant_insert)(S, ids[3], names[3], now), STORE_ONE);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_ROLLBACK, 0), STORE_ONE); /* gone */
+	/* a uniqueness conflict inside a savepoint: rolled back, the transaction
+	 * goes on (PostgreSQL would abort a transaction without one) */
+	assert_int_equal(OP(savepoint)(S, STORE_SP_BEGIN, 0), STORE_ONE);
+	assert_int_equal(OP(tenant_insert)(S, ids[4], names[0], now), STORE_CONFLICT);
+	assert_int_equal(OP(savepoint)(S, STORE_SP_ROLLBACK, 0), STORE_ONE);
+	assert_true(OP(in_transaction)(S));
+	assert_int_equal(OP(commit)(S), STORE_ONE);
+	assert_false(OP(in_transaction)(S));
+	const int want[5] = {STORE_ONE, STORE_ONE, STORE_NONE, STORE_NONE, STORE_NONE};
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(OP(tenant_find)(S, found, names[i]), want[i]);
+	/* outside a transaction there is no savepoint (SQLite's RELEASE would commit) */
+	assert_true(OP(savepoint)(S, STORE_SP_BEGIN, 0) < 0);
+	assert_false(OP(in_transaction)(S));
+}
+
 static void test_snapshot_isolation(void **state)
 {
 	(void)state;
@@ -2794,6 +2836,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_transactions, test_teardown),
+		cmocka_unit_test_teardown(test_savepoints, test_teardown),
 		cmocka_unit_test_teardown(test_snapshot_isolation, test_teardown),
 		cmocka_unit_test_teardown(test_tenants, test_teardown),
 		cmocka_unit_test_teardown(test_tenant_usage, test_teardown),
