@@ -946,12 +946,12 @@ int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned r
 	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "email"),
 			    PG_I64(roles), rows_doc_str(doc, "status"), txt);
 	free(txt);
-	return rc;
+	return store_identity_wrote(rc);
 }
 
 int pg_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id);
+	return store_identity_wrote(PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id));
 }
 
 int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -1032,7 +1032,7 @@ int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id);
+	return store_identity_wrote(PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id));
 }
 
 int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -1085,7 +1085,7 @@ int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
 
 int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash);
+	return store_identity_wrote(PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash));
 }
 
 int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,

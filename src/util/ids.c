@@ -2,6 +2,7 @@
  * Keys carry 256 bits from getrandom(); only the SHA-256 is ever stored, which
  * is enough for high-entropy secrets (no password stretching is needed). */
 #include "util/ids.h"
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,18 +71,37 @@ int ids_apikey_new(char *buf, size_t cap)
 	return 0;
 }
 
+void ids_hex(char *out, const void *bytes, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = bytes;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void ids_sha256(unsigned char *out, const char *s, size_t n)
+{
+	SHA256((const unsigned char *)s, n, out);
+}
+
 void ids_sha256_hex(char *out, const char *s, size_t n)
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)s, n, d);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	unsigned char d[IDS_SHA256_LEN];
+	ids_sha256(d, s, n);
+	ids_hex(out, d, sizeof d);
+}
+
+bool ids_equal_ct(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }
 
 void ids_trace_new(char *out33)
 {
 	unsigned char b[16] = {0};
 	(void)ids_random(b, sizeof b);
-	for (int i = 0; i < 16; i++)
-		snprintf(out33 + 2 * i, 3, "%02x", b[i]);
+	ids_hex(out33, b, sizeof b);
 }
