@@ -769,10 +769,12 @@ int pg_commit(struct store *st)
 	if (!c) {
 		/* the connection broke: the outcome is unknown (503, never retried) */
 		store_fault_note_commit_unknown("connection lost before COMMIT");
+		store_identity_end(true);
 		return STORE_UNAVAILABLE;
 	}
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
+	store_identity_end(true);
 	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
@@ -783,6 +785,7 @@ int pg_commit(struct store *st)
 
 void pg_rollback(struct store *st)
 {
+	store_identity_end(false);
 	struct pg_store *s = (struct pg_store *)st;
 	struct pgconn *c = pthread_getspecific(s->key);
 	if (!c)
@@ -946,12 +949,12 @@ int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned r
 	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "email"),
 			    PG_I64(roles), rows_doc_str(doc, "status"), txt);
 	free(txt);
-	return store_identity_wrote(rc);
+	return store_identity_wrote(st, rc);
 }
 
 int pg_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return store_identity_wrote(PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id));
+	return store_identity_wrote(st, PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id));
 }
 
 int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -1032,7 +1035,7 @@ int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return store_identity_wrote(PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id));
+	return store_identity_wrote(st, PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id));
 }
 
 int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -1085,7 +1088,7 @@ int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
 
 int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return store_identity_wrote(PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash));
+	return store_identity_wrote(st, PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash));
 }
 
 int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,

@@ -191,7 +191,7 @@ int sqlite_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int sqlite_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return store_identity_wrote(sqlite_exec_2(st, S_KEY_DELETE, tenant, id));
+	return store_identity_wrote(st, sqlite_exec_2(st, S_KEY_DELETE, tenant, id));
 }
 
 int sqlite_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -219,12 +219,12 @@ int sqlite_user_update(struct store *st, const char *tenant, json_t *doc, unsign
 	sqlite_bind_text(s, 5, rows_doc_str(doc, "status"));
 	sqlite_bind_text(s, 6, txt);
 	free(txt);
-	return store_identity_wrote(sqlite_rc_changed(st, sqlite_stmt_exec(s)));
+	return store_identity_wrote(st, sqlite_rc_changed(st, sqlite_stmt_exec(s)));
 }
 
 int sqlite_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return store_identity_wrote(sqlite_exec_2(st, S_USER_DELETE, tenant, id));
+	return store_identity_wrote(st, sqlite_exec_2(st, S_USER_DELETE, tenant, id));
 }
 
 int sqlite_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -307,7 +307,7 @@ int sqlite_session_touch(struct store *st, const char *tenant, const char *id_ha
 
 int sqlite_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return store_identity_wrote(sqlite_exec_2(st, S_SESSION_DELETE, tenant, id_hash));
+	return store_identity_wrote(st, sqlite_exec_2(st, S_SESSION_DELETE, tenant, id_hash));
 }
 
 int sqlite_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,

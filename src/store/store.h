@@ -531,15 +531,17 @@ struct store {
 /* Identity generation (issue 12, the principal cache: docs/decisions.md
  * "Issue 12 -- principal cache"). A process-wide counter that grows after
  * every committed write that can end or narrow what a credential resolves
- * to. Each backend's user_update, user_delete, apikey_delete and
+ * to: each backend's user_update, user_delete, apikey_delete and
  * session_delete pass their rc through store_identity_wrote(), which marks
- * the calling thread's transaction; store_tx_run bumps the generation once
- * that transaction's commit has been tried (also a commit whose outcome is
- * unknown: a spurious bump only costs a cache refill). A marked call outside
- * store_tx_run (autocommit) bumps at once: its statement has committed.
- * A cache reads the generation before its own lookup and trusts only entries
- * filled under the current one. Other processes' writes are not seen here. */
-int store_identity_wrote(int rc);
+ * the calling thread's open transaction, and the backend's commit calls
+ * store_identity_end(true) once COMMIT has been tried (also when its
+ * outcome is unknown: a spurious bump only costs cache refills), its
+ * rollback store_identity_end(false). Such a call outside a transaction
+ * (autocommit) bumps at once: its statement has committed. A cache reads
+ * the generation before its own lookup and trusts only entries filled under
+ * the current one. Other processes' writes are not seen here. */
+int store_identity_wrote(struct store *st, int rc);
+void store_identity_end(bool commit_tried);
 uint64_t store_identity_generation(void);
 
 /* Opens the backend named by url ("sqlite:PATH"); creates/migrates schema.

@@ -15,26 +15,6 @@ static void nap(int ms)
 
 static void (*sleep_fn)(int ms) = nap;
 
-/* store.h "Identity generation": the counter, and this thread's marks */
-static uint64_t identity_gen = 1;
-static _Thread_local bool in_tx, identity_marked;
-
-uint64_t store_identity_generation(void)
-{
-	return __atomic_load_n(&identity_gen, __ATOMIC_ACQUIRE);
-}
-
-static void identity_bump(void) { __atomic_add_fetch(&identity_gen, 1, __ATOMIC_ACQ_REL); }
-
-int store_identity_wrote(int rc)
-{
-	if (in_tx)
-		identity_marked = true;
-	else
-		identity_bump();
-	return rc;
-}
-
 void store_tx_set_sleep(void (*sleep_ms)(int ms)) { sleep_fn = sleep_ms ? sleep_ms : nap; }
 
 /* attempt >= 1 transactions have failed: BACKOFF * 2^(attempt-1) plus
@@ -52,7 +32,6 @@ static int backoff_ms(int attempt)
 /* One transaction: begin, body, commit. The transaction is closed on return. */
 static int attempt_once(struct store *st, bool write, store_tx_body_fn body, void *cls)
 {
-	identity_marked = false;
 	int rc = st->ops->begin(st, write);
 	if (rc < 0) {
 		/* nothing is open; a begin that could not get the lock may be retried */
@@ -67,9 +46,6 @@ static int attempt_once(struct store *st, bool write, store_tx_body_fn body, voi
 	}
 	if (rc == STORE_TX_COMMIT || rc == STORE_ONE) {
 		rc = st->ops->commit(st);
-		if (identity_marked) /* after the commit: a reader now sees the write */
-			identity_bump();
-		identity_marked = false;
 		if (rc >= 0)
 			return STORE_TX_COMMIT;
 		/* never retried: a commit that failed may have happened (the
@@ -91,8 +67,6 @@ int store_tx_run(struct store_tx_stats *out, struct store *st, bool write, store
 	struct store_tx_stats stats = {0};
 	bool reran_conflict = false;
 	int rc;
-	bool outer = !in_tx; /* a run nested in a run: the outer one commits */
-	in_tx = true;
 	for (;;) {
 		stats.attempts++;
 		rc = attempt_once(st, write, body, cls);
@@ -107,9 +81,6 @@ int store_tx_run(struct store_tx_stats *out, struct store *st, bool write, store
 		}
 		stats.retries++;
 	}
-	if (outer)
-		in_tx = false;
-	identity_marked = false;
 	if (out)
 		*out = stats;
 	return rc;
