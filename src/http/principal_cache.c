@@ -31,11 +31,12 @@ static int shard_cap = PRINCIPAL_CACHE_SHARD_MAX;
 static int64_t ttl_ms = PRINCIPAL_CACHE_TTL_MS;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static void shard_reset(struct shard *s)
+static void shard_reset(struct shard *s, bool wipe)
 {
 	for (int b = 0; b < BUCKETS; b++)
 		s->head[b] = NIL;
-	memset(s->e, 0, sizeof s->e);
+	if (wipe) /* static storage starts zeroed: not wiped (nor paged in) at start */
+		memset(s->e, 0, sizeof s->e);
 	s->hand = 0;
 	s->used = 0;
 }
@@ -44,7 +45,7 @@ static void init_all(void)
 {
 	for (int i = 0; i < PRINCIPAL_CACHE_SHARDS; i++) {
 		pthread_mutex_init(&shards[i].mu, NULL);
-		shard_reset(&shards[i]);
+		shard_reset(&shards[i], false);
 	}
 }
 
@@ -76,7 +77,7 @@ void principal_cache_clear(void)
 	pthread_once(&once, init_all);
 	for (int i = 0; i < PRINCIPAL_CACHE_SHARDS; i++) {
 		pthread_mutex_lock(&shards[i].mu);
-		shard_reset(&shards[i]);
+		shard_reset(&shards[i], true);
 		pthread_mutex_unlock(&shards[i].mu);
 	}
 }

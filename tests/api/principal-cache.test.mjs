@@ -1,0 +1,121 @@
+// principal-cache: the authenticated-principal cache (issue 12,
+// docs/decisions.md "Issue 12 -- principal cache"). A bearer key's lookup
+// is cached; every change that ends or narrows what a key may do is
+// refused on the very next request on this server, even when the key was
+// used a moment before (a warm cache: each test uses the key several times
+// first). Cross-instance bounds are in tests/multi/auth.test.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.mjs';
+import { assertError, uniqueName, pause } from './lib/fixtures.mjs';
+
+const USERS = '/api/v1/users';
+const KEYS = '/api/v1/api-keys';
+
+let srv;
+
+before(async () => {
+  srv = await startServer({ args: ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0'] });
+});
+
+after(async () => {
+  if (srv) await srv.stop();
+});
+
+async function actor(roles) {
+  const email = `${uniqueName('pc')}@example.com`;
+  const u = await srv.api('POST', USERS, {
+    body: { subject: `idp|${email}`, email, assignedRoles: roles.map((name) => ({ name })) },
+  });
+  assert.equal(u.status, 201, u.text);
+  const k = await srv.api('POST', KEYS, { body: { description: 'pc', sub: u.body.id } });
+  assert.equal(k.status, 201, k.text);
+  return { user: u.body, key: k.body.token, keyId: k.body.id };
+}
+
+/** A few requests with key: the cache holds it afterwards. */
+async function warm(key, userId) {
+  for (let i = 0; i < 3; i++) {
+    const res = await srv.api('GET', `${USERS}/me`, { key });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.id, userId);
+  }
+}
+
+const refused = async (key) => assertError(await srv.api('GET', `${USERS}/me`, { key }), 401, 'DP-401-UNAUTHORIZED');
+
+test('a revoked key (warm) is refused on the very next request; the owner’s other key is not', async () => {
+  const a = await actor(['DataProductConsumer']);
+  const other = await srv.api('POST', KEYS, { body: { description: 'other', sub: a.user.id } });
+  await warm(a.key, a.user.id);
+  await warm(other.body.token, a.user.id);
+  assert.equal((await srv.api('DELETE', `${KEYS}/${a.keyId}`)).status, 204);
+  await refused(a.key);
+  await refused(a.key);
+  await warm(other.body.token, a.user.id);
+});
+
+test('a key revoking itself (warm) is refused on its very next request', async () => {
+  const a = await actor(['DataProductConsumer']);
+  await warm(a.key, a.user.id);
+  assert.equal((await srv.api('DELETE', `${KEYS}/${a.keyId}`, { key: a.key })).status, 204);
+  await refused(a.key);
+});
+
+test('a disabled user’s warm key is refused on the very next request, and works again once re-enabled', async () => {
+  const a = await actor(['DataProductCreator']);
+  await warm(a.key, a.user.id);
+  const patch = (status) =>
+    srv.api('PATCH', `${USERS}/${a.user.id}`, { body: [{ op: 'replace', path: '/status', value: status }] });
+  assert.equal((await patch('disabled')).status, 204);
+  await refused(a.key);
+  assert.equal((await patch('active')).status, 204);
+  await warm(a.key, a.user.id);
+});
+
+test('a removed role is gone on the very next request (403), an added one there at once', async () => {
+  const a = await actor(['TenantAdmin']);
+  const list = () => srv.api('GET', `${USERS}?limit=1`, { key: a.key });
+  const create = () =>
+    srv.api('POST', USERS, { key: a.key, body: { subject: 's', email: `${uniqueName('pcr')}@example.com` } });
+  for (let i = 0; i < 3; i++) assert.equal((await create()).status, 201);
+  const setRoles = (roles) =>
+    srv.api('PATCH', `${USERS}/${a.user.id}`, {
+      body: [{ op: 'replace', path: '/assignedRoles', value: roles.map((name) => ({ name })) }],
+    });
+  assert.equal((await setRoles(['DataProductConsumer'])).status, 204);
+  assertError(await create(), 403, 'DP-403-FORBIDDEN');
+  assert.deepEqual((await srv.api('GET', `${USERS}/me`, { key: a.key })).body.assignedRoles.map((r) => r.name), ['DataProductConsumer']);
+  assert.equal((await setRoles(['TenantAdmin'])).status, 204);
+  assert.equal((await create()).status, 201);
+  assert.equal((await list()).status, 200);
+});
+
+test('a deleted user’s warm key is refused on the very next request', async () => {
+  const a = await actor(['DataProductConsumer']);
+  await warm(a.key, a.user.id);
+  assert.equal((await srv.api('DELETE', `${USERS}/${a.user.id}`)).status, 204);
+  await refused(a.key);
+});
+
+test('a warm key is refused the moment it expires (expiry is checked on every request, not cached)', async () => {
+  const a = await actor(['DataProductConsumer']);
+  const k = await srv.api('POST', KEYS, { body: { description: 'short', sub: a.user.id, expiry: 'PT2S' } });
+  assert.equal(k.status, 201, k.text);
+  const expiresAt = Date.parse(k.body.expiry);
+  assert.ok(Number.isFinite(expiresAt), k.text);
+  // first used (so cached) 300 ms before the expiry: the entry is well
+  // inside its TTL when the key is next used, just after the expiry
+  while (Date.now() < expiresAt - 300) await pause(10);
+  assert.equal((await srv.api('GET', `${USERS}/me`, { key: k.body.token })).status, 200);
+  assert.equal((await srv.api('GET', `${USERS}/me`, { key: k.body.token })).status, 200);
+  while (Date.now() <= expiresAt + 20) await pause(10);
+  await refused(k.body.token);
+});
+
+test('unknown keys are refused every time and do not disturb a cached key', async () => {
+  const a = await actor(['DataProductConsumer']);
+  await warm(a.key, a.user.id);
+  for (let i = 0; i < 50; i++) await refused(`dp_${'x'.repeat(40)}${String(i).padStart(3, '0')}`);
+  await warm(a.key, a.user.id);
+});
