@@ -5,8 +5,8 @@
  *
  * Bounded: PRINCIPAL_CACHE_CAP entries in PRINCIPAL_CACHE_SHARDS shards,
  * each under its own mutex; clock (second chance) eviction within a shard.
- * Memory: PRINCIPAL_CACHE_CAP (4,096) entries of 184 bytes and 8 KiB of
- * chain heads: 744 KiB of static storage, paged in only as it fills.
+ * Memory: PRINCIPAL_CACHE_CAP (4,096) entries of 200 bytes and 8 KiB of
+ * chain heads: 808 KiB of static storage, paged in only as it fills.
  *
  * Trust: an entry is used only when it was filled under the current identity
  * generation (store.h store_identity_generation(): bumped after every local
@@ -30,14 +30,16 @@
 #define PRINCIPAL_CACHE_CAP (PRINCIPAL_CACHE_SHARDS * PRINCIPAL_CACHE_SHARD_MAX)
 #define PRINCIPAL_CACHE_TTL_MS 1000
 
-/* Which kind of credential a digest is of (browser sessions are not cached
- * yet: decisions.md; the kind keeps their digests apart when they are). */
+/* Which kind of credential a digest is of: an API key or a browser session
+ * (the digest of its cookie token). */
 enum principal_kind { PRINCIPAL_KEY = 1, PRINCIPAL_SESSION = 2 };
 
 /* What a credential resolved to (the parts a request needs). */
 struct cached_principal {
 	struct principal who;
-	int64_t expires_ms;          /* the key's expiry (0 = never) */
+	int64_t expires_ms;          /* a key's expiry (0 = never); a session's absolute expiry */
+	int64_t key_expires_ms;      /* a session's key's expiry (0 = never, or no key) */
+	int64_t last_seen_ms;        /* a session's last use as the store had it (or as touched) */
 };
 
 /* Replaces the bounds (tests): cap entries in all (rounded down to a

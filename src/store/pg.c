@@ -84,7 +84,8 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
 			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
 			     " WHEN k.id IS NULL OR k.revoked"
-			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END,"
+			     " coalesce(k.expires_ms, 0)"
 			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
 			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
 			     " WHERE s.id_hash = $1::text",
@@ -1075,6 +1076,7 @@ int pg_session_lookup(struct store *st, struct session_row *out, const char *id_
 		out->roles = (unsigned)pg_ll(r, 0, 6);
 		out->user_active = !strcmp(PQgetvalue(r, 0, 7), "active");
 		out->key_ok = pg_ll(r, 0, 8) != 0;
+		out->key_expires_ms = pg_ll(r, 0, 9);
 	}
 	PQclear(r);
 	return rc;

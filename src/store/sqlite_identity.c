@@ -44,7 +44,8 @@ const char *const sqlite_identity_sql[S__COUNT] = {
 	[S_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
 			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
 			     " WHEN k.id IS NULL OR k.revoked <> 0"
-			     " OR (k.expires_ms <> 0 AND k.expires_ms <= ?2) THEN 0 ELSE 1 END"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= ?2) THEN 0 ELSE 1 END,"
+			     " coalesce(k.expires_ms, 0)"
 			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
 			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
 			     " WHERE s.id_hash = ?1",
@@ -288,6 +289,7 @@ int sqlite_session_lookup(struct store *st, struct session_row *out, const char 
 		const char *status = (const char *)sqlite3_column_text(s, 7);
 		out->user_active = status && strcmp(status, "active") == 0;
 		out->key_ok = sqlite3_column_int(s, 8) != 0;
+		out->key_expires_ms = sqlite3_column_int64(s, 9);
 	}
 	sqlite_stmt_done(s);
 	return rc;

@@ -215,6 +215,7 @@ struct session_row {
 	unsigned roles;
 	bool user_active;
 	bool key_ok; /* no key, or the key exists, is not revoked and not expired */
+	int64_t key_expires_ms; /* the key's expiry; 0: never, or no key */
 };
 
 struct store;

@@ -119,3 +119,81 @@ test('unknown keys are refused every time and do not disturb a cached key', asyn
   for (let i = 0; i < 50; i++) await refused(`dp_${'x'.repeat(40)}${String(i).padStart(3, '0')}`);
   await warm(a.key, a.user.id);
 });
+
+// ---------------------------------------------------------------- sessions (the cookie)
+
+async function signIn(apiKey) {
+  const res = await srv.api('POST', '/auth/sign-in', { key: null, headers: { Origin: srv.url }, body: { apiKey } });
+  assert.equal(res.status, 200, res.text);
+  const m = /^dp_session=([^;]*);/.exec(res.headers.get('set-cookie') || '');
+  assert.ok(m, 'a session cookie');
+  return m[1];
+}
+
+const asSession = (cookie, method, p, o = {}) =>
+  srv.api(method, p, { key: null, ...o, headers: { Cookie: `dp_session=${cookie}`, Origin: srv.url, ...(o.headers || {}) } });
+
+async function warmSession(cookie, userId) {
+  for (let i = 0; i < 3; i++) {
+    const res = await asSession(cookie, 'GET', `${USERS}/me`);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.id, userId);
+  }
+}
+
+const sessionRefused = async (cookie) =>
+  assertError(await asSession(cookie, 'GET', `${USERS}/me`), 401, 'DP-401-UNAUTHORIZED');
+
+test('session: signing out ends a warm session on the very next request', async () => {
+  const a = await actor(['DataProductConsumer']);
+  const cookie = await signIn(a.key);
+  await warmSession(cookie, a.user.id);
+  assert.equal((await asSession(cookie, 'POST', '/auth/sign-out')).status, 204);
+  await sessionRefused(cookie);
+});
+
+test('session: revoking its key, disabling or deleting its user end a warm session on the very next request', async () => {
+  const a = await actor(['DataProductConsumer']);
+  let cookie = await signIn(a.key);
+  await warmSession(cookie, a.user.id);
+  assert.equal((await srv.api('DELETE', `${KEYS}/${a.keyId}`)).status, 204);
+  await sessionRefused(cookie);
+
+  const b = await actor(['DataProductConsumer']);
+  cookie = await signIn(b.key);
+  await warmSession(cookie, b.user.id);
+  const dis = await srv.api('PATCH', `${USERS}/${b.user.id}`, { body: [{ op: 'replace', path: '/status', value: 'disabled' }] });
+  assert.equal(dis.status, 204, dis.text);
+  await sessionRefused(cookie);
+
+  const c = await actor(['DataProductConsumer']);
+  cookie = await signIn(c.key);
+  await warmSession(cookie, c.user.id);
+  assert.equal((await srv.api('DELETE', `${USERS}/${c.user.id}`)).status, 204);
+  await sessionRefused(cookie);
+});
+
+test('session: a removed role is gone on the very next request of a warm session', async () => {
+  const a = await actor(['TenantAdmin']);
+  const cookie = await signIn(a.key);
+  const create = () =>
+    asSession(cookie, 'POST', USERS, { body: { subject: 's', email: `${uniqueName('pcs')}@example.com` } });
+  for (let i = 0; i < 3; i++) assert.equal((await create()).status, 201);
+  const res = await srv.api('PATCH', `${USERS}/${a.user.id}`, {
+    body: [{ op: 'replace', path: '/assignedRoles', value: [{ name: 'DataProductConsumer' }] }],
+  });
+  assert.equal(res.status, 204, res.text);
+  assertError(await create(), 403, 'DP-403-FORBIDDEN');
+});
+
+test('session: a warm session ends the moment its key expires (checked on every request)', async () => {
+  const a = await actor(['DataProductConsumer']);
+  const k = await srv.api('POST', KEYS, { body: { description: 'short', sub: a.user.id, expiry: 'PT3S' } });
+  assert.equal(k.status, 201, k.text);
+  const expiresAt = Date.parse(k.body.expiry);
+  const cookie = await signIn(k.body.token);
+  while (Date.now() < expiresAt - 300) await pause(10);
+  await warmSession(cookie, a.user.id);
+  while (Date.now() <= expiresAt + 20) await pause(10);
+  await sessionRefused(cookie);
+});

@@ -3,8 +3,7 @@
 // user or removing a role on A holds on A from the very next request and on
 // B within the principal cache's bound (issue 12, docs/decisions.md
 // "Issue 12 -- principal cache": an instance trusts what a key resolved to
-// for at most PRINCIPAL_CACHE_TTL_MS = 1 s; sessions are not cached, so a
-// session is refused on B at the very next request).
+// for at most PRINCIPAL_CACHE_TTL_MS = 1 s, a session's as a key's).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster } from './lib/cluster.mjs';
@@ -66,9 +65,12 @@ async function signIn(s, apiKey) {
 const asSession = (s, cookie, method, p, o = {}) =>
   s.api(method, p, { key: null, ...o, headers: { Cookie: `dp_session=${cookie}`, ...(o.headers || {}) } });
 
-test('a session made on A works on B, and signing out on B ends it on A', async () => {
+const sessionMeOn = (s, cookie) => () => asSession(s, cookie, 'GET', '/api/v1/users/me');
+
+test('a session made on A works on B, and signing out on B ends it on B at once, on A within the bound', async () => {
   const u = await mkUser(['TenantAdmin']);
   const cookie = await signIn(A, u.key);
+  assert.equal((await sessionMeOn(A, cookie)()).status, 200); // A's cache holds it
   const me = await asSession(B, cookie, 'GET', '/api/v1/users/me');
   assert.equal(me.status, 200, me.text);
   assert.equal(me.body.id, u.id);
@@ -76,22 +78,29 @@ test('a session made on A works on B, and signing out on B ends it on A', async 
   const p = await asSession(B, cookie, 'POST', DP, { headers: { Origin: B.url }, body: { name: uniqueName('via-session') } });
   assert.equal(p.status, 201, p.text);
   assert.equal((await asSession(A, cookie, 'GET', `${DP}/${p.body.id}`)).status, 200);
+  assert.equal((await sessionMeOn(A, cookie)()).status, 200);
   const out = await asSession(B, cookie, 'POST', '/auth/sign-out', { headers: { Origin: B.url } });
   assert.equal(out.status, 204, out.text);
-  assertError(await asSession(A, cookie, 'GET', '/api/v1/users/me'), 401, 'DP-401-UNAUTHORIZED');
+  const since = Date.now();
+  assertError(await sessionMeOn(B, cookie)(), 401, 'DP-401-UNAUTHORIZED');
+  await refusedWithinBound(sessionMeOn(A, cookie), since, 401, 'DP-401-UNAUTHORIZED', 200);
 });
 
 const meOn = (s, key) => () => s.api('GET', '/api/v1/users/me', { key });
 
-test('an API key revoked on A is refused on A at the next request, on B within the bound; its session on B at the next request', async () => {
+test('an API key revoked on A is refused on A at the next request, on B within the bound, and so is its session', async () => {
   const u = await mkUser(['DataProductConsumer']);
   const cookie = await signIn(B, u.key);
-  for (const s of [A, B, A, B]) assert.equal((await meOn(s, u.key)()).status, 200); // both caches warm
+  for (const s of [A, B, A, B]) {
+    assert.equal((await meOn(s, u.key)()).status, 200); // both caches warm
+    assert.equal((await sessionMeOn(s, cookie)()).status, 200);
+  }
   assert.equal((await A.api('DELETE', `/api/v1/api-keys/${u.keyId}`)).status, 204);
   const since = Date.now();
   assertError(await meOn(A, u.key)(), 401, 'DP-401-UNAUTHORIZED');
-  assertError(await asSession(B, cookie, 'GET', '/api/v1/users/me'), 401, 'DP-401-UNAUTHORIZED');
+  assertError(await sessionMeOn(A, cookie)(), 401, 'DP-401-UNAUTHORIZED');
   await refusedWithinBound(meOn(B, u.key), since, 401, 'DP-401-UNAUTHORIZED', 200);
+  await refusedWithinBound(sessionMeOn(B, cookie), since, 401, 'DP-401-UNAUTHORIZED', 200);
   await pause(BOUND_MS + 100); // and it stays refused past the bound
   assertError(await meOn(B, u.key)(), 401, 'DP-401-UNAUTHORIZED');
 });
@@ -105,35 +114,41 @@ test('without a change, B keeps trusting a warm key past the bound (refills, no 
   }
 });
 
-test('a user disabled on A is refused on A at the next request, on B within the bound (key; session at the next request)', async () => {
+test('a user disabled on A is refused on A at the next request, on B within the bound (key and session)', async () => {
   const u = await mkUser(['DataProductConsumer']);
   const cookie = await signIn(A, u.key);
-  for (const s of [A, B, A, B]) assert.equal((await meOn(s, u.key)()).status, 200);
-  assert.equal((await asSession(B, cookie, 'GET', '/api/v1/users/me')).status, 200);
+  for (const s of [A, B, A, B]) {
+    assert.equal((await meOn(s, u.key)()).status, 200);
+    assert.equal((await sessionMeOn(s, cookie)()).status, 200);
+  }
   const dis = await A.api('PATCH', `/api/v1/users/${u.id}`, { body: [{ op: 'replace', path: '/status', value: 'disabled' }] });
   assert.equal(dis.status, 204, dis.text);
   const since = Date.now();
   assertError(await meOn(A, u.key)(), 401, 'DP-401-UNAUTHORIZED');
-  assertError(await asSession(B, cookie, 'GET', '/api/v1/users/me'), 401, 'DP-401-UNAUTHORIZED');
+  assertError(await sessionMeOn(A, cookie)(), 401, 'DP-401-UNAUTHORIZED');
   await refusedWithinBound(meOn(B, u.key), since, 401, 'DP-401-UNAUTHORIZED', 200);
+  await refusedWithinBound(sessionMeOn(B, cookie), since, 401, 'DP-401-UNAUTHORIZED', 200);
 });
 
-test('a role removed on A no longer grants on A at the next request, on B within the bound (key; session at the next request)', async () => {
+test('a role removed on A no longer grants on A at the next request, on B within the bound (key and session)', async () => {
   const u = await mkUser(['TenantAdmin']);
   const cookie = await signIn(B, u.key);
   const body = () => ({ subject: uniqueName('s'), email: `${uniqueName('e')}@example.com` });
-  for (const s of [A, B, A, B])
-    assert.equal((await s.api('POST', '/api/v1/users', { key: u.key, body: body() })).status, 201);
+  const viaKey = (s) => () => s.api('POST', '/api/v1/users', { key: u.key, body: body() });
+  const viaSession = (s) => () => asSession(s, cookie, 'POST', '/api/v1/users', { headers: { Origin: s.url }, body: body() });
+  for (const s of [A, B, A, B]) {
+    assert.equal((await viaKey(s)()).status, 201);
+    assert.equal((await viaSession(s)()).status, 201);
+  }
   const res = await A.api('PATCH', `/api/v1/users/${u.id}`, {
     body: [{ op: 'replace', path: '/assignedRoles', value: [{ name: 'DataProductConsumer' }] }],
   });
   assert.equal(res.status, 204, res.text);
   const since = Date.now();
-  assertError(await A.api('POST', '/api/v1/users', { key: u.key, body: body() }), 403, 'DP-403-FORBIDDEN');
-  assertError(await asSession(B, cookie, 'POST', '/api/v1/users', { headers: { Origin: B.url }, body: body() }),
-    403, 'DP-403-FORBIDDEN');
+  assertError(await viaKey(A)(), 403, 'DP-403-FORBIDDEN');
+  assertError(await viaSession(A)(), 403, 'DP-403-FORBIDDEN');
+  // on B the roles come from its cache entries: within the bound
+  await refusedWithinBound(viaKey(B), since, 403, 'DP-403-FORBIDDEN', 201);
+  await refusedWithinBound(viaSession(B), since, 403, 'DP-403-FORBIDDEN', 201);
   assert.deepEqual((await asSession(B, cookie, 'GET', '/auth/session')).body.user.roles, ['DataProductConsumer']);
-  // on B the key's roles come from its cache entry: within the bound
-  await refusedWithinBound(() => B.api('POST', '/api/v1/users', { key: u.key, body: body() }), since, 403,
-    'DP-403-FORBIDDEN', 201);
 });

@@ -800,13 +800,20 @@ static void test_sessions(void **state)
 	assert_int_equal(r.roles, 2);
 	assert_true(r.user_active);
 	assert_true(r.key_ok);
+	/* the key's own expiry, for a cache to judge later requests by */
+	assert_int_equal(r.key_expires_ms, now + hour);
 	/* the key expires before the session: judged at the lookup's time */
 	assert_int_equal(OP(session_lookup)(S, &r, h[0], now + 2 * hour), STORE_ONE);
 	assert_false(r.key_ok);
+	r.key_expires_ms = -1;
 	assert_int_equal(OP(session_lookup)(S, &r, h[1], now), STORE_ONE);
 	assert_string_equal(r.key_id, "");
 	assert_string_equal(r.created_via, "oidc");
 	assert_true(r.key_ok);
+	assert_int_equal(r.key_expires_ms, 0); /* no key */
+	r.key_expires_ms = -1;
+	assert_int_equal(OP(session_lookup)(S, &r, h[2], now), STORE_ONE);
+	assert_int_equal(r.key_expires_ms, 0); /* a key that never expires */
 	assert_int_equal(OP(session_lookup)(S, &r, "no such session", now), STORE_NONE);
 
 	/* touch */
