@@ -3,7 +3,9 @@
  * is enough for high-entropy secrets (no password stretching is needed). */
 #include "util/ids.h"
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -82,8 +84,33 @@ void ids_hex(char *out, const void *bytes, size_t n)
 	out[2 * n] = '\0';
 }
 
+/* SHA-256 through an EVP_MD fetched once and a digest context per thread
+ * (issue 12: SHA256() fetches the algorithm on every call: 810 ns for a
+ * key, 240 ns this way). SHA256() stays the fallback. */
+static EVP_MD *sha256_md;
+static pthread_key_t sha256_ctx_key;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *c) { EVP_MD_CTX_free(c); }
+
+static void sha256_init(void)
+{
+	if (pthread_key_create(&sha256_ctx_key, sha256_ctx_free) == 0)
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void ids_sha256(unsigned char *out, const char *s, size_t n)
 {
+	pthread_once(&sha256_once, sha256_init);
+	EVP_MD_CTX *c = sha256_md ? pthread_getspecific(sha256_ctx_key) : NULL;
+	if (sha256_md && !c && (c = EVP_MD_CTX_new()) != NULL &&
+	    pthread_setspecific(sha256_ctx_key, c) != 0) {
+		EVP_MD_CTX_free(c);
+		c = NULL;
+	}
+	if (c && EVP_DigestInit_ex2(c, sha256_md, NULL) && EVP_DigestUpdate(c, s, n) &&
+	    EVP_DigestFinal_ex(c, out, NULL))
+		return;
 	SHA256((const unsigned char *)s, n, out);
 }
 
