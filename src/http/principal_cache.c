@@ -24,6 +24,7 @@ struct shard {
 	struct entry e[PRINCIPAL_CACHE_SHARD_MAX];
 	int hand;
 	int used;
+	uint64_t hits, misses; /* under mu */
 };
 
 static struct shard shards[PRINCIPAL_CACHE_SHARDS];
@@ -134,6 +135,10 @@ bool principal_cache_get(struct cached_principal *out, enum principal_kind kind,
 			unlink_at(s, i, prev);
 		}
 	}
+	if (hit)
+		s->hits++;
+	else
+		s->misses++;
 	pthread_mutex_unlock(&s->mu);
 	return hit;
 }
@@ -196,14 +201,22 @@ void principal_cache_drop(enum principal_kind kind, const unsigned char *digest)
 	pthread_mutex_unlock(&s->mu);
 }
 
-size_t principal_cache_size(void)
+void principal_cache_stats(struct principal_cache_stats *out)
 {
 	pthread_once(&once, init_all);
-	size_t n = 0;
+	memset(out, 0, sizeof *out);
 	for (int i = 0; i < PRINCIPAL_CACHE_SHARDS; i++) {
 		pthread_mutex_lock(&shards[i].mu);
-		n += (size_t)shards[i].used;
+		out->entries += (size_t)shards[i].used;
+		out->hits += shards[i].hits;
+		out->misses += shards[i].misses;
 		pthread_mutex_unlock(&shards[i].mu);
 	}
-	return n;
+}
+
+size_t principal_cache_size(void)
+{
+	struct principal_cache_stats s;
+	principal_cache_stats(&s);
+	return s.entries;
 }

@@ -61,7 +61,15 @@ void principal_cache_put(enum principal_kind kind, const unsigned char *digest,
 			 const struct cached_principal *p, uint64_t gen, int64_t now_ms);
 /* Drops the entry of (kind, digest), if any. */
 void principal_cache_drop(enum principal_kind kind, const unsigned char *digest);
-/* Entries held now (tests, metrics). */
+/* Entries held now (tests). */
 size_t principal_cache_size(void);
+
+/* For /metrics: entries held, and lookups answered from the cache (hits)
+ * or not (misses: absent, outdated or expired entries) since the start. */
+struct principal_cache_stats {
+	size_t entries;
+	uint64_t hits, misses;
+};
+void principal_cache_stats(struct principal_cache_stats *out);
 
 #endif

@@ -197,3 +197,35 @@ test('session: a warm session ends the moment its key expires (checked on every 
   while (Date.now() <= expiresAt + 20) await pause(10);
   await sessionRefused(cookie);
 });
+
+// ---------------------------------------------------------------- /metrics
+
+async function cacheMetrics() {
+  const res = await srv.api('GET', '/metrics', { key: null });
+  assert.equal(res.status, 200);
+  const num = (re) => {
+    const m = re.exec(res.text);
+    assert.ok(m, `${re} in /metrics`);
+    return Number(m[1]);
+  };
+  return {
+    hit: num(/^dp_principal_cache_lookups_total\{result="hit"\} (\d+)$/m),
+    miss: num(/^dp_principal_cache_lookups_total\{result="miss"\} (\d+)$/m),
+    entries: num(/^dp_principal_cache_entries (\d+)$/m),
+  };
+}
+
+test('/metrics: a new key misses once, then hits; unknown keys only miss and are not held', async () => {
+  const a = await actor(['DataProductConsumer']);
+  const before = await cacheMetrics();
+  await warm(a.key, a.user.id); // 3 requests: 1 miss, then hits (2 unless 1 s passed meanwhile)
+  const after = await cacheMetrics();
+  assert.equal(after.miss - before.miss + after.hit - before.hit, 3);
+  assert.ok(after.hit - before.hit >= 1, 'hits');
+  assert.equal(after.entries, before.entries + 1);
+  for (let i = 0; i < 5; i++) await refused(`dp_${'y'.repeat(40)}${i}`);
+  const last = await cacheMetrics();
+  assert.equal(last.miss - after.miss, 5);
+  assert.equal(last.hit, after.hit);
+  assert.equal(last.entries, after.entries);
+});
