@@ -89,7 +89,8 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
 			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
 			     " WHEN k.id IS NULL OR k.revoked"
-			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END,"
+			     " coalesce(k.expires_ms, 0)"
 			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
 			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
 			     " WHERE s.id_hash = $1::text",
@@ -785,10 +786,12 @@ int pg_commit(struct store *st)
 	if (!c) {
 		/* the connection broke: the outcome is unknown (503, never retried) */
 		store_fault_note_commit_unknown("connection lost before COMMIT");
+		store_identity_end(true);
 		return STORE_UNAVAILABLE;
 	}
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
+	store_identity_end(true);
 	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
@@ -799,6 +802,7 @@ int pg_commit(struct store *st)
 
 void pg_rollback(struct store *st)
 {
+	store_identity_end(false);
 	struct pg_store *s = (struct pg_store *)st;
 	struct pgconn *c = pthread_getspecific(s->key);
 	if (!c)
@@ -1013,12 +1017,12 @@ int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned r
 	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "email"),
 			    PG_I64(roles), rows_doc_str(doc, "status"), txt);
 	free(txt);
-	return rc;
+	return store_identity_wrote(st, rc);
 }
 
 int pg_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id);
+	return store_identity_wrote(st, PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id));
 }
 
 int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -1099,7 +1103,7 @@ int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id);
+	return store_identity_wrote(st, PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id));
 }
 
 int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -1139,6 +1143,7 @@ int pg_session_lookup(struct store *st, struct session_row *out, const char *id_
 		out->roles = (unsigned)pg_ll(r, 0, 6);
 		out->user_active = !strcmp(PQgetvalue(r, 0, 7), "active");
 		out->key_ok = pg_ll(r, 0, 8) != 0;
+		out->key_expires_ms = pg_ll(r, 0, 9);
 	}
 	PQclear(r);
 	return rc;
@@ -1152,7 +1157,7 @@ int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
 
 int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash);
+	return store_identity_wrote(st, PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash));
 }
 
 int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,

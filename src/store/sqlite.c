@@ -283,6 +283,7 @@ int sqlite_begin(struct store *st, bool write)
 int sqlite_commit(struct store *st)
 {
 	int rc = simple(st, S_COMMIT);
+	store_identity_end(true);
 	struct conn *c = sqlite_conn_get(st);
 	/* a committed transaction that changed rows reached the disk: whatever
 	 * condition an earlier write hit is over */
@@ -351,6 +352,7 @@ int sqlite_probe_write(struct store *st)
 		return rc == STORE_NONE || rc == STORE_ONE ? STORE_HARD : rc;
 	}
 	rc = simple(st, S_COMMIT);
+	store_identity_end(true);
 	if (rc < 0) {
 		sqlite_rollback(st);
 		return rc;
@@ -372,6 +374,7 @@ int sqlite_rate_take(struct store *st, struct store_rate *out, const char *key, 
 
 void sqlite_rollback(struct store *st)
 {
+	store_identity_end(false);
 	struct conn *c = sqlite_conn_get(st);
 	if (c && !sqlite3_get_autocommit(c->db))
 		(void)simple(st, S_ROLLBACK);

@@ -31,6 +31,33 @@ static const char *const fault_names[STORE_FAULT__COUNT] = {
 	[STORE_FAULT_CANTOPEN] = "cantopen", [STORE_FAULT_CORRUPT] = "corrupt",
 };
 
+/* store.h "Identity generation": the counter, and this thread's mark */
+static uint64_t identity_gen = 1;
+static _Thread_local bool identity_marked;
+
+uint64_t store_identity_generation(void)
+{
+	return __atomic_load_n(&identity_gen, __ATOMIC_ACQUIRE);
+}
+
+static void identity_bump(void) { __atomic_add_fetch(&identity_gen, 1, __ATOMIC_ACQ_REL); }
+
+int store_identity_wrote(struct store *st, int rc)
+{
+	if (st->ops->in_transaction(st))
+		identity_marked = true;
+	else
+		identity_bump();
+	return rc;
+}
+
+void store_identity_end(bool commit_tried)
+{
+	if (identity_marked && commit_tried)
+		identity_bump(); /* after COMMIT: a lookup from now on sees the write */
+	identity_marked = false;
+}
+
 const char *store_fault_name(enum store_fault f)
 {
 	return (unsigned)f < STORE_FAULT__COUNT ? fault_names[f] : "none";

@@ -225,6 +225,7 @@ struct session_row {
 	unsigned roles;
 	bool user_active;
 	bool key_ok; /* no key, or the key exists, is not revoked and not expired */
+	int64_t key_expires_ms; /* the key's expiry; 0: never, or no key */
 };
 
 struct store;
@@ -584,6 +585,22 @@ struct store {
 	 * (PostgreSQL, whose own group commit batches concurrent COMMITs). */
 	struct store_writer *writer;
 };
+
+/* Identity generation (issue 12, the principal cache: docs/decisions.md
+ * "Issue 12 -- principal cache"). A process-wide counter that grows after
+ * every committed write that can end or narrow what a credential resolves
+ * to: each backend's user_update, user_delete, apikey_delete and
+ * session_delete pass their rc through store_identity_wrote(), which marks
+ * the calling thread's open transaction, and the backend's commit calls
+ * store_identity_end(true) once COMMIT has been tried (also when its
+ * outcome is unknown: a spurious bump only costs cache refills), its
+ * rollback store_identity_end(false). Such a call outside a transaction
+ * (autocommit) bumps at once: its statement has committed. A cache reads
+ * the generation before its own lookup and trusts only entries filled under
+ * the current one. Other processes' writes are not seen here. */
+int store_identity_wrote(struct store *st, int rc);
+void store_identity_end(bool commit_tried);
+uint64_t store_identity_generation(void);
 
 /* Opens the backend named by url ("sqlite:PATH"); creates/migrates schema.
  * Writes a human-readable reason into err on failure. */

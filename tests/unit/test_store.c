@@ -834,6 +834,70 @@ static void session_new(struct session_new *s, const char *hash, const char *use
 				  .expires_ms = expires};
 }
 
+/* store.h "Identity generation" (issue 12): every write that can end or
+ * narrow a credential -- user_update, user_delete, apikey_delete,
+ * session_delete -- bumps the process-wide generation once its transaction
+ * has committed (not before: the principal cache would refill from the old
+ * row), a rolled-back one does not, and one outside a transaction bumps at
+ * once. */
+static void gen_bumped_by_commit(const char *what, int rc, uint64_t before)
+{
+	if (rc < 0)
+		fail_msg("%s returned %d", what, rc);
+	if (store_identity_generation() != before)
+		fail_msg("%s: the identity generation moved before the commit", what);
+	assert_int_equal(OP(commit)(S), STORE_ONE);
+	if (store_identity_generation() <= before)
+		fail_msg("%s: the identity generation did not grow at the commit", what);
+}
+#define GEN_BUMP(call)                                                                      \
+	do {                                                                                \
+		uint64_t g_ = store_identity_generation();                                  \
+		w_begin();                                                                  \
+		gen_bumped_by_commit(#call, (call), g_);                                    \
+	} while (0)
+
+static void test_identity_generation(void **state)
+{
+	(void)state;
+	char a[GUID_LEN + 1], u[GUID_LEN + 1], v[GUID_LEN + 1];
+	new_tenant(a);
+	add_user(a, u, "gen@example.com", 2);
+	add_user(a, v, "gen2@example.com", 2);
+	const int64_t now = clock_now_ms();
+	NEWID(k);
+	char kh[64], sh[64];
+	snprintf(kh, sizeof kh, "keyhash-%08x-gen", run_id);
+	snprintf(sh, sizeof sh, "session-%08x-gen", run_id);
+	struct apikey_new kn;
+	key_new(&kn, k, u, kh, "2024-01-01T00:00:00.000Z", 0);
+	W_ONE(OP(apikey_insert)(S, a, &kn));
+	struct session_new sn;
+	session_new(&sn, sh, u, k, now, now + 3600000);
+	W_ONE(OP(session_insert)(S, a, &sn));
+
+	/* a rolled-back revocation leaves the generation alone */
+	uint64_t g = store_identity_generation();
+	w_begin();
+	assert_int_equal(OP(apikey_delete)(S, a, k), STORE_ONE);
+	OP(rollback)(S);
+	assert_int_equal(store_identity_generation(), g);
+	/* the next transaction, a plain one, does not inherit the mark */
+	W_ONE(OP(session_touch)(S, a, sh, now + 1));
+	assert_int_equal(store_identity_generation(), g);
+
+	json_t *d = user_doc(u, "gen@example.com", "active");
+	GEN_BUMP(OP(user_update)(S, a, d, 4)); /* a role change */
+	json_decref(d);
+	GEN_BUMP(OP(session_delete)(S, a, sh));
+	GEN_BUMP(OP(apikey_delete)(S, a, k));
+	GEN_BUMP(OP(user_delete)(S, a, v));
+	/* outside a transaction: at once */
+	g = store_identity_generation();
+	assert_int_equal(OP(user_delete)(S, a, u), STORE_ONE);
+	assert_true(store_identity_generation() > g);
+}
+
 static void test_sessions(void **state)
 {
 	(void)state;
@@ -879,13 +943,20 @@ static void test_sessions(void **state)
 	assert_int_equal(r.roles, 2);
 	assert_true(r.user_active);
 	assert_true(r.key_ok);
+	/* the key's own expiry, for a cache to judge later requests by */
+	assert_int_equal(r.key_expires_ms, now + hour);
 	/* the key expires before the session: judged at the lookup's time */
 	assert_int_equal(OP(session_lookup)(S, &r, h[0], now + 2 * hour), STORE_ONE);
 	assert_false(r.key_ok);
+	r.key_expires_ms = -1;
 	assert_int_equal(OP(session_lookup)(S, &r, h[1], now), STORE_ONE);
 	assert_string_equal(r.key_id, "");
 	assert_string_equal(r.created_via, "oidc");
 	assert_true(r.key_ok);
+	assert_int_equal(r.key_expires_ms, 0); /* no key */
+	r.key_expires_ms = -1;
+	assert_int_equal(OP(session_lookup)(S, &r, h[2], now), STORE_ONE);
+	assert_int_equal(r.key_expires_ms, 0); /* a key that never expires */
 	assert_int_equal(OP(session_lookup)(S, &r, "no such session", now), STORE_NONE);
 
 	/* touch */
@@ -2843,6 +2914,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_users, test_teardown),
 		cmocka_unit_test_teardown(test_api_keys, test_teardown),
 		cmocka_unit_test_teardown(test_sessions, test_teardown),
+		cmocka_unit_test_teardown(test_identity_generation, test_teardown),
 		cmocka_unit_test_teardown(test_spaces, test_teardown),
 		cmocka_unit_test_teardown(test_assignments, test_teardown),
 		cmocka_unit_test_teardown(test_datasets, test_teardown),
