@@ -189,11 +189,13 @@ test-unit: $(UNIT_BIN) $(ASAN_UNIT_BIN)
 # test, Ctrl-C or a kill of make. Both the release and the ASan/UBSan build
 # run, one after the other, on one cluster (each run makes its own tenants
 # and ids).
-test-store-pg: build/tests/test_store build/asan/tests/test_store
+test-store-pg: build/tests/test_store build/asan/tests/test_store build/tests/test_read_tx \
+		build/asan/tests/test_read_tx
 	@dir=$$(mktemp -d /tmp/dp-pg-XXXXXX) || exit 1; \
 	  trap 'tests/tools/pg-cluster.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
 	  url=$$(tests/tools/pg-cluster.sh start "$$dir") || { echo "PostgreSQL cluster did not start"; exit 1; }; \
-	  fail=0; for t in build/tests/test_store build/asan/tests/test_store; do \
+	  fail=0; for t in build/tests/test_store build/asan/tests/test_store build/tests/test_read_tx \
+	    build/asan/tests/test_read_tx; do \
 	    echo "== $$t on $$url"; DP_TEST_STORE_URL="$$url" $$t || fail=1; done; \
 	  if [ $$fail -ne 0 ]; then echo "store suite on PostgreSQL FAILED"; exit 1; fi
 

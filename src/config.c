@@ -25,6 +25,7 @@ struct opt {
 };
 
 #define OFF(f) offsetof(struct config, f)
+#define QUOTA_MAX 1000000000L
 
 static const struct opt opts[] = {
 	{"--listen", "DP_LISTEN", "listen", OPT_STR, OFF(listen), 0, 0,
@@ -70,8 +71,18 @@ static const struct opt opts[] = {
 	 "                             (trust scores, product quality/trustScore) marked stale;\n"
 	 "                             for tests (a window with marks pending), default 0"},
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
-	 OFF(max_keys_per_user), 1, 100000,
-	 "active API keys one user may hold; creating more is 403 (default 100)"},
+	 OFF(max_keys_per_user), 0, 100000,
+	 "active API keys one user may hold; creating more is 403, 0 = unlimited (default 100)"},
+	{"--quota-products", "DP_QUOTA_PRODUCTS", "quotaProducts", OPT_LONG, OFF(quota_products), 0,
+	 QUOTA_MAX, "data products one tenant may hold; one more is 409, 0 = unlimited\n"
+	 "                             (default 100000)"},
+	{"--quota-data-sets", "DP_QUOTA_DATA_SETS", "quotaDataSets", OPT_LONG, OFF(quota_datasets), 0,
+	 QUOTA_MAX, "data sets one tenant may hold; one more is 409, 0 = unlimited\n"
+	 "                             (default 100000)"},
+	{"--quota-spaces", "DP_QUOTA_SPACES", "quotaSpaces", OPT_LONG, OFF(quota_spaces), 0, QUOTA_MAX,
+	 "spaces one tenant may hold; one more is 409, 0 = unlimited (default 10000)"},
+	{"--quota-users", "DP_QUOTA_USERS", "quotaUsers", OPT_LONG, OFF(quota_users), 0, QUOTA_MAX,
+	 "users one tenant may hold; one more is 409, 0 = unlimited (default 100000)"},
 	{"--quality-max-bytes", "DP_QUALITY_MAX_BYTES", "qualityMaxBytes", OPT_LONG,
 	 OFF(quality_max_bytes), 1, LONG_MAX,
 	 "bytes one quality computation may read; a larger file fails DQ-170 (default 17179869184"
@@ -125,7 +136,9 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 		cfg->workers = (int)v;
 	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) || o->offset == OFF(sign_in_rate) ||
 		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds) ||
-		 o->offset == OFF(job_lease_seconds) || o->offset == OFF(derive_delay_ms))
+		 o->offset == OFF(job_lease_seconds) || o->offset == OFF(quota_products) ||
+		 o->offset == OFF(quota_datasets) || o->offset == OFF(quota_spaces) ||
+		 o->offset == OFF(quota_users) || o->offset == OFF(derive_delay_ms))
 		*(long *)(base + o->offset) = v;
 	else
 		*(unsigned *)(base + o->offset) = (unsigned)v;
@@ -230,6 +243,10 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 	cfg->body_timeout_s = 30;
 	cfg->workers = 1;
 	cfg->max_keys_per_user = 100;
+	cfg->quota_products = 100000;
+	cfg->quota_datasets = 100000;
+	cfg->quota_spaces = 10000;
+	cfg->quota_users = 100000;
 	cfg->quality_max_bytes = 16L * 1024 * 1024 * 1024;
 	cfg->quality_max_seconds = 900;
 	cfg->job_lease_seconds = 30;

@@ -24,7 +24,13 @@ struct config {
 	int workers;      /* quality computation threads; 0 = API-only */
 	long job_lease_seconds; /* a claimed computation's lease (heartbeat every third) */
 	long derive_delay_ms;   /* the deriver's pause before each round (tests; 0) */
-	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403) */
+	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403), 0 = any */
+	/* Tenant quotas (issue 12): what one tenant may hold; one more -> 409,
+	 * 0 = unlimited (docs/decisions.md "Issue 12 -- quotas") */
+	long quota_products;
+	long quota_datasets;
+	long quota_spaces;
+	long quota_users;
 	long quality_max_bytes;   /* byte budget of one quality computation */
 	long quality_max_seconds; /* time budget of one quality computation */
 	unsigned session_idle_s;    /* browser session idle expiry (issue 9) */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "api/api.h"
 #include "bootstrap.h"
 #include "config.h"
@@ -18,6 +19,7 @@
 #include "migrate.h"
 #include "http/server.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* The database URL for the log: a PostgreSQL URL's password (user:PASS@
  * or password=...) replaced by "***". */
@@ -163,15 +165,16 @@ static int first_run(struct store *st, const struct config *cfg, unsigned port)
 		fprintf(stderr, "dataproducts: first-run bootstrap failed: %s\n", err);
 		return -1;
 	}
+	log_event(LOG_INFO,
+		  "first start: created tenant 'default' with admin admin@localhost; this API key is"
+		  " shown once",
+		  LOG_STR("tenantId", json_string_value(json_object_get(out, "tenantId"))),
+		  LOG_STR("userId", json_string_value(json_object_get(out, "userId"))),
+		  LOG_STR("apiKey", json_string_value(json_object_get(out, "apiKey"))));
+	log_flush(1000); /* the line first, then the block for a human */
 	fprintf(stderr,
-		"{\"level\":\"info\",\"msg\":\"first start: created tenant 'default' with admin "
-		"admin@localhost; this API key is shown once\",\"tenantId\":\"%s\",\"userId\":\"%s\","
-		"\"apiKey\":\"%s\"}\n"
 		"\n  Admin API key (shown once): %s\n  Try: curl -H 'Authorization: Bearer %s' "
 		"http://%s:%u/api/data-governance/data-products\n\n",
-		json_string_value(json_object_get(out, "tenantId")),
-		json_string_value(json_object_get(out, "userId")),
-		json_string_value(json_object_get(out, "apiKey")),
 		json_string_value(json_object_get(out, "apiKey")),
 		json_string_value(json_object_get(out, "apiKey")), cfg->host, port);
 	json_decref(out);
@@ -215,6 +218,9 @@ static int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* from here log lines go through the writer thread (util/log.c); every
+	 * return below drains it */
+	log_start(STDERR_FILENO, 0);
 
 	struct app app = {.cfg = &cfg, .store = st, .routes = api_routes, .nroutes = api_nroutes,
 			  .repeatable = api_repeatable};
@@ -255,6 +261,7 @@ static int cmd_serve(int argc, char **argv)
 		ratelimit_free(app.sign_in_limit);
 		st->ops->close(st);
 		config_free(&cfg);
+		log_shutdown(5000);
 		return 1;
 	}
 	struct server *srv = server_start(&app);
@@ -262,20 +269,20 @@ static int cmd_serve(int argc, char **argv)
 	if (srv && first_run(st, &cfg, server_port(srv)) == 0) {
 		char db_logged[512];
 		redact_db_url(db_logged, sizeof db_logged, cfg.db_url);
-		fprintf(stderr,
-			"{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%u\","
-			"\"db\":\"%s\",\"threads\":%d,\"version\":\"%s\",\"startupMs\":%.1f}\n",
-			cfg.host, server_port(srv), db_logged, cfg.threads, VERSION,
-			(double)(clock_mono_ns() - t0) / 1e6);
+		char url[300];
+		snprintf(url, sizeof url, "http://%s:%u", cfg.host, server_port(srv));
+		log_event(LOG_INFO, "listening", LOG_STR("url", url), LOG_STR("db", db_logged),
+			  LOG_INT("threads", cfg.threads), LOG_STR("version", VERSION),
+			  LOG_NUM("startupMs", (double)(clock_mono_ns() - t0) / 1e6, 1));
 		/* links (changelogs, lists) echo the Host header unless told otherwise */
 		bool loopback = !strncmp(cfg.host, "127.", 4) || !strcmp(cfg.host, "localhost") ||
 				!strcmp(cfg.host, "[::1]") || !strcmp(cfg.host, "::1");
 		if (!cfg.public_url && !cfg.allowed_hosts && !loopback)
-			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"links follow the request's Host"
-					" header; set --public-url or --allowed-hosts\"}\n");
+			log_event(LOG_WARN, "links follow the request's Host header; set --public-url or"
+					    " --allowed-hosts");
 		int sig = 0;
 		sigwait(&sigs, &sig);
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+		log_event(LOG_INFO, "shutting down", LOG_INT("signal", sig));
 		rc = 0;
 	}
 	server_stop(srv, 10000);
@@ -287,7 +294,9 @@ static int cmd_serve(int argc, char **argv)
 	st->ops->close(st);
 	config_free(&cfg);
 	if (rc == 0)
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
+		log_event(LOG_INFO, "stopped");
+	/* every line logged until here reaches stderr before the exit */
+	log_shutdown(5000);
 	return rc;
 }
 

@@ -44,6 +44,7 @@
 #include "util/clock.h"
 #include "util/etag.h"
 #include "util/strbuf.h"
+#include "util/log.h"
 
 #define MAX_COLS 20
 
@@ -876,9 +877,9 @@ int migrate_main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"copied\",\"table\":\"%s\",\"rows\":%ld,"
-				"\"seconds\":%.3f}\n",
-			tables[ti].name, m.copied[ti], (double)(clock_mono_ns() - t1) / 1e9);
+		log_event(LOG_INFO, "copied", LOG_STR("table", tables[ti].name),
+			  LOG_INT("rows", m.copied[ti]),
+			  LOG_NUM("seconds", (double)(clock_mono_ns() - t1) / 1e9, 3));
 	}
 	for (size_t i = 0; i < sizeof identities / sizeof identities[0]; i++) {
 		char sql[256];

@@ -5,6 +5,7 @@
 #define DP_API_H
 #include <jansson.h>
 #include <stdbool.h>
+#include "domain/paging.h"
 #include "domain/permissions.h"
 #include "domain/product.h"
 #include "http/request.h"
@@ -61,9 +62,9 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
 int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 	       const struct api_refusal *refusal);
 /* After a transaction that may have marked derived values stale (issue 12;
- * api_tx_run calls it): wakes the deriver when something was marked and the
- * transaction committed. */
-void api_derive_kick(const struct req *r, bool committed);
+ * api_tx_run calls it): wakes the deriver when marks were made since
+ * marks_before (aggregate_marks_made) and the transaction committed. */
+void api_derive_kick(const struct req *r, uint64_t marks_before, bool committed);
 /* Answers a status of a body or of one of the *_tx helpers below (they
  * never reply): 0 for STORE_TX_COMMIT/STORE_ONE; else -1 after replying
  * *refusal (STORE_TX_REFUSED; with its ETag header if any) or the store
@@ -95,6 +96,14 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
  * it does not exist or the caller cannot see it. */
 int api_space_access_tx(struct api_refusal *no, const struct req *r, json_t **out,
 			struct perm_ctx *ctx, const char *id, const char *field);
+/* Tenant quotas (issue 12, --quota-*): what a create adds one of. */
+enum api_quota { QUOTA_PRODUCTS, QUOTA_DATASETS, QUOTA_SPACES, QUOTA_USERS };
+/* Inside the write transaction, after authorisation and validation and
+ * before the insert: 409 DP-409-QUOTA-EXCEEDED naming the quota and its
+ * flag when the tenant already holds the configured number (0 = no quota).
+ * The count is read under the tenant's write lock (store.h tenant_usage),
+ * so racing creates, on any instance, cannot both take the last slot. */
+int api_quota_check_tx(struct api_refusal *no, const struct req *r, enum api_quota q);
 /* user_id is a user of the tenant; 400 naming field otherwise. */
 int api_check_user_tx(struct api_refusal *no, const struct req *r, const char *user_id,
 		      const char *field);
@@ -149,6 +158,14 @@ int api_target_id(const json_t *body, const char *field, const char **out);
 void api_etag(char *buf, const json_t *doc);
 /* Sends ETag for doc. */
 void api_set_etag(struct req *r, const json_t *doc);
+
+/* Answers 200 with a paged list of stored documents spliced as they were
+ * stored (issue 12, reads): the envelope of paging_envelope (and, with
+ * capped, paging_envelope_capped's totalRelation), then facets when not
+ * NULL, byte for byte what reply_json of those would send, without parsing
+ * the documents. links and facets are stolen. */
+void api_reply_docs_page(struct req *r, const struct store_docs *data, json_t *links,
+			 const struct page_info *info, bool capped, json_t *facets);
 
 /* The store and data root the derived numbers (quality/aggregate.h) need. */
 struct aggregate_env api_aggregate_env(const struct req *r);

@@ -163,14 +163,15 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
 int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 	       const struct api_refusal *refusal)
 {
+	uint64_t marks = aggregate_marks_made();
 	int rc = store_tx_run(NULL, r->app->store, write, body, cls);
-	api_derive_kick(r, rc == STORE_TX_COMMIT || rc == STORE_ONE);
+	api_derive_kick(r, marks, rc == STORE_TX_COMMIT || rc == STORE_ONE);
 	return api_answer(r, rc, refusal);
 }
 
-void api_derive_kick(const struct req *r, bool committed)
+void api_derive_kick(const struct req *r, uint64_t marks_before, bool committed)
 {
-	if (aggregate_marked_take() && committed)
+	if (committed && aggregate_marks_made() != marks_before)
 		deriver_notify(r->app->deriver);
 }
 
@@ -380,6 +381,36 @@ int api_product_access_tx(struct api_refusal *no, const struct req *r, json_t **
 	return rc != 0 ? rc : stored_doc_tx(no, out, &pa, id);
 }
 
+/* Appends ",\"key\":" and v compactly (v stolen). */
+static void put_member(struct strbuf *sb, const char *key, json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(v);
+	if (!t)
+		abort();
+	strbuf_printf(sb, ",\"%s\":", key);
+	strbuf_puts(sb, t);
+	free(t);
+}
+
+void api_reply_docs_page(struct req *r, const struct store_docs *data, json_t *links,
+			 const struct page_info *info, bool capped, json_t *facets)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	strbuf_puts(&sb, "{\"data\":");
+	store_docs_splice(&sb, data);
+	strbuf_printf(&sb, ",\"page\":%ld,\"limit\":%ld,\"pages\":%ld,\"total\":%ld", info->page,
+		      info->limit, info->pages, info->total);
+	put_member(&sb, "links", links);
+	if (capped)
+		strbuf_printf(&sb, ",\"totalRelation\":\"%s\"", info->total_gte ? "gte" : "eq");
+	if (facets)
+		put_member(&sb, "facets", facets);
+	strbuf_putc(&sb, '}');
+	reply_text(r, 200, "application/json", strbuf_take(&sb));
+}
+
 void api_etag(char *buf, const json_t *doc) { etag_of(buf, doc); }
 
 void api_set_etag(struct req *r, const json_t *doc)
@@ -439,6 +470,39 @@ int api_check_datasets_tx(struct api_refusal *no, const struct req *r, const jso
 					  "'%s[%zu]': data set '%s' does not exist", field, i,
 					  json_string_value(v));
 	}
+	return 0;
+}
+
+int api_quota_check_tx(struct api_refusal *no, const struct req *r, enum api_quota q)
+{
+	const struct config *cfg = r->app->cfg;
+	static const struct {
+		const char *what, *flag;
+	} names[] = {
+		[QUOTA_PRODUCTS] = {"data products", "--quota-products"},
+		[QUOTA_DATASETS] = {"data sets", "--quota-data-sets"},
+		[QUOTA_SPACES] = {"spaces", "--quota-spaces"},
+		[QUOTA_USERS] = {"users", "--quota-users"},
+	};
+	long limit = q == QUOTA_PRODUCTS ? cfg->quota_products
+		     : q == QUOTA_DATASETS ? cfg->quota_datasets
+		     : q == QUOTA_SPACES   ? cfg->quota_spaces
+					   : cfg->quota_users;
+	if (limit <= 0)
+		return 0; /* unlimited: no read at all */
+	struct tenant_usage u = {0};
+	struct store *st = r->app->store;
+	int rc = st->ops->tenant_usage(st, &u, r->who.tenant_id);
+	if (rc < 0)
+		return rc;
+	long used = q == QUOTA_PRODUCTS ? u.products
+		    : q == QUOTA_DATASETS ? u.datasets
+		    : q == QUOTA_SPACES   ? u.spaces
+					  : u.users;
+	if (used >= limit)
+		return api_refuse(no, ERR_QUOTA_EXCEEDED,
+				  "tenant quota reached: at most %ld %s (%s); delete one first",
+				  limit, names[q].what, names[q].flag);
 	return 0;
 }
 

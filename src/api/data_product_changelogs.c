@@ -1,5 +1,6 @@
 /* data_product_changelogs: GET .../{id}/changelogs, paged and sorted by
- * creation (SPEC §3). Links are absolute so @qlik/api's next() can follow. */
+ * creation (SPEC §3). Links are absolute so @qlik/api's next() can follow.
+ * The entries go out as they were stored, spliced (store/docs.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ struct changelogs_tx {
 	struct api_refusal query_error;
 	bool asc;
 	long offset, limit;
-	json_t *data; /* out */
+	struct store_docs data; /* out */
 	long total;   /* out */
 	struct api_refusal no;
 };
@@ -24,13 +25,13 @@ static int changelogs_body(void *cls)
 {
 	struct changelogs_tx *t = cls;
 	const struct req *r = t->r;
-	json_t *doc = NULL;
-	json_decref(t->data);
-	t->data = NULL;
-	int rc = api_product_access_tx(&t->no, r, &doc, req_param(r, 0), DP_VIEW);
-	json_decref(doc);
+	/* the product's permission read only: its document is not needed */
+	struct product_access pa;
+	store_docs_clear(&t->data);
+	int rc = api_product_access_raw_tx(&t->no, r, &pa, req_param(r, 0), DP_VIEW);
 	if (rc != 0)
 		return rc;
+	free(pa.text);
 	if (t->query_rc != 0) {
 		t->no = t->query_error;
 		return t->query_rc;
@@ -45,6 +46,7 @@ void dp_changelogs(struct req *r)
 {
 	long limit = 0, page = 0;
 	struct changelogs_tx t = {.r = r};
+	store_docs_init(&t.data);
 	t.query_rc = api_query_long_tx(&t.query_error, r, &limit, "limit", PAGING_DEFAULT_LIMIT, 1,
 				       PAGING_MAX_LIMIT);
 	if (t.query_rc == 0)
@@ -64,10 +66,9 @@ void dp_changelogs(struct req *r)
 	t.offset = info.offset;
 	t.limit = limit;
 	if (api_tx_run(r, false, changelogs_body, &t, &t.no) < 0) {
-		json_decref(t.data);
+		store_docs_free(&t.data);
 		return;
 	}
-	json_t *data = t.data;
 	paging_compute(&info, page, limit, t.total);
 	char *base = req_base_url(r), *query = api_query_except(r, "page"), *path = NULL;
 	if (asprintf(&path, "/api/data-governance/data-products/%s/changelogs", req_param(r, 0)) < 0)
@@ -76,5 +77,6 @@ void dp_changelogs(struct req *r)
 	free(base);
 	free(query);
 	free(path);
-	reply_json(r, 200, paging_envelope(data, links, &info));
+	api_reply_docs_page(r, &t.data, links, &info, false, NULL);
+	store_docs_free(&t.data);
 }

@@ -12,8 +12,8 @@
 #define DP_PATH "/api/data-governance/data-products"
 
 /* dp_create's transaction: the target space (404/403), the body (400), its
- * references (400), then the product, its derived numbers and its first
- * changelog entry. */
+ * references (400), the tenant's quota (409), then the product, its
+ * derived numbers and its first changelog entry. */
 struct dp_create_tx {
 	const struct req *r;
 	const json_t *body;
@@ -44,6 +44,8 @@ static int dp_create_body(void *cls)
 					"datasetIds")) != 0 ||
 	    (rc = api_check_contacts_tx(&t->no, r, json_object_get(t->body, "keyContacts"),
 					"keyContacts")) != 0)
+		return rc;
+	if ((rc = api_quota_check_tx(&t->no, r, QUOTA_PRODUCTS)) != 0)
 		return rc;
 	t->doc = product_new(t->body, t->id, &who, &changes);
 	struct store *st = r->app->store;
@@ -317,7 +319,8 @@ struct dp_list_tx {
 	const struct req *r;
 	struct product_query *q;
 	const struct list_params *lp;
-	json_t *data, *facets; /* out */
+	struct store_docs data; /* out: the page, as stored text */
+	json_t *facets;         /* out */
 	long counted;          /* out */
 };
 
@@ -327,9 +330,8 @@ static int dp_list_body(void *cls)
 	const struct req *r = t->r;
 	struct store *st = r->app->store;
 	char *scope_all = NULL, *scope_activated = NULL;
-	json_decref(t->data);
 	json_decref(t->facets);
-	t->data = t->facets = NULL;
+	t->facets = NULL;
 	int rc = api_view_scope_tx(r, t->q, &scope_all, &scope_activated);
 	if (rc >= 0)
 		rc = st->ops->product_list(st, &t->data, &t->counted, r->who.tenant_id, t->q);
@@ -352,27 +354,25 @@ void dp_list(struct req *r)
 	q.offset = info.offset;
 	q.limit++; /* one row more: does a next page exist? (bounded totals) */
 	struct dp_list_tx t = {.r = r, .q = &q, .lp = &lp};
+	store_docs_init(&t.data);
 	if (api_tx_run(r, false, dp_list_body, &t, NULL) < 0) {
-		json_decref(t.data);
+		store_docs_free(&t.data);
 		json_decref(t.facets);
 		return;
 	}
-	json_t *data = t.data, *facets = t.facets;
 	long counted = t.counted;
 	q.limit--;
 	paging_compute_capped(&info, lp.page, q.limit, counted, PAGING_TOTAL_CAP);
-	if ((long)json_array_size(data) > q.limit) {
+	if ((long)t.data.n > q.limit) {
 		info.more = true;
-		json_array_remove(data, (size_t)q.limit);
+		store_docs_truncate(&t.data, (size_t)q.limit);
 	}
 	char *base = req_base_url(r), *query = api_query_except(r, "page");
 	json_t *links = paging_links(base, DP_PATH, query, &info);
 	free(base);
 	free(query);
-	json_t *env = paging_envelope_capped(data, links, &info);
-	if (facets)
-		json_object_set_new(env, "facets", facets);
-	reply_json(r, 200, env);
+	api_reply_docs_page(r, &t.data, links, &info, true, t.facets);
+	store_docs_free(&t.data);
 }
 
 /* Data sets and key contacts named by the ops must exist. */

@@ -21,6 +21,7 @@
 #include "domain/jsonpatch.h"
 #include "domain/paging.h"
 #include "quality/aggregate.h"
+#include "util/log.h"
 
 #define DS_PATH "/api/v1/data-sets"
 #define DS_PATCH_MAX_OPS 100
@@ -367,7 +368,8 @@ static int ds_create_body(void *cls)
 		      (rc = api_verdict_tx(&t->no, perm_dataset_create(&ctx), "space", space)) != 0))
 		return rc;
 	if ((rc = may_point(&t->no, r, NULL, t->body)) != 0 ||
-	    (rc = validate_body(&t->no, t->body)) != 0)
+	    (rc = validate_body(&t->no, t->body)) != 0 ||
+	    (rc = api_quota_check_tx(&t->no, r, QUOTA_DATASETS)) != 0)
 		return rc;
 	clock_now_iso(now);
 	t->doc = dataset_new(t->body, t->id, r->who.tenant_id, r->who.user_id, now, t->asset,

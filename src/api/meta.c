@@ -47,6 +47,28 @@ void meta_metrics(struct req *r)
 	if (st && st->ops->session_count(st, &live, now, now - idle_ms) == STORE_ONE)
 		strbuf_printf(&sb, "# HELP dp_sessions_active Browser sessions neither expired nor idle.\n"
 				   "# TYPE dp_sessions_active gauge\ndp_sessions_active %ld\n", live);
+	/* the group commit (store/tx.h; SQLite only): batches and their sizes */
+	if (st && st->writer) {
+		struct store_tx_batches b;
+		store_tx_batch_counts(&b, st);
+		strbuf_printf(&sb, "# HELP dp_db_group_commit_batch_size Write bodies carried by each"
+				   " group COMMIT.\n# TYPE dp_db_group_commit_batch_size histogram\n");
+		static const char *const le[STORE_TX_HIST] = {"1", "3", "7", "15", "31", "+Inf"};
+		unsigned long long cum = 0;
+		for (int i = 0; i < STORE_TX_HIST; i++) {
+			cum += b.size_hist[i];
+			strbuf_printf(&sb, "dp_db_group_commit_batch_size_bucket{le=\"%s\"} %llu\n", le[i],
+				      cum);
+		}
+		strbuf_printf(&sb, "dp_db_group_commit_batch_size_sum %llu\n"
+				   "dp_db_group_commit_batch_size_count %llu\n"
+				   "# HELP dp_db_group_commit_failures_total Group COMMITs that failed.\n"
+				   "# TYPE dp_db_group_commit_failures_total counter\n"
+				   "dp_db_group_commit_failures_total %llu\n"
+				   "# HELP dp_db_write_queue Write transactions waiting for the writer.\n"
+				   "# TYPE dp_db_write_queue gauge\ndp_db_write_queue %ld\n",
+			      b.bodies, b.commits, b.commit_failures, b.queued);
+	}
 	/* issue 12: stale derived values waiting for the deriver (every
 	 * instance's marks: one table) and what rewrote derived rows here */
 	long pending = 0;

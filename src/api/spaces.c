@@ -78,15 +78,21 @@ json_t *spaces_present(struct req *r, json_t *sp, const struct perm_ctx *ctx)
 	return sp;
 }
 
+/* spaces_create's transaction: authorised and validated before it; the
+ * tenant's quota (409), then the space. */
 struct space_insert_tx {
 	const struct req *r;
 	json_t *sp; /* borrowed */
+	struct api_refusal no;
 };
 
 static int space_insert_body(void *cls)
 {
 	struct space_insert_tx *t = cls;
 	struct store *st = t->r->app->store;
+	int rc = api_quota_check_tx(&t->no, t->r, QUOTA_SPACES);
+	if (rc != 0)
+		return rc;
 	return st->ops->space_insert(st, t->r->who.tenant_id, t->sp);
 }
 
@@ -145,8 +151,8 @@ void spaces_create(struct req *r)
 	if (json_is_string(desc))
 		json_object_set(sp, "description", (json_t *)desc);
 	json_decref(body);
-	struct space_insert_tx t = {r, sp};
-	if (api_tx_run(r, true, space_insert_body, &t, NULL) < 0) {
+	struct space_insert_tx t = {.r = r, .sp = sp};
+	if (api_tx_run(r, true, space_insert_body, &t, &t.no) < 0) {
 		json_decref(sp);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "quality/aggregate.h"
 #include "quality/trust.h"
+#include "util/log.h"
 
 #define TRUST_MAX_IDS 100
 
@@ -53,8 +54,9 @@ void trust_filter(struct req *r)
 			json_decref(t);
 			t = NULL;
 			const struct aggregate_env env = api_aggregate_env(r);
+			uint64_t marks = aggregate_marks_made();
 			rc = aggregate_dataset_trust(&env, r->who.tenant_id, dsid);
-			api_derive_kick(r, rc >= 0);
+			api_derive_kick(r, marks, rc >= 0);
 			if (rc >= 0)
 				rc = st->ops->trust_get(st, &t, r->who.tenant_id, dsid);
 		}

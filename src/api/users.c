@@ -194,11 +194,13 @@ void users_list(struct req *r)
 				     "totalResults", (json_int_t)total));
 }
 
-/* users_create's transaction: the email must be free in the tenant, then
- * the prepared document is stored. A concurrent create of the same email
- * that slips past the check conflicts on the store's uniqueness rule; the
- * runner reruns the body and the check answers the same 409. */
+/* users_create's transaction: the email must be free in the tenant, the
+ * tenant's quota must leave room, then the prepared document is stored. A
+ * concurrent create of the same email that slips past the check conflicts
+ * on the store's uniqueness rule; the runner reruns the body and the check
+ * answers the same 409. */
 struct user_create_tx {
+	const struct req *r;
 	struct store *st;
 	const char *tenant;
 	const char *email;
@@ -217,6 +219,8 @@ static int user_create_body(void *cls)
 	if (rc == STORE_ONE)
 		return api_refuse(&t->no, ERR_CONFLICT, "a user with email '%s' already exists",
 				  t->email);
+	if ((rc = api_quota_check_tx(&t->no, t->r, QUOTA_USERS)) != 0)
+		return rc;
 	return t->st->ops->user_insert(t->st, t->tenant, t->doc, t->roles);
 }
 
@@ -262,7 +266,7 @@ void users_create(struct req *r)
 		      roles_assigned(roles), "createdAt", now, "lastUpdatedAt", now);
 	if (json_is_string(json_object_get(body, "picture")))
 		json_object_set(u, "picture", json_object_get(body, "picture"));
-	struct user_create_tx t = {r->app->store, r->who.tenant_id, email, u, roles, {0}};
+	struct user_create_tx t = {r, r->app->store, r->who.tenant_id, email, u, roles, {0}};
 	if (api_tx_run(r, true, user_create_body, &t, &t.no) < 0)
 		goto out;
 	api_set_etag(r, u);

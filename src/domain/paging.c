@@ -58,7 +58,7 @@ json_t *paging_links(const char *base, const char *path, const char *query,
 
 json_t *paging_envelope(json_t *data, json_t *links, const struct page_info *info)
 {
-	return json_pack("{s:o, s:i, s:i, s:i, s:i, s:o}", "data", data, "page",
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:o}", "data", data, "page",
 			 (json_int_t)info->page, "limit", (json_int_t)info->limit, "pages",
 			 (json_int_t)info->pages, "total", (json_int_t)info->total, "links", links);
 }

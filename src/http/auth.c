@@ -1,4 +1,5 @@
-/* auth: "Authorization: Bearer <key>" -> SHA-256 -> api_keys row. Unknown,
+/* auth: "Authorization: Bearer <key>" -> SHA-256 -> api_keys row (through
+ * the principal cache, issue 12). Unknown,
  * revoked and expired keys, and keys of disabled users, all look the same
  * to the caller: 401 with no hint about which. Without an Authorization
  * header the browser session cookie is tried (issue 9); a request it
@@ -6,8 +7,10 @@
 #include "http/auth.h"
 #include <string.h>
 #include <strings.h>
+#include "http/principal_cache.h"
 #include "http/server.h"
 #include "http/session.h"
+#include "store/store.h"
 #include "util/clock.h"
 
 static int bearer(struct req *r, const char *h);
@@ -72,22 +75,38 @@ static int bearer(struct req *r, const char *h)
 		reply_error(r, ERR_UNAUTHORIZED, "invalid API key");
 		return -1;
 	}
-	char hash[HASH_HEX_LEN + 1];
-	ids_sha256_hex(hash, key, n);
-	struct store *st = r->app->store;
-	struct apikey_row row;
-	int rc = st->ops->apikey_lookup(st, &row, hash);
-	if (auth_lookup_failed(r, rc))
-		return -1;
-	if (rc == STORE_NONE || !row.user_active ||
-	    (row.expires_ms && row.expires_ms <= clock_now_ms())) {
+	/* the cache first (principal_cache.h); the generation is read before
+	 * the store is, so a write committed meanwhile outdates what we fill */
+	unsigned char digest[IDS_SHA256_LEN];
+	ids_sha256(digest, key, n);
+	int64_t now = clock_now_ms();
+	uint64_t gen = store_identity_generation();
+	struct cached_principal p;
+	if (!principal_cache_get(&p, PRINCIPAL_KEY, digest, gen, now)) {
+		char hash[HASH_HEX_LEN + 1];
+		ids_hex(hash, digest, sizeof digest);
+		struct store *st = r->app->store;
+		struct apikey_row row;
+		int rc = st->ops->apikey_lookup(st, &row, hash);
+		if (auth_lookup_failed(r, rc))
+			return -1;
+		if (rc == STORE_NONE || !row.user_active) { /* never cached */
+			reply_error(r, ERR_UNAUTHORIZED, "invalid, expired or revoked API key");
+			return -1;
+		}
+		memset(&p, 0, sizeof p);
+		memcpy(p.who.tenant_id, row.tenant_id, sizeof p.who.tenant_id);
+		memcpy(p.who.user_id, row.user_id, sizeof p.who.user_id);
+		memcpy(p.who.key_id, row.id, sizeof p.who.key_id);
+		p.who.roles = row.roles;
+		p.expires_ms = row.expires_ms;
+		principal_cache_put(PRINCIPAL_KEY, digest, &p, gen, now);
+	}
+	if (p.expires_ms && p.expires_ms <= now) { /* checked on every request */
 		reply_error(r, ERR_UNAUTHORIZED, "invalid, expired or revoked API key");
 		return -1;
 	}
-	memcpy(r->who.tenant_id, row.tenant_id, sizeof r->who.tenant_id);
-	memcpy(r->who.user_id, row.user_id, sizeof r->who.user_id);
-	memcpy(r->who.key_id, row.id, sizeof r->who.key_id);
-	r->who.roles = row.roles;
+	r->who = p.who;
 	r->authed = true;
 	return 0;
 }

@@ -33,6 +33,7 @@ static const struct err_info table[ERR__COUNT] = {
 	[ERR_MALFORMED_REQUEST] = {"DP-400-MALFORMED-REQUEST", 400, "Malformed HTTP request"},
 	[ERR_REQUEST_TIMEOUT] = {"DP-408-REQUEST-TIMEOUT", 408, "Request not received in time"},
 	[ERR_ORIGIN] = {"DP-403-ORIGIN", 403, "Cross-origin request refused"},
+	[ERR_QUOTA_EXCEEDED] = {"DP-409-QUOTA-EXCEEDED", 409, "Tenant quota reached"},
 };
 
 const struct err_info *errors_get(enum err_id id)

@@ -3,8 +3,10 @@
 #include "http/metrics.h"
 #include <stdlib.h>
 #include <string.h>
+#include "http/principal_cache.h"
 #include "http/router.h"
 #include "store/store.h"
+#include "util/log.h"
 
 static const unsigned statuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 405, 406,
 				    409, 412, 413, 415, 429, 500, 503};
@@ -143,4 +145,18 @@ void metrics_render(struct metrics *m, struct strbuf *out)
 	strbuf_printf(out, "# HELP dp_rate_limited_total Requests rejected with 429.\n"
 			   "# TYPE dp_rate_limited_total counter\ndp_rate_limited_total %lu\n",
 		      (unsigned long)LOAD(&m->rate_limited));
+	strbuf_printf(out, "# HELP dp_log_dropped_total Log lines dropped because stderr was too slow.\n"
+			   "# TYPE dp_log_dropped_total counter\ndp_log_dropped_total %lu\n",
+		      (unsigned long)log_dropped_total());
+	struct principal_cache_stats pc;
+	principal_cache_stats(&pc);
+	strbuf_printf(out,
+		      "# HELP dp_principal_cache_lookups_total API key and session lookups by the"
+		      " principal cache: hit (no store lookup) or miss.\n"
+		      "# TYPE dp_principal_cache_lookups_total counter\n"
+		      "dp_principal_cache_lookups_total{result=\"hit\"} %lu\n"
+		      "dp_principal_cache_lookups_total{result=\"miss\"} %lu\n"
+		      "# HELP dp_principal_cache_entries Credentials the principal cache holds.\n"
+		      "# TYPE dp_principal_cache_entries gauge\ndp_principal_cache_entries %lu\n",
+		      (unsigned long)pc.hits, (unsigned long)pc.misses, (unsigned long)pc.entries);
 }

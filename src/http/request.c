@@ -386,6 +386,7 @@ void reply_error(struct req *r, enum err_id id, const char *fmt, ...)
 	if (!txt)
 		abort();
 	set_body(r, e->status, "application/json", txt, strlen(txt));
+	r->err_code = e->code;
 }
 
 void reply_storage_unavailable(struct req *r)

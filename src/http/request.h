@@ -59,6 +59,7 @@ struct req {
 	char session_hash[HASH_HEX_LEN + 1];
 
 	unsigned status;
+	const char *err_code; /* the error envelope's code, for the log line; NULL: none */
 	char *resp_body;
 	bool resp_static; /* resp_body is static data (reply_static): never freed */
 	size_t resp_len;

@@ -5,7 +5,9 @@
  * and one JSON log line and the metrics are written per response. */
 #include "http/server.h"
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +19,11 @@
 #include "http/guard.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "http/router.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
+#include "util/log.h"
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -181,10 +185,9 @@ void server_dispatch(struct req *r)
 		 * must not be acknowledged, and the open transaction (a write lock,
 		 * on SQLite) must not outlive the request. */
 		st->ops->rollback(st);
-		fprintf(stderr,
-			"{\"level\":\"error\",\"msg\":\"handler left a transaction open;"
-			" rolled back\",\"route\":\"%s\",\"status\":%u,\"traceId\":\"%s\"}\n",
-			r->route->pattern, r->status, r->trace_id);
+		log_event(LOG_ERROR, "handler left a transaction open; rolled back",
+			  LOG_STR("route", r->route->pattern), LOG_INT("status", r->status),
+			  LOG_STR("traceId", r->trace_id));
 		req_reset_reply(r);
 		reply_error(r, ERR_INTERNAL, "the request's transaction was not completed");
 	}
@@ -192,38 +195,38 @@ void server_dispatch(struct req *r)
 		reply_error(r, ERR_INTERNAL, "handler produced no response");
 }
 
-static void json_escape_into(struct strbuf *sb, const char *s)
-{
-	char clean[2048];
-	utf8_sanitize(clean, sizeof clean, s ? s : "");
-	json_t *j = json_string(clean);
-	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	strbuf_puts(sb, t ? t : "\"\"");
-	free(t);
-	json_decref(j);
-}
-
 static void log_request(struct req *r, int64_t ns)
 {
-	char ts[ISO_TS_LEN + 1];
-	clock_now_iso(ts);
-	struct strbuf sb;
-	strbuf_init(&sb);
-	strbuf_printf(&sb, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"request\",\"method\":", ts,
-		      r->status >= 500 ? "error" : "info");
-	json_escape_into(&sb, r->method);
-	strbuf_puts(&sb, ",\"path\":");
-	json_escape_into(&sb, r->path);
-	strbuf_printf(&sb, ",\"status\":%u,\"durationMs\":%.3f,\"traceId\":\"%s\"", r->status,
-		      (double)ns / 1e6, r->trace_id);
-	if (r->authed)
-		strbuf_printf(&sb, ",\"user\":\"%s\",\"tenant\":\"%s\",\"auth\":\"%s\"",
-			      r->who.user_id, r->who.tenant_id, r->via_session ? "session" : "apikey");
-	else
-		strbuf_puts(&sb, ",\"user\":null");
-	strbuf_puts(&sb, "}\n");
-	fwrite(sb.data, 1, sb.len, stderr);
-	strbuf_free(&sb);
+	struct log_line l;
+	log_begin(&l, r->status >= 500 ? LOG_ERROR : LOG_INFO, "request");
+	char addr[INET6_ADDRSTRLEN] = "";
+	const union MHD_ConnectionInfo *ci =
+		r->conn ? MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+				  sizeof addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  addr, sizeof addr);
+	}
+	log_str(&l, "client", addr[0] ? addr : NULL);
+	log_str(&l, "method", r->method);
+	log_str(&l, "path", r->path ? r->path : "");
+	log_str(&l, "route", r->route ? r->route->pattern : NULL);
+	log_int(&l, "status", r->status);
+	log_str(&l, "code", r->err_code);
+	log_num(&l, "durationMs", (double)ns / 1e6, 3);
+	log_str(&l, "traceId", r->trace_id);
+	if (r->authed) {
+		log_str(&l, "user", r->who.user_id);
+		log_str(&l, "tenant", r->who.tenant_id);
+		log_str(&l, "auth", r->via_session ? "session" : "apikey");
+	} else {
+		log_str(&l, "user", NULL);
+	}
+	log_end(&l);
 }
 
 static enum MHD_Result finish(struct req *r)
@@ -370,10 +373,8 @@ static void send_raw_error(int fd, struct app *app, enum err_id id, const char *
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	(void)n;
-	fprintf(stderr,
-		"{\"level\":\"warn\",\"msg\":\"request refused\",\"status\":%u,\"code\":\"%s\","
-		"\"traceId\":\"%s\"}\n",
-		e->status, e->code, tmp.trace_id);
+	log_event(LOG_WARN, "request refused", LOG_INT("status", e->status), LOG_STR("code", e->code),
+		  LOG_STR("traceId", tmp.trace_id));
 	req_clear(&tmp);
 }
 
@@ -625,13 +626,7 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	struct strbuf sb;
-	strbuf_init(&sb);
-	strbuf_puts(&sb, "{\"level\":\"warn\",\"msg\":\"http\",\"detail\":");
-	json_escape_into(&sb, msg);
-	strbuf_puts(&sb, "}\n");
-	fwrite(sb.data, 1, sb.len, stderr);
-	strbuf_free(&sb);
+	log_event(LOG_WARN, "http", LOG_STR("detail", msg));
 }
 
 struct server *server_start(struct app *app)
@@ -642,11 +637,9 @@ struct server *server_start(struct app *app)
 	const char *mhd = MHD_get_version();
 	layout_known = mhd && !strcmp(mhd, "0.9.75");
 	if (!layout_known)
-		fprintf(stderr,
-			"{\"level\":\"warn\",\"msg\":\"libmicrohttpd %s is not the version the"
-			" header layout check was verified on (0.9.75); bare LF, NUL and folded header"
-			" lines are left to the proxy (docs/deployment.md)\"}\n",
-			mhd ? mhd : "?");
+		log_event(LOG_WARN, "libmicrohttpd is not the version the header layout check was"
+				    " verified on (0.9.75); bare LF, NUL and folded header lines are left"
+				    " to the proxy (docs/deployment.md)", LOG_STR("version", mhd ? mhd : "?"));
 	const struct config *cfg = app->cfg;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				 .ai_flags = AI_NUMERICSERV}, *ai = NULL;
@@ -723,7 +716,7 @@ void server_stop(struct server *srv, int grace_ms)
 	MHD_socket s = MHD_quiesce_daemon(srv->daemon);
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
-	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"draining\"}\n");
+	log_event(LOG_INFO, "draining");
 	/* Stop when every connection is gone, or when nothing has been in
 	 * flight for a quiet period (idle keep-alive connections that send
 	 * nothing more; a request already sent may not be parsed yet, hence the

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include "config.h"
 #include "http/auth.h"
+#include "http/principal_cache.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -225,12 +226,13 @@ int session_create(struct store *st, const struct config *cfg, const char *tenan
 	return rc;
 }
 
-int session_authenticate(struct req *r, const char *token)
+/* The store's verdict on a session (no cache): on success *p is filled
+ * (last_seen as it now stands, after a touch) and 0 is returned; else -1
+ * after replying. */
+static int session_lookup_store(struct req *r, struct cached_principal *p, const char *hash,
+				int64_t now, int64_t idle)
 {
-	char hash[HASH_HEX_LEN + 1];
-	ids_sha256_hex(hash, token, strlen(token));
 	struct store *st = r->app->store;
-	int64_t now = clock_now_ms(), idle = idle_ms_of(r->app->cfg);
 	struct session_row row;
 	int rc = st->ops->session_lookup(st, &row, hash, now);
 	if (auth_lookup_failed(r, rc))
@@ -242,17 +244,49 @@ int session_authenticate(struct req *r, const char *token)
 		reply_error(r, ERR_UNAUTHORIZED, "the session has ended or is not valid; sign in again");
 		return -1;
 	}
-	if (now - row.last_seen_ms >= session_touch_interval_ms(idle))
-		(void)st->ops->session_touch(st, row.tenant_id, hash, now);
-	memcpy(r->who.tenant_id, row.tenant_id, sizeof r->who.tenant_id);
-	memcpy(r->who.user_id, row.user_id, sizeof r->who.user_id);
+	if (now - row.last_seen_ms >= session_touch_interval_ms(idle) &&
+	    st->ops->session_touch(st, row.tenant_id, hash, now) == STORE_ONE)
+		row.last_seen_ms = now;
+	memset(p, 0, sizeof *p);
+	memcpy(p->who.tenant_id, row.tenant_id, sizeof p->who.tenant_id);
+	memcpy(p->who.user_id, row.user_id, sizeof p->who.user_id);
+	memcpy(p->who.key_id, row.key_id, sizeof p->who.key_id);
+	p->who.roles = row.roles;
+	p->expires_ms = row.expires_ms;
+	p->key_expires_ms = row.key_expires_ms;
+	p->last_seen_ms = row.last_seen_ms;
+	return 0;
+}
+
+int session_authenticate(struct req *r, const char *token)
+{
+	unsigned char digest[IDS_SHA256_LEN];
+	char hash[HASH_HEX_LEN + 1];
+	ids_sha256(digest, token, strlen(token));
+	ids_hex(hash, digest, sizeof digest);
+	int64_t now = clock_now_ms(), idle = idle_ms_of(r->app->cfg);
+	/* the principal cache first (principal_cache.h); the generation is read
+	 * before the store is. What the cache holds is judged again on every
+	 * request: expiry, idle time, the key's expiry; a session that looks
+	 * ended, or is due a touch, goes to the store (which may know a later
+	 * use on another instance, and deletes a dead row). */
+	uint64_t gen = store_identity_generation();
+	struct cached_principal p;
+	bool hit = principal_cache_get(&p, PRINCIPAL_SESSION, digest, gen, now);
+	if (hit && (now >= p.expires_ms || now >= p.last_seen_ms + idle ||
+		    (p.key_expires_ms && p.key_expires_ms <= now) ||
+		    now - p.last_seen_ms >= session_touch_interval_ms(idle)))
+		hit = false;
+	if (!hit) {
+		if (session_lookup_store(r, &p, hash, now, idle) < 0)
+			return -1;
+		principal_cache_put(PRINCIPAL_SESSION, digest, &p, gen, now);
+	}
+	r->who = p.who;
 	/* rate limits count per API key: the key the session was made with,
 	 * or (no key, e.g. SSO) the session itself */
-	if (row.key_id[0])
-		memcpy(r->who.key_id, row.key_id, sizeof r->who.key_id);
-	else
+	if (!p.who.key_id[0])
 		snprintf(r->who.key_id, sizeof r->who.key_id, "session:%.28s", hash);
-	r->who.roles = row.roles;
 	memcpy(r->session_hash, hash, sizeof r->session_hash);
 	r->via_session = true;
 	r->authed = true;

@@ -32,6 +32,7 @@
 #include "store/tx.h"
 #include "util/clock.h"
 #include "util/ids.h"
+#include "util/log.h"
 
 /* What worker i runs, for the keeper's heartbeats. */
 struct slot {
@@ -70,35 +71,35 @@ struct worker_pool {
 static void log_job(const struct worker_pool *wp, const struct computation *c, const char *status,
 		    const char *code, const char *reason, const struct profile_stats *ps, double secs)
 {
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "level", "info", "msg",
-				 "quality computation", "computationId", c->id, "datasetId",
-				 c->dataset_id, "status", status, "attempt", c->attempts, "seconds",
-				 secs, "instance", wp->instance);
+	struct log_line l;
+	log_begin(&l, LOG_INFO, "quality computation");
+	log_str(&l, "computationId", c->id);
+	log_str(&l, "datasetId", c->dataset_id);
+	log_str(&l, "status", status);
+	log_int(&l, "attempt", c->attempts);
+	log_num(&l, "seconds", secs, 3);
+	log_str(&l, "instance", wp->instance);
 	if (code)
-		json_object_set_new(line, "errorCode", json_string(code));
+		log_str(&l, "errorCode", code);
 	if (reason)
-		json_object_set_new(line, "reason", json_string(reason));
+		log_str(&l, "reason", reason);
 	if (ps)
-		json_object_set_new(line, "bytes", json_integer((json_int_t)ps->bytes));
-	char *txt = json_dumps(line, JSON_COMPACT);
-	if (txt)
-		fprintf(stderr, "%s\n", txt);
-	free(txt);
-	json_decref(line);
+		log_int(&l, "bytes", (int64_t)ps->bytes);
+	log_end(&l);
 }
 
 /* A warning about one claim (lease lost, result discarded, not recorded). */
 static void log_claim(const struct worker_pool *wp, const struct computation *c, const char *msg)
 {
-	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"%s\",\"computationId\":\"%s\",\"attempt\":%d,"
-			"\"instance\":\"%s\"}\n", msg, c->id, c->attempts, wp->instance);
+	log_event(LOG_WARN, msg, LOG_STR("computationId", c->id), LOG_INT("attempt", c->attempts),
+		  LOG_STR("instance", wp->instance));
 }
 
 static void log_recovered(long requeued, long failed)
 {
 	if (requeued || failed)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"recovered interrupted quality computations\","
-				"\"requeued\":%ld,\"failed\":%ld}\n", requeued, failed);
+		log_event(LOG_WARN, "recovered interrupted quality computations",
+			  LOG_INT("requeued", requeued), LOG_INT("failed", failed));
 }
 
 /* Profiles the data set's file; fills result or code/reason. */
@@ -192,6 +193,7 @@ static void process(struct worker_pool *wp, struct slot *slot, const struct comp
 	json_t *ids = json_pack("[s]", c->dataset_id);
 	const struct aggregate_env env = {cfg->store, cfg->data_root};
 	struct finish_tx t = {&env, c, wp->instance, ok, ok, code, reason, now, result, ids, false};
+	uint64_t marks = aggregate_marks_made();
 	pthread_mutex_lock(&wp->mu);
 	slot->finishing = true;
 	pthread_mutex_unlock(&wp->mu);
@@ -211,7 +213,7 @@ static void process(struct worker_pool *wp, struct slot *slot, const struct comp
 	}
 	json_decref(ids);
 	json_decref(result);
-	if (aggregate_marked_take() && rc >= 0)
+	if (rc >= 0 && aggregate_marks_made() != marks)
 		deriver_notify(cfg->deriver);
 	if (t.lost)
 		log_claim(wp, c, "quality computation result discarded: its lease expired and"
@@ -390,8 +392,8 @@ static void *keeper(void *arg)
 		if (pr < 0 && errno != EINTR) {
 			/* never stop the heartbeats: drop the listener (it is
 			 * opened again) and go on with the next round */
-			fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"job keeper: poll failed; listening"
-					" again\",\"errno\":%d}\n", errno);
+			log_event(LOG_WARN, "job keeper: poll failed; listening again",
+				  LOG_INT("errno", errno));
 			fd = -1;
 			struct timespec pause = {0, 100000000L};
 			nanosleep(&pause, NULL);
@@ -403,8 +405,7 @@ static void *keeper(void *arg)
 			int got = 0;
 			if (st->ops->computation_notices(st, &got) != STORE_ONE) {
 				fd = -1; /* the listener broke: listen again */
-				fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"job notification listener"
-						" lost; listening again\"}\n");
+				log_event(LOG_WARN, "job notification listener lost; listening again");
 			} else if (got > 0) {
 				wake_all(wp);
 			}
@@ -446,9 +447,8 @@ struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 		worker_stop(wp);
 		return NULL;
 	}
-	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"quality workers\",\"instance\":\"%s\","
-			"\"workers\":%d,\"leaseSeconds\":%lld}\n", wp->instance, n,
-		(long long)(wp->lease_ms / 1000));
+	log_event(LOG_INFO, "quality workers", LOG_STR("instance", wp->instance), LOG_INT("workers", n),
+		  LOG_INT("leaseSeconds", wp->lease_ms / 1000));
 	if (n <= 0)
 		return wp; /* an API-only instance: it queues, others run */
 
@@ -458,8 +458,8 @@ struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 	struct recover_tx t = {wp, now, 0, 0};
 	if (store_tx_run(NULL, st, true, recover_body, &t) < 0)
 		/* not fatal: every claim tries again */
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"could not requeue interrupted quality"
-				" computations; the workers retry at each claim\"}\n");
+		log_event(LOG_WARN, "could not requeue interrupted quality computations; the workers"
+				    " retry at each claim");
 	else
 		log_recovered(t.requeued, t.failed);
 
@@ -478,9 +478,8 @@ struct worker_pool *worker_start(const struct worker_config *cfg, int n)
 	}
 	wp->keeper_running = pthread_create(&wp->keeper, NULL, keeper, wp) == 0;
 	if (!wp->keeper_running)
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"quality workers: no keeper thread;"
-				" leases are not renewed, so a computation longer than the lease may"
-				" run again elsewhere\"}\n");
+		log_event(LOG_WARN, "quality workers: no keeper thread; leases are not renewed, so a"
+				    " computation longer than the lease may run again elsewhere");
 	return wp;
 }
 

@@ -293,24 +293,16 @@ void aggregate_counts_get(struct aggregate_counts *out)
 
 /* ---- marking (inside a writer's transaction) -------------------------------- */
 
-/* Set by a mark, taken by aggregate_marked_take (the thread that ran the
- * transaction wakes the deriver once it has committed). */
-static _Thread_local bool marked;
-
-bool aggregate_marked_take(void)
+uint64_t aggregate_marks_made(void)
 {
-	bool m = marked;
-	marked = false;
-	return m;
+	return atomic_load(&n_marks);
 }
 
 int aggregate_mark(struct store *st, const char *tenant, const char *kind, const char *id)
 {
 	int rc = st->ops->derive_mark(st, tenant, kind, id, clock_now_ms());
-	if (rc >= 0) {
-		marked = true;
+	if (rc >= 0)
 		atomic_fetch_add(&n_marks, 1);
-	}
 	return rc < 0 ? rc : STORE_ONE;
 }
 

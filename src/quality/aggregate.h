@@ -30,9 +30,12 @@ int aggregate_product(struct store *st, const char *tenant, json_t *product);
  * score, then its products), "dataset" (the products using it; its trust
  * score is current) or "product" (its quality/trustScore). */
 int aggregate_mark(struct store *st, const char *tenant, const char *kind, const char *id);
-/* Whether this thread marked anything since the last call (then the caller,
- * once its transaction has committed, wakes the deriver). Resets it. */
-bool aggregate_marked_take(void);
+/* Marks made so far by this process, on any thread. A caller reads it
+ * before and after its transaction and, when it moved and the transaction
+ * committed, wakes the deriver (the body may run on another thread: the
+ * SQLite writer, store/tx.h). Another thread's mark in between only costs
+ * an early wake-up. */
+uint64_t aggregate_marks_made(void);
 
 /* In the caller's write transaction, for each data set in ids (an array of
  * ids; unknown ones are skipped): its trust score recomputed now (its own

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include "domain/datafile.h"
 #include "quality/profile.h"
+#include "util/log.h"
 
 int quality_location_ok(const char *loc)
 {
@@ -67,8 +68,8 @@ static void park(int fd)
 	if (nparked < sizeof parked / sizeof parked[0])
 		parked[nparked++] = fd; /* beyond 64 the descriptor simply leaks, still unclosed */
 	pthread_mutex_unlock(&parked_mu);
-	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"a data file was swapped for the database "
-			"while being opened; its descriptor is kept open so SQLite keeps its locks\"}\n");
+	log_event(LOG_WARN, "a data file was swapped for the database while being opened; its"
+			    " descriptor is kept open so SQLite keeps its locks");
 }
 
 /* Opens loc below the directory dfd (canonical path dir) without leaving it;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "store/store.h"
 #include "store/store_ops.h"
+#include "util/log.h"
 
 static struct store_ops faulty;
 
@@ -190,8 +191,8 @@ int store_fault_vfs(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "DP_FAULT_INJECT: cannot register the fault VFS");
 		return -1;
 	}
-	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"storage fault injection active\","
-			"\"disk\":\"writes fail while the flag file exists\"}\n");
+	log_event(LOG_WARN, "storage fault injection active",
+		  LOG_STR("disk", "writes fail while the flag file exists"));
 	return 0;
 }
 
@@ -216,8 +217,7 @@ int store_fault_wrap(struct store *st, const char *spec, char *err, size_t errle
 	}
 	if (!memcmp(&faulty, st->ops, sizeof faulty))
 		return 0; /* only disk: entries */
-	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"storage fault injection active\",\"calls\":\"%s\"}\n",
-		spec);
+	log_event(LOG_WARN, "storage fault injection active", LOG_STR("calls", spec));
 	st->ops = &faulty;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "store/pg_schema.h"
 #include "store/rows.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Advisory lock keys (two int4 form): class 8511 global (1 = migrations,
  * 2 = the tenant directory), class 8512 per tenant (hashtext of its id). */
@@ -49,6 +50,10 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_TENANT_FIND] = "SELECT id FROM tenants WHERE name = $1::text",
 	[P_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES($1::text, $2::text, $3::text)",
 	[P_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	/* one row even for a tenant without a counter row (max() of nothing) */
+	[P_TENANT_USAGE] = "SELECT coalesce(max(products), 0), coalesce(max(datasets), 0),"
+			   " coalesce(max(spaces), 0), coalesce(max(users), 0)"
+			   " FROM tenant_counts WHERE tenant_id = $1::text",
 	[P_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = $1::text AND email = $2::text",
 	[P_USER_GET] = "SELECT doc FROM users WHERE tenant_id = $1::text AND id = $2::text",
 	[P_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
@@ -84,7 +89,8 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	[P_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
 			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
 			     " WHEN k.id IS NULL OR k.revoked"
-			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= $2::bigint) THEN 0 ELSE 1 END,"
+			     " coalesce(k.expires_ms, 0)"
 			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
 			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
 			     " WHERE s.id_hash = $1::text",
@@ -333,15 +339,8 @@ static void conn_free(void *p)
 
 static void log_error(const char *what, const char *state, const char *msg)
 {
-	char ts[ISO_TS_LEN + 1];
-	clock_now_iso(ts);
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", "error", "msg", what,
-				 "sqlstate", state ? state : "", "error", msg ? msg : "");
-	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	if (txt)
-		fprintf(stderr, "%s\n", txt);
-	free(txt);
-	json_decref(line);
+	log_event(LOG_ERROR, what, LOG_STR("sqlstate", state ? state : ""),
+		  LOG_STR("error", msg ? msg : ""));
 }
 
 /* How long a statement waits for a lock (the tenant's advisory lock, a row
@@ -528,6 +527,8 @@ PGresult *pg_run(struct store *st, enum pg_stmt id, const char *tenant, int n,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	return run_prepared(c, id, n, v, rc);
@@ -539,6 +540,8 @@ PGresult *pg_run_sql_once(struct store *st, const char *sql, const char *tenant,
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	PGresult *r = PQexecParams(c->db, sql, n, NULL, v, NULL, NULL, 0);
@@ -557,6 +560,8 @@ PGresult *pg_run_sql(struct store *st, const char *sql, const char *tenant, int 
 	struct pgconn *c = conn_get(st, rc);
 	if (!c)
 		return NULL;
+	if (!c->tx_open)
+		store_tx_note(); /* a lone statement: its own transaction */
 	if ((*rc = lock_tenant(c, tenant)) != STORE_ONE)
 		return NULL;
 	struct sql_slot *slot = NULL, *victim = &c->cache[0];
@@ -639,6 +644,17 @@ int pg_docs(PGresult *r, json_t **out)
 		json_array_append_new(arr, d);
 	}
 	*out = arr;
+	return STORE_ONE;
+}
+
+int pg_texts(PGresult *r, int col, struct store_docs *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, col))
+			continue;
+		if (store_docs_append(out, PQgetvalue(r, i, col), (size_t)PQgetlength(r, i, col)) < 0)
+			return STORE_HARD;
+	}
 	return STORE_ONE;
 }
 
@@ -758,6 +774,7 @@ static int simple_exec(struct pgconn *c, const char *sql, bool committing)
 int pg_begin(struct store *st, bool write)
 {
 	int rc;
+	store_tx_note();
 	struct pgconn *c = conn_get(st, &rc);
 	if (!c)
 		return rc;
@@ -783,10 +800,12 @@ int pg_commit(struct store *st)
 	if (!c) {
 		/* the connection broke: the outcome is unknown (503, never retried) */
 		store_fault_note_commit_unknown("connection lost before COMMIT");
+		store_identity_end(true);
 		return STORE_UNAVAILABLE;
 	}
 	bool wrote = c->write_tx;
 	rc = simple_exec(c, "COMMIT", true);
+	store_identity_end(true);
 	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
@@ -797,6 +816,7 @@ int pg_commit(struct store *st)
 
 void pg_rollback(struct store *st)
 {
+	store_identity_end(false);
 	struct pg_store *s = (struct pg_store *)st;
 	struct pgconn *c = pthread_getspecific(s->key);
 	if (!c)
@@ -806,6 +826,38 @@ void pg_rollback(struct store *st)
 	c->tx_open = false;
 	c->write_tx = false;
 	c->nlocked = 0;
+}
+
+/* Savepoints "sp<depth>" (store.h). PostgreSQL's own group commit batches
+ * concurrent COMMITs, so the store has no writer and nothing here is used
+ * by the runner; the operation keeps the backends interchangeable. A
+ * rollback forgets the tenant locks noted since the transaction began: a
+ * lock taken inside the undone savepoint is released with it, and taking
+ * one again is harmless. */
+int pg_savepoint(struct store *st, enum store_savepoint what, int depth)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	struct pgconn *c = pthread_getspecific(s->key);
+	if (!c || !c->db || !c->tx_open || depth < 0)
+		return STORE_HARD;
+	char sql[96];
+	switch (what) {
+	case STORE_SP_BEGIN:
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_RELEASE:
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_ROLLBACK:
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d", depth,
+			 depth);
+		c->nlocked = 0;
+		break;
+	default:
+		return STORE_HARD;
+	}
+	int rc = simple_exec(c, sql, false);
+	return rc == STORE_CONFLICT ? STORE_HARD : rc;
 }
 
 bool pg_in_transaction(struct store *st)
@@ -935,6 +987,25 @@ int pg_tenant_count(struct store *st, long *out)
 	return pg_get_count(r, &rc, out);
 }
 
+int pg_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
+{
+	int rc;
+	/* with the tenant: inside a write transaction its advisory lock first */
+	PGresult *r = PG_RUN(st, P_TENANT_USAGE, tenant, &rc, tenant);
+	if (!r)
+		return rc;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return STORE_HARD;
+	}
+	out->products = (long)pg_ll(r, 0, 0);
+	out->datasets = (long)pg_ll(r, 0, 1);
+	out->spaces = (long)pg_ll(r, 0, 2);
+	out->users = (long)pg_ll(r, 0, 3);
+	PQclear(r);
+	return STORE_ONE;
+}
+
 int pg_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
 {
 	return get_id(st, P_USER_FIND_EMAIL, tenant, out_id, 2, (const char *const[]){tenant, email});
@@ -960,12 +1031,12 @@ int pg_user_update(struct store *st, const char *tenant, json_t *doc, unsigned r
 	int rc = PG_CHANGED(st, P_USER_UPDATE, tenant, tenant, rows_doc_str(doc, "id"), rows_doc_str(doc, "email"),
 			    PG_I64(roles), rows_doc_str(doc, "status"), txt);
 	free(txt);
-	return rc;
+	return store_identity_wrote(st, rc);
 }
 
 int pg_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id);
+	return store_identity_wrote(st, PG_CHANGED(st, P_USER_DELETE, tenant, tenant, id));
 }
 
 int pg_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -1046,7 +1117,7 @@ int pg_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int pg_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id);
+	return store_identity_wrote(st, PG_CHANGED(st, P_KEY_DELETE, tenant, tenant, id));
 }
 
 int pg_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -1086,6 +1157,7 @@ int pg_session_lookup(struct store *st, struct session_row *out, const char *id_
 		out->roles = (unsigned)pg_ll(r, 0, 6);
 		out->user_active = !strcmp(PQgetvalue(r, 0, 7), "active");
 		out->key_ok = pg_ll(r, 0, 8) != 0;
+		out->key_expires_ms = pg_ll(r, 0, 9);
 	}
 	PQclear(r);
 	return rc;
@@ -1099,7 +1171,7 @@ int pg_session_touch(struct store *st, const char *tenant, const char *id_hash,
 
 int pg_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash);
+	return store_identity_wrote(st, PG_CHANGED(st, P_SESSION_DELETE, tenant, tenant, id_hash));
 }
 
 int pg_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,
@@ -1689,9 +1761,8 @@ static int check_durable(PGconn *db, char *err, size_t errlen)
 		return -1;
 	}
 	if (!strcasestr(ctype, "utf-8") && !strcasestr(ctype, "utf8"))
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the database's LC_CTYPE is not UTF-8:"
-				" search matches non-ASCII letters case-sensitively\",\"lcCtype\":\"%s\"}\n",
-			ctype);
+		log_event(LOG_WARN, "the database's LC_CTYPE is not UTF-8: search matches non-ASCII"
+				    " letters case-sensitively", LOG_STR("lcCtype", ctype));
 	return 0;
 }
 
@@ -1727,9 +1798,8 @@ static int migrate(PGconn *db, char *err, size_t errlen)
 		    !setup_exec(db, bump, NULL, err, errlen, what))
 			goto fail;
 		if (from > 0)
-			fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-					"\"ms\":%lld}\n", version + 1,
-				(long long)((clock_mono_ns() - t0) / 1000000));
+			log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+				  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	}
 	if (!setup_exec(db, "COMMIT", NULL, err, errlen, "migration commit"))
 		goto fail;

@@ -22,7 +22,7 @@
 /* Prepared statements, one PQprepare per connection on first use. */
 enum pg_stmt {
 	P_LOCK_TENANT, P_RATE_TAKE, P_RATE_SWEEP,
-	P_TENANT_FIND, P_TENANT_INSERT, P_TENANT_COUNT,
+	P_TENANT_FIND, P_TENANT_INSERT, P_TENANT_COUNT, P_TENANT_USAGE,
 	P_USER_FIND_EMAIL, P_USER_GET, P_USER_INSERT, P_USER_UPDATE, P_USER_DELETE, P_USER_LIST,
 	P_USER_COUNT,
 	P_KEY_INSERT, P_KEY_LOOKUP, P_KEY_GET, P_KEY_LIST, P_KEY_COUNT, P_KEY_DESCRIBE, P_KEY_DELETE,
@@ -72,6 +72,9 @@ const char *pg_val(const PGresult *r, int row, int col); /* NULL for SQL NULL */
 long long pg_ll(const PGresult *r, int row, int col);    /* 0 for NULL */
 /* Rows 0..n of column 0 parsed as JSON into a new array. */
 int pg_docs(PGresult *r, json_t **out);
+/* Rows 0..n of column col appended to out as stored text (store/docs.h);
+ * SQL NULLs are skipped (the one row of an empty page's LEFT JOIN). */
+int pg_texts(PGresult *r, int col, struct store_docs *out);
 /* "{\"a\",\"b\"}": a text[] literal of the strings of a JSON array. */
 void pg_text_array(struct strbuf *sb, const json_t *arr);
 /* Integer parameter text. */

@@ -396,25 +396,12 @@ static void list_count(struct strbuf *sql, const struct gen *g, const struct pro
 
 /* Rows of (total, ..., doc) with the doc in column col (NULL in the one row
  * of an empty page): the total and the page. */
-static int read_page(PGresult *r, int col, json_t **out, long *out_total)
+static int read_page(PGresult *r, int col, struct store_docs *out, long *out_total)
 {
 	if (PQntuples(r) < 1)
 		return STORE_HARD;
 	*out_total = (long)pg_ll(r, 0, 0);
-	json_t *arr = json_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *t = pg_val(r, i, col);
-		if (!t)
-			continue;
-		json_t *d = json_loads(t, 0, NULL);
-		if (!d) {
-			json_decref(arr);
-			return STORE_HARD;
-		}
-		json_array_append_new(arr, d);
-	}
-	*out = arr;
-	return STORE_ONE;
+	return pg_texts(r, col, out);
 }
 
 /* sort=relevance with a search (docs/search.md "One pass"), one statement:
@@ -424,7 +411,8 @@ static int read_page(PGresult *r, int col, json_t **out, long *out_total)
  * exact when the pass saw every match, or when the page lies within the
  * tier-1 rows it saw (n1); otherwise (more than count_limit matches and a
  * page past them) *exact is false and the caller orders every match. */
-static int search_onepass(struct store *st, struct gen *g, json_t **out, long *out_total,
+static int search_onepass(struct store *st, struct gen *g, struct store_docs *out,
+			  long *out_total,
 			  bool *exact, const char *tenant, const struct product_query *q)
 {
 	int n = q->search->n;
@@ -465,16 +453,15 @@ static int search_onepass(struct store *st, struct gen *g, json_t **out, long *o
  * there is no filter), skipping offset of them, then the documents of
  * those limit rows. */
 #define DEFER_MIN_OFFSET 100
-int pg_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-		    const struct product_query *q)
+int pg_product_list(struct store *st, struct store_docs *out, long *out_total,
+		    const char *tenant, const struct product_query *q)
 {
 	struct gen g;
 	gen_init(&g, q);
 	int rc = STORE_ONE;
-	*out = NULL;
+	store_docs_clear(out);
 	if (!list_from(&g.from, &g.p, g.terms, tenant, q)) {
 		*out_total = 0;
-		*out = json_array();
 		goto out;
 	}
 	if (q->search && q->sort == SORT_RELEVANCE) {
@@ -483,8 +470,7 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 		if (rc != STORE_ONE || exact)
 			goto out;
 		/* past the bound: every match ordered (the total stays the bounded one) */
-		json_decref(*out);
-		*out = NULL;
+		store_docs_clear(out);
 		g.sql.len = 0;
 		strbuf_printf(&g.sql, "SELECT p.doc%s", g.from.data);
 		list_order(&g.sql, q, "p.");
@@ -492,7 +478,7 @@ int pg_product_list(struct store *st, json_t **out, long *out_total, const char 
 		strbuf_printf(&g.sql, " LIMIT $%d::bigint OFFSET $%d::bigint", g.p.n - 1, g.p.n);
 		PGresult *r = pg_run_sql_once(st, g.sql.data, tenant, g.p.n, g.p.v, &rc);
 		if (r)
-			rc = pg_docs(r, out);
+			rc = pg_texts(r, 0, out);
 		PQclear(r);
 		goto out;
 	}
@@ -567,10 +553,12 @@ int pg_changelog_append(struct store *st, const char *tenant, const char *produc
 	return rc;
 }
 
-int pg_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
-		      const char *product_id, bool ascending, long offset, long limit)
+int pg_changelog_page(struct store *st, struct store_docs *out, long *out_total,
+		      const char *tenant, const char *product_id, bool ascending, long offset,
+		      long limit)
 {
 	int rc;
+	store_docs_clear(out);
 	rc = pg_get_count(PG_RUN(st, P_CHANGELOG_COUNT, tenant, &rc, tenant, product_id), &rc,
 			  out_total);
 	if (rc != STORE_ONE)
@@ -587,7 +575,7 @@ int pg_changelog_page(struct store *st, json_t **out, long *out_total, const cha
 	PGresult *r = PG_RUN(st, ascending ? P_CHANGELOG_PAGE_ASC : P_CHANGELOG_PAGE_DESC, tenant,
 			     &rc, tenant, product_id, PG_I64(lo), PG_I64(hi));
 	if (r)
-		rc = pg_docs(r, out);
+		rc = pg_texts(r, 0, out);
 	PQclear(r);
 	return rc;
 }

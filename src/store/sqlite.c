@@ -1,8 +1,8 @@
 /* sqlite: the embedded storage backend, its connection layer. WAL journal
  * with synchronous=FULL so an acknowledged write survives kill -9 and power
  * loss; one connection per worker thread (pthread key) with its prepared
- * statements cached; writes use BEGIN IMMEDIATE so writers queue on the lock
- * instead of failing mid-way. Here: opening, pragmas, migrations,
+ * statements cached; writes use BEGIN IMMEDIATE, run by the one writer
+ * thread of the group commit (store/tx.h) that the store creates at open. Here: opening, pragmas, migrations,
  * transactions, the statement caches, error mapping, the helpers every
  * resource file shares (sqlite_int.h) and the store_ops table. The store
  * operations live in one file per resource: sqlite_identity.c (tenants,
@@ -19,7 +19,9 @@
 #include "store/schema.h"
 #include "store/sqlite_fts.h"
 #include "store/sqlite_int.h"
+#include "store/tx.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN_R] = "BEGIN",
@@ -145,6 +147,11 @@ static int conn_open(struct conn **out, const char *path, char *err, size_t errl
 		conn_free(c);
 		return STORE_HARD;
 	}
+	/* Writers of this process queue for the one writer (store/tx.h group
+	 * commit) and never meet on the lock; the busy timeout is for other
+	 * processes (bootstrap, backup, sqlite3) and the rare moments a WAL
+	 * reader must wait (recovery of the WAL index). docs/decisions.md "Issue 12 -- writers and
+	 * group commit". */
 	sqlite3_busy_timeout(c->db, 5000);
 	rc = sqlite3_exec(c->db,
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -200,6 +207,10 @@ static int map_rc(int rc)
 /* sqlite3_step with storage conditions noted (logged, /ready degraded). */
 int sqlite_stmt_step(sqlite3_stmt *s)
 {
+	/* the first step of a statement outside a transaction: an implicit
+	 * one (or BEGIN, an explicit one): store_tx_started counts both */
+	if (!sqlite3_stmt_busy(s) && sqlite3_get_autocommit(sqlite3_db_handle(s)))
+		store_tx_note();
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		sqlite_rc_note(sqlite3_db_handle(s), rc);
@@ -222,8 +233,8 @@ sqlite3_stmt *sqlite_stmt_get(struct store *st, enum stmt_id id)
 		sqlite_stmt_fail_rc = map_rc(sqlite_rc_note(c->db, prc)) == STORE_UNAVAILABLE
 					      ? STORE_UNAVAILABLE
 					      : STORE_HARD;
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"prepare failed\",\"sql\":\"%d\",\"error\":\"%s\"}\n",
-			(int)id, sqlite3_errmsg(c->db));
+		log_event(LOG_ERROR, "prepare failed", LOG_INT("sql", id),
+			  LOG_STR("error", sqlite3_errmsg(c->db)));
 		return NULL;
 	}
 	return c->stmts[id];
@@ -259,6 +270,7 @@ static int simple(struct store *st, enum stmt_id id)
 
 int sqlite_begin(struct store *st, bool write)
 {
+	/* BEGIN runs outside a transaction: sqlite_stmt_step counts it */
 	int rc = simple(st, write ? S_BEGIN_W : S_BEGIN_R);
 	struct conn *c = rc >= 0 ? sqlite_conn_get(st) : NULL;
 	if (c) {
@@ -271,6 +283,7 @@ int sqlite_begin(struct store *st, bool write)
 int sqlite_commit(struct store *st)
 {
 	int rc = simple(st, S_COMMIT);
+	store_identity_end(true);
 	struct conn *c = sqlite_conn_get(st);
 	/* a committed transaction that changed rows reached the disk: whatever
 	 * condition an earlier write hit is over */
@@ -279,6 +292,36 @@ int sqlite_commit(struct store *st)
 	if (c && rc >= 0)
 		c->write_tx = false;
 	return rc;
+}
+
+/* Savepoints are named by depth ("sp0", "sp1", ...); SQLite nests them
+ * inside the BEGIN IMMEDIATE transaction. */
+int sqlite_savepoint(struct store *st, enum store_savepoint what, int depth)
+{
+	struct conn *c = sqlite_conn_get(st);
+	if (!c)
+		return sqlite_stmt_fail_rc;
+	if (depth < 0 || sqlite3_get_autocommit(c->db))
+		return STORE_HARD; /* only inside a transaction: else RELEASE would commit */
+	char sql[80];
+	switch (what) {
+	case STORE_SP_BEGIN:
+		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
+		break;
+	case STORE_SP_RELEASE:
+		snprintf(sql, sizeof sql, "RELEASE sp%d", depth);
+		break;
+	case STORE_SP_ROLLBACK:
+		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", depth, depth);
+		break;
+	default:
+		return STORE_HARD;
+	}
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return STORE_ONE;
+	rc = map_rc(sqlite_rc_note(c->db, rc));
+	return rc >= 0 || rc == STORE_CONFLICT ? STORE_HARD : rc;
 }
 
 /* A write that changes nothing visible: PRAGMA user_version rewritten with
@@ -309,6 +352,7 @@ int sqlite_probe_write(struct store *st)
 		return rc == STORE_NONE || rc == STORE_ONE ? STORE_HARD : rc;
 	}
 	rc = simple(st, S_COMMIT);
+	store_identity_end(true);
 	if (rc < 0) {
 		sqlite_rollback(st);
 		return rc;
@@ -330,6 +374,7 @@ int sqlite_rate_take(struct store *st, struct store_rate *out, const char *key, 
 
 void sqlite_rollback(struct store *st)
 {
+	store_identity_end(false);
 	struct conn *c = sqlite_conn_get(st);
 	if (c && !sqlite3_get_autocommit(c->db))
 		(void)simple(st, S_ROLLBACK);
@@ -404,6 +449,22 @@ int sqlite_count_get(sqlite3_stmt *s, long *out)
 }
 
 /* Collects column 0 of every row as documents into a new array. */
+int sqlite_text_read(sqlite3_stmt *s, struct store_docs *out)
+{
+	const char *txt = (const char *)sqlite3_column_text(s, 0);
+	size_t len = (size_t)sqlite3_column_bytes(s, 0);
+	return store_docs_append(out, txt, len) < 0 ? STORE_HARD : STORE_ONE;
+}
+
+int sqlite_texts_collect(sqlite3_stmt *s, struct store_docs *out)
+{
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		if (sqlite_text_read(s, out) != STORE_ONE)
+			return STORE_HARD;
+	return rc == STORE_NONE ? STORE_ONE : rc;
+}
+
 int sqlite_docs_collect(sqlite3_stmt *s, json_t **out)
 {
 	json_t *arr = json_array();
@@ -545,6 +606,10 @@ int sqlite_stmt_cached(struct conn *c, const char *sql, sqlite3_stmt **out)
 void sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
+	/* the writer first: it drains its queue on its own connection, which
+	 * its thread's exit frees (the key's destructor) */
+	store_tx_writer_free(st->writer);
+	st->writer = NULL;
 	conn_free(pthread_getspecific(s->key));
 	pthread_setspecific(s->key, NULL);
 	pthread_key_delete(s->key);
@@ -607,8 +672,8 @@ static int migrate_one(sqlite3 *db, int version, bool log, char *err, size_t err
 		}
 	}
 	if (log)
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"schema migrated\",\"version\":%d,"
-				"\"ms\":%lld}\n", version + 1, (long long)((clock_mono_ns() - t0) / 1000000));
+		log_event(LOG_INFO, "schema migrated", LOG_INT("version", version + 1),
+			  LOG_INT("ms", (clock_mono_ns() - t0) / 1000000));
 	return 0;
 }
 
@@ -641,6 +706,13 @@ int store_sqlite_open(struct store **out, const char *path, char *err, size_t er
 	}
 	pthread_setspecific(s->key, c);
 	if (migrate(c->db, err, errlen) < 0) {
+		sqlite_close(&s->base);
+		return -1;
+	}
+	/* one writer with group commit (store/tx.h); its thread starts with the
+	 * first write transaction */
+	if (!(s->base.writer = store_tx_writer_new())) {
+		snprintf(err, errlen, "out of memory");
 		sqlite_close(&s->base);
 		return -1;
 	}

@@ -40,9 +40,11 @@ int sqlite_changelog_append(struct store *st, const char *tenant, const char *pr
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
-int sqlite_changelog_page(struct store *st, json_t **out, long *out_total, const char *tenant,
-			  const char *product_id, bool ascending, long offset, long limit)
+int sqlite_changelog_page(struct store *st, struct store_docs *out, long *out_total,
+			  const char *tenant, const char *product_id, bool ascending, long offset,
+			  long limit)
 {
+	store_docs_clear(out);
 	sqlite3_stmt *s = sqlite_stmt_get(st, S_CHANGELOG_COUNT);
 	if (!s)
 		return NO_STMT;
@@ -66,7 +68,7 @@ int sqlite_changelog_page(struct store *st, json_t **out, long *out_total, const
 	sqlite_bind_text(s, 2, product_id);
 	sqlite3_bind_int64(s, 3, lo);
 	sqlite3_bind_int64(s, 4, hi);
-	rc = sqlite_docs_collect(s, out);
+	rc = sqlite_texts_collect(s, out);
 	sqlite_stmt_done(s);
 	return rc;
 }

@@ -13,6 +13,10 @@ const char *const sqlite_identity_sql[S__COUNT] = {
 	[S_TENANT_FIND] = "SELECT id FROM tenants WHERE name = ?1",
 	[S_TENANT_INSERT] = "INSERT INTO tenants(id, name, created_at) VALUES(?1, ?2, ?3)",
 	[S_TENANT_COUNT] = "SELECT count(*) FROM tenants",
+	/* one row even for a tenant without a counter row (max() of nothing) */
+	[S_TENANT_USAGE] = "SELECT coalesce(max(products), 0), coalesce(max(datasets), 0),"
+			   " coalesce(max(spaces), 0), coalesce(max(users), 0)"
+			   " FROM tenant_counts WHERE tenant_id = ?1",
 	[S_USER_FIND_EMAIL] = "SELECT id FROM users WHERE tenant_id = ?1 AND email = ?2",
 	[S_USER_GET] = "SELECT doc FROM users WHERE tenant_id = ?1 AND id = ?2",
 	[S_USER_INSERT] = "INSERT INTO users(id, tenant_id, email, roles, status, doc)"
@@ -44,7 +48,8 @@ const char *const sqlite_identity_sql[S__COUNT] = {
 	[S_SESSION_LOOKUP] = "SELECT s.tenant_id, s.user_id, s.key_id, s.created_via, s.last_seen_at,"
 			     " s.expires_at, u.roles, u.status, CASE WHEN s.key_id IS NULL THEN 1"
 			     " WHEN k.id IS NULL OR k.revoked <> 0"
-			     " OR (k.expires_ms <> 0 AND k.expires_ms <= ?2) THEN 0 ELSE 1 END"
+			     " OR (k.expires_ms <> 0 AND k.expires_ms <= ?2) THEN 0 ELSE 1 END,"
+			     " coalesce(k.expires_ms, 0)"
 			     " FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
 			     " LEFT JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id"
 			     " WHERE s.id_hash = ?1",
@@ -74,6 +79,25 @@ int sqlite_tenant_count(struct store *st, long *out)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_COUNT);
 	return s ? sqlite_count_get(s, out) : NO_STMT;
+}
+
+int sqlite_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_USAGE);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE) {
+		out->products = (long)sqlite3_column_int64(s, 0);
+		out->datasets = (long)sqlite3_column_int64(s, 1);
+		out->spaces = (long)sqlite3_column_int64(s, 2);
+		out->users = (long)sqlite3_column_int64(s, 3);
+	} else if (rc == STORE_NONE) {
+		rc = STORE_HARD; /* an aggregate always has its row */
+	}
+	sqlite_stmt_done(s);
+	return rc;
 }
 
 int sqlite_user_find_email(struct store *st, char *out_id, const char *tenant, const char *email)
@@ -191,7 +215,7 @@ int sqlite_apikey_describe(struct store *st, const char *tenant, const char *id,
 
 int sqlite_apikey_delete(struct store *st, const char *tenant, const char *id)
 {
-	return sqlite_exec_2(st, S_KEY_DELETE, tenant, id);
+	return store_identity_wrote(st, sqlite_exec_2(st, S_KEY_DELETE, tenant, id));
 }
 
 int sqlite_apikey_count_active(struct store *st, long *out, const char *tenant,
@@ -219,12 +243,12 @@ int sqlite_user_update(struct store *st, const char *tenant, json_t *doc, unsign
 	sqlite_bind_text(s, 5, rows_doc_str(doc, "status"));
 	sqlite_bind_text(s, 6, txt);
 	free(txt);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return store_identity_wrote(st, sqlite_rc_changed(st, sqlite_stmt_exec(s)));
 }
 
 int sqlite_user_delete(struct store *st, const char *tenant, const char *id)
 {
-	return sqlite_exec_2(st, S_USER_DELETE, tenant, id);
+	return store_identity_wrote(st, sqlite_exec_2(st, S_USER_DELETE, tenant, id));
 }
 
 int sqlite_user_list(struct store *st, json_t **out, long *out_total, const char *tenant,
@@ -288,6 +312,7 @@ int sqlite_session_lookup(struct store *st, struct session_row *out, const char 
 		const char *status = (const char *)sqlite3_column_text(s, 7);
 		out->user_active = status && strcmp(status, "active") == 0;
 		out->key_ok = sqlite3_column_int(s, 8) != 0;
+		out->key_expires_ms = sqlite3_column_int64(s, 9);
 	}
 	sqlite_stmt_done(s);
 	return rc;
@@ -307,7 +332,7 @@ int sqlite_session_touch(struct store *st, const char *tenant, const char *id_ha
 
 int sqlite_session_delete(struct store *st, const char *tenant, const char *id_hash)
 {
-	return sqlite_exec_2(st, S_SESSION_DELETE, tenant, id_hash);
+	return store_identity_wrote(st, sqlite_exec_2(st, S_SESSION_DELETE, tenant, id_hash));
 }
 
 int sqlite_session_sweep(struct store *st, long *out_deleted, int64_t now_ms,

@@ -20,7 +20,7 @@ enum stmt_id {
 	/* sqlite.c */
 	S_BEGIN_R, S_BEGIN_W, S_COMMIT, S_ROLLBACK, S_PING,
 	/* sqlite_identity.c */
-	S_TENANT_FIND, S_TENANT_INSERT, S_TENANT_COUNT,
+	S_TENANT_FIND, S_TENANT_INSERT, S_TENANT_COUNT, S_TENANT_USAGE,
 	S_USER_FIND_EMAIL, S_USER_GET, S_USER_INSERT, S_USER_UPDATE, S_USER_DELETE, S_USER_LIST,
 	S_USER_COUNT,
 	S_KEY_INSERT, S_KEY_LOOKUP, S_KEY_GET, S_KEY_LIST, S_KEY_COUNT, S_KEY_DESCRIBE, S_KEY_DELETE,
@@ -125,6 +125,11 @@ int sqlite_id_get(struct store *st, enum stmt_id id, char *out, const char *a, c
 int sqlite_count_get(sqlite3_stmt *s, long *out);
 /* Collects column 0 of every row as documents into a new array. */
 int sqlite_docs_collect(sqlite3_stmt *s, json_t **out);
+/* Appends column 0 of every row to out as stored text (store/docs.h). */
+int sqlite_texts_collect(sqlite3_stmt *s, struct store_docs *out);
+/* Appends column 0 of the current row to out (STORE_HARD if it is not a
+ * stored document). */
+int sqlite_text_read(sqlite3_stmt *s, struct store_docs *out);
 /* count + page of one-document rows, for statements bound (tenant, x):
  * count's row is the total, list's ?3 and ?4 the limit and offset. */
 int sqlite_docs_page(struct store *st, json_t **out, long *out_total, enum stmt_id count,
@@ -160,11 +165,12 @@ int sqlite_search_prepare(struct conn *c, sqlite3_stmt **s, const char *sql, con
 			  const struct product_query *q);
 void sqlite_search_done(sqlite3_stmt *s);
 /* product_list with a search (store.h). */
-int sqlite_search_list(struct conn *c, json_t **out, long *out_total, const char *tenant,
+int sqlite_search_list(struct conn *c, struct store_docs *out, long *out_total, const char *tenant,
 		       const struct product_query *q);
 /* product_list with filters but no search: counted in the index; the page
  * too when the matches are few, else STORE_NONE (read it from products). */
-int sqlite_search_filtered(struct conn *c, json_t **out, long *out_total, const char *tenant,
+int sqlite_search_filtered(struct conn *c, struct store_docs *out, long *out_total,
+			   const char *tenant,
 			   const struct product_query *q);
 
 /* ---- sqlite_products.c ---------------------------------------------------- */

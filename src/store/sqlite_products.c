@@ -292,7 +292,7 @@ static bool unfiltered(const struct product_query *q)
  * the rest of the offset (< LIST_B_MAX). O(N/B + B) instead of O(offset);
  * the same rows as LIMIT/OFFSET over the whole index, because the blocks
  * are counted in the same transaction as the products. */
-static int updated_page(struct conn *c, json_t **out, const char *tenant,
+static int updated_page(struct conn *c, struct store_docs *out, const char *tenant,
 			const struct product_query *q)
 {
 	const char *walk = q->descending
@@ -331,7 +331,6 @@ static int updated_page(struct conn *c, json_t **out, const char *tenant,
 	sqlite3_finalize(s);
 	s = NULL;
 	if (!found) { /* past the end */
-		*out = json_array();
 		rc = STORE_ONE;
 		goto out;
 	}
@@ -351,7 +350,7 @@ static int updated_page(struct conn *c, json_t **out, const char *tenant,
 		sqlite_bind_text(s, 2, bu.data);
 		sqlite_bind_text(s, 3, bid.data);
 	}
-	rc = sqlite_docs_collect(s, out);
+	rc = sqlite_texts_collect(s, out);
 out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
@@ -360,9 +359,10 @@ out:
 	return rc;
 }
 
-int sqlite_product_list(struct store *st, json_t **out, long *out_total, const char *tenant,
-			const struct product_query *q)
+int sqlite_product_list(struct store *st, struct store_docs *out, long *out_total,
+			const char *tenant, const struct product_query *q)
 {
+	store_docs_clear(out);
 	struct conn *c = sqlite_conn_get(st);
 	if (!c)
 		return STORE_HARD;
@@ -408,7 +408,7 @@ int sqlite_product_list(struct store *st, json_t **out, long *out_total, const c
 	if (sqlite3_prepare_v2(c->db, sql.data, -1, &s, NULL) != SQLITE_OK)
 		goto out;
 	list_bind(s, tenant, q);
-	rc = sqlite_docs_collect(s, out);
+	rc = sqlite_texts_collect(s, out);
 out:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);

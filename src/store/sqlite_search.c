@@ -11,6 +11,7 @@
 #include "store/sqlite_fts.h"
 #include "store/sqlite_int.h"
 #include "util/strbuf.h"
+#include "util/log.h"
 
 /* ---- search (schema v9, docs/search.md) --------------------------------
  * Every list with a search runs against search_fts: the filters and the
@@ -318,8 +319,7 @@ int sqlite_search_prepare(struct conn *c, sqlite3_stmt **s, const char *sql, con
 	*s = NULL;
 	if (sqlite_stmt_cached(c, sql, s) != SQLITE_OK) {
 		sqlite_rc_note(c->db, sqlite3_errcode(c->db));
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"search prepare failed\",\"error\":\"%s\"}\n",
-			sqlite3_errmsg(c->db));
+		log_event(LOG_ERROR, "search prepare failed", LOG_STR("error", sqlite3_errmsg(c->db)));
 		/* a storage condition is what map_rc calls STORE_UNAVAILABLE */
 		return sqlite_fault_kind(sqlite3_errcode(c->db)) != STORE_FAULT_NONE
 			       ? STORE_UNAVAILABLE
@@ -356,7 +356,7 @@ static int search_count(struct conn *c, long *out, const char *expr, const struc
 }
 
 /* The stored document of the product with search key sk. */
-static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int64 sk)
+static int doc_by_sk(struct conn *c, sqlite3_stmt **s, struct store_docs *out, sqlite3_int64 sk)
 {
 	if (!*s && sqlite_stmt_cached(c, "SELECT p.doc FROM product_search ps JOIN products p"
 				     " ON p.rowid = ps.pid WHERE ps.sk = ?1", s) != SQLITE_OK)
@@ -364,18 +364,14 @@ static int doc_by_sk(struct conn *c, sqlite3_stmt **s, json_t *arr, sqlite3_int6
 	sqlite3_reset(*s);
 	sqlite3_bind_int64(*s, 1, sk);
 	int rc = sqlite_stmt_step(*s);
-	if (rc == STORE_ONE) {
-		json_t *doc = json_loads((const char *)sqlite3_column_text(*s, 0), 0, NULL);
-		if (!doc)
-			return STORE_HARD;
-		json_array_append_new(arr, doc);
-	}
+	if (rc == STORE_ONE && sqlite_text_read(*s, out) != STORE_ONE)
+		return STORE_HARD;
 	return rc < 0 ? rc : STORE_ONE;
 }
 
 /* sort=relevance: tier by tier, each in descending sk order, stopping as
  * soon as offset + limit rows were seen. */
-static int search_page_relevance(struct conn *c, json_t *arr, const char *filter,
+static int search_page_relevance(struct conn *c, struct store_docs *arr, const char *filter,
 				 const struct search_rendered *terms, const struct product_query *q)
 {
 	long skip = q->offset, take = q->limit;
@@ -428,7 +424,8 @@ static int search_page_relevance(struct conn *c, json_t *arr, const char *filter
  * with that tier's own MATCH from below that rowid. Returns STORE_NONE
  * (nothing done) when offset + limit is too deep for it. */
 #define SEARCH_ONEPASS_MAX 10100
-static int search_page_onepass(struct conn *c, json_t *arr, long *out_total, const char *filter,
+static int search_page_onepass(struct conn *c, struct store_docs *arr, long *out_total,
+			       const char *filter,
 			       const char *expr, const struct search_rendered *terms,
 			       const struct product_query *q)
 {
@@ -517,7 +514,7 @@ static int search_page_onepass(struct conn *c, json_t *arr, long *out_total, con
 }
 
 /* Other sorts with a search: the matches' products, ordered and paged. */
-static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
+static int search_page_sorted(struct conn *c, struct store_docs *out, const char *expr,
 			      const struct product_query *q)
 {
 	struct strbuf sql;
@@ -530,14 +527,14 @@ static int search_page_sorted(struct conn *c, json_t **out, const char *expr,
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite_search_prepare(c, &s, sql.data, expr, q);
 	if (rc == STORE_ONE)
-		rc = sqlite_docs_collect(s, out);
+		rc = sqlite_texts_collect(s, out);
 	sqlite_search_done(s);
 	strbuf_free(&sql);
 	return rc;
 }
 
-int sqlite_search_list(struct conn *c, json_t **out, long *out_total, const char *tenant,
-		       const struct product_query *q)
+int sqlite_search_list(struct conn *c, struct store_docs *out, long *out_total,
+		       const char *tenant, const struct product_query *q)
 {
 	struct strbuf filter, expr;
 	strbuf_init(&filter);
@@ -545,36 +542,22 @@ int sqlite_search_list(struct conn *c, json_t **out, long *out_total, const char
 	struct search_rendered terms = {0};
 	int rc = STORE_ONE;
 	*out_total = 0;
-	if (q->search->n == 0 || !sqlite_search_filter(&filter, tenant, q)) {
-		*out = json_array(); /* nothing searchable, or nothing visible */
-		goto out;
-	}
+	if (q->search->n == 0 || !sqlite_search_filter(&filter, tenant, q))
+		goto out; /* nothing searchable, or nothing visible: no rows */
 	sqlite_search_render(c, tenant, q->search, &terms);
 	sqlite_search_expr(&expr, filter.data, &terms, 0);
 	if (q->sort == SORT_RELEVANCE) {
-		*out = json_array();
-		rc = search_page_onepass(c, *out, out_total, filter.data, expr.data, &terms, q);
-		if (rc != STORE_NONE) {
-			if (rc != STORE_ONE) {
-				json_decref(*out);
-				*out = NULL;
-			}
+		rc = search_page_onepass(c, out, out_total, filter.data, expr.data, &terms, q);
+		if (rc != STORE_NONE)
 			goto out;
-		}
-		json_decref(*out); /* too deep for one pass: count, then tier by tier */
-		*out = NULL;
+		store_docs_clear(out); /* too deep for one pass: count, then tier by tier */
 		rc = STORE_ONE;
 	}
 	rc = search_count(c, out_total, expr.data, q);
 	if (rc != STORE_ONE)
 		goto out;
 	if (q->sort == SORT_RELEVANCE) {
-		*out = json_array();
-		rc = search_page_relevance(c, *out, filter.data, &terms, q);
-		if (rc != STORE_ONE) {
-			json_decref(*out);
-			*out = NULL;
-		}
+		rc = search_page_relevance(c, out, filter.data, &terms, q);
 	} else {
 		rc = search_page_sorted(c, out, expr.data, q);
 	}
@@ -606,8 +589,8 @@ void sqlite_search_sample(struct strbuf *sql, const struct product_query *q)
  * dense enough that the walk down the sort's index finds a page quickly:
  * STORE_NONE then tells the caller to read the page that way. */
 #define LIST_INDEXED_MAX 2000
-int sqlite_search_filtered(struct conn *c, json_t **out, long *out_total, const char *tenant,
-			   const struct product_query *q)
+int sqlite_search_filtered(struct conn *c, struct store_docs *out, long *out_total,
+			   const char *tenant, const struct product_query *q)
 {
 	struct strbuf filter, sql;
 	strbuf_init(&filter);
@@ -615,8 +598,7 @@ int sqlite_search_filtered(struct conn *c, json_t **out, long *out_total, const 
 	int rc;
 	*out_total = 0;
 	if (!sqlite_search_filter(&filter, tenant, q)) {
-		*out = json_array(); /* the caller can see nothing */
-		rc = STORE_ONE;
+		rc = STORE_ONE; /* the caller can see nothing: no rows */
 		goto out;
 	}
 	rc = search_count(c, out_total, filter.data, q);
@@ -638,7 +620,7 @@ int sqlite_search_filtered(struct conn *c, json_t **out, long *out_total, const 
 	sqlite3_stmt *s = NULL;
 	rc = sqlite_search_prepare(c, &s, sql.data, filter.data, q);
 	if (rc == STORE_ONE)
-		rc = sqlite_docs_collect(s, out);
+		rc = sqlite_texts_collect(s, out);
 	sqlite_search_done(s);
 out:
 	strbuf_free(&filter);

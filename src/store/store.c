@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "util/clock.h"
 #include "util/utf8.h"
+#include "util/log.h"
 
 /* Storage health, process wide (one store per process). Written by any
  * thread whose storage call fails or whose write commits; read by /ready. */
@@ -19,12 +20,43 @@ static enum store_fault health_fault;
 static char health_reason[320];
 static _Thread_local enum store_fault thread_fault;
 static _Thread_local bool thread_commit_unknown;
+static _Thread_local long thread_tx_started;
+
+long store_tx_started(void) { return thread_tx_started; }
+void store_tx_note(void) { thread_tx_started++; }
 
 static const char *const fault_names[STORE_FAULT__COUNT] = {
 	[STORE_FAULT_NONE] = "none",	     [STORE_FAULT_FULL] = "full",
 	[STORE_FAULT_READONLY] = "readonly", [STORE_FAULT_IOERR] = "ioerr",
 	[STORE_FAULT_CANTOPEN] = "cantopen", [STORE_FAULT_CORRUPT] = "corrupt",
 };
+
+/* store.h "Identity generation": the counter, and this thread's mark */
+static uint64_t identity_gen = 1;
+static _Thread_local bool identity_marked;
+
+uint64_t store_identity_generation(void)
+{
+	return __atomic_load_n(&identity_gen, __ATOMIC_ACQUIRE);
+}
+
+static void identity_bump(void) { __atomic_add_fetch(&identity_gen, 1, __ATOMIC_ACQ_REL); }
+
+int store_identity_wrote(struct store *st, int rc)
+{
+	if (st->ops->in_transaction(st))
+		identity_marked = true;
+	else
+		identity_bump();
+	return rc;
+}
+
+void store_identity_end(bool commit_tried)
+{
+	if (identity_marked && commit_tried)
+		identity_bump(); /* after COMMIT: a lookup from now on sees the write */
+	identity_marked = false;
+}
 
 const char *store_fault_name(enum store_fault f)
 {
@@ -47,15 +79,9 @@ void store_fault_note(enum store_fault f, const char *code_name, int code, const
 	pthread_mutex_unlock(&health_mu);
 	/* message comes from the backend (e.g. "database or disk is full"):
 	 * never SQL parameters or keys; JSON-escaped all the same */
-	json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "ts", ts, "level",
-				 "error", "msg", "storage unavailable", "kind", store_fault_name(f),
-				 "code", code_name, "extendedCode", code, "error", msg, "newCondition",
-				 changed);
-	char *txt = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	if (txt)
-		fprintf(stderr, "%s\n", txt);
-	free(txt);
-	json_decref(line);
+	log_event(LOG_ERROR, "storage unavailable", LOG_STR("kind", store_fault_name(f)),
+		  LOG_STR("code", code_name), LOG_INT("extendedCode", code), LOG_STR("error", msg),
+		  LOG_BOOL("newCondition", changed));
 }
 
 void store_fault_clear(void)
@@ -67,12 +93,8 @@ void store_fault_clear(void)
 	__atomic_store_n(&health_fault, STORE_FAULT_NONE, __ATOMIC_RELEASE);
 	health_reason[0] = '\0';
 	pthread_mutex_unlock(&health_mu);
-	if (was != STORE_FAULT_NONE) {
-		char ts[ISO_TS_LEN + 1];
-		clock_now_iso(ts);
-		fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"storage writable again\","
-				"\"cleared\":\"%s\"}\n", ts, store_fault_name(was));
-	}
+	if (was != STORE_FAULT_NONE)
+		log_event(LOG_INFO, "storage writable again", LOG_STR("cleared", store_fault_name(was)));
 }
 
 enum store_fault store_fault_last(void) { return thread_fault; }
@@ -84,6 +106,12 @@ void store_fault_note_commit_unknown(const char *message)
 }
 
 bool store_fault_commit_unknown(void) { return thread_commit_unknown; }
+
+void store_fault_adopt(enum store_fault f, bool commit_unknown)
+{
+	thread_fault = f;
+	thread_commit_unknown = commit_unknown;
+}
 
 enum store_fault store_health(char *reason, size_t cap)
 {
@@ -148,10 +176,12 @@ static int create_private(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	struct stat sb;
-	if (stat(path, &sb) == 0 && (sb.st_mode & 077))
-		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"database file is readable by group or"
-				" others; chmod 600 it\",\"mode\":\"%04o\"}\n",
-			(unsigned)(sb.st_mode & 07777));
+	if (stat(path, &sb) == 0 && (sb.st_mode & 077)) {
+		char mode[8];
+		snprintf(mode, sizeof mode, "%04o", (unsigned)(sb.st_mode & 07777));
+		log_event(LOG_WARN, "database file is readable by group or others; chmod 600 it",
+			  LOG_STR("mode", mode));
+	}
 	return 0;
 }
 

@@ -39,7 +39,9 @@
  * buffers (char out_id[GUID_LEN + 1], ...) are filled on STORE_ONE.
  *
  * Each worker thread gets its own connection inside the backend, so calls
- * need no external locking. */
+ * need no external locking. On a store with a writer (SQLite), the bodies
+ * of write transactions run on the writer thread and its connection, not
+ * on the thread that called store_tx_run (store/tx.h). */
 #ifndef DP_STORE_H
 #define DP_STORE_H
 #include <jansson.h>
@@ -49,6 +51,7 @@
 #include "domain/search.h"
 #include "util/ids.h"
 #include "util/etag.h"
+#include "store/docs.h"
 
 enum store_rc {
 	STORE_CONFLICT = -4,
@@ -143,6 +146,13 @@ static inline void store_facets_free(struct facet_count *f, int n)
 		free(f[i].value);
 }
 
+/* What a tenant holds (tenant_usage): counters kept in the writing
+ * transaction by the storage itself (table tenant_counts), so reading them
+ * is O(1) whatever the tenant's size. */
+struct tenant_usage {
+	long products, datasets, spaces, users;
+};
+
 struct apikey_new {
 	const char *id;
 	const char *user_id;    /* sub: whose key it is */
@@ -215,6 +225,7 @@ struct session_row {
 	unsigned roles;
 	bool user_active;
 	bool key_ok; /* no key, or the key exists, is not revoked and not expired */
+	int64_t key_expires_ms; /* the key's expiry; 0: never, or no key */
 };
 
 struct store;
@@ -229,6 +240,18 @@ struct store_rate {
 	int64_t interval_us; /* the cost of one request: 60 s / per_min, at least 1 us */
 	int64_t cap_us;
 };
+
+/* store_ops.savepoint's actions. */
+enum store_savepoint { STORE_SP_BEGIN, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
+
+/* Transactions the calling thread has started so far: each begin, and
+ * each statement run with no transaction open (a lone statement is its own
+ * implicit transaction: on SQLite its own snapshot and read lock, on
+ * PostgreSQL its own round trip in autocommit). A counter for tests and
+ * diagnostics (issue 12: one read transaction per request); the backends
+ * call store_tx_note. */
+long store_tx_started(void);
+void store_tx_note(void);
 
 /* Storage conditions an operator has to fix (docs/decisions.md, issue 8). */
 enum store_fault {
@@ -257,6 +280,10 @@ enum store_fault store_fault_last(void);
  * latest transaction is unknown (it may have been applied). */
 void store_fault_note_commit_unknown(const char *message);
 bool store_fault_commit_unknown(void);
+/* Makes the calling thread's store_fault_last / store_fault_commit_unknown
+ * answer f / commit_unknown: a transaction run on another thread (the group
+ * commit's writer, store/tx.h) hands its failure's cause to its caller. */
+void store_fault_adopt(enum store_fault f, bool commit_unknown);
 /* STORE_FAULT_NONE while healthy; else the fault and a reason for /ready
  * ("database or disk is full (SQLITE_FULL) since <ts>"). */
 enum store_fault store_health(char *reason, size_t cap);
@@ -276,6 +303,15 @@ struct store_ops {
 	/* True while the calling thread's connection has a transaction open
 	 * (the dispatcher's guard against a handler that forgot to end one). */
 	bool (*in_transaction)(struct store *st);
+	/* Savepoints inside the calling thread's open write transaction, named
+	 * by depth (0 = outermost): STORE_SP_BEGIN opens one, STORE_SP_RELEASE
+	 * keeps its writes in the transaction, STORE_SP_ROLLBACK undoes them and
+	 * ends it (ROLLBACK TO + RELEASE). The group commit runs each body of a
+	 * batch in its own savepoint (store/tx.h). After a failed call, or a
+	 * failed statement inside the savepoint, in_transaction tells whether
+	 * the transaction itself survived (SQLite rolls all of it back on some
+	 * errors, e.g. SQLITE_FULL). */
+	int (*savepoint)(struct store *st, enum store_savepoint what, int depth);
 	int (*ping)(struct store *st);
 	/* A real, harmless write (rewrites the schema version in its own
 	 * transaction): clears a noted fault when it succeeds. */
@@ -300,6 +336,13 @@ struct store_ops {
 	int (*tenant_find)(struct store *st, char *out_id, const char *name);
 	int (*tenant_insert)(struct store *st, const char *id, const char *name, const char *now);
 	int (*tenant_count)(struct store *st, long *out);
+	/* Read: the tenant's counts of products, data sets, spaces and users
+	 * (zeros for a tenant without any), one indexed row. Inside a write
+	 * transaction it is read under the tenant's write lock (SQLite: the one
+	 * writer; PostgreSQL: the tenant's advisory lock, taken first), so a
+	 * quota checked with it before an insert holds across instances
+	 * (docs/decisions.md "Issue 12 -- quotas"). STORE_ONE. */
+	int (*tenant_usage)(struct store *st, struct tenant_usage *out, const char *tenant);
 
 	/* Users: Read user_find_email, user_get, user_list. Write user_insert
 	 * (Conflict: the email is taken in the tenant), user_update,
@@ -527,8 +570,12 @@ struct store_ops {
 	/* The page [offset, offset + limit) of the products q matches (its
 	 * filters and the caller's visibility), in q's order, as a new array of
 	 * stored documents; *out_total = the number of matches, counted up to
-	 * q->count_limit + 1 at most (so a value above count_limit means more). */
-	int (*product_list)(struct store *st, json_t **out, long *out_total, const char *tenant,
+	 * q->count_limit + 1 at most (so a value above count_limit means more).
+	 * The documents come as their stored text (store/docs.h): out is the
+	 * caller's (store_docs_init'ed, store_docs_free'd either way); the call
+	 * empties it first, then appends the page. */
+	int (*product_list)(struct store *st, struct store_docs *out, long *out_total,
+			    const char *tenant,
 			    const struct product_query *q);
 	/* The top cap values of one facet over the products q matches (the same
 	 * filters and visibility as product_list; sort, offset and limit are
@@ -547,13 +594,40 @@ struct store_ops {
 	/* STORE_NONE (nothing written) unless product_id is one of tenant's. */
 	int (*changelog_append)(struct store *st, const char *tenant, const char *product_id,
 				json_t *entry);
-	int (*changelog_page)(struct store *st, json_t **out, long *out_total, const char *tenant,
-			      const char *product_id, bool ascending, long offset, long limit);
+	/* The page [offset, offset + limit) of the product's entries, oldest
+	 * (ascending) or newest first, as stored text into out (as
+	 * product_list); *out_total = the product's number of entries. */
+	int (*changelog_page)(struct store *st, struct store_docs *out, long *out_total,
+			      const char *tenant, const char *product_id, bool ascending, long offset,
+			      long limit);
 };
+
+struct store_writer;
 
 struct store {
 	const struct store_ops *ops;
+	/* The group commit's writer (store/tx.h): write transactions of every
+	 * thread queue for it. Set by a backend that wants it (SQLite); NULL
+	 * runs each write transaction on its caller's own connection
+	 * (PostgreSQL, whose own group commit batches concurrent COMMITs). */
+	struct store_writer *writer;
 };
+
+/* Identity generation (issue 12, the principal cache: docs/decisions.md
+ * "Issue 12 -- principal cache"). A process-wide counter that grows after
+ * every committed write that can end or narrow what a credential resolves
+ * to: each backend's user_update, user_delete, apikey_delete and
+ * session_delete pass their rc through store_identity_wrote(), which marks
+ * the calling thread's open transaction, and the backend's commit calls
+ * store_identity_end(true) once COMMIT has been tried (also when its
+ * outcome is unknown: a spurious bump only costs cache refills), its
+ * rollback store_identity_end(false). Such a call outside a transaction
+ * (autocommit) bumps at once: its statement has committed. A cache reads
+ * the generation before its own lookup and trusts only entries filled under
+ * the current one. Other processes' writes are not seen here. */
+int store_identity_wrote(struct store *st, int rc);
+void store_identity_end(bool commit_tried);
+uint64_t store_identity_generation(void);
 
 /* Opens the backend named by url ("sqlite:PATH"); creates/migrates schema.
  * Writes a human-readable reason into err on failure. */

@@ -22,6 +22,7 @@
 #define STORE_OPS_RC(X) \
 	X(int, begin, (struct store *st, bool write)) \
 	X(int, commit, (struct store *st)) \
+	X(int, savepoint, (struct store *st, enum store_savepoint what, int depth)) \
 	X(int, ping, (struct store *st)) \
 	X(int, probe_write, (struct store *st)) \
 	X(int, rate_take, (struct store *st, struct store_rate *out, const char *key, \
@@ -30,6 +31,7 @@
 	X(int, tenant_insert, (struct store *st, const char *id, const char *name, \
 	  const char *now)) \
 	X(int, tenant_count, (struct store *st, long *out)) \
+	X(int, tenant_usage, (struct store *st, struct tenant_usage *out, const char *tenant)) \
 	X(int, user_find_email, (struct store *st, char *out_id, const char *tenant, \
 	  const char *email)) \
 	X(int, user_get, (struct store *st, json_t **out, const char *tenant, const char *id)) \
@@ -138,13 +140,13 @@
 	X(int, product_insert, (struct store *st, const char *tenant, json_t *doc)) \
 	X(int, product_update, (struct store *st, const char *tenant, json_t *doc)) \
 	X(int, product_delete, (struct store *st, const char *tenant, const char *id)) \
-	X(int, product_list, (struct store *st, json_t **out, long *out_total, \
+	X(int, product_list, (struct store *st, struct store_docs *out, long *out_total, \
 	  const char *tenant, const struct product_query *q)) \
 	X(int, product_facets, (struct store *st, struct facet_count *out, int *out_n, \
 	  int cap, const char *tenant, const struct product_query *q, enum product_facet facet)) \
 	X(int, changelog_append, (struct store *st, const char *tenant, \
 	  const char *product_id, json_t *entry)) \
-	X(int, changelog_page, (struct store *st, json_t **out, long *out_total, \
+	X(int, changelog_page, (struct store *st, struct store_docs *out, long *out_total, \
 	  const char *tenant, const char *product_id, bool ascending, long offset, long limit))
 
 #define STORE_OPS(X) STORE_OPS_VOID(X) STORE_OPS_RC(X)

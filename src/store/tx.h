@@ -22,7 +22,29 @@
  *                                        the row that won and can refuse with
  *                                        the resource's own 409), the others
  *                                        end the run.
- * Anything else is a bug in the body and ends the run as STORE_HARD. */
+ * Anything else is a bug in the body and ends the run as STORE_HARD.
+ *
+ * Group commit (a store with a writer: SQLite; docs/decisions.md "Issue 12
+ * -- writers and group commit"). A write run from any thread is queued
+ * (FIFO) for the store's one writer thread and its caller waits. The writer
+ * takes what is queued, up to STORE_TX_BATCH_MAX bodies or
+ * STORE_TX_BATCH_MS of work, opens one write transaction (BEGIN IMMEDIATE,
+ * retried as above while another process holds the lock), runs each body in
+ * a savepoint of its own -- released when the body commits, rolled back
+ * when it refuses or fails, so that one body's failure never touches
+ * another's writes; STORE_CONFLICT reruns once in a fresh savepoint,
+ * STORE_RETRY in the next transaction -- and then COMMITs once. Each caller
+ * is answered only after that COMMIT returned (durable: synchronous=FULL);
+ * a failed COMMIT fails every body that had asked to commit (STORE_HARD, or
+ * STORE_UNAVAILABLE), never a success. Writes that arrive meanwhile go into
+ * the next batch. So a body runs on the writer thread, with its connection:
+ * the thread-local state of store.h (store_fault_last,
+ * store_fault_commit_unknown) is handed back to the caller. A write run
+ * from the writer thread itself (from inside a body) runs at once, nested
+ * in a savepoint of the running transaction, and so does a read. A read
+ * from any other thread runs on its caller's own connection, as does
+ * everything on a store without a writer (PostgreSQL) or whose writer has
+ * stopped (store close). */
 #ifndef DP_STORE_TX_H
 #define DP_STORE_TX_H
 #include <stdbool.h>
@@ -47,9 +69,36 @@ typedef int (*store_tx_body_fn)(void *cls);
 
 /* What a run did, for logs, metrics and tests (may be NULL). */
 struct store_tx_stats {
-	int attempts;  /* transactions begun (or tried to begin) */
+	int attempts;  /* transactions (group commit: savepoints) begun or tried */
 	int retries;   /* of them, reruns after STORE_RETRY or STORE_CONFLICT */
+	int batch;     /* group commit: bodies in the COMMIT that carried this one
+			* (0: not committed by a writer) */
 };
+
+/* A batch of the group commit ends after this many bodies ... */
+#define STORE_TX_BATCH_MAX 64
+/* ... or once its bodies have run this long (the COMMIT not counted). */
+#define STORE_TX_BATCH_MS 25
+
+/* The group commit's counters since the store opened. size_hist counts
+ * COMMITs by bodies carried: 1, 2-3, 4-7, 8-15, 16-31, 32-64. */
+#define STORE_TX_HIST 6
+struct store_tx_batches {
+	unsigned long long commits;        /* batch COMMITs tried */
+	unsigned long long commit_failures; /* of them, failed */
+	unsigned long long bodies;         /* bodies they carried (asked to commit) */
+	unsigned long long size_hist[STORE_TX_HIST];
+	long queued;                       /* waiting now */
+};
+
+/* A writer for a store (its thread starts with the first write), or NULL
+ * when out of memory. */
+struct store_writer *store_tx_writer_new(void);
+/* Stops the writer after it has run everything queued, joins its thread and
+ * frees it (NULL: nothing). Later writes run on their callers' threads. */
+void store_tx_writer_free(struct store_writer *w);
+/* The writer's counters (all zero on a store without one). */
+void store_tx_batch_counts(struct store_tx_batches *out, const struct store *st);
 
 /* Runs body(cls) in a transaction (write: a write transaction) as described
  * above. A read transaction (write false) is ended with rollback where a

@@ -2,8 +2,7 @@
  * reaches JSON from the outside, e.g. percent-decoded paths in errors. */
 #include "util/utf8.h"
 
-/* Length of the well-formed sequence at s (1..4), or 0 if malformed. */
-static size_t seq_len(const unsigned char *s)
+size_t utf8_seq_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	if (c < 0x80)
@@ -41,7 +40,7 @@ size_t utf8_sanitize(char *dst, size_t cap, const char *src)
 	if (cap == 0)
 		return 0;
 	while (*s) {
-		size_t n = seq_len(s);
+		size_t n = utf8_seq_len(s);
 		if (n == 0) {
 			if (o + 1 >= cap)
 				break;
@@ -93,7 +92,7 @@ bool utf8_has_visible(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		size_t n = seq_len(p);
+		size_t n = utf8_seq_len(p);
 		if (n == 0)
 			return true; /* not UTF-8: not ours to judge here */
 		unsigned cp = n == 1 ? p[0]

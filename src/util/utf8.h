@@ -10,6 +10,12 @@
  * when truncating. Returns the length written. */
 size_t utf8_sanitize(char *dst, size_t cap, const char *src);
 
+/* Length of the well-formed UTF-8 sequence at s (1..4; 1 for ASCII and for
+ * the terminating NUL), or 0 when the bytes at s are malformed. Reads past s
+ * only while the bytes are valid continuation bytes, so a NUL-terminated
+ * string is never overrun. */
+size_t utf8_seq_len(const unsigned char *s);
+
 /* True for a code point that shows nothing: White_Space, controls,
  * Default_Ignorable_Code_Point (U+200B, U+2060, U+FEFF, ...), U+2800. */
 bool utf8_invisible(unsigned cp);

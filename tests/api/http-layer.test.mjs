@@ -495,9 +495,22 @@ describe('trace ids', () => {
     assert.equal(err.body.traceId, mine);
     const max = 'f'.repeat(32);
     assert.equal((await srv.api('GET', '/health', { headers: { 'X-Trace-Id': max } })).headers.get('x-trace-id'), max);
-    const line = srv.stderr.split('\n').find((l) => l.includes(`"traceId":"${mine}"`) && l.includes(`/${MISSING_ID}`));
+    // the log is written by a background thread (util/log.c): the line
+    // may reach stderr just after the response
+    const find = () => srv.stderr.split('\n').find((l) => l.includes(`"traceId":"${mine}"`) && l.includes(`/${MISSING_ID}`));
+    for (let i = 0; i < 200 && !find(); i++) await new Promise((r) => setTimeout(r, 10));
+    const line = find();
     assert.ok(line, 'the log line for the request names the trace id');
-    assert.equal(JSON.parse(line).status, 404);
+    const entry = JSON.parse(line);
+    assert.equal(entry.status, 404);
+    // SPEC §8: time, client address, method, route, status, error code, duration, traceId, user
+    assert.match(entry.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.match(entry.client, /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    assert.equal(entry.method, 'GET');
+    assert.equal(entry.route, `${DP}/{dataProductId}`);
+    assert.equal(entry.code, err.body.errors[0].code);
+    assert.equal(typeof entry.durationMs, 'number');
+    assert.match(entry.user, /^[0-9a-f-]{36}$/);
   });
 
   test('an invalid incoming X-Trace-Id is replaced', async () => {

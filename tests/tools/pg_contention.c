@@ -266,22 +266,25 @@ static int setup_tx(void *cls)
 /* The product's counter and its changelog (numbered 1..n?). */
 static int product_state(const char *tenant, const char *product, long *out_n, bool *out_dense)
 {
-	json_t *d = NULL, *page = NULL;
+	json_t *d = NULL;
+	struct store_docs page;
 	long total = 0;
 	if (S->ops->begin(S, false) != STORE_ONE)
 		return -1;
+	store_docs_init(&page);
 	int rc = S->ops->product_get(S, &d, tenant, product);
 	if (rc == STORE_ONE)
 		rc = S->ops->changelog_page(S, &page, &total, tenant, product, true, 0, 100000);
 	S->ops->rollback(S);
 	if (rc != STORE_ONE) {
 		json_decref(d);
+		store_docs_free(&page);
 		return -1;
 	}
 	*out_n = (long)json_integer_value(json_object_get(d, "n"));
-	*out_dense = total == *out_n && (long)json_array_size(page) == total;
+	*out_dense = total == *out_n && (long)page.n == total;
 	json_decref(d);
-	json_decref(page);
+	store_docs_free(&page);
 	return 0;
 }
 

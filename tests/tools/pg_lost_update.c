@@ -48,9 +48,11 @@ int main(int argc, char **argv)
 	for (long i = 0; i < 4; i++) pthread_create(&th[i], NULL, worker, (void *)i);
 	for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
 	S->ops->product_get(S, &d, T, P);
-	json_t *page; long total;
+	struct store_docs page; long total;
+	store_docs_init(&page);
 	S->ops->changelog_page(S, &page, &total, T, P, true, 0, 1000);
 	printf("n=%lld changelog total=%ld entries=%zu retries=%d hard=%d\n",
-	       (long long)json_integer_value(json_object_get(d, "n")), total, json_array_size(page), retries, hard);
+	       (long long)json_integer_value(json_object_get(d, "n")), total, page.n, retries, hard);
+	store_docs_free(&page);
 	return 0;
 }

@@ -116,9 +116,13 @@ static void check_page(struct fixture *f, int t, bool desc, long offset)
 	struct product_query q = {.sort = SORT_UPDATED_AT, .descending = desc, .offset = offset,
 				  .limit = PAGE, .activated = -1, .viewer_is_admin = true,
 				  .scope_all = "[]", .scope_activated = "[]"};
-	json_t *page = NULL;
+	struct store_docs docs;
+	store_docs_init(&docs);
 	long total = -1;
-	assert_int_equal(f->st->ops->product_list(f->st, &page, &total, tenants[t], &q), STORE_ONE);
+	assert_int_equal(f->st->ops->product_list(f->st, &docs, &total, tenants[t], &q), STORE_ONE);
+	json_t *page = store_docs_json(&docs);
+	store_docs_free(&docs);
+	assert_non_null(page);
 	assert_int_equal(total, f->n[t]);
 	char sql[200];
 	snprintf(sql, sizeof sql, "SELECT id FROM products WHERE tenant_id = ?1"
