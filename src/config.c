@@ -65,6 +65,11 @@ static const struct opt opts[] = {
 	 "seconds a claimed quality computation stays its instance's without a\n"
 	 "                             heartbeat (one every third of it); after that any\n"
 	 "                             instance runs it again (default 30)"},
+	{"--derive-delay-ms", "DP_DERIVE_DELAY_MS", "deriveDelayMs", OPT_LONG, OFF(derive_delay_ms), 0,
+	 86400000,
+	 "milliseconds the deriver waits before each round of recomputing derived values\n"
+	 "                             (trust scores, product quality/trustScore) marked stale;\n"
+	 "                             for tests (a window with marks pending), default 0"},
 	{"--max-keys-per-user", "DP_MAX_KEYS_PER_USER", "maxKeysPerUser", OPT_LONG,
 	 OFF(max_keys_per_user), 0, 100000,
 	 "active API keys one user may hold; creating more is 403, 0 = unlimited (default 100)"},
@@ -133,7 +138,7 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 		 o->offset == OFF(quality_max_bytes) || o->offset == OFF(quality_max_seconds) ||
 		 o->offset == OFF(job_lease_seconds) || o->offset == OFF(quota_products) ||
 		 o->offset == OFF(quota_datasets) || o->offset == OFF(quota_spaces) ||
-		 o->offset == OFF(quota_users))
+		 o->offset == OFF(quota_users) || o->offset == OFF(derive_delay_ms))
 		*(long *)(base + o->offset) = v;
 	else
 		*(unsigned *)(base + o->offset) = (unsigned)v;

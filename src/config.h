@@ -23,6 +23,7 @@ struct config {
 	unsigned body_timeout_s;   /* request body must complete within this */
 	int workers;      /* quality computation threads; 0 = API-only */
 	long job_lease_seconds; /* a claimed computation's lease (heartbeat every third) */
+	long derive_delay_ms;   /* the deriver's pause before each round (tests; 0) */
 	unsigned max_keys_per_user; /* active API keys a user may hold (create -> 403), 0 = any */
 	/* Tenant quotas (issue 12): what one tenant may hold; one more -> 409,
 	 * 0 = unlimited (docs/decisions.md "Issue 12 -- quotas") */

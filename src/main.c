@@ -14,6 +14,7 @@
 #include "domain/datafile.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
+#include "jobs/deriver.h"
 #include "jobs/worker.h"
 #include "migrate.h"
 #include "http/server.h"
@@ -229,7 +230,21 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dataproducts: out of memory\n");
 		abort();
 	}
-	/* workers first: they take back computations a crash interrupted */
+	/* the deriver first: workers and requests wake it */
+	const struct deriver_config dcfg = {
+		.store = st,
+		.data_root = cfg.data_root,
+		.delay_ms = cfg.derive_delay_ms,
+	};
+	if (!(app.deriver = deriver_start(&dcfg))) {
+		metrics_free(app.metrics);
+		ratelimit_free(app.ratelimit);
+		ratelimit_free(app.sign_in_limit);
+		st->ops->close(st);
+		config_free(&cfg);
+		return 1;
+	}
+	/* workers next: they take back computations a crash interrupted */
 	const struct worker_config wcfg = {
 		.store = st,
 		.data_root = cfg.data_root,
@@ -237,8 +252,10 @@ static int cmd_serve(int argc, char **argv)
 		.max_bytes = (uint64_t)cfg.quality_max_bytes,
 		.max_seconds = cfg.quality_max_seconds,
 		.lease_seconds = cfg.job_lease_seconds,
+		.deriver = app.deriver,
 	};
 	if (!(app.workers = worker_start(&wcfg, cfg.workers))) {
+		deriver_stop(app.deriver);
 		metrics_free(app.metrics);
 		ratelimit_free(app.ratelimit);
 		ratelimit_free(app.sign_in_limit);
@@ -270,6 +287,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	server_stop(srv, 10000);
 	worker_stop(app.workers);
+	deriver_stop(app.deriver);
 	metrics_free(app.metrics);
 	ratelimit_free(app.ratelimit);
 	ratelimit_free(app.sign_in_limit);

@@ -61,6 +61,10 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
  * transaction (write false) ends with rollback, never a commit. */
 int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 	       const struct api_refusal *refusal);
+/* After a transaction that may have marked derived values stale (issue 12;
+ * api_tx_run calls it): wakes the deriver when marks were made since
+ * marks_before (aggregate_marks_made) and the transaction committed. */
+void api_derive_kick(const struct req *r, uint64_t marks_before, bool committed);
 /* Answers a status of a body or of one of the *_tx helpers below (they
  * never reply): 0 for STORE_TX_COMMIT/STORE_ONE; else -1 after replying
  * *refusal (STORE_TX_REFUSED; with its ETag header if any) or the store
@@ -129,7 +133,8 @@ int api_if_match_tx(struct api_refusal *no, const struct req *r, const json_t *d
 int api_view_scope_tx(const struct req *r, struct product_query *q, char **all, char **activated);
 /* After the product row is written: the data sets it references now (and
  * old_ids, those it referenced before; may be NULL) get their trust
- * recomputed (usage and activation changed), then doc's quality/trustScore
+ * recomputed (usage and activation changed) and are marked for the deriver
+ * (the other products using them: issue 12), then doc's quality/trustScore
  * are re-aggregated and rewritten if they moved. Never refuses. */
 int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids);
 /* Writes a changelog entry for changes (steals); no-op when empty. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "domain/jsonspec.h"
 #include "http/metrics.h"
+#include "jobs/deriver.h"
 #include "quality/aggregate.h"
 #include "util/strbuf.h"
 
@@ -162,7 +163,16 @@ int api_refuse(struct api_refusal *out, enum err_id err, const char *fmt, ...)
 int api_tx_run(struct req *r, bool write, store_tx_body_fn body, void *cls,
 	       const struct api_refusal *refusal)
 {
-	return api_answer(r, store_tx_run(NULL, r->app->store, write, body, cls), refusal);
+	uint64_t marks = aggregate_marks_made();
+	int rc = store_tx_run(NULL, r->app->store, write, body, cls);
+	api_derive_kick(r, marks, rc == STORE_TX_COMMIT || rc == STORE_ONE);
+	return api_answer(r, rc, refusal);
+}
+
+void api_derive_kick(const struct req *r, uint64_t marks_before, bool committed)
+{
+	if (committed && aggregate_marks_made() != marks_before)
+		deriver_notify(r->app->deriver);
 }
 
 int api_answer(struct req *r, int rc, const struct api_refusal *refusal)
@@ -544,31 +554,8 @@ int api_space_load_tx(struct api_refusal *no, const struct req *r, json_t **out,
 
 int api_product_refresh_tx(const struct req *r, json_t *doc, const json_t *old_ids)
 {
-	struct store *st = r->app->store;
-	json_t *ids = json_deep_copy(json_object_get(doc, "datasetIds"));
-	size_t i;
-	json_t *id;
-	json_array_foreach(old_ids, i, id) {
-		bool seen = false;
-		size_t j;
-		json_t *x;
-		json_array_foreach(ids, j, x) seen |= json_equal(x, id);
-		if (!seen)
-			json_array_append(ids, id);
-	}
-	int rc = STORE_ONE;
 	const struct aggregate_env env = api_aggregate_env(r);
-	if (json_array_size(ids) > 0) {
-		rc = aggregate_datasets_in_tx(&env, r->who.tenant_id, ids,
-					      json_string_value(json_object_get(doc, "id")));
-		json_t *before = json_deep_copy(doc);
-		if (rc >= 0)
-			rc = aggregate_product(st, r->who.tenant_id, doc);
-		if (rc >= 0 && !json_equal(before, doc))
-			rc = st->ops->product_update(st, r->who.tenant_id, doc);
-		json_decref(before);
-	}
-	json_decref(ids);
+	int rc = aggregate_product_write(&env, r->who.tenant_id, doc, old_ids);
 	return rc < 0 ? rc : 0;
 }
 

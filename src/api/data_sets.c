@@ -8,9 +8,10 @@
  * its owner, so only the owner or a TenantAdmin may change it. Pointing one
  * at a file (operational.location) also needs DataProductCreator (or
  * TenantAdmin): see may_point. Another
- * tenant's data set is 404. Every committed change is followed by
- * aggregate_dataset_changed, which keeps trust scores and the aggregates of
- * the products referencing the data set current. */
+ * tenant's data set is 404. Every change recomputes the data set's trust
+ * score in its transaction and marks the data set for the deriver, which
+ * brings the aggregates of the products referencing it up to date (issue
+ * 12, aggregate_datasets_mark). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,16 +109,15 @@ static int validate_body(struct api_refusal *no, const json_t *body)
 	return 0;
 }
 
-/* Recomputes what depends on the data set. The change itself is committed,
- * so a failure here is logged, not answered: derived numbers catch up on the
- * data set's next change or computation. */
-static void after_change(struct req *r, const char *id)
+/* In the writing transaction: the data set's trust score now, the products
+ * using it by the deriver (issue 12; a deleted one: its products only). */
+static int mark_changed(const struct req *r, const char *id)
 {
 	const struct aggregate_env env = api_aggregate_env(r);
-	int rc = aggregate_dataset_changed(&env, r->who.tenant_id, id);
-	if (rc < 0)
-		log_event(LOG_WARN, "aggregates not updated", LOG_STR("dataSetId", id), LOG_INT("rc", rc),
-			  LOG_STR("traceId", r->trace_id));
+	json_t *ids = json_pack("[s]", id);
+	int rc = aggregate_datasets_mark(&env, r->who.tenant_id, ids);
+	json_decref(ids);
+	return rc;
 }
 
 /* Loads data set `id` of the caller's tenant; 404 when it does not exist. */
@@ -332,15 +332,14 @@ static int finish_update(struct ds_update_tx *t, json_t *cur, json_t *next)
 	t->out = next;
 	t->changed = true;
 	struct store *st = t->r->app->store;
-	return api_wrote(st->ops->dataset_update(st, t->r->who.tenant_id, next));
+	int rc = api_wrote(st->ops->dataset_update(st, t->r->who.tenant_id, next));
+	return rc < 0 ? rc : mark_changed(t->r, jstr(next, "id"));
 }
 
 static void ds_update_reply(struct req *r, struct ds_update_tx *t)
 {
 	api_set_etag(r, t->out);
 	reply_json(r, 200, json_incref(t->out));
-	if (t->changed)
-		after_change(r, jstr(t->out, "id"));
 }
 
 /* datasets_create's transaction: the target space, read alone, is
@@ -377,7 +376,8 @@ static int ds_create_body(void *cls)
 			     t->store_id);
 	drop_nulls(t->doc);
 	struct store *st = r->app->store;
-	return st->ops->dataset_insert(st, r->who.tenant_id, t->doc);
+	rc = st->ops->dataset_insert(st, r->who.tenant_id, t->doc);
+	return rc < 0 ? rc : mark_changed(r, t->id);
 }
 
 void datasets_create(struct req *r)
@@ -397,7 +397,6 @@ void datasets_create(struct req *r)
 		reply_header(r, "Location", DS_PATH "/%s", id);
 		api_set_etag(r, t.doc);
 		reply_json(r, 201, json_incref(t.doc));
-		after_change(r, id);
 	}
 	json_decref(t.doc);
 	json_decref(body);
@@ -622,6 +621,8 @@ static int ds_delete_body(void *cls)
 	for (i = 0; i < n && rc >= 0; i++)
 		rc = api_wrote(st->ops->dataset_delete(st, r->who.tenant_id,
 						       json_string_value(json_array_get(t->ids, i))));
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = mark_changed(r, json_string_value(json_array_get(t->ids, i)));
 	return rc;
 }
 
@@ -632,7 +633,7 @@ void datasets_delete_batch(struct req *r)
 	if (!body)
 		return;
 	const json_t *ids = json_object_get(body, "ids");
-	size_t n = json_array_size(ids), i;
+	size_t n = json_array_size(ids);
 	if (n == 0) {
 		reply_error(r, ERR_VALIDATION, "'ids' must hold 1 to %d data set ids", DS_BATCH_MAX);
 		goto out;
@@ -641,8 +642,6 @@ void datasets_delete_batch(struct req *r)
 	if (api_tx_run(r, true, ds_delete_body, &t, &t.no) < 0)
 		goto out;
 	reply_empty(r, 204);
-	for (i = 0; i < n; i++)
-		after_change(r, json_string_value(json_array_get(ids, i)));
 out:
 	json_decref(body);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "http/metrics.h"
+#include "quality/aggregate.h"
 
 /* docs/openapi.json, linked into the binary by src/api/openapi_blob.S */
 extern const char openapi_json[];
@@ -68,6 +69,32 @@ void meta_metrics(struct req *r)
 				   "# TYPE dp_db_write_queue gauge\ndp_db_write_queue %ld\n",
 			      b.bodies, b.commits, b.commit_failures, b.queued);
 	}
+	/* issue 12: stale derived values waiting for the deriver (every
+	 * instance's marks: one table) and what rewrote derived rows here */
+	long pending = 0;
+	int64_t oldest = 0;
+	if (st && st->ops->derive_next(st, NULL, &pending, &oldest) >= 0)
+		strbuf_printf(&sb, "# HELP dp_derive_pending Derived values marked stale, not yet recomputed.\n"
+				   "# TYPE dp_derive_pending gauge\ndp_derive_pending %ld\n"
+				   "# HELP dp_derive_lag_seconds Age of the oldest stale mark (0: none).\n"
+				   "# TYPE dp_derive_lag_seconds gauge\ndp_derive_lag_seconds %.3f\n",
+			      pending, pending && now > oldest ? (double)(now - oldest) / 1000.0 : 0.0);
+	struct aggregate_counts ac;
+	aggregate_counts_get(&ac);
+	strbuf_printf(&sb, "# HELP dp_derived_rows_total Derived rows rewritten by this process, by"
+			   " who (request: in a request's transaction; deriver) and what.\n"
+			   "# TYPE dp_derived_rows_total counter\n"
+			   "dp_derived_rows_total{by=\"request\",row=\"product\"} %llu\n"
+			   "dp_derived_rows_total{by=\"request\",row=\"trust\"} %llu\n"
+			   "dp_derived_rows_total{by=\"deriver\",row=\"product\"} %llu\n"
+			   "dp_derived_rows_total{by=\"deriver\",row=\"trust\"} %llu\n"
+			   "# HELP dp_derive_marks_total Stale marks made by this process.\n"
+			   "# TYPE dp_derive_marks_total counter\ndp_derive_marks_total %llu\n"
+			   "# HELP dp_derive_passes_total Deriver passes committed by this process.\n"
+			   "# TYPE dp_derive_passes_total counter\ndp_derive_passes_total %llu\n",
+		      (unsigned long long)ac.request_products, (unsigned long long)ac.request_trust,
+		      (unsigned long long)ac.derived_products, (unsigned long long)ac.derived_trust,
+		      (unsigned long long)ac.marks, (unsigned long long)ac.passes);
 	reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", strbuf_take(&sb));
 }
 

@@ -54,7 +54,9 @@ void trust_filter(struct req *r)
 			json_decref(t);
 			t = NULL;
 			const struct aggregate_env env = api_aggregate_env(r);
-			rc = aggregate_dataset_changed(&env, r->who.tenant_id, dsid);
+			uint64_t marks = aggregate_marks_made();
+			rc = aggregate_dataset_trust(&env, r->who.tenant_id, dsid);
+			api_derive_kick(r, marks, rc >= 0);
 			if (rc >= 0)
 				rc = st->ops->trust_get(st, &t, r->who.tenant_id, dsid);
 		}
@@ -151,7 +153,10 @@ static int settings_body(void *cls)
 		return api_refuse(&t->no, ERR_VALIDATION, "%s", err);
 	struct store *st = r->app->store;
 	t->conf = config_json(&t->c);
-	return api_wrote(st->ops->settings_put(st, r->who.tenant_id, t->conf));
+	rc = api_wrote(st->ops->settings_put(st, r->who.tenant_id, t->conf));
+	/* stored scores reflect the old weights: the deriver recomputes every
+	 * one of them, and the products using them (issue 12) */
+	return rc < 0 ? rc : aggregate_mark(st, r->who.tenant_id, "tenant", r->who.tenant_id);
 }
 
 void trust_settings_get(struct req *r)
@@ -183,10 +188,6 @@ void trust_settings_put(struct req *r)
 		json_decref(t.conf);
 		goto out;
 	}
-	/* stored scores reflect the old weights: recompute them now */
-	const struct aggregate_env env = api_aggregate_env(r);
-	if (aggregate_tenant_trust(&env, r->who.tenant_id) < 0)
-		log_event(LOG_WARN, "trust scores not recomputed after a settings change");
 	reply_json(r, 200, json_pack("{s:o}", "axes", t.conf));
 out:
 	json_decref(body);

@@ -17,6 +17,7 @@ struct app {
 	struct ratelimit *ratelimit; /* NULL: no limits */
 	struct ratelimit *sign_in_limit; /* per client address, TIER_1; NULL: none */
 	struct worker_pool *workers;  /* quality computations */
+	struct deriver *deriver;      /* derived values marked stale (issue 12) */
 	const struct route *routes;
 	int nroutes;
 	const struct route_repeatable *repeatable; /* NULL handler ends it; may be NULL */

@@ -4,7 +4,8 @@
  * transaction open, within the byte and time budgets
  * (--quality-max-bytes/-seconds), reading only from its tenant's directory
  * (quality/paths.h), then record the result -- only while the claim is
- * still theirs -- and refresh the derived numbers in the same transaction.
+ * still theirs -- with the data set's trust score and a mark for the
+ * deriver (jobs/deriver.h) in the same transaction.
  *
  * A claim is leased to this process's instance id for --job-lease-seconds.
  * One keeper thread renews the leases of the running claims every third of
@@ -15,6 +16,7 @@
  * between claim and finish leaves the row SUBMITTED; it is taken back once
  * its lease expires (or, on SQLite, at the next start). */
 #include "jobs/worker.h"
+#include "jobs/deriver.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -168,7 +170,9 @@ static int finish_body(void *cls)
 		return STORE_TX_REFUSED;
 	}
 	if (rc >= 0 && t->with_aggregates)
-		rc = aggregate_datasets_in_tx(t->env, t->c->tenant_id, t->ids, NULL);
+		/* the data set's own trust score now, its products by the
+		 * deriver (issue 12) */
+		rc = aggregate_datasets_mark(t->env, t->c->tenant_id, t->ids);
 	return rc < 0 ? rc : STORE_TX_COMMIT;
 }
 
@@ -182,11 +186,14 @@ static void process(struct worker_pool *wp, struct slot *slot, const struct comp
 	int64_t t0 = clock_mono_ns();
 	int ok = run(cfg, c, &result, &ps, code, reason, sizeof reason) == 0;
 	clock_now_iso(now);
-	/* The result and the numbers derived from it commit together, so a
-	 * client that sees FINISHED also sees the products' new quality. */
+	/* The result, the data set's trust score and the mark that makes the
+	 * deriver bring its products up to date commit together (issue 12:
+	 * a client that sees FINISHED sees the products' quality within the
+	 * staleness bound, docs/decisions.md "Issue 12 -- derived values"). */
 	json_t *ids = json_pack("[s]", c->dataset_id);
 	const struct aggregate_env env = {cfg->store, cfg->data_root};
 	struct finish_tx t = {&env, c, wp->instance, ok, ok, code, reason, now, result, ids, false};
+	uint64_t marks = aggregate_marks_made();
 	pthread_mutex_lock(&wp->mu);
 	slot->finishing = true;
 	pthread_mutex_unlock(&wp->mu);
@@ -206,6 +213,8 @@ static void process(struct worker_pool *wp, struct slot *slot, const struct comp
 	}
 	json_decref(ids);
 	json_decref(result);
+	if (rc >= 0 && aggregate_marks_made() != marks)
+		deriver_notify(cfg->deriver);
 	if (t.lost)
 		log_claim(wp, c, "quality computation result discarded: its lease expired and"
 				 " another claim took it over");

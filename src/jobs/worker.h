@@ -23,6 +23,7 @@ struct worker_config {
 	uint64_t max_bytes;     /* --quality-max-bytes */
 	long max_seconds;       /* --quality-max-seconds */
 	long lease_seconds;     /* --job-lease-seconds: a claim's lease (>= 1) */
+	struct deriver *deriver; /* woken after a result marked derived values stale */
 };
 
 /* A computation claimed this many times without finishing (its server

@@ -1,9 +1,18 @@
 /* aggregate: derived numbers. A data set's trust score is computed from its
  * metadata, its latest quality result, its file's age and the products using
  * it (src/quality/trust.c holds the formulas); a product's quality and
- * trustScore are means over its data sets that have results (SPEC §3). */
+ * trustScore are means over its data sets that have results (SPEC §3).
+ *
+ * Since issue 12 nothing here rewrites the products sharing a data set
+ * inside a request's transaction: a write recomputes what is its own (the
+ * trust score of each data set it touches, its own product's aggregates)
+ * and marks the rest stale (store.h derive_mark), in its transaction; the
+ * deriver (src/jobs/deriver.c) runs aggregate_derive_pass, which takes a
+ * tenant's marks, recomputes and clears them in one bounded transaction
+ * (docs/decisions.md "Issue 12 -- derived values"). */
 #include "quality/aggregate.h"
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -192,7 +201,8 @@ static void scale_to_percent(json_t *v)
 	}
 }
 
-/* Recomputes and stores one data set's trust score. */
+/* Recomputes and stores one data set's trust score: STORE_ONE when the
+ * stored one was already right, STORE_ONE + 1 when it was rewritten. */
 static int refresh_trust(const struct aggregate_env *env, const char *tenant, const json_t *ds, long products,
 			 long activated)
 {
@@ -261,95 +271,271 @@ static int refresh_trust(const struct aggregate_env *env, const char *tenant, co
 	json_object_set_new(doc, "updatedAt", json_string(now));
 	rc = st->ops->trust_put(st, tenant, id, num(doc, "score"), doc, now);
 	json_decref(doc);
+	if (rc >= 0)
+		rc = STORE_ONE + 1; /* written (refresh_trust's callers count it) */
 	return rc;
 }
 
-/* One data set: its trust score, then the products using it. */
-static int refresh_one(const struct aggregate_env *env, const char *tenant, const char *dataset_id,
-		       const char *skip_product)
+/* ---- counters (GET /metrics) ------------------------------------------------ */
+
+static _Atomic uint64_t n_request_products, n_request_trust, n_derived_products, n_derived_trust,
+	n_marks, n_passes;
+
+void aggregate_counts_get(struct aggregate_counts *out)
 {
-	struct store *st = env->store;
-	json_t *ds = NULL, *products = NULL;
-	long activated = 0;
-	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
+	out->request_products = atomic_load(&n_request_products);
+	out->request_trust = atomic_load(&n_request_trust);
+	out->derived_products = atomic_load(&n_derived_products);
+	out->derived_trust = atomic_load(&n_derived_trust);
+	out->marks = atomic_load(&n_marks);
+	out->passes = atomic_load(&n_passes);
+}
+
+/* ---- marking (inside a writer's transaction) -------------------------------- */
+
+uint64_t aggregate_marks_made(void)
+{
+	return atomic_load(&n_marks);
+}
+
+int aggregate_mark(struct store *st, const char *tenant, const char *kind, const char *id)
+{
+	int rc = st->ops->derive_mark(st, tenant, kind, id, clock_now_ms());
 	if (rc >= 0)
-		rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
-	if (rc == STORE_ONE)
-		rc = refresh_trust(env, tenant, ds, (long)json_array_size(products), activated);
-	size_t i;
-	json_t *pid;
-	json_array_foreach(products, i, pid) {
-		json_t *p = NULL;
-		if (rc < 0)
-			break;
-		if (skip_product && !strcmp(skip_product, json_string_value(pid)))
-			continue;
-		if ((rc = st->ops->product_get(st, &p, tenant, json_string_value(pid))) != STORE_ONE)
-			continue;
-		json_t *before = json_deep_copy(p);
-		rc = aggregate_product(st, tenant, p);
-		if (rc >= 0 && !json_equal(before, p))
-			rc = st->ops->product_update(st, tenant, p);
-		json_decref(before);
-		json_decref(p);
-	}
-	json_decref(ds);
-	json_decref(products);
+		atomic_fetch_add(&n_marks, 1);
 	return rc < 0 ? rc : STORE_ONE;
 }
 
-int aggregate_datasets_in_tx(const struct aggregate_env *env, const char *tenant, const json_t *ids,
-			     const char *skip_product)
+/* One data set's trust score, now (usage counted, no product touched). */
+static int trust_now(const struct aggregate_env *env, const char *tenant, const char *dataset_id,
+		     _Atomic uint64_t *counter)
+{
+	struct store *st = env->store;
+	json_t *ds = NULL;
+	long used = 0, activated = 0;
+	int rc = st->ops->dataset_get(st, &ds, tenant, dataset_id);
+	if (rc == STORE_ONE)
+		rc = st->ops->dataset_usage(st, &used, &activated, tenant, dataset_id);
+	if (rc == STORE_ONE) {
+		rc = refresh_trust(env, tenant, ds, used, activated);
+		if (rc == STORE_ONE + 1) {
+			atomic_fetch_add(counter, 1);
+			rc = STORE_ONE;
+		}
+	}
+	json_decref(ds);
+	return rc;
+}
+
+int aggregate_datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids)
 {
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id) {
-		int rc = refresh_one(env, tenant, json_string_value(id), skip_product);
+		int rc = trust_now(env, tenant, json_string_value(id), &n_request_trust);
+		if (rc >= 0)
+			rc = aggregate_mark(env->store, tenant, "dataset", json_string_value(id));
 		if (rc < 0)
 			return rc;
 	}
 	return STORE_ONE;
 }
 
-/* A refresh in its own write transaction, through the runner (store/tx.h):
- * retried on busy like every other transaction. ids NULL: every data set
- * with a stored trust score, read in the same transaction. */
-struct own_tx {
+int aggregate_product_write(const struct aggregate_env *env, const char *tenant, json_t *doc,
+			    const json_t *old_ids)
+{
+	struct store *st = env->store;
+	json_t *ids = json_deep_copy(json_object_get(doc, "datasetIds"));
+	size_t i;
+	json_t *id;
+	json_array_foreach(old_ids, i, id) {
+		bool seen = false;
+		size_t j;
+		json_t *x;
+		json_array_foreach(ids, j, x) seen |= json_equal(x, id);
+		if (!seen)
+			json_array_append(ids, id);
+	}
+	int rc = STORE_ONE;
+	if (json_array_size(ids) > 0) {
+		rc = aggregate_datasets_mark(env, tenant, ids);
+		json_t *before = json_deep_copy(doc);
+		if (rc >= 0)
+			rc = aggregate_product(st, tenant, doc);
+		if (rc >= 0 && !json_equal(before, doc)) {
+			rc = st->ops->product_update(st, tenant, doc);
+			if (rc >= 0)
+				atomic_fetch_add(&n_request_products, 1);
+		}
+		json_decref(before);
+	}
+	json_decref(ids);
+	return rc < 0 ? rc : STORE_ONE;
+}
+
+/* Own transaction: aggregate_datasets_mark for one data set. */
+struct trust_tx {
 	const struct aggregate_env *env;
 	const char *tenant;
 	const json_t *ids;
 };
 
-static int own_tx_body(void *cls)
+static int trust_tx_body(void *cls)
 {
-	const struct own_tx *t = cls;
-	if (t->ids)
-		return aggregate_datasets_in_tx(t->env, t->tenant, t->ids, NULL);
-	struct store *st = t->env->store;
-	json_t *ids = NULL;
-	int rc = st->ops->trust_dataset_ids(st, &ids, t->tenant);
-	if (rc >= 0)
-		rc = aggregate_datasets_in_tx(t->env, t->tenant, ids, NULL);
-	json_decref(ids);
-	return rc;
+	const struct trust_tx *t = cls;
+	return aggregate_datasets_mark(t->env, t->tenant, t->ids);
 }
 
-static int in_own_tx(const struct aggregate_env *env, const char *tenant, const json_t *ids)
+int aggregate_dataset_trust(const struct aggregate_env *env, const char *tenant, const char *dataset_id)
 {
-	struct own_tx t = {env, tenant, ids};
-	int rc = store_tx_run(NULL, env->store, true, own_tx_body, &t);
+	json_t *ids = json_pack("[s]", dataset_id);
+	struct trust_tx t = {env, tenant, ids};
+	int rc = store_tx_run(NULL, env->store, true, trust_tx_body, &t);
+	json_decref(ids);
 	return rc < 0 ? rc : STORE_ONE;
 }
 
-int aggregate_dataset_changed(const struct aggregate_env *env, const char *tenant, const char *dataset_id)
+/* ---- the deriver's pass ---------------------------------------------------- */
+
+/* The kinds in the order a pass handles them: a product recomputed in a
+ * pass sees the trust scores recomputed before it. */
+static const char *const kinds[] = {"tenant", "trust", "dataset", "product"};
+#define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
+static int kind_rank(const char *kind)
 {
-	json_t *ids = json_pack("[s]", dataset_id);
-	int rc = in_own_tx(env, tenant, ids);
-	json_decref(ids);
+	int k = 0;
+	while (k < NKINDS - 1 && strcmp(kind, kinds[k]))
+		k++;
+	return k;
+}
+
+/* A "trust" mark (from a "tenant" one): the data set's trust score, then a
+ * "dataset" mark for its products. A "dataset" mark: the writer already
+ * recomputed the trust score (it is its own); each product using the data
+ * set is marked (each recomputed by a later pass, at most max_marks per
+ * transaction). A data set deleted since: its products, if any still name
+ * it. */
+static int derive_dataset(const struct aggregate_env *env, struct aggregate_pass *p,
+			  const char *tenant, const char *dataset_id, bool trust)
+{
+	struct store *st = env->store;
+	if (trust) {
+		uint64_t before = atomic_load(&n_derived_trust);
+		int rc = trust_now(env, tenant, dataset_id, &n_derived_trust);
+		p->trust += (long)(atomic_load(&n_derived_trust) - before);
+		return rc < 0 ? rc : st->ops->derive_mark(st, tenant, "dataset", dataset_id, clock_now_ms());
+	}
+	json_t *products = NULL;
+	long activated = 0;
+	int rc = st->ops->dataset_products(st, &products, &activated, tenant, dataset_id);
+	size_t i;
+	json_t *pid;
+	json_array_foreach(products, i, pid) {
+		if (rc < 0)
+			break;
+		rc = st->ops->derive_mark(st, tenant, "product", json_string_value(pid), clock_now_ms());
+	}
+	json_decref(products);
 	return rc;
 }
 
-int aggregate_tenant_trust(const struct aggregate_env *env, const char *tenant)
+static int derive_product(struct store *st, struct aggregate_pass *p, const char *tenant,
+			  const char *product_id)
 {
-	return in_own_tx(env, tenant, NULL);
+	json_t *doc = NULL;
+	int rc = st->ops->product_get(st, &doc, tenant, product_id);
+	if (rc != STORE_ONE) /* deleted since: nothing to derive */
+		return rc;
+	json_t *before = json_deep_copy(doc);
+	rc = aggregate_product(st, tenant, doc);
+	if (rc >= 0 && !json_equal(before, doc)) {
+		rc = st->ops->product_update(st, tenant, doc);
+		p->products++;
+	}
+	json_decref(before);
+	json_decref(doc);
+	return rc;
+}
+
+struct pass_tx {
+	const struct aggregate_env *env;
+	long max_marks;
+	struct aggregate_pass *out;
+};
+
+static int pass_body(void *cls)
+{
+	struct pass_tx *t = cls;
+	struct store *st = t->env->store;
+	struct aggregate_pass *p = t->out;
+	*p = (struct aggregate_pass){0};
+	long pending = 0;
+	int64_t oldest = 0;
+	int rc = st->ops->derive_next(st, p->tenant, &pending, &oldest);
+	if (rc <= 0)
+		return rc < 0 ? rc : STORE_TX_COMMIT;
+	p->oldest_ms = oldest;
+	json_t *marks = NULL;
+	if ((rc = st->ops->derive_take(st, &marks, p->tenant, t->max_marks)) < 0)
+		return rc;
+	p->marks = (long)json_array_size(marks);
+	p->more = pending > p->marks;
+	for (int rank = 0; rank < NKINDS && rc >= 0; rank++) {
+		size_t i;
+		json_t *m;
+		json_array_foreach(marks, i, m) {
+			const char *kind = json_string_value(json_array_get(m, 0));
+			const char *id = json_string_value(json_array_get(m, 1));
+			if (kind_rank(kind) != rank)
+				continue;
+			if (rank == 0) {
+				json_t *ids = NULL;
+				rc = st->ops->trust_dataset_ids(st, &ids, p->tenant);
+				size_t k;
+				json_t *d;
+				json_array_foreach(ids, k, d) {
+					if (rc < 0)
+						break;
+					rc = st->ops->derive_mark(st, p->tenant, "trust",
+								  json_string_value(d), clock_now_ms());
+				}
+				p->more |= json_array_size(ids) > 0;
+				json_decref(ids);
+			} else if (rank < 3) {
+				rc = derive_dataset(t->env, p, p->tenant, id, rank == 1);
+				p->more = true; /* marks were added */
+			} else {
+				rc = derive_product(st, p, p->tenant, id);
+			}
+			if (rc >= 0)
+				rc = st->ops->derive_clear(st, p->tenant, kind, id);
+			/* a product mark a data set above re-marked is cleared
+			 * with it: its data set's trust was recomputed first */
+			if (rc == STORE_NONE)
+				rc = STORE_ONE;
+			if (rc < 0)
+				break;
+		}
+	}
+	json_decref(marks);
+	return rc < 0 ? rc : STORE_TX_COMMIT;
+}
+
+int aggregate_derive_pass(const struct aggregate_env *env, struct aggregate_pass *out, long max_marks)
+{
+	struct pass_tx t = {env, max_marks > 0 ? max_marks : AGGREGATE_PASS_MARKS, out};
+	/* a lone read first: an idle poll never takes the write lock */
+	long pending = 0;
+	int64_t oldest = 0;
+	*out = (struct aggregate_pass){0};
+	int rc = env->store->ops->derive_next(env->store, NULL, &pending, &oldest);
+	if (rc <= 0)
+		return rc < 0 ? rc : STORE_ONE;
+	rc = store_tx_run(NULL, env->store, true, pass_body, &t);
+	if (rc < 0)
+		return rc;
+	atomic_fetch_add(&n_passes, 1);
+	atomic_fetch_add(&n_derived_products, (uint64_t)out->products);
+	return STORE_ONE;
 }

@@ -156,6 +156,9 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			       " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
 			       " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text"
 			       " ORDER BY pd.product_id",
+	[P_DATASET_USAGE] = "SELECT count(*), count(*) FILTER (WHERE p.activated) FROM product_datasets pd"
+			    " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
+			    " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text",
 	[P_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
 			   " VALUES($1::text, $2::text, $3::text, $4::text, $5::text)",
 	[P_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = $1::text AND id = $2::text",
@@ -209,6 +212,17 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			   " AND trust_config IS NOT NULL",
 	[P_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES($1::text, $2::text)"
 			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
+	/* stale derived values (issue 12): marked and taken under the tenant's
+	 * advisory lock (pg_run's tenant), so a pass never races a mark */
+	[P_DERIVE_MARK] = "INSERT INTO derive_stale(tenant_id, kind, id, marked_at)"
+			  " VALUES($1::text, $2::text, $3::text, $4::bigint)"
+			  " ON CONFLICT(tenant_id, kind, id) DO NOTHING",
+	[P_DERIVE_NEXT] = "SELECT tenant_id, marked_at, (SELECT count(*) FROM derive_stale)"
+			  " FROM derive_stale ORDER BY marked_at LIMIT 1",
+	[P_DERIVE_TAKE] = "SELECT kind, id FROM derive_stale WHERE tenant_id = $1::text"
+			  " ORDER BY marked_at, kind, id LIMIT $2::bigint",
+	[P_DERIVE_CLEAR] = "DELETE FROM derive_stale WHERE tenant_id = $1::text AND kind = $2::text"
+			   " AND id = $3::text",
 	[P_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = $1::text AND id = $2::text",
 	[P_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id,"
 			     " p.activated FROM products p"
@@ -1383,6 +1397,19 @@ int pg_dataset_products(struct store *st, json_t **out, long *out_activated,
 	return rc;
 }
 
+int pg_dataset_usage(struct store *st, long *out_products, long *out_activated,
+		     const char *tenant, const char *dataset_id)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_DATASET_USAGE, tenant, &rc, tenant, dataset_id);
+	if (r) {
+		*out_products = (long)pg_ll(r, 0, 0);
+		*out_activated = (long)pg_ll(r, 0, 1);
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* ---- quality computations, trust, settings --------------------------------- */
 
 int pg_batch_insert(struct store *st, const char *tenant, const char *id,
@@ -1616,6 +1643,53 @@ int pg_settings_put(struct store *st, const char *tenant, json_t *trust_config)
 	int rc = EXEC_OK(st, P_SETTINGS_PUT, tenant, tenant, txt);
 	free(txt);
 	return rc;
+}
+
+/* ---- stale derived values (issue 12) -------------------------------------- */
+
+int pg_derive_mark(struct store *st, const char *tenant, const char *kind, const char *id,
+		   int64_t now_ms)
+{
+	return EXEC_OK(st, P_DERIVE_MARK, tenant, tenant, kind, id, PG_I64(now_ms));
+}
+
+int pg_derive_next(struct store *st, char *out_tenant, long *out_pending, int64_t *out_oldest_ms)
+{
+	int rc;
+	*out_pending = 0;
+	*out_oldest_ms = 0;
+	PGresult *r = pg_run(st, P_DERIVE_NEXT, NULL, 0, NULL, &rc);
+	if (r) {
+		rc = PQntuples(r) ? STORE_ONE : STORE_NONE;
+		if (rc == STORE_ONE) {
+			if (out_tenant)
+				snprintf(out_tenant, GUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+			*out_oldest_ms = pg_ll(r, 0, 1);
+			*out_pending = (long)pg_ll(r, 0, 2);
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+int pg_derive_take(struct store *st, json_t **out, const char *tenant, long limit)
+{
+	int rc;
+	PGresult *r = PG_RUN(st, P_DERIVE_TAKE, tenant, &rc, tenant, PG_I64(limit));
+	if (r) {
+		json_t *marks = json_array();
+		for (int i = 0; i < PQntuples(r); i++)
+			json_array_append_new(marks, json_pack("[s, s]", PQgetvalue(r, i, 0),
+							       PQgetvalue(r, i, 1)));
+		*out = marks;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int pg_derive_clear(struct store *st, const char *tenant, const char *kind, const char *id)
+{
+	return PG_CHANGED(st, P_DERIVE_CLEAR, tenant, tenant, kind, id);
 }
 
 /* ---- open, migrate, close ------------------------------------------------- */

@@ -235,6 +235,13 @@ static const char *const pg_migrations[] = {
 	" users = (SELECT count(*) FROM users x WHERE x.tenant_id = c.tenant_id);"
 	PG_TENANT_COUNT_TRIGGER("datasets") PG_TENANT_COUNT_TRIGGER("spaces")
 	PG_TENANT_COUNT_TRIGGER("users"),
+	/* v7: stale derived values (schema.h v14; docs/decisions.md "Issue 12
+	 * -- derived values"). Marked and cleared under the tenant's advisory
+	 * lock like every tenant-scoped write, so a mark and the deriver's pass
+	 * over the same tenant never interleave. */
+	"CREATE TABLE derive_stale(tenant_id " PG_ID " NOT NULL, kind " PG_ID " NOT NULL,"
+	" id " PG_ID " NOT NULL, marked_at bigint NOT NULL, PRIMARY KEY(tenant_id, kind, id));"
+	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))

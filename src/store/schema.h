@@ -405,6 +405,17 @@ static const char *const schema_migrations[] = {
 	" users = (SELECT count(*) FROM users x WHERE x.tenant_id = tenant_counts.tenant_id);"
 	TENANT_COUNT_TRIGGERS("datasets") TENANT_COUNT_TRIGGERS("spaces")
 	TENANT_COUNT_TRIGGERS("users"),
+	/* v14: stale derived values (issue 12, docs/decisions.md "Issue 12 --
+	 * derived values"): a write marks what its change makes stale, in its
+	 * own transaction; the deriver (src/jobs/deriver.c) recomputes and
+	 * deletes the marks in one transaction. kind 'tenant' (every trust
+	 * score), 'trust' (a data set's trust score, then its products),
+	 * 'dataset' (the products using it), 'product' (its quality and
+	 * trustScore): quality/aggregate.h; marked_at in ms since the epoch, kept from
+	 * the first mark (the primary key folds repeated marks into one). */
+	"CREATE TABLE derive_stale(tenant_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
+	" marked_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, kind, id)) WITHOUT ROWID;"
+	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

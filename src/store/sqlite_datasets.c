@@ -22,6 +22,9 @@ const char *const sqlite_datasets_sql[S__COUNT] = {
 	[S_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
 			       " JOIN products p ON p.id = pd.product_id"
 			       " WHERE pd.tenant_id = ?1 AND pd.dataset_id = ?2 ORDER BY pd.product_id",
+	[S_DATASET_USAGE] = "SELECT count(*), coalesce(sum(p.activated <> 0), 0) FROM product_datasets pd"
+			    " JOIN products p ON p.id = pd.product_id"
+			    " WHERE pd.tenant_id = ?1 AND pd.dataset_id = ?2",
 };
 
 int sqlite_dataset_insert(struct store *st, const char *tenant, json_t *doc)
@@ -102,4 +105,21 @@ int sqlite_dataset_products(struct store *st, json_t **out, long *out_activated,
 	*out = ids;
 	*out_activated = activated;
 	return STORE_ONE;
+}
+
+int sqlite_dataset_usage(struct store *st, long *out_products, long *out_activated,
+			 const char *tenant, const char *dataset_id)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_DATASET_USAGE);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, dataset_id);
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE) {
+		*out_products = (long)sqlite3_column_int64(s, 0);
+		*out_activated = (long)sqlite3_column_int64(s, 1);
+	}
+	sqlite_stmt_done(s);
+	return rc == STORE_NONE ? STORE_HARD : rc;
 }

@@ -56,6 +56,13 @@ const char *const sqlite_quality_sql[S__COUNT] = {
 			   " AND trust_config IS NOT NULL",
 	[S_SETTINGS_PUT] = "INSERT INTO tenant_settings(tenant_id, trust_config) VALUES(?1, ?2)"
 			   " ON CONFLICT(tenant_id) DO UPDATE SET trust_config = excluded.trust_config",
+	[S_DERIVE_MARK] = "INSERT INTO derive_stale(tenant_id, kind, id, marked_at) VALUES(?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(tenant_id, kind, id) DO NOTHING",
+	[S_DERIVE_NEXT] = "SELECT tenant_id, marked_at, (SELECT count(*) FROM derive_stale)"
+			  " FROM derive_stale ORDER BY marked_at LIMIT 1",
+	[S_DERIVE_TAKE] = "SELECT kind, id FROM derive_stale WHERE tenant_id = ?1"
+			  " ORDER BY marked_at, kind, id LIMIT ?2",
+	[S_DERIVE_CLEAR] = "DELETE FROM derive_stale WHERE tenant_id = ?1 AND kind = ?2 AND id = ?3",
 };
 
 int sqlite_batch_insert(struct store *st, const char *tenant, const char *id,
@@ -336,4 +343,63 @@ int sqlite_settings_put(struct store *st, const char *tenant, json_t *trust_conf
 	sqlite_bind_text(s, 2, txt);
 	free(txt);
 	return sqlite_stmt_exec(s);
+}
+
+/* ---- stale derived values (issue 12) -------------------------------------- */
+
+int sqlite_derive_mark(struct store *st, const char *tenant, const char *kind, const char *id,
+		       int64_t now_ms)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_DERIVE_MARK);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite_bind_text(s, 2, kind);
+	sqlite_bind_text(s, 3, id);
+	sqlite3_bind_int64(s, 4, now_ms);
+	return sqlite_stmt_exec(s);
+}
+
+int sqlite_derive_next(struct store *st, char *out_tenant, long *out_pending, int64_t *out_oldest_ms)
+{
+	*out_pending = 0;
+	*out_oldest_ms = 0;
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_DERIVE_NEXT);
+	if (!s)
+		return NO_STMT;
+	int rc = sqlite_stmt_step(s);
+	if (rc == STORE_ONE) {
+		if (out_tenant)
+			snprintf(out_tenant, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
+		*out_oldest_ms = sqlite3_column_int64(s, 1);
+		*out_pending = (long)sqlite3_column_int64(s, 2);
+	}
+	sqlite_stmt_done(s);
+	return rc;
+}
+
+int sqlite_derive_take(struct store *st, json_t **out, const char *tenant, long limit)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, S_DERIVE_TAKE);
+	if (!s)
+		return NO_STMT;
+	sqlite_bind_text(s, 1, tenant);
+	sqlite3_bind_int64(s, 2, limit);
+	json_t *marks = json_array();
+	int rc;
+	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
+		json_array_append_new(marks, json_pack("[s, s]", (const char *)sqlite3_column_text(s, 0),
+						       (const char *)sqlite3_column_text(s, 1)));
+	sqlite_stmt_done(s);
+	if (rc != STORE_NONE) {
+		json_decref(marks);
+		return rc;
+	}
+	*out = marks;
+	return STORE_ONE;
+}
+
+int sqlite_derive_clear(struct store *st, const char *tenant, const char *kind, const char *id)
+{
+	return sqlite_exec_3(st, S_DERIVE_CLEAR, tenant, kind, id);
 }

@@ -440,6 +440,11 @@ struct store_ops {
 	 * of them are activated. */
 	int (*dataset_products)(struct store *st, json_t **out, long *out_activated,
 				const char *tenant, const char *dataset_id);
+	/* The same two counts without the ids: how many products reference the
+	 * data set and how many of them are activated (issue 12: a write's own
+	 * trust score, without reading every sharer's id). */
+	int (*dataset_usage)(struct store *st, long *out_products, long *out_activated,
+			     const char *tenant, const char *dataset_id);
 
 	/* Quality computations: Read computation_get, batch_computations,
 	 * quality_latest, quality_last_attempt. Write batch_insert,
@@ -528,6 +533,28 @@ struct store_ops {
 			 json_t *doc, const char *now);
 	int (*settings_get)(struct store *st, json_t **out_trust_config, const char *tenant);
 	int (*settings_put)(struct store *st, const char *tenant, json_t *trust_config);
+
+	/* Stale derived values (issue 12; docs/decisions.md "Issue 12 --
+	 * derived values"): a write marks, in its own transaction, what it
+	 * makes stale; the deriver takes a tenant's marks, recomputes and
+	 * clears them in one write transaction, so a crash in between loses
+	 * nothing. kind is "tenant", "trust", "dataset" or "product"
+	 * (quality/aggregate.h aggregate_mark says what each means). Write derive_mark, derive_clear; read
+	 * derive_next, derive_take.
+	 * derive_mark: idempotent, a mark already there keeps its time (STORE_ONE). */
+	int (*derive_mark)(struct store *st, const char *tenant, const char *kind, const char *id,
+			   int64_t now_ms);
+	/* Marks of every tenant: STORE_NONE when there are none (*out_pending
+	 * 0), else STORE_ONE with the tenant of the oldest mark (out_tenant:
+	 * GUID_LEN + 1 bytes, may be NULL), how many marks there are and the
+	 * oldest one's time. */
+	int (*derive_next)(struct store *st, char *out_tenant, long *out_pending,
+			   int64_t *out_oldest_ms);
+	/* Up to limit marks of the tenant, oldest first, as a new array of
+	 * [kind, id] pairs (empty: none). */
+	int (*derive_take)(struct store *st, json_t **out, const char *tenant, long limit);
+	/* Deletes one mark: STORE_ONE, or STORE_NONE when it was not there. */
+	int (*derive_clear)(struct store *st, const char *tenant, const char *kind, const char *id);
 
 	/* Data products (names are not unique): Read product_get,
 	 * product_get_access, product_list, product_facets, changelog_page.

@@ -92,6 +92,8 @@
 	  const char *tenant, const char *query, long offset, long limit)) \
 	X(int, dataset_products, (struct store *st, json_t **out, long *out_activated, \
 	  const char *tenant, const char *dataset_id)) \
+	X(int, dataset_usage, (struct store *st, long *out_products, long *out_activated, \
+	  const char *tenant, const char *dataset_id)) \
 	X(int, batch_insert, (struct store *st, const char *tenant, const char *id, \
 	  const char *product_id, const char *now, const char *user_id)) \
 	X(int, computation_insert, (struct store *st, const char *tenant, const char *id, \
@@ -124,6 +126,13 @@
 	  double score, json_t *doc, const char *now)) \
 	X(int, settings_get, (struct store *st, json_t **out_trust_config, const char *tenant)) \
 	X(int, settings_put, (struct store *st, const char *tenant, json_t *trust_config)) \
+	X(int, derive_mark, (struct store *st, const char *tenant, const char *kind, \
+	  const char *id, int64_t now_ms)) \
+	X(int, derive_next, (struct store *st, char *out_tenant, long *out_pending, \
+	  int64_t *out_oldest_ms)) \
+	X(int, derive_take, (struct store *st, json_t **out, const char *tenant, long limit)) \
+	X(int, derive_clear, (struct store *st, const char *tenant, const char *kind, \
+	  const char *id)) \
 	X(int, product_get, (struct store *st, json_t **out, const char *tenant, \
 	  const char *id)) \
 	X(int, product_get_access, (struct store *st, struct product_access *out, \

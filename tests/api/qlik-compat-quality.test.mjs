@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, MISSING_ID } from './lib/server.mjs';
+import { derivedSettled } from './lib/fixtures.mjs';
 import { setDefaultHostConfig } from '@qlik/api/auth';
 import * as dp from '@qlik/api/data-governance/data-products';
 import * as dq from '@qlik/api/data-governance/data-qualities';
@@ -157,7 +158,8 @@ async function untilFinished(batchId) {
   for (;;) {
     const res = await dq.getDataQualitiesBatchComputation(batchId, NO_CACHE);
     assert.equal(res.status, 200);
-    if (res.data.status === 'FINISHED') return res;
+    // and the products' aggregates, which follow through the deriver (issue 12)
+    if (res.data.status === 'FINISHED') return derivedSettled(srv).then(() => res);
     assert.equal(res.data.status, 'IN_PROGRESS');
     if (Date.now() > deadline) assert.fail(`batch not finished: ${JSON.stringify(res.data)}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -171,7 +173,7 @@ async function untilDone(computationId) {
     assert.equal(res.status, 200);
     keysWithin(res.data, ['status', 'error'], 'ComputationStatusResponse (+ error when FAILED, docs/decisions.md)');
     assert.ok(EXECUTION_STATUS.includes(res.data.status), res.data.status);
-    if (['SUCCEEDED', 'FAILED'].includes(res.data.status)) return res;
+    if (['SUCCEEDED', 'FAILED'].includes(res.data.status)) return derivedSettled(srv).then(() => res);
     if (Date.now() > deadline) assert.fail('computation did not finish');
     await new Promise((r) => setTimeout(r, 50));
   }

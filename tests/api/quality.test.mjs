@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap, MISSING_ID } from './lib/server.mjs';
-import { DP, GUID_RE, ISO_MS_RE, assertError, uniqueName } from './lib/fixtures.mjs';
+import { DP, GUID_RE, ISO_MS_RE, assertError, uniqueName, derivedSettled } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
 const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0'];
@@ -68,7 +68,8 @@ async function waitBatch(batchId, key) {
   for (;;) {
     const res = await srv.api('GET', `${DQ}/batch-computations/${batchId}`, { key });
     assert.equal(res.status, 200, `batch ${batchId}: ${res.text}`);
-    if (res.body.status === 'FINISHED') return res.body;
+    // and the products' aggregates, which follow through the deriver (issue 12)
+    if (res.body.status === 'FINISHED') return derivedSettled(srv).then(() => res.body);
     assert.equal(res.body.status, 'IN_PROGRESS');
     if (Date.now() > deadline) assert.fail(`batch ${batchId} not FINISHED after 20 s: ${res.text}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -81,7 +82,7 @@ async function waitComputation(id, key) {
   for (;;) {
     const res = await srv.api('GET', `${DQ}/computations/${id}`, { key });
     assert.equal(res.status, 200, `computation ${id}: ${res.text}`);
-    if (res.body.status === 'SUCCEEDED' || res.body.status === 'FAILED') return res.body;
+    if (res.body.status === 'SUCCEEDED' || res.body.status === 'FAILED') return derivedSettled(srv).then(() => res.body);
     assert.ok(['REQUESTED', 'SUBMITTED'].includes(res.body.status), res.text);
     if (Date.now() > deadline) assert.fail(`computation ${id} not finished after 20 s: ${res.text}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { startServer, removeDir } from './lib/server.mjs';
 import { dbSql, isPg } from './lib/db.mjs';
-import { DP } from './lib/fixtures.mjs';
+import { DP, derivedSettled } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
 const ARGS = ['--rate-limit-tier1', '0', '--rate-limit-tier2', '0', '--workers', '1',
@@ -187,6 +187,8 @@ test('kill -9 in the middle of a batch: after a restart every computation SUCCEE
     const { updatedAt, ...counts } = g.body.qualities[0].quality;
     assert.deepEqual(counts, expected, `results of ${id}`);
   }
+  // the product's aggregate follows the results through the deriver (issue 12)
+  await derivedSettled(srv);
   const prod = await srv.api('GET', `${DP}/${p.body.id}`);
   assert.equal(prod.body.quality.validity, expected.valid / expected.total);
   assert.equal(prod.body.quality.completeness, (expected.total - expected.empty) / expected.total);

@@ -26,7 +26,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, bootstrap, MISSING_ID } from './lib/server.mjs';
-import { DP, ISO_MS_RE, assertError, uniqueName, computeQuality as computeQualityOf } from './lib/fixtures.mjs';
+import { DP, ISO_MS_RE, assertError, uniqueName, computeQuality as computeQualityOf, derivedSettled } from './lib/fixtures.mjs';
 
 const DQ = '/api/data-governance/data-qualities';
 const TRUST = '/api/data-governance/trust-scores/results/data-sets/actions/filter';
@@ -488,7 +488,13 @@ describe('the filter request', () => {
 describe('settings', () => {
   let ds;
   let creator;
-  const put = (axes, key) => srv.api('PUT', SETTINGS, { key, body: { axes } });
+  // the stored scores follow a settings change through the deriver (issue 12):
+  // a test reads them once they have caught up
+  const put = async (axes, key) => {
+    const res = await srv.api('PUT', SETTINGS, { key, body: { axes } });
+    if (res.status === 200) await derivedSettled(srv);
+    return res;
+  };
   const get = async (key) => {
     const res = await srv.api('GET', SETTINGS, { key });
     assert.equal(res.status, 200, res.text);

@@ -66,12 +66,13 @@ _Static_assert(sizeof(struct store_ops) % sizeof(any_fn) == 0,
 	X(assignment_insert) X(assignment_get) X(assignment_find) X(assignment_list)        \
 	X(assignment_delete)                                                                \
 	X(dataset_insert) X(dataset_get) X(dataset_update) X(dataset_delete)                \
-	X(dataset_list) X(dataset_products)                                                 \
+	X(dataset_list) X(dataset_products) X(dataset_usage)                                \
 	X(batch_insert) X(computation_insert) X(computation_get) X(batch_computations)      \
 	X(computation_claim) X(computation_renew) X(computation_finish) X(computation_recover) \
 	X(computation_listen) X(computation_notices)                                        \
 	X(quality_latest) X(quality_last_attempt)                                           \
 	X(trust_get) X(trust_dataset_ids) X(trust_put) X(settings_get) X(settings_put)      \
+	X(derive_mark) X(derive_next) X(derive_take) X(derive_clear)                        \
 	X(product_get) X(product_get_access) X(product_insert) X(product_update)            \
 	X(product_delete) X(product_list) X(product_facets)                                 \
 	X(changelog_append) X(changelog_page)
@@ -1381,6 +1382,19 @@ static void test_datasets(void **state)
 	EXPECT_LIST(got, NULL, w);
 	assert_int_equal(activated, 2);
 	json_decref(got);
+	/* the counts alone agree with the lists */
+	long used = -1;
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d1), STORE_ONE);
+	assert_int_equal(used, 2);
+	assert_int_equal(activated, 1);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d2), STORE_ONE);
+	assert_int_equal(used, 2);
+	assert_int_equal(activated, 2);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, a, d3), STORE_ONE);
+	assert_int_equal(used, 0);
+	assert_int_equal(activated, 0);
+	assert_int_equal(OP(dataset_usage)(S, &used, &activated, b, d1), STORE_ONE);
+	assert_int_equal(used, 0);
 	assert_int_equal(OP(dataset_products)(S, &got, &activated, a, d3), STORE_ONE);
 	assert_int_equal(json_array_size(got), 0);
 	assert_int_equal(activated, 0);
@@ -2578,6 +2592,75 @@ static void test_trust_and_settings(void **state)
 	DECREF(t1, t2, t1b, cfg, cfg2);
 }
 
+/* Stale marks (issue 12): a mark is folded into the one already there (its
+ * time kept), taken oldest first per tenant, and gone only once cleared in a
+ * committed transaction. */
+static void test_derive_marks(void **state)
+{
+	(void)state;
+	char a[GUID_LEN + 1], b[GUID_LEN + 1], who[GUID_LEN + 1] = "";
+	new_tenant(a);
+	new_tenant(b);
+	NEWID(d1);
+	NEWID(p1);
+	long n = -1;
+	int64_t oldest = -1;
+	json_t *got = NULL;
+	assert_int_equal(OP(derive_next)(S, who, &n, &oldest), STORE_NONE);
+	assert_int_equal(n, 0);
+	W_ONE(OP(derive_mark)(S, a, "dataset", d1, 1000));
+	W_ONE(OP(derive_mark)(S, a, "product", p1, 2000));
+	W_ONE(OP(derive_mark)(S, a, "dataset", d1, 3000)); /* folded: keeps 1000 */
+	W_ONE(OP(derive_mark)(S, b, "tenant", b, 1500));
+	assert_int_equal(OP(derive_next)(S, who, &n, &oldest), STORE_ONE);
+	assert_string_equal(who, a);
+	assert_int_equal(n, 3);
+	assert_int_equal(oldest, 1000);
+
+	assert_int_equal(OP(derive_take)(S, &got, a, 10), STORE_ONE);
+	char *txt = json_dumps(got, JSON_COMPACT);
+	char want[300];
+	snprintf(want, sizeof want, "[[\"dataset\",\"%s\"],[\"product\",\"%s\"]]", d1, p1);
+	assert_string_equal(txt, want);
+	free(txt);
+	json_decref(got);
+	assert_int_equal(OP(derive_take)(S, &got, a, 1), STORE_ONE);
+	assert_int_equal(json_array_size(got), 1);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(got, 0), 1)), d1);
+	json_decref(got);
+	assert_int_equal(OP(derive_take)(S, &got, b, 10), STORE_ONE);
+	assert_int_equal(json_array_size(got), 1);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(got, 0), 0)), "tenant");
+	json_decref(got);
+
+	/* cleared in a transaction that rolls back: still there */
+	w_begin();
+	assert_int_equal(OP(derive_clear)(S, a, "dataset", d1), STORE_ONE);
+	OP(rollback)(S);
+	assert_int_equal(OP(derive_next)(S, who, &n, &oldest), STORE_ONE);
+	assert_int_equal(n, 3);
+	W_ONE(OP(derive_clear)(S, a, "dataset", d1));
+	W_NONE(OP(derive_clear)(S, a, "dataset", d1));
+	W_NONE(OP(derive_clear)(S, b, "product", p1)); /* another tenant's id */
+	assert_int_equal(OP(derive_next)(S, who, &n, &oldest), STORE_ONE);
+	assert_string_equal(who, b); /* now the oldest */
+	assert_int_equal(n, 2);
+	assert_int_equal(oldest, 1500);
+	/* marked again after being cleared: a new mark with the new time */
+	W_ONE(OP(derive_mark)(S, a, "dataset", d1, 4000));
+	W_ONE(OP(derive_clear)(S, a, "product", p1));
+	W_ONE(OP(derive_clear)(S, b, "tenant", b));
+	assert_int_equal(OP(derive_next)(S, who, &n, &oldest), STORE_ONE);
+	assert_int_equal(n, 1);
+	assert_int_equal(oldest, 4000);
+	W_ONE(OP(derive_clear)(S, a, "dataset", d1));
+	assert_int_equal(OP(derive_next)(S, NULL, &n, &oldest), STORE_NONE);
+	assert_int_equal(n, 0);
+	assert_int_equal(OP(derive_take)(S, &got, a, 10), STORE_ONE);
+	assert_int_equal(json_array_size(got), 0);
+	json_decref(got);
+}
+
 /* ---- coverage (runs last) -------------------------------------------------- */
 
 /* ---- a lost connection (PostgreSQL only) --------------------------------- */
@@ -2929,6 +3012,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stored_text, test_teardown),
 		cmocka_unit_test_teardown(test_computations, test_teardown),
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
+		cmocka_unit_test_teardown(test_derive_marks, test_teardown),
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
 		cmocka_unit_test_teardown(test_deadlock_retried, test_teardown),
 		cmocka_unit_test_teardown(test_rate_limits, test_teardown),

@@ -97,14 +97,53 @@ export async function changelogs(srv, id) {
 /** Resolves after ms milliseconds (to make ms timestamps differ, never to time things). */
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The deriver's backlog from GET /metrics (issue 12): marks not yet
+ *  recomputed, in the whole database. */
+export async function derivePending(srv) {
+  const res = await srv.api('GET', '/metrics', { key: null });
+  assert.equal(res.status, 200, res.text);
+  const m = /^dp_derive_pending (\d+)$/m.exec(res.text);
+  assert.ok(m, 'dp_derive_pending missing from /metrics');
+  return Number(m[1]);
+}
+
+/** Waits (≤ timeoutMs) until derived values (trust scores, products'
+ *  quality/trustScore) have caught up with every committed write: the
+ *  deriver recomputes them after the write (docs/decisions.md "Issue 12 --
+ *  derived values"), so a test reading them polls instead of expecting them
+ *  in the write's response. */
+export async function derivedSettled(srv, timeoutMs = 5000) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const n = await derivePending(srv);
+    if (n === 0) return;
+    assert.ok(Date.now() < deadline, `derived values still stale after ${timeoutMs} ms (${n} marks)`);
+    await pause(20);
+  }
+}
+
+/** Retries fn (an async function that asserts) until it passes or
+ *  timeoutMs has passed, then rethrows its last failure: for values that
+ *  converge (derived values) rather than change in the response. */
+export async function eventually(fn, timeoutMs = 5000) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      await pause(25);
+    }
+  }
+}
+
 /** Starts a quality computation of one data set and waits (≤ 20 s) until it
- *  has SUCCEEDED; fails the test if it FAILED. */
+ *  has SUCCEEDED (fails the test if it FAILED), then until the derived
+ *  values it changed (its products' quality and trustScore) are recomputed. */
 export async function computeQuality(srv, datasetId) {
   const res = await srv.api('POST', '/api/data-governance/data-qualities/computations', { body: { datasetId } });
   assert.equal(res.status, 202, res.text);
   for (const deadline = Date.now() + 20000; ;) {
     const c = await srv.api('GET', `/api/data-governance/data-qualities/computations/${res.body.computationId}`);
-    if (c.body.status === 'SUCCEEDED') return;
+    if (c.body.status === 'SUCCEEDED') return derivedSettled(srv);
     assert.notEqual(c.body.status, 'FAILED', c.text);
     assert.ok(Date.now() < deadline, 'computation did not finish in 20 s');
     await pause(50);
