@@ -94,6 +94,7 @@ static bool called[NOPS];
 /* ---- the store under test ------------------------------------------------ */
 
 static struct store *S;
+static struct store *S_main; /* S, but while a test works on a store of its own */
 static char url[600];
 
 /* The list reads hand back stored text (store/docs.h); these parse it into
@@ -305,6 +306,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "store_open %s: %s\n", url, err);
 		return -1;
 	}
+	S_main = S;
 	return 0;
 }
 
@@ -329,6 +331,7 @@ static int group_teardown(void **state)
 static int test_teardown(void **state)
 {
 	(void)state;
+	S = S_main; /* a failed test may have left its own store in S */
 	if (S->ops->in_transaction(S))
 		S->ops->rollback(S);
 	return 0;
@@ -2865,7 +2868,7 @@ static void test_dataset_usage_migration(void **state)
 	} else {
 		snprintf(other, sizeof other, "sqlite:%s/usage-v14.db", tmpdir[0] ? tmpdir : "/tmp");
 	}
-	struct store *saved = S, *m = NULL;
+	struct store *m = NULL;
 	char err[512];
 	if (store_open(&m, other, err, sizeof err) < 0)
 		fail_msg("store_open %s: %s", other, err);
@@ -2907,7 +2910,7 @@ static void test_dataset_usage_migration(void **state)
 		expect_usage(a, ds[i], counts[i][0], counts[i][1]);
 	}
 	m->ops->close(m);
-	S = saved;
+	S = S_main;
 	if (pg) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "DROP DATABASE %s", dbname);
