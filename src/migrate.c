@@ -22,7 +22,9 @@
  * products.changelog_n (the product's last pseq) and, for rows written
  * before SQLite's v4, the ETag (etag_of, as rows.c). SQLite-only tables
  * (search_fts, product_search, search_terms, list_blocks) are indexes that
- * PostgreSQL keeps otherwise; tenant_counts is kept by its trigger.
+ * PostgreSQL keeps otherwise; tenant_counts and dataset_usage are kept by
+ * their triggers (COPY fires them; a link row carries its product's
+ * activated flag, so it counts right however the rows arrive).
  *
  * Verification, in the same SQLite snapshot: per table, the row counts are
  * equal; per tenant and table, a SHA-256 over every copied column of every
@@ -127,9 +129,10 @@ static const struct table tables[] = {
 	 " trust_score, quality",
 	 "tttttbtttdd"},
 	{"product_tags", "product_id, tenant_id, tag", "product_id, tenant_id, tag", "ttt", NULL, "tenant_id", "product_id, tag", "product_id, tag", "product_id, tag", "tt"},
-	{"product_datasets", "product_id, tenant_id, dataset_id", "product_id, tenant_id, dataset_id",
-	 "ttt", NULL, "tenant_id", "product_id, dataset_id", "product_id, dataset_id",
-	 "product_id, dataset_id", "tt"},
+	{"product_datasets", "product_id, tenant_id, dataset_id, activated",
+	 "product_id, tenant_id, dataset_id, activated", "tttb", NULL, "tenant_id",
+	 "product_id, dataset_id", "product_id, dataset_id, activated",
+	 "product_id, dataset_id, activated", "ttb"},
 	{"changelogs", "seq, id, tenant_id, product_id, created_at, doc, pseq",
 	 "seq, id, tenant_id, product_id, created_at, doc, pseq", "ttttttt", NULL,
 	 "tenant_id", "product_id, pseq", "seq, id, product_id, created_at, doc, pseq",

@@ -156,9 +156,9 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			       " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
 			       " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text"
 			       " ORDER BY pd.product_id",
-	[P_DATASET_USAGE] = "SELECT count(*), count(*) FILTER (WHERE p.activated) FROM product_datasets pd"
-			    " JOIN products p ON p.tenant_id = pd.tenant_id AND p.id = pd.product_id"
-			    " WHERE pd.tenant_id = $1::text AND pd.dataset_id = $2::text",
+	/* the counters of schema v8 (pg_schema.h); no row: 0, 0 */
+	[P_DATASET_USAGE] = "SELECT products, activated FROM dataset_usage"
+			    " WHERE tenant_id = $1::text AND dataset_id = $2::text",
 	[P_BATCH_INSERT] = "INSERT INTO quality_batches(id, tenant_id, product_id, created_at, created_by)"
 			   " VALUES($1::text, $2::text, $3::text, $4::text, $5::text)",
 	[P_BATCH_EXISTS] = "SELECT 1 FROM quality_batches WHERE tenant_id = $1::text AND id = $2::text",
@@ -241,8 +241,8 @@ const char *const pg_stmt_sql[P__COUNT] = {
 	" ON CONFLICT DO NOTHING)"                                                          \
 	", dd AS (DELETE FROM product_datasets WHERE product_id = $1::text"                 \
 	" AND tenant_id IN (SELECT tenant_id FROM w) AND dataset_id <> ALL($15::text[]))"   \
-	", id_ AS (INSERT INTO product_datasets(product_id, tenant_id, dataset_id)"         \
-	" SELECT DISTINCT w.id, w.tenant_id, d FROM w, unnest($15::text[]) d"               \
+	", id_ AS (INSERT INTO product_datasets(product_id, tenant_id, dataset_id, activated)" \
+	" SELECT DISTINCT w.id, w.tenant_id, d, w.activated FROM w, unnest($15::text[]) d"  \
 	" ON CONFLICT DO NOTHING)"                                                          \
 	" SELECT count(*) FROM w"
 #define PRODUCT_TS                                                                          \
@@ -256,14 +256,14 @@ const char *const pg_stmt_sql[P__COUNT] = {
 			     " quality, ts_name, ts_tags, ts_desc, ts_body) VALUES($1::text, $2::text,"
 			     " $3::text, $4::text, $5::text, $6::text, $7::boolean, $8::text, $9::text,"
 			     " $10::text, $11::text, $12::double precision, $13::double precision, "
-			     PRODUCT_TS ") RETURNING id, tenant_id)" PRODUCT_SIDE,
+			     PRODUCT_TS ") RETURNING id, tenant_id, activated)" PRODUCT_SIDE,
 	[P_PRODUCT_UPDATE] = "WITH w AS (UPDATE products SET name = $3::text, name_lc = $4::text,"
 			     " space_id = $5::text, owner_id = $6::text, activated = $7::boolean,"
 			     " created_at = $8::text, updated_at = $9::text, doc = $10::text,"
 			     " etag = $11::text, trust_score = $12::double precision,"
 			     " quality = $13::double precision, (ts_name, ts_tags, ts_desc, ts_body) = ROW("
 			     PRODUCT_TS ") WHERE tenant_id = $2::text AND id = $1::text"
-			     " RETURNING id, tenant_id)" PRODUCT_SIDE,
+			     " RETURNING id, tenant_id, activated)" PRODUCT_SIDE,
 	[P_PRODUCT_DELETE] = "DELETE FROM products WHERE tenant_id = $1::text AND id = $2::text",
 	/* the next number from the product's counter, in the same statement
 	 * (the row lock orders concurrent appends); no row of this tenant: none */
@@ -1403,8 +1403,9 @@ int pg_dataset_usage(struct store *st, long *out_products, long *out_activated,
 	int rc;
 	PGresult *r = PG_RUN(st, P_DATASET_USAGE, tenant, &rc, tenant, dataset_id);
 	if (r) {
-		*out_products = (long)pg_ll(r, 0, 0);
-		*out_activated = (long)pg_ll(r, 0, 1);
+		bool found = PQntuples(r) > 0;
+		*out_products = found ? (long)pg_ll(r, 0, 0) : 0;
+		*out_activated = found ? (long)pg_ll(r, 0, 1) : 0;
 	}
 	PQclear(r);
 	return rc;

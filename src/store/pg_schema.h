@@ -242,6 +242,55 @@ static const char *const pg_migrations[] = {
 	"CREATE TABLE derive_stale(tenant_id " PG_ID " NOT NULL, kind " PG_ID " NOT NULL,"
 	" id " PG_ID " NOT NULL, marked_at bigint NOT NULL, PRIMARY KEY(tenant_id, kind, id));"
 	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
+	/* v8: data set usage in O(1) (schema.h v15; docs/decisions.md "Issue 12
+	 * -- derived values"). Each link row carries its product's activated
+	 * flag: a product write is one statement whose link changes and row
+	 * change reach the AFTER triggers only at its end, in no set order, all
+	 * seeing the final rows; with the flag on the link, each trigger counts
+	 * from its own row (OLD/NEW) and the sum is exact in any order. The
+	 * same for a product delete, whose links go by the foreign key's
+	 * cascade after the product row. migrate's COPY fires the triggers:
+	 * data sets are copied first (their rows made at 0), then products,
+	 * then the links with their flag, each counted once. */
+	"ALTER TABLE product_datasets ADD COLUMN activated boolean NOT NULL DEFAULT false;"
+	"UPDATE product_datasets pd SET activated = true FROM products p"
+	" WHERE p.id = pd.product_id AND p.activated;"
+	"CREATE TABLE dataset_usage(tenant_id " PG_ID " NOT NULL, dataset_id " PG_ID " NOT NULL,"
+	" products bigint NOT NULL, activated bigint NOT NULL, PRIMARY KEY(tenant_id, dataset_id));"
+	"INSERT INTO dataset_usage(tenant_id, dataset_id, products, activated)"
+	" SELECT d.tenant_id, d.id, count(pd.product_id), count(pd.product_id) FILTER (WHERE pd.activated)"
+	" FROM datasets d LEFT JOIN product_datasets pd ON pd.tenant_id = d.tenant_id"
+	" AND pd.dataset_id = d.id GROUP BY d.tenant_id, d.id;"
+	"CREATE FUNCTION dp_datasets_usage() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" IF TG_OP = 'INSERT' THEN INSERT INTO dataset_usage(tenant_id, dataset_id, products, activated)"
+	" SELECT NEW.tenant_id, NEW.id, count(*), count(*) FILTER (WHERE activated)"
+	" FROM product_datasets WHERE tenant_id = NEW.tenant_id AND dataset_id = NEW.id"
+	" ON CONFLICT(tenant_id, dataset_id) DO UPDATE SET products = EXCLUDED.products,"
+	" activated = EXCLUDED.activated;"
+	" ELSE DELETE FROM dataset_usage WHERE tenant_id = OLD.tenant_id AND dataset_id = OLD.id;"
+	" END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER datasets_usage AFTER INSERT OR DELETE ON datasets FOR EACH ROW"
+	" EXECUTE FUNCTION dp_datasets_usage();"
+	"CREATE FUNCTION dp_product_datasets_usage() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" IF TG_OP = 'INSERT' THEN UPDATE dataset_usage SET products = products + 1,"
+	" activated = activated + NEW.activated::int"
+	" WHERE tenant_id = NEW.tenant_id AND dataset_id = NEW.dataset_id;"
+	" ELSIF TG_OP = 'DELETE' THEN UPDATE dataset_usage SET products = products - 1,"
+	" activated = activated - OLD.activated::int"
+	" WHERE tenant_id = OLD.tenant_id AND dataset_id = OLD.dataset_id;"
+	" ELSE UPDATE dataset_usage SET activated = activated + NEW.activated::int - OLD.activated::int"
+	" WHERE tenant_id = NEW.tenant_id AND dataset_id = NEW.dataset_id;"
+	" END IF; RETURN NULL; END$$;"
+	"CREATE TRIGGER product_datasets_usage AFTER INSERT OR DELETE ON product_datasets"
+	" FOR EACH ROW EXECUTE FUNCTION dp_product_datasets_usage();"
+	"CREATE TRIGGER product_datasets_usage_au AFTER UPDATE OF activated ON product_datasets"
+	" FOR EACH ROW WHEN (OLD.activated IS DISTINCT FROM NEW.activated)"
+	" EXECUTE FUNCTION dp_product_datasets_usage();"
+	"CREATE FUNCTION dp_products_usage() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+	" UPDATE product_datasets SET activated = NEW.activated WHERE product_id = NEW.id"
+	" AND activated IS DISTINCT FROM NEW.activated; RETURN NULL; END$$;"
+	"CREATE TRIGGER products_usage AFTER UPDATE OF activated ON products FOR EACH ROW"
+	" WHEN (OLD.activated IS DISTINCT FROM NEW.activated) EXECUTE FUNCTION dp_products_usage();",
 };
 
 #define PG_SCHEMA_VERSION ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))

@@ -192,6 +192,37 @@ _Static_assert(LIST_B_MAX == 2 * LIST_B && LIST_B_MIN == LIST_B / 4 &&
 	"CREATE TRIGGER " T "_count_ad AFTER DELETE ON " T " BEGIN"                      \
 	" UPDATE tenant_counts SET " T " = " T " - 1 WHERE tenant_id = old.tenant_id; END;"
 
+/* dataset_usage (v15): filled from the links of every data set; the
+ * triggers that keep it. Reads and writes only the data set's row and
+ * the written link rows (one indexed range of the product's links when its
+ * activated flag changes). */
+#define DATASET_USAGE_FILL \
+	"INSERT INTO dataset_usage(tenant_id, dataset_id, products, activated)"               \
+	" SELECT d.tenant_id, d.id, count(pd.product_id), coalesce(sum(pd.activated), 0)"     \
+	" FROM datasets d LEFT JOIN product_datasets pd ON pd.tenant_id = d.tenant_id"        \
+	" AND pd.dataset_id = d.id GROUP BY d.tenant_id, d.id;"
+#define DATASET_USAGE_TRIGGERS \
+	"CREATE TRIGGER datasets_usage_ai AFTER INSERT ON datasets BEGIN"                      \
+	" INSERT OR REPLACE INTO dataset_usage(tenant_id, dataset_id, products, activated)"   \
+	" SELECT new.tenant_id, new.id, count(*), coalesce(sum(activated), 0)"               \
+	" FROM product_datasets WHERE tenant_id = new.tenant_id AND dataset_id = new.id; END;" \
+	"CREATE TRIGGER datasets_usage_ad AFTER DELETE ON datasets BEGIN"                      \
+	" DELETE FROM dataset_usage WHERE tenant_id = old.tenant_id AND dataset_id = old.id; END;" \
+	"CREATE TRIGGER product_datasets_usage_ai AFTER INSERT ON product_datasets BEGIN"      \
+	" UPDATE dataset_usage SET products = products + 1, activated = activated + new.activated" \
+	" WHERE tenant_id = new.tenant_id AND dataset_id = new.dataset_id; END;"               \
+	"CREATE TRIGGER product_datasets_usage_ad AFTER DELETE ON product_datasets BEGIN"      \
+	" UPDATE dataset_usage SET products = products - 1, activated = activated - old.activated" \
+	" WHERE tenant_id = old.tenant_id AND dataset_id = old.dataset_id; END;"               \
+	"CREATE TRIGGER product_datasets_usage_au AFTER UPDATE OF activated ON product_datasets" \
+	" WHEN new.activated IS NOT old.activated BEGIN"                                       \
+	" UPDATE dataset_usage SET activated = activated + new.activated - old.activated"     \
+	" WHERE tenant_id = new.tenant_id AND dataset_id = new.dataset_id; END;"               \
+	"CREATE TRIGGER products_usage_au AFTER UPDATE OF activated ON products"               \
+	" WHEN (new.activated <> 0) IS NOT (old.activated <> 0) BEGIN"                         \
+	" UPDATE product_datasets SET activated = (new.activated <> 0)"                        \
+	" WHERE product_id = new.id AND activated IS NOT (new.activated <> 0); END;"
+
 static const char *const schema_migrations[] = {
 	/* v1: tenants, identity, spaces, data sets, products, changelogs */
 	"CREATE TABLE tenants(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -416,6 +447,26 @@ static const char *const schema_migrations[] = {
 	"CREATE TABLE derive_stale(tenant_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
 	" marked_at INTEGER NOT NULL, PRIMARY KEY(tenant_id, kind, id)) WITHOUT ROWID;"
 	"CREATE INDEX derive_stale_age ON derive_stale(marked_at);",
+	/* v15: data set usage in O(1) (issue 12, docs/decisions.md "Issue 12 --
+	 * derived values"): dataset_usage holds, per existing data set, how many
+	 * products reference it and how many of those are activated, kept by
+	 * triggers in the writing transaction. Each link row carries a copy of
+	 * its product's activated flag (product_datasets.activated, 0/1, set by
+	 * the insert and followed by products_usage_au), so a link counts with
+	 * the flag it was counted with whatever the order in which a statement's
+	 * changes reach the triggers (PostgreSQL's one-statement product write,
+	 * a product delete's cascade that runs after the product row is gone).
+	 * A data set's row is made when it is created (counting links already
+	 * there: a dangling reference from before) and dropped when it is
+	 * deleted; a link to a data set that does not exist counts nowhere. */
+	"ALTER TABLE product_datasets ADD COLUMN activated INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE product_datasets SET activated = coalesce((SELECT p.activated <> 0 FROM products p"
+	" WHERE p.id = product_datasets.product_id), 0);"
+	"CREATE TABLE dataset_usage(tenant_id TEXT NOT NULL, dataset_id TEXT NOT NULL,"
+	" products INTEGER NOT NULL, activated INTEGER NOT NULL,"
+	" PRIMARY KEY(tenant_id, dataset_id)) WITHOUT ROWID;"
+	DATASET_USAGE_FILL
+	DATASET_USAGE_TRIGGERS,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

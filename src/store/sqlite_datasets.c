@@ -22,9 +22,9 @@ const char *const sqlite_datasets_sql[S__COUNT] = {
 	[S_DATASET_PRODUCTS] = "SELECT pd.product_id, p.activated FROM product_datasets pd"
 			       " JOIN products p ON p.id = pd.product_id"
 			       " WHERE pd.tenant_id = ?1 AND pd.dataset_id = ?2 ORDER BY pd.product_id",
-	[S_DATASET_USAGE] = "SELECT count(*), coalesce(sum(p.activated <> 0), 0) FROM product_datasets pd"
-			    " JOIN products p ON p.id = pd.product_id"
-			    " WHERE pd.tenant_id = ?1 AND pd.dataset_id = ?2",
+	/* the counters of schema v15; no row: 0, 0 */
+	[S_DATASET_USAGE] = "SELECT products, activated FROM dataset_usage"
+			    " WHERE tenant_id = ?1 AND dataset_id = ?2",
 };
 
 int sqlite_dataset_insert(struct store *st, const char *tenant, json_t *doc)
@@ -116,10 +116,8 @@ int sqlite_dataset_usage(struct store *st, long *out_products, long *out_activat
 	sqlite_bind_text(s, 1, tenant);
 	sqlite_bind_text(s, 2, dataset_id);
 	int rc = sqlite_stmt_step(s);
-	if (rc == STORE_ONE) {
-		*out_products = (long)sqlite3_column_int64(s, 0);
-		*out_activated = (long)sqlite3_column_int64(s, 1);
-	}
+	*out_products = rc == STORE_ONE ? (long)sqlite3_column_int64(s, 0) : 0;
+	*out_activated = rc == STORE_ONE ? (long)sqlite3_column_int64(s, 1) : 0;
 	sqlite_stmt_done(s);
-	return rc == STORE_NONE ? STORE_HARD : rc;
+	return rc == STORE_NONE ? STORE_ONE : rc;
 }

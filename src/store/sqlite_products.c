@@ -14,8 +14,9 @@
 
 const char *const sqlite_products_sql[S__COUNT] = {
 	[S_PD_DELETE] = "DELETE FROM product_datasets WHERE product_id = ?1",
-	[S_PD_INSERT] = "INSERT OR IGNORE INTO product_datasets(product_id, tenant_id, dataset_id)"
-			" VALUES(?1, ?2, ?3)",
+	/* with the product's activated flag (schema v15: dataset_usage) */
+	[S_PD_INSERT] = "INSERT OR IGNORE INTO product_datasets(product_id, tenant_id, dataset_id,"
+			" activated) SELECT ?1, ?2, ?3, activated <> 0 FROM products WHERE id = ?1",
 	[S_PRODUCT_GET] = "SELECT doc FROM products WHERE tenant_id = ?1 AND id = ?2",
 	[S_PRODUCT_ACCESS] = "SELECT p.doc, p.space_id, s.type, s.owner_id, a.roles, p.etag, p.owner_id,"
 			     " p.activated"

@@ -127,6 +127,16 @@ test('migrate: a seeded SQLite deployment moved to PostgreSQL answers the same',
   assert.match(r.stdout, /migrated \d+ rows of 3 tenants in [\d.]+ s/);
   assert.match(r.stdout, /^changelogs +(\d+) +\1 +\1$/m);
   assert.match(r.stdout, /^products +15 +15 +15$/m);
+  // the usage counters (PostgreSQL v8) were counted by their triggers during
+  // the copy: every data set's row equals its links, and some are activated
+  const wrongUsage = psql(`SELECT count(*) FROM datasets d LEFT JOIN dataset_usage u
+      ON u.tenant_id = d.tenant_id AND u.dataset_id = d.id
+    CROSS JOIN LATERAL (SELECT count(*) AS n, count(*) FILTER (WHERE p.activated) AS a
+      FROM product_datasets pd JOIN products p ON p.id = pd.product_id
+      WHERE pd.tenant_id = d.tenant_id AND pd.dataset_id = d.id) j
+    WHERE u.products IS DISTINCT FROM j.n OR u.activated IS DISTINCT FROM j.a`);
+  assert.equal(wrongUsage, '0', 'data sets whose dataset_usage row differs from their links');
+  assert.ok(Number(psql('SELECT sum(activated) FROM dataset_usage')) > 0, 'no activated link was copied');
 
   const dst = await startServer({ dir, skipBootstrap: true, args: ['--db', PG, ...ARGS] });
   try {

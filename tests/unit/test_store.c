@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "domain/permissions.h"
 #include "domain/search.h"
@@ -93,6 +94,7 @@ static bool called[NOPS];
 /* ---- the store under test ------------------------------------------------ */
 
 static struct store *S;
+static struct store *S_main; /* S, but while a test works on a store of its own */
 static char url[600];
 
 /* The list reads hand back stored text (store/docs.h); these parse it into
@@ -304,6 +306,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "store_open %s: %s\n", url, err);
 		return -1;
 	}
+	S_main = S;
 	return 0;
 }
 
@@ -328,6 +331,7 @@ static int group_teardown(void **state)
 static int test_teardown(void **state)
 {
 	(void)state;
+	S = S_main; /* a failed test may have left its own store in S */
 	if (S->ops->in_transaction(S))
 		S->ops->rollback(S);
 	return 0;
@@ -2661,6 +2665,266 @@ static void test_derive_marks(void **state)
 	json_decref(got);
 }
 
+/* ---- data set usage counters (issue 12, schema v15 / PostgreSQL v8) ------ */
+
+/* dataset_usage reads the counter row; dataset_products counts the links
+ * by a join: they must agree for every data set that exists. */
+static void usage_agrees_on(struct store *st, const char *tenant, const char *ds)
+{
+	long used = -1, activated = -1, jact = -1;
+	json_t *ids = NULL;
+	assert_int_equal(OPS(st, dataset_usage)(st, &used, &activated, tenant, ds), STORE_ONE);
+	assert_int_equal(OPS(st, dataset_products)(st, &ids, &jact, tenant, ds), STORE_ONE);
+	if (used != (long)json_array_size(ids) || activated != jact)
+		fail_msg("data set %s: counters %ld/%ld, join %zu/%ld", ds, used, activated,
+			 json_array_size(ids), jact);
+	json_decref(ids);
+}
+#define USAGE_AGREES(t, ...)                                                                \
+	do {                                                                                \
+		const char *ds_[] = {__VA_ARGS__};                                          \
+		for (size_t k_ = 0; k_ < sizeof ds_ / sizeof *ds_; k_++)                    \
+			usage_agrees_on(S, (t), ds_[k_]);                                   \
+	} while (0)
+
+static void expect_usage(const char *tenant, const char *ds, long used, long activated)
+{
+	long u = -1, a = -1;
+	assert_int_equal(OP(dataset_usage)(S, &u, &a, tenant, ds), STORE_ONE);
+	if (u != used || a != activated)
+		fail_msg("data set %s: usage %ld/%ld, expected %ld/%ld", ds, u, a, used, activated);
+}
+
+/* product_insert / product_update of id with the data sets csv ("" none),
+ * in the caller's transaction */
+static int usage_put(const char *tenant, const char *owner, const char *id, bool activated,
+		     const char *csv, bool insert)
+{
+	json_t *pd = product_doc(id, "U", NULL, owner, activated, "2024-01-01T00:00:00.000Z",
+				 "2024-01-02T00:00:00.000Z");
+	if (*csv)
+		set_strings(pd, "datasetIds", csv);
+	int rc = insert ? OP(product_insert)(S, tenant, pd) : OP(product_update)(S, tenant, pd);
+	json_decref(pd);
+	return rc;
+}
+
+/* store.h dataset_usage: the counters equal the join after inserts, link
+ * changes, activation changes (alone and together with link changes, in
+ * one write), product deletes, data set deletes and re-creation, and a
+ * rolled-back write counts nothing. */
+static void test_dataset_usage(void **state)
+{
+	(void)state;
+	char a[GUID_LEN + 1], b[GUID_LEN + 1], u[GUID_LEN + 1];
+	char d1[GUID_LEN + 1], d2[GUID_LEN + 1], db[GUID_LEN + 1];
+	new_tenant(a);
+	new_tenant(b);
+	add_user(a, u, "usage@example.com", 1);
+	add_dataset(a, d1, "one", "one", NULL);
+	add_dataset(a, d2, "two", "two", NULL);
+	add_dataset(b, db, "other", "other", NULL);
+	NEWID(d3); /* referenced before it exists */
+	NEWID(p1);
+	NEWID(p2);
+	NEWID(p3);
+	char csv[200];
+	expect_usage(a, d1, 0, 0);
+	expect_usage(a, d3, 0, 0); /* no such data set: no row */
+
+	/* inserts; a repeated id in datasetIds is one link */
+	snprintf(csv, sizeof csv, "%s,%s", d1, d2);
+	W_ONE(usage_put(a, u, p1, true, csv, true));
+	W_ONE(usage_put(a, u, p2, false, d1, true));
+	snprintf(csv, sizeof csv, "%s,%s,%s", d2, d2, d3);
+	W_ONE(usage_put(a, u, p3, true, csv, true));
+	expect_usage(a, d1, 2, 1);
+	expect_usage(a, d2, 2, 2);
+	expect_usage(a, d3, 0, 0);
+	expect_usage(b, d1, 0, 0); /* another tenant's view of the id */
+	USAGE_AGREES(a, d1, d2);
+
+	/* activation alone, both ways */
+	W_ONE(usage_put(a, u, p2, true, d1, false));
+	expect_usage(a, d1, 2, 2);
+	W_ONE(usage_put(a, u, p1, false, d1, false));
+	/* p1 lost d2 and its activation in one write */
+	expect_usage(a, d1, 2, 1);
+	expect_usage(a, d2, 1, 1);
+	USAGE_AGREES(a, d1, d2);
+
+	/* activation and links changed together: kept, dropped and added links */
+	snprintf(csv, sizeof csv, "%s,%s", d1, d2);
+	W_ONE(usage_put(a, u, p1, true, csv, false)); /* keeps d1, adds d2, activates */
+	expect_usage(a, d1, 2, 2);
+	expect_usage(a, d2, 2, 2);
+	W_ONE(usage_put(a, u, p1, false, d2, false)); /* drops d1, keeps d2, deactivates */
+	expect_usage(a, d1, 1, 1);
+	expect_usage(a, d2, 2, 1);
+	snprintf(csv, sizeof csv, "%s,%s", d1, d3);
+	W_ONE(usage_put(a, u, p3, false, csv, false)); /* drops d2, adds d1, keeps d3 */
+	expect_usage(a, d1, 2, 1);
+	expect_usage(a, d2, 1, 0);
+	USAGE_AGREES(a, d1, d2);
+	/* a write that changes neither */
+	W_ONE(usage_put(a, u, p3, false, csv, false));
+	expect_usage(a, d1, 2, 1);
+
+	/* a rolled-back write counts nothing */
+	json_t *pd = product_doc(p2, "U", NULL, u, false, "2024-01-01T00:00:00.000Z",
+				 "2024-01-03T00:00:00.000Z");
+	set_strings(pd, "datasetIds", d2);
+	w_begin();
+	assert_int_equal(OP(product_update)(S, a, pd), STORE_ONE);
+	OP(rollback)(S);
+	json_decref(pd);
+	expect_usage(a, d1, 2, 1);
+	expect_usage(a, d2, 1, 0);
+
+	/* the dangling link to d3 counts once d3 is created */
+	json_t *d = json_pack("{s:s, s:s, s:s}", "id", d3, "name", "three", "technicalName", "three");
+	W_ONE(OP(dataset_insert)(S, a, d));
+	expect_usage(a, d3, 1, 0);
+	USAGE_AGREES(a, d1, d2, d3);
+
+	/* many sharers, half activated, then a delete of activated and
+	 * deactivated products (the links go by the cascade) */
+	char many[20][GUID_LEN + 1];
+	for (int i = 0; i < 20; i++) {
+		gid(many[i]);
+		snprintf(csv, sizeof csv, "%s,%s", d1, d3);
+		W_ONE(usage_put(a, u, many[i], i % 2 == 0, csv, true));
+	}
+	expect_usage(a, d1, 22, 11);
+	expect_usage(a, d3, 21, 10);
+	for (int i = 0; i < 6; i++)
+		W_ONE(OP(product_delete)(S, a, many[i]));
+	W_ONE(OP(product_delete)(S, a, p2)); /* activated, d1 */
+	expect_usage(a, d1, 15, 7);
+	expect_usage(a, d3, 15, 7);
+	USAGE_AGREES(a, d1, d2, d3);
+
+	/* a deleted data set has no row (its dangling links stay in the
+	 * products); created again, it counts them */
+	W_ONE(OP(dataset_delete)(S, a, d1));
+	expect_usage(a, d1, 0, 0);
+	W_ONE(usage_put(a, u, p3, true, d3, false)); /* drops the link to d1 */
+	expect_usage(a, d1, 0, 0);
+	json_t *again = json_pack("{s:s, s:s, s:s}", "id", d1, "name", "one", "technicalName", "one");
+	W_ONE(OP(dataset_insert)(S, a, again));
+	expect_usage(a, d1, 14, 7);
+	USAGE_AGREES(a, d1, d2, d3);
+	usage_agrees_on(S, b, db);
+	DECREF(d, again);
+}
+
+/* A database one schema version before the counters (SQLite v14,
+ * PostgreSQL v7), with rows, moves to the current one with exact counts:
+ * a store of its own (a new file, or a new database on the cluster) is
+ * written through the store, put back to the old schema by hand, and
+ * opened again. */
+static const char *const usage_down_sqlite =
+	"DROP TRIGGER datasets_usage_ai; DROP TRIGGER datasets_usage_ad;"
+	"DROP TRIGGER product_datasets_usage_ai; DROP TRIGGER product_datasets_usage_ad;"
+	"DROP TRIGGER product_datasets_usage_au; DROP TRIGGER products_usage_au;"
+	"DROP TABLE dataset_usage; ALTER TABLE product_datasets DROP COLUMN activated;"
+	"PRAGMA user_version = 14;";
+static const char *const usage_down_pg =
+	"BEGIN; DROP TRIGGER datasets_usage ON datasets;"
+	"DROP TRIGGER product_datasets_usage ON product_datasets;"
+	"DROP TRIGGER product_datasets_usage_au ON product_datasets;"
+	"DROP TRIGGER products_usage ON products;"
+	"DROP FUNCTION dp_datasets_usage(); DROP FUNCTION dp_product_datasets_usage();"
+	"DROP FUNCTION dp_products_usage();"
+	"DROP TABLE dataset_usage; ALTER TABLE product_datasets DROP COLUMN activated;"
+	"UPDATE schema_version SET version = 7; COMMIT;";
+
+static void pg_exec_ok(const char *conn_url, const char *sql)
+{
+	PGconn *k = PQconnectdb(conn_url);
+	assert_int_equal(PQstatus(k), CONNECTION_OK);
+	PGresult *r = PQexec(k, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(k));
+	PQclear(r);
+	PQfinish(k);
+}
+
+static void test_dataset_usage_migration(void **state)
+{
+	(void)state;
+	bool pg = strncmp(url, "postgres", 8) == 0;
+	char other[700], dbname[64];
+	snprintf(dbname, sizeof dbname, "dp_usage_%x", run_id);
+	if (pg) {
+		/* the same URL with another database: postgresql://user@/dp?... */
+		const char *path = strchr(strstr(url, "://") + 3, '/');
+		assert_non_null(path);
+		const char *q = strchr(path, '?');
+		snprintf(other, sizeof other, "%.*s/%s%s", (int)(path - url), url, dbname, q ? q : "");
+		char sql[128];
+		snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+		pg_exec_ok(url, sql);
+	} else {
+		snprintf(other, sizeof other, "sqlite:%s/usage-v14.db", tmpdir[0] ? tmpdir : "/tmp");
+	}
+	struct store *m = NULL;
+	char err[512];
+	if (store_open(&m, other, err, sizeof err) < 0)
+		fail_msg("store_open %s: %s", other, err);
+	S = m; /* the helpers write to S */
+	char a[GUID_LEN + 1], u[GUID_LEN + 1], ds[3][GUID_LEN + 1];
+	new_tenant(a);
+	add_user(a, u, "mig@example.com", 1);
+	for (int i = 0; i < 3; i++)
+		add_dataset(a, ds[i], "m", "m", NULL);
+	for (int i = 0; i < 30; i++) {
+		NEWID(p);
+		char csv[200];
+		snprintf(csv, sizeof csv, "%s%s%s", ds[i % 3], i % 2 ? "," : "", i % 2 ? ds[(i + 1) % 3] : "");
+		W_ONE(usage_put(a, u, p, i % 4 != 0, csv, true));
+	}
+	long counts[3][2];
+	for (int i = 0; i < 3; i++) {
+		usage_agrees_on(m, a, ds[i]);
+		assert_int_equal(OP(dataset_usage)(S, &counts[i][0], &counts[i][1], a, ds[i]), STORE_ONE);
+		assert_true(counts[i][0] > 0 && counts[i][1] > 0 && counts[i][1] < counts[i][0]);
+	}
+	m->ops->close(m);
+	m = NULL;
+	if (pg) {
+		pg_exec_ok(other, usage_down_pg);
+	} else {
+		sqlite3 *db = NULL;
+		char *msg = NULL;
+		assert_int_equal(sqlite3_open(other + 7, &db), SQLITE_OK);
+		if (sqlite3_exec(db, usage_down_sqlite, NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s", msg);
+		sqlite3_close(db);
+	}
+	if (store_open(&m, other, err, sizeof err) < 0)
+		fail_msg("store_open %s: %s", other, err);
+	S = m;
+	for (int i = 0; i < 3; i++) {
+		usage_agrees_on(m, a, ds[i]);
+		expect_usage(a, ds[i], counts[i][0], counts[i][1]);
+	}
+	m->ops->close(m);
+	S = S_main;
+	if (pg) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DROP DATABASE %s", dbname);
+		pg_exec_ok(url, sql);
+	} else {
+		char p[720];
+		static const char *const sfx[] = {"", "-wal", "-shm"};
+		for (int i = 0; i < 3; i++) {
+			snprintf(p, sizeof p, "%s%s", other + 7, sfx[i]);
+			unlink(p);
+		}
+	}
+}
+
 /* ---- coverage (runs last) -------------------------------------------------- */
 
 /* ---- a lost connection (PostgreSQL only) --------------------------------- */
@@ -3013,6 +3277,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_computations, test_teardown),
 		cmocka_unit_test_teardown(test_trust_and_settings, test_teardown),
 		cmocka_unit_test_teardown(test_derive_marks, test_teardown),
+		cmocka_unit_test_teardown(test_dataset_usage, test_teardown),
+		cmocka_unit_test_teardown(test_dataset_usage_migration, test_teardown),
 		cmocka_unit_test_teardown(test_connection_lost, test_teardown),
 		cmocka_unit_test_teardown(test_deadlock_retried, test_teardown),
 		cmocka_unit_test_teardown(test_rate_limits, test_teardown),
