@@ -760,6 +760,7 @@ class ProductPage {
     if (this.busy) return;
     this.busy = true;
     button.setAttribute('aria-disabled', 'true');
+    const derivedBefore = derived(this.product);
     const bar = h('progress', { max: '1', value: '0', 'aria-hidden': 'true' });
     const text = h('span', null, 'Starting the quality computation\u2026');
     replace(this.progress, text, bar);
@@ -789,7 +790,7 @@ class ProductPage {
       if (failed.length) {
         msg += ` Failed: ${failed.map((s) => `${this.datasetName(s.datasetId)} (${DQ_ERRORS[s.errorCode] || s.errorCode || 'unknown error'})`).join(', ')}.`;
       }
-      await this.refreshQuality();
+      await this.refreshQuality(ok > 0 ? derivedBefore : null);
       if (!this.alive()) return;
       replace(this.progress, h('span', null, msg));
       this.progress.classList.toggle('warn', failed.length > 0);
@@ -802,9 +803,18 @@ class ProductPage {
     }
   }
 
-  /** After a computation: the product's quality/trust and each data set's. */
-  async refreshQuality() {
-    const r = await api('GET', `${DP}/${enc(this.id)}`);
+  /** After a computation: the product's quality/trust and each data set's.
+   *  The server recomputes a product's numbers shortly after a computation
+   *  finishes (docs/decisions.md "Issue 12 -- derived values"): given the
+   *  numbers from before, it reads the product again until they move, for
+   *  at most DERIVED_WAIT_MS (they may also come out the same). */
+  async refreshQuality(before = null) {
+    let r = await api('GET', `${DP}/${enc(this.id)}`);
+    for (const end = Date.now() + DERIVED_WAIT_MS; before !== null && derived(r.body) === before && Date.now() < end;) {
+      await new Promise((res) => setTimeout(res, 250));
+      if (!this.alive()) return;
+      r = await api('GET', `${DP}/${enc(this.id)}`);
+    }
     this.product = r.body;
     this.etag = r.headers.get('etag');
     await this.loadQuality(this.product.datasetIds);
@@ -813,6 +823,11 @@ class ProductPage {
     this.renderAll(text ? { text, kind: this.notice.classList.contains('warn') ? 'warn' : 'ok' } : undefined);
   }
 }
+
+/** How long the page waits for a product's derived numbers after a computation. */
+const DERIVED_WAIT_MS = 10000;
+/** A product's derived numbers, comparable as one string. */
+const derived = (p) => JSON.stringify([p?.quality ?? null, p?.trustScore ?? null]);
 
 // ---------------------------------------------------------------- forms and dialogs
 
