@@ -841,21 +841,10 @@ int pg_savepoint(struct store *st, enum store_savepoint what, int depth)
 	if (!c || !c->db || !c->tx_open || depth < 0)
 		return STORE_HARD;
 	char sql[96];
-	switch (what) {
-	case STORE_SP_BEGIN:
-		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
-		break;
-	case STORE_SP_RELEASE:
-		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT sp%d", depth);
-		break;
-	case STORE_SP_ROLLBACK:
-		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d", depth,
-			 depth);
-		c->nlocked = 0;
-		break;
-	default:
+	if (!store_savepoint_sql(sql, sizeof sql, what, depth))
 		return STORE_HARD;
-	}
+	if (what == STORE_SP_ROLLBACK)
+		c->nlocked = 0;
 	int rc = simple_exec(c, sql, false);
 	return rc == STORE_CONFLICT ? STORE_HARD : rc;
 }

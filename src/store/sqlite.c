@@ -303,20 +303,9 @@ int sqlite_savepoint(struct store *st, enum store_savepoint what, int depth)
 		return sqlite_stmt_fail_rc;
 	if (depth < 0 || sqlite3_get_autocommit(c->db))
 		return STORE_HARD; /* only inside a transaction: else RELEASE would commit */
-	char sql[80];
-	switch (what) {
-	case STORE_SP_BEGIN:
-		snprintf(sql, sizeof sql, "SAVEPOINT sp%d", depth);
-		break;
-	case STORE_SP_RELEASE:
-		snprintf(sql, sizeof sql, "RELEASE sp%d", depth);
-		break;
-	case STORE_SP_ROLLBACK:
-		snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", depth, depth);
-		break;
-	default:
+	char sql[96];
+	if (!store_savepoint_sql(sql, sizeof sql, what, depth))
 		return STORE_HARD;
-	}
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return STORE_ONE;

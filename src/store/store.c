@@ -221,3 +221,21 @@ int store_open(struct store **out, const char *url, char *err, size_t errlen)
 	snprintf(err, errlen, "unsupported --db URL '%s' (expected sqlite:PATH or postgresql://...)", url);
 	return -1;
 }
+
+bool store_savepoint_sql(char *buf, size_t len, enum store_savepoint what, int depth)
+{
+	if (depth < 0)
+		return false;
+	switch (what) {
+	case STORE_SP_BEGIN:
+		snprintf(buf, len, "SAVEPOINT sp%d", depth);
+		return true;
+	case STORE_SP_RELEASE:
+		snprintf(buf, len, "RELEASE SAVEPOINT sp%d", depth);
+		return true;
+	case STORE_SP_ROLLBACK:
+		snprintf(buf, len, "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d", depth, depth);
+		return true;
+	}
+	return false;
+}

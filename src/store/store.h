@@ -243,6 +243,9 @@ struct store_rate {
 
 /* store_ops.savepoint's actions. */
 enum store_savepoint { STORE_SP_BEGIN, STORE_SP_RELEASE, STORE_SP_ROLLBACK };
+/* The SQL of a savepoint action at depth (savepoint "sp<depth>"), the same
+ * text on both backends; false for an unknown action or a negative depth. */
+bool store_savepoint_sql(char *buf, size_t len, enum store_savepoint what, int depth);
 
 /* Transactions the calling thread has started so far: each begin, and
  * each statement run with no transaction open (a lone statement is its own
