@@ -470,7 +470,7 @@ static int dp_delete_body(void *cls)
 		rc = api_wrote(st->ops->product_delete(st, r->who.tenant_id, req_param(r, 0)));
 		const struct aggregate_env env = api_aggregate_env(r);
 		if (rc > 0) /* its data sets lost a user: their usage changes */
-			rc = api_wrote(aggregate_datasets_mark(&env, r->who.tenant_id,
+			rc = api_wrote(aggregate_links_changed(&env, r->who.tenant_id,
 							       json_object_get(doc, "datasetIds")));
 	}
 	json_decref(doc);

@@ -306,7 +306,9 @@ int aggregate_mark(struct store *st, const char *tenant, const char *kind, const
 	return rc < 0 ? rc : STORE_ONE;
 }
 
-/* One data set's trust score, now (usage counted, no product touched). */
+/* One data set's trust score, now (usage counted, no product touched):
+ * STORE_NONE when the data set is gone, STORE_ONE when its stored score was
+ * already right, STORE_ONE + 1 when it was rewritten. */
 static int trust_now(const struct aggregate_env *env, const char *tenant, const char *dataset_id,
 		     _Atomic uint64_t *counter)
 {
@@ -318,27 +320,38 @@ static int trust_now(const struct aggregate_env *env, const char *tenant, const 
 		rc = st->ops->dataset_usage(st, &used, &activated, tenant, dataset_id);
 	if (rc == STORE_ONE) {
 		rc = refresh_trust(env, tenant, ds, used, activated);
-		if (rc == STORE_ONE + 1) {
+		if (rc == STORE_ONE + 1)
 			atomic_fetch_add(counter, 1);
-			rc = STORE_ONE;
-		}
 	}
 	json_decref(ds);
 	return rc;
 }
 
-int aggregate_datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids)
+/* trust_now for each of ids, then a "dataset" mark: always, or (only_moved)
+ * only when the trust score was rewritten or the data set is gone. */
+static int datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids,
+			 bool only_moved)
 {
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id) {
 		int rc = trust_now(env, tenant, json_string_value(id), &n_request_trust);
-		if (rc >= 0)
+		if (rc >= 0 && (!only_moved || rc != STORE_ONE))
 			rc = aggregate_mark(env->store, tenant, "dataset", json_string_value(id));
 		if (rc < 0)
 			return rc;
 	}
 	return STORE_ONE;
+}
+
+int aggregate_datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids)
+{
+	return datasets_mark(env, tenant, ids, false);
+}
+
+int aggregate_links_changed(const struct aggregate_env *env, const char *tenant, const json_t *ids)
+{
+	return datasets_mark(env, tenant, ids, true);
 }
 
 int aggregate_product_write(const struct aggregate_env *env, const char *tenant, json_t *doc,
@@ -358,7 +371,7 @@ int aggregate_product_write(const struct aggregate_env *env, const char *tenant,
 	}
 	int rc = STORE_ONE;
 	if (json_array_size(ids) > 0) {
-		rc = aggregate_datasets_mark(env, tenant, ids);
+		rc = aggregate_links_changed(env, tenant, ids);
 		json_t *before = json_deep_copy(doc);
 		if (rc >= 0)
 			rc = aggregate_product(st, tenant, doc);
@@ -424,6 +437,8 @@ static int derive_dataset(const struct aggregate_env *env, struct aggregate_pass
 		uint64_t before = atomic_load(&n_derived_trust);
 		int rc = trust_now(env, tenant, dataset_id, &n_derived_trust);
 		p->trust += (long)(atomic_load(&n_derived_trust) - before);
+		/* a "trust" mark is a settings change: its products follow
+		 * even when this score stayed (their previous state is unknown) */
 		return rc < 0 ? rc : st->ops->derive_mark(st, tenant, "dataset", dataset_id, clock_now_ms());
 	}
 	json_t *products = NULL;

@@ -43,10 +43,18 @@ uint64_t aggregate_marks_made(void);
  * so the deriver brings the products using it up to date. */
 int aggregate_datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids);
 
+/* Like aggregate_datasets_mark, for a change that reaches the other
+ * products using a data set only through its trust score (a product linked
+ * to it or unlinked, created, activated, deactivated or deleted): the
+ * "dataset" mark is made only when the trust score was rewritten. With
+ * usage counted on a doubling scale (docs/trust.md) that is rare, so one
+ * more product on a popular data set costs its sharers nothing. */
+int aggregate_links_changed(const struct aggregate_env *env, const char *tenant, const json_t *ids);
+
 /* A product written by a request (created, changed, activated; deleted:
- * call aggregate_datasets_mark with its data sets instead): the data sets
+ * call aggregate_links_changed with its data sets instead): the data sets
  * it names now or named before (old_ids, may be NULL) get
- * aggregate_datasets_mark, then doc gets its own quality/trustScore and is
+ * aggregate_links_changed, then doc gets its own quality/trustScore and is
  * stored again when they changed. Work in proportion to doc's own data
  * sets, never to the products sharing them. Caller's transaction. */
 int aggregate_product_write(const struct aggregate_env *env, const char *tenant, json_t *doc,

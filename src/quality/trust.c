@@ -92,10 +92,20 @@ static double unit(double x)
 	return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/* 1 - 1/(1+n): 0 for nobody, 1/2 for one, 2/3 for two, ... -> 1. */
+/* 1 - 1/(1+b) where b is n rounded down to a power of two: 0 for nobody,
+ * 1/2 for one, 2/3 for two or three, 4/5 for four to seven, ... -> 1. The
+ * score moves only when the count crosses a power of two, so one more
+ * product using a data set shared by N others rewrites their trust scores
+ * only when N+1 is a power of two: at most two product recomputations per
+ * link, amortised (docs/trust.md, docs/decisions.md "Issue 12"). */
 static double saturating(int n)
 {
-	return n <= 0 ? 0 : 1.0 - 1.0 / (1.0 + (double)n);
+	if (n <= 0)
+		return 0;
+	unsigned b = 1;
+	while (b <= (unsigned)n / 2)
+		b *= 2;
+	return 1.0 - 1.0 / (1.0 + (double)b);
 }
 
 /* ---- metrics ----------------------------------------------------------- */

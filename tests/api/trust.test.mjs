@@ -13,7 +13,8 @@
 //   DIVERSITY: volume .4 = min(1, log10(1+rows)/6), evenness .3 = mean over
 //     fields of the normalised Shannon entropy of the most frequent values,
 //     source .3 = mean over fields of min(1, distinct/non-empty);
-//   USAGE: apps .5 = 1 − 1/(1+products), app views .5 = 1 − 1/(1+activated products).
+//   USAGE: apps .5 = 1 − 1/(1+p2(products)), app views .5 = 1 − 1/(1+p2(activated products)),
+//   p2(n) = n rounded down to a power of two (docs/trust.md).
 // On the wire every score and weight is × 100 (docs/trust.md "Scale",
 // docs/decisions.md "Trust score scale"); the settings endpoint likewise.
 // docs/decisions.md "Trust scores": a score is recomputed by events (a quality
@@ -64,7 +65,8 @@ function evenness(counts) {
   for (const c of counts) { const p = c / total; if (p > 0) h -= p * Math.log(p); }
   return h / Math.log(counts.length);
 }
-const saturating = (n) => (n <= 0 ? 0 : 1 - 1 / (1 + n));
+const p2 = (n) => 2 ** Math.floor(Math.log2(n));
+const saturating = (n) => (n <= 0 ? 0 : 1 - 1 / (1 + p2(n)));
 const freshness = (age, period) => (age <= period ? 1 : 0.5 ** ((age - period) / period));
 const volume = (rows) => (rows <= 0 ? 0 : Math.min(1, Math.log10(1 + rows) / 6));
 

@@ -43,7 +43,7 @@ static struct trust_input example(void)
 		.distinct_ratio = 0.6,
 		.evenness = 0.8,
 		.rows = 999,
-		.products_using = 3,
+		.products_using = 4,
 		.activated_products_using = 1,
 	};
 }
@@ -516,7 +516,9 @@ static void usage_edges(void **state)
 	const struct {
 		int n;
 		double want;
-	} cases[] = {{0, 0}, {-4, 0}, {1, 0.5}, {2, 2.0 / 3}, {3, 0.75}, {9, 0.9}, {99, 0.99}};
+	} cases[] = {{0, 0},	  {-4, 0},	  {1, 0.5},	    {2, 2.0 / 3},
+		  {3, 2.0 / 3}, {4, 0.8},	  {7, 0.8},	    {8, 8.0 / 9},
+		  {9, 8.0 / 9}, {99, 64.0 / 65}, {128, 128.0 / 129}};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		in.products_using = cases[i].n;
 		in.activated_products_using = cases[i].n;
@@ -528,9 +530,9 @@ static void usage_edges(void **state)
 	double s = mscore_of(&in, "USAGE_APPS");
 	assert_true(s > 0.999999 && s <= 1);
 	/* the axis is the plain mean of the two */
-	in.products_using = 3;
+	in.products_using = 4;
 	in.activated_products_using = 0;
-	assert_near(ascore_of(&in, "USAGE"), 0.375);
+	assert_near(ascore_of(&in, "USAGE"), 0.4);
 	/* always applicable: counts are always known */
 	in = (struct trust_input){0};
 	json_t *r = compute(&in);
@@ -579,11 +581,11 @@ static void non_applicable_axes_are_renormalised_away(void **state)
 	in.has_quality = false;
 	in.has_file_time = false;
 	json_t *r = compute(&in);
-	/* DISCOVERABILITY 0.7125, DIVERSITY 0.62, USAGE 0.625 remain */
+	/* DISCOVERABILITY 0.7125, DIVERSITY 0.62, USAGE 0.65 remain */
 	const char *on[] = {"DISCOVERABILITY", "DIVERSITY", "USAGE"};
 	for (int i = 0; i < 3; i++)
 		assert_near(num(axis(r, on[i]), "weight"), 1.0 / 3);
-	assert_near(num(r, "score"), (0.7125 + 0.62 + 0.625) / 3);
+	assert_near(num(r, "score"), (0.7125 + 0.62 + 0.65) / 3);
 	json_decref(r);
 }
 
@@ -637,7 +639,7 @@ static void worked_example_1_default_weights(void **state)
 	assert_near(num(metric(r, "DIVERSITY_VOLUME"), "score"), 0.5);
 	assert_near(num(metric(r, "DIVERSITY_EVENNESS"), "score"), 0.8);
 	assert_near(num(metric(r, "DIVERSITY_SOURCE"), "score"), 0.6);
-	assert_near(num(metric(r, "USAGE_APPS"), "score"), 0.75);
+	assert_near(num(metric(r, "USAGE_APPS"), "score"), 0.8);
 	assert_near(num(metric(r, "USAGE_APP_VIEWS"), "score"), 0.5);
 	/* step 2: axes */
 	assert_near(num(axis(r, "VALIDITY"), "score"), 0.9);
@@ -645,14 +647,14 @@ static void worked_example_1_default_weights(void **state)
 	assert_near(num(axis(r, "DISCOVERABILITY"), "score"), 0.7125);
 	assert_near(num(axis(r, "TIMELINESS"), "score"), 0.25);
 	assert_near(num(axis(r, "DIVERSITY"), "score"), 0.62);
-	assert_near(num(axis(r, "USAGE"), "score"), 0.625);
+	assert_near(num(axis(r, "USAGE"), "score"), 0.65);
 	/* step 3: overall, 1/6 each */
 	size_t i;
 	const json_t *a;
 	json_array_foreach(json_object_get(r, "axes"), i, a)
 		assert_near(num(a, "weight"), 1.0 / 6);
-	assert_near(num(r, "score"), 3.9075 / 6);
-	assert_near(num(r, "score"), 0.65125);
+	assert_near(num(r, "score"), 3.9325 / 6);
+	assert_near(num(r, "score"), 0.655416666666667);
 	json_decref(r);
 }
 
