@@ -31,7 +31,7 @@
 # Scenarios: get search deep changelog create patch (bench/<name>.lua).
 #
 # Other knobs: BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2),
-# BENCH_SERVER_THREADS (nproc), BENCH_BIG_CHANGELOG (100000),
+# BENCH_SERVER_THREADS (4 x nproc, the server's default), BENCH_BIG_CHANGELOG (100000),
 # BENCH_STARTUP_RUNS (5), BENCH_TIMEOUT (wrk --timeout, 10s), BENCH_SEED (5),
 # BENCH_SINGLE (seconds of the extra one-connection run after each scenario
 # that shows the unloaded service time; 0 = skip; default 3), BENCH_QUIET
@@ -55,7 +55,7 @@ DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-5}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
-SERVER_THREADS=${BENCH_SERVER_THREADS:-$(nproc)}
+SERVER_THREADS=${BENCH_SERVER_THREADS:-$(( $(nproc) < 16 ? 4 * $(nproc) : 64 ))}
 BIG=${BENCH_BIG_CHANGELOG:-100000}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-10s}
@@ -457,6 +457,9 @@ for s in $SCENARIOS; do
 	run_wrk "$s" "$URL" "$ROOT/bench/$s.lua"
 	kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died during $s: $(tail -5 "$LOG")"
 	RSS[$s]=$(server_rss)
+	# the server's own counters after each scenario (cumulative): group
+	# commit batch sizes, deriver passes, cache hits
+	curl -s "$URL/metrics" >"$RAW/$s.metrics.txt" 2>/dev/null || true
 	: >"$LOG" # one JSON line per request; keep the temp dir small
 done
 RSS_CUR=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")

@@ -33,7 +33,7 @@ static const struct opt opts[] = {
 	{"--db", "DP_DATABASE_URL", "db", OPT_STR, OFF(db_url), 0, 0,
 	 "database URL: sqlite:PATH (default sqlite:var/dataproducts.db) or postgresql://..."},
 	{"--threads", "DP_THREADS", "threads", OPT_LONG, OFF(threads), 1, 256,
-	 "worker threads (default: number of CPUs)"},
+	 "HTTP threads (default: 4 per CPU, 4 to 64)"},
 	{"--data-root", "DP_DATA_ROOT", "dataRoot", OPT_STR, OFF(data_root), 0, 0,
 	 "directory data sets' CSV files are read from (default var/data)"},
 	{"--public-url", "DP_PUBLIC_URL", "publicUrl", OPT_STR, OFF(public_url), 0, 0,
@@ -232,8 +232,11 @@ static int parse_listen(struct config *cfg)
 int config_parse_serve(struct config *cfg, int argc, char **argv)
 {
 	memset(cfg, 0, sizeof *cfg);
+	/* 4 per CPU (4..64): a thread whose write waits for its group COMMIT
+	 * holds no CPU, and the writes in flight are what share a COMMIT
+	 * (docs/performance.md "Issue 12: request threads") */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->threads = cpus > 0 ? (int)cpus : 2;
+	cfg->threads = cpus > 0 ? (int)(cpus < 16 ? 4 * cpus : 64) : 8;
 	cfg->tier1 = 1000;
 	cfg->tier2 = 100;
 	cfg->conn_limit = 4096;
