@@ -31,7 +31,7 @@
 # Scenarios: get search deep changelog create patch (bench/<name>.lua).
 #
 # Other knobs: BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2),
-# BENCH_SERVER_THREADS (4 x nproc, the server's default), BENCH_BIG_CHANGELOG (100000),
+# BENCH_SERVER_THREADS (nproc, the server's default), BENCH_WRITE_THREADS (16, likewise), BENCH_BIG_CHANGELOG (100000),
 # BENCH_STARTUP_RUNS (5), BENCH_TIMEOUT (wrk --timeout, 10s), BENCH_SEED (5),
 # BENCH_SINGLE (seconds of the extra one-connection run after each scenario
 # that shows the unloaded service time; 0 = skip; default 3), BENCH_QUIET
@@ -55,7 +55,8 @@ DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-5}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
-SERVER_THREADS=${BENCH_SERVER_THREADS:-$(( $(nproc) < 16 ? 4 * $(nproc) : 64 ))}
+SERVER_THREADS=${BENCH_SERVER_THREADS:-$(nproc)}
+WRITE_THREADS=${BENCH_WRITE_THREADS:-16}
 BIG=${BENCH_BIG_CHANGELOG:-100000}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-10s}
@@ -281,7 +282,7 @@ export BENCH_BIG_CHANGELOG=$BIG BENCH_DEEP_PAGE=$(( N / 40 > 0 ? N / 40 : 1 ))
 # quotas off: the 1M run's one tenant holds ten times the default
 # --quota-products (100000), and the create scenarios add more
 SERVE_ARGS=(serve --listen 127.0.0.1:0 --db "$DB_URL" --rate-limit-tier1 0
-	--rate-limit-tier2 0 --quota-products 0 --quota-data-sets 0 --threads "$SERVER_THREADS")
+	--rate-limit-tier2 0 --quota-products 0 --quota-data-sets 0 --threads "$SERVER_THREADS" --write-threads "$WRITE_THREADS")
 
 # --- startup time --------------------------------------------------------------
 say "bench: startup time ($STARTUP_RUNS starts on the seeded database)"
@@ -301,7 +302,7 @@ for _ in $(seq 200); do
 	sleep 0.05
 done
 [ -n "$URL" ] || fail "the server did not print its listening line"
-say "bench: server pid $SERVER_PID at $URL ($SERVER_THREADS threads)"
+say "bench: server pid $SERVER_PID at $URL ($SERVER_THREADS threads, $WRITE_THREADS write threads)"
 
 # A scenario-1 response, exactly as served, for the nginx anchor.
 WWW=$tmp/www
@@ -550,7 +551,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 MEM=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 BACKEND=SQLite
 [ "$DB" != pg ] || BACKEND="PostgreSQL 15 ($PG_NOTE)"
-HOW="\`BENCH_DB=$DB BENCH_PRODUCTS=$N make bench\` (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS)"
+HOW="\`BENCH_DB=$DB BENCH_PRODUCTS=$N make bench\` (wrk -t$WRK_THREADS -c$CONNS, ${WARMUP}s warm-up + ${DURATION}s measured per scenario, server --threads $SERVER_THREADS --write-threads $WRITE_THREADS)"
 
 rows=()
 for s in $SCENARIOS nginx; do

@@ -33,7 +33,12 @@ static const struct opt opts[] = {
 	{"--db", "DP_DATABASE_URL", "db", OPT_STR, OFF(db_url), 0, 0,
 	 "database URL: sqlite:PATH (default sqlite:var/dataproducts.db) or postgresql://..."},
 	{"--threads", "DP_THREADS", "threads", OPT_LONG, OFF(threads), 1, 256,
-	 "HTTP threads (default: 4 per CPU, 4 to 64)"},
+	 "HTTP threads: reads, and parsing every request (default: number of CPUs)"},
+	{"--write-threads", "DP_WRITE_THREADS", "writeThreads", OPT_LONG, OFF(write_threads), 0, 256,
+	 "threads that run writes (POST, PUT, PATCH, DELETE) while the HTTP threads go on\n"
+	 "                             serving; a write waiting for its COMMIT holds one, and the\n"
+	 "                             writes waiting together share a COMMIT (default 16);\n"
+	 "                             0 = writes run on the HTTP threads"},
 	{"--data-root", "DP_DATA_ROOT", "dataRoot", OPT_STR, OFF(data_root), 0, 0,
 	 "directory data sets' CSV files are read from (default var/data)"},
 	{"--public-url", "DP_PUBLIC_URL", "publicUrl", OPT_STR, OFF(public_url), 0, 0,
@@ -132,6 +137,8 @@ static int set_opt(struct config *cfg, const struct opt *o, const char *value, c
 	}
 	if (o->offset == OFF(threads))
 		cfg->threads = (int)v;
+	else if (o->offset == OFF(write_threads))
+		cfg->write_threads = (int)v;
 	else if (o->offset == OFF(workers))
 		cfg->workers = (int)v;
 	else if (o->offset == OFF(tier1) || o->offset == OFF(tier2) || o->offset == OFF(sign_in_rate) ||
@@ -232,11 +239,11 @@ static int parse_listen(struct config *cfg)
 int config_parse_serve(struct config *cfg, int argc, char **argv)
 {
 	memset(cfg, 0, sizeof *cfg);
-	/* 4 per CPU (4..64): a thread whose write waits for its group COMMIT
-	 * holds no CPU, and the writes in flight are what share a COMMIT
-	 * (docs/performance.md "Issue 12: request threads") */
+	/* one HTTP thread per CPU; writes wait for their COMMIT on threads of
+	 * their own (docs/performance.md "Issue 12: write threads") */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->threads = cpus > 0 ? (int)(cpus < 16 ? 4 * cpus : 64) : 8;
+	cfg->threads = cpus > 0 ? (int)cpus : 2;
+	cfg->write_threads = 16;
 	cfg->tier1 = 1000;
 	cfg->tier2 = 100;
 	cfg->conn_limit = 4096;

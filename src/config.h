@@ -11,6 +11,7 @@ struct config {
 	unsigned port;
 	char *db_url;
 	int threads;
+	int write_threads; /* threads writes run on (server.c); 0 = on the HTTP threads */
 	char *data_root;
 	char *public_url; /* NULL: links use the request's Host header */
 	char *allowed_hosts; /* "host[:port],..." the Host header must name; NULL: any */

@@ -38,6 +38,10 @@ struct req {
 	char *raw_target; /* request-target as sent, before %-decoding */
 	bool started;	  /* on_request has seen this request */
 	bool close;	  /* answer with Connection: close (malformed framing) */
+	/* handed to a write thread (server.c): 1 while its connection is
+	 * suspended, 2 when the answer is ready; the next in that queue */
+	int offload;
+	struct req *offload_next;
 	const char *method;
 	const char *path;
 	char trace_id[33];

@@ -36,6 +36,114 @@ struct server {
 static int inflight; /* requests between first callback and completion */
 static int draining; /* set once server_stop() begins: answers say Connection: close */
 
+/* ------------------------------------------------------------ write threads */
+
+/* Writes (POST, PUT, PATCH, DELETE) run on a pool of their own (issue 12,
+ * docs/performance.md "Issue 12: write threads"): the HTTP thread suspends
+ * the connection, queues the request and goes on serving its other
+ * connections; a write thread runs the whole dispatch (authentication,
+ * handler, the wait for the group COMMIT of store/tx.h), then resumes the
+ * connection, whose HTTP thread sends the answer (finish). Without it a
+ * write parks an HTTP thread until its COMMIT, so at --threads = CPUs at
+ * most that many writes could share a COMMIT, and more HTTP threads than
+ * CPUs stretch the read tail. FIFO: a write is never overtaken here. */
+enum { OFFLOAD_NONE, OFFLOAD_QUEUED, OFFLOAD_DONE };
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct req *head, *tail;
+	pthread_t *th;
+	int n;     /* threads running */
+	bool stop; /* no more requests taken; the queue is run to its end */
+} wq = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *write_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wq.mu);
+	for (;;) {
+		while (!wq.head && !wq.stop)
+			pthread_cond_wait(&wq.cv, &wq.mu);
+		struct req *r = wq.head;
+		if (!r)
+			break;
+		wq.head = r->offload_next;
+		if (!wq.head)
+			wq.tail = NULL;
+		pthread_mutex_unlock(&wq.mu);
+		struct MHD_Connection *conn = r->conn;
+		server_dispatch(r);
+		/* r belongs to the HTTP thread again from the resume on */
+		__atomic_store_n(&r->offload, OFFLOAD_DONE, __ATOMIC_RELEASE);
+		MHD_resume_connection(conn);
+		pthread_mutex_lock(&wq.mu);
+	}
+	pthread_mutex_unlock(&wq.mu);
+	return NULL;
+}
+
+static bool is_write(const char *method)
+{
+	return !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH") ||
+	       !strcmp(method, "DELETE");
+}
+
+/* Hands r to the write threads (its connection suspended); false: serve it
+ * here (not a write, no write threads, or the server is stopping). */
+static bool offload(struct req *r)
+{
+	if (!is_write(r->method))
+		return false;
+	pthread_mutex_lock(&wq.mu);
+	bool ok = wq.n > 0 && !wq.stop;
+	if (ok) {
+		MHD_suspend_connection(r->conn);
+		r->offload = OFFLOAD_QUEUED;
+		r->offload_next = NULL;
+		if (wq.tail)
+			wq.tail->offload_next = r;
+		else
+			wq.head = r;
+		wq.tail = r;
+		pthread_cond_signal(&wq.cv);
+	}
+	pthread_mutex_unlock(&wq.mu);
+	return ok;
+}
+
+static void write_threads_start(int n)
+{
+	wq.stop = false;
+	wq.n = 0;
+	wq.th = n > 0 ? calloc((size_t)n, sizeof *wq.th) : NULL;
+	for (int i = 0; wq.th && i < n; i++) {
+		if (pthread_create(&wq.th[wq.n], NULL, write_main, NULL) != 0)
+			break;
+		wq.n++;
+	}
+	if (n > 0 && wq.n < n)
+		log_event(LOG_WARN, "fewer write threads than asked", LOG_INT("asked", n),
+			  LOG_INT("started", wq.n));
+}
+
+/* Runs what is queued to its end (each connection resumed), then joins. */
+static void write_threads_stop(void)
+{
+	pthread_mutex_lock(&wq.mu);
+	wq.stop = true;
+	pthread_cond_broadcast(&wq.cv);
+	int n = wq.n;
+	pthread_mutex_unlock(&wq.mu);
+	for (int i = 0; i < n; i++)
+		pthread_join(wq.th[i], NULL);
+	pthread_mutex_lock(&wq.mu);
+	wq.n = 0;
+	pthread_mutex_unlock(&wq.mu);
+	free(wq.th);
+	wq.th = NULL;
+}
+
 /* Connection tracking for the request deadlines (issue 8, item 8). Every
  * connection is in one phase; the watchdog thread cuts those whose header
  * block or body is overdue, whatever the idle timeout says. */
@@ -519,6 +627,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct req *r = *con_cls;
+	if (r && __atomic_load_n(&r->offload, __ATOMIC_ACQUIRE) == OFFLOAD_DONE)
+		return finish(r); /* resumed: a write thread has the answer ready */
 	if (!r || !r->started) {
 		if (!r && !(r = calloc(1, sizeof *r)))
 			return MHD_NO;
@@ -597,6 +707,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (!set_phase(conn, PHASE_SERVE, 0))
 		return MHD_NO;
+	if (offload(r))
+		return MHD_YES;
 	server_dispatch(r);
 	return finish(r);
 }
@@ -667,7 +779,7 @@ struct server *server_start(struct app *app)
 	__atomic_store_n(&draining, 0, __ATOMIC_SEQ_CST);
 	watchdog_stop = false;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* STRICT_FOR_CLIENT 0: the Host and request-target checks are ours
@@ -698,6 +810,7 @@ struct server *server_start(struct app *app)
 	}
 	if (pthread_create(&srv->watchdog, NULL, watchdog_main, app) == 0)
 		srv->watchdog_running = true;
+	write_threads_start(cfg->write_threads);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : cfg->port;
 	return srv;
@@ -732,6 +845,9 @@ void server_stop(struct server *srv, int grace_ms)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	/* a suspended connection must be resumed before the daemon stops;
+	 * writes arriving from here on run on the HTTP threads */
+	write_threads_stop();
 	MHD_stop_daemon(srv->daemon);
 	if (srv->watchdog_running) {
 		pthread_mutex_lock(&track_mu);
