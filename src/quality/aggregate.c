@@ -327,14 +327,67 @@ static int trust_now(const struct aggregate_env *env, const char *tenant, const 
 	return rc;
 }
 
-/* trust_now for each of ids, then a "dataset" mark: always, or (only_moved)
- * only when the trust score was rewritten or the data set is gone. */
+/* A product linked, unlinked, activated or deactivated reaches a data set's
+ * trust score through three metrics only, all from its usage counts. *same:
+ * the stored score's three already say what the counts give now, so a
+ * recomputation would change nothing of what this write changed. (It could
+ * still move a time-dependent metric, TIMELINESS_FRESHNESS: that one is
+ * brought up to date by the data set's own events, not by every product
+ * naming it, or each link to a data set with an old file would rewrite all
+ * its sharers again.) No stored score, or one without the three (an axis
+ * disabled): *same is false. */
+static int usage_unchanged(struct store *st, bool *same, const char *tenant, const char *id)
+{
+	static const char *const mids[] = {"USAGE_APPS", "USAGE_APP_VIEWS",
+					   "DISCOVERABILITY_ACTIVATED"};
+	long used = 0, activated = 0;
+	json_t *t = NULL;
+	*same = false;
+	int rc = st->ops->dataset_usage(st, &used, &activated, tenant, id);
+	if (rc == STORE_ONE)
+		rc = st->ops->trust_get(st, &t, tenant, id);
+	if (rc != STORE_ONE)
+		return rc;
+	/* stored on the wire's 0..100 scale (scale_to_percent) */
+	const double want[] = {100.0 * trust_usage_score((int)used),
+			       100.0 * trust_usage_score((int)activated), activated > 0 ? 100.0 : 0.0};
+	int found = 0;
+	bool equal = true;
+	size_t i, k;
+	json_t *axis, *m;
+	json_array_foreach(json_object_get(t, "axes"), i, axis) {
+		json_array_foreach(json_object_get(axis, "metrics"), k, m) {
+			const char *mid = json_string_value(json_object_get(m, "id"));
+			const json_t *score = json_object_get(m, "score");
+			for (int j = 0; mid && j < 3; j++)
+				if (!strcmp(mid, mids[j]) && json_is_number(score)) {
+					found++;
+					equal &= fabs(json_number_value(score) - want[j]) < 1e-9;
+				}
+		}
+	}
+	json_decref(t);
+	*same = found == 3 && equal;
+	return STORE_ONE;
+}
+
+/* trust_now for each of ids, then a "dataset" mark: always, or (only_moved,
+ * a link change) only when the trust score was rewritten or the data set is
+ * gone, and with no recomputation at all when its usage metrics stay. */
 static int datasets_mark(const struct aggregate_env *env, const char *tenant, const json_t *ids,
 			 bool only_moved)
 {
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id) {
+		if (only_moved) {
+			bool same = false;
+			int rc = usage_unchanged(env->store, &same, tenant, json_string_value(id));
+			if (rc < 0)
+				return rc;
+			if (same)
+				continue;
+		}
 		int rc = trust_now(env, tenant, json_string_value(id), &n_request_trust);
 		if (rc >= 0 && (!only_moved || rc != STORE_ONE))
 			rc = aggregate_mark(env->store, tenant, "dataset", json_string_value(id));

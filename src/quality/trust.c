@@ -98,7 +98,7 @@ static double unit(double x)
  * product using a data set shared by N others rewrites their trust scores
  * only when N+1 is a power of two: at most two product recomputations per
  * link, amortised (docs/trust.md, docs/decisions.md "Issue 12"). */
-static double saturating(int n)
+double trust_usage_score(int n)
 {
 	if (n <= 0)
 		return 0;
@@ -185,8 +185,8 @@ static int axis_metrics(enum trust_axis a, const struct trust_input *in, struct 
 		put(m, &n, "DIVERSITY_SOURCE", 0.3, in->has_profile, in->distinct_ratio);
 		break;
 	case AX_USAGE:
-		put(m, &n, "USAGE_APPS", 0.5, true, saturating(in->products_using));
-		put(m, &n, "USAGE_APP_VIEWS", 0.5, true, saturating(in->activated_products_using));
+		put(m, &n, "USAGE_APPS", 0.5, true, trust_usage_score(in->products_using));
+		put(m, &n, "USAGE_APP_VIEWS", 0.5, true, trust_usage_score(in->activated_products_using));
 		break;
 	default:
 		break;

@@ -55,4 +55,8 @@ const char *trust_axis_name(enum trust_axis a);
  * an axis is applicable when it has at least one metric with a score. */
 json_t *trust_compute(const struct trust_config *c, const struct trust_input *in);
 
+/* The score (0..1) of the usage metrics for n products: 1 - 1/(1 + p2(n)),
+ * p2(n) the largest power of two <= n, 0 for none (docs/trust.md §3). */
+double trust_usage_score(int n);
+
 #endif
