@@ -272,7 +272,8 @@ static int cmd_serve(int argc, char **argv)
 		char url[300];
 		snprintf(url, sizeof url, "http://%s:%u", cfg.host, server_port(srv));
 		log_event(LOG_INFO, "listening", LOG_STR("url", url), LOG_STR("db", db_logged),
-			  LOG_INT("threads", cfg.threads), LOG_STR("version", VERSION),
+			  LOG_INT("threads", cfg.threads), LOG_INT("writeThreads", cfg.write_threads),
+			  LOG_STR("version", VERSION),
 			  LOG_NUM("startupMs", (double)(clock_mono_ns() - t0) / 1e6, 1));
 		/* links (changelogs, lists) echo the Host header unless told otherwise */
 		bool loopback = !strncmp(cfg.host, "127.", 4) || !strcmp(cfg.host, "localhost") ||
