@@ -240,7 +240,7 @@ int config_parse_serve(struct config *cfg, int argc, char **argv)
 {
 	memset(cfg, 0, sizeof *cfg);
 	/* one HTTP thread per CPU; writes wait for their COMMIT on threads of
-	 * their own (docs/performance.md "Issue 12: write threads") */
+	 * their own (docs/performance.md "Issue 12: the fan-out and write threads") */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->threads = cpus > 0 ? (int)cpus : 2;
 	cfg->write_threads = 16;

@@ -2,7 +2,9 @@
  * each request gets a struct req on its first callback, its body is
  * collected (1 MiB cap), then dispatch() routes, authenticates, applies the
  * per-key rate limit, checks path ids and Content-Type, calls the handler,
- * and one JSON log line and the metrics are written per response. */
+ * and one JSON log line and the metrics are written per response. Writes
+ * are dispatched on write threads of their own, the connection suspended
+ * meanwhile ("write threads" below). */
 #include "http/server.h"
 #include <microhttpd.h>
 #include <arpa/inet.h>
@@ -39,7 +41,7 @@ static int draining; /* set once server_stop() begins: answers say Connection: c
 /* ------------------------------------------------------------ write threads */
 
 /* Writes (POST, PUT, PATCH, DELETE) run on a pool of their own (issue 12,
- * docs/performance.md "Issue 12: write threads"): the HTTP thread suspends
+ * docs/performance.md "Issue 12: the fan-out and write threads"): the HTTP thread suspends
  * the connection, queues the request and goes on serving its other
  * connections; a write thread runs the whole dispatch (authentication,
  * handler, the wait for the group COMMIT of store/tx.h), then resumes the

@@ -1,5 +1,5 @@
 // write-threads: writes run on threads of their own (issue 12, src/http/server.c
-// "write threads", docs/performance.md "Issue 12: write threads"). The HTTP
+// "write threads", docs/performance.md "Issue 12: the fan-out and write threads"). The HTTP
 // thread suspends a write's connection and goes on serving; a write thread
 // runs it and waits for its group COMMIT. So more writes are in flight than
 // there are HTTP threads, and the ones queued together share a COMMIT.
