@@ -69,7 +69,7 @@ help:
 	@echo "make check-layers  fail on an include that points up a layer, or a transaction"
 	@echo "                opened by hand under src/api/ (not through api_tx_run)"
 	@echo "make test-multi-pg  several servers on one throwaway PostgreSQL 15 (SPEC §7; tests/multi)"
-	@echo "make test-api   node black-box tests against the release build"
+	@echo "make test-api   node black-box tests against the release build (API_TESTS=api/x.test.mjs: one file)"
 	@echo "make test-api-pg  the same tests on a throwaway PostgreSQL 15 (API_TESTS=api/x.test.mjs: one file)"
 	@echo "make test-web   the web app in headless Chromium (playwright-core + axe-core)"
 	@echo "make test-clang clang + ASan/UBSan build; cmocka suites and fuzz corpus replay"
@@ -223,7 +223,7 @@ tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	@touch $@
 
 test-api: build/dataproducts tests/node_modules/.installed $(SQLITE_EXT)
-	cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_SQLITE_EXT=$(CURDIR)/$(SQLITE_EXT) node --test --test-concurrency=2 api/
+	cd tests && DP_BIN=$(CURDIR)/build/dataproducts DP_SQLITE_EXT=$(CURDIR)/$(SQLITE_EXT) node --test --test-concurrency=2 $(or $(API_TESTS),api/)
 
 # The HTTP suite (tests/api) against PostgreSQL (issue 11): one throwaway
 # cluster, a database per server (tests/api/lib/server.mjs, DP_TEST_PG_URL);
