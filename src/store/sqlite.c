@@ -262,6 +262,24 @@ int sqlite_stmt_exec(sqlite3_stmt *s)
 	return rc == STORE_NONE ? STORE_ONE : rc;
 }
 
+/* Gets id and binds v[0..n) as ?1..?n; NULL when it cannot be prepared. */
+sqlite3_stmt *sqlite_prep_texts(struct store *st, enum stmt_id id, int n, const char *const *v)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		sqlite_bind_text(s, i + 1, v[i]);
+	return s;
+}
+
+/* Gets id, binds v[0..n) as ?1..?n and runs it (no rows). */
+int sqlite_run_texts(struct store *st, enum stmt_id id, int n, const char *const *v)
+{
+	sqlite3_stmt *s = sqlite_prep_texts(st, id, n, v);
+	return s ? sqlite_stmt_exec(s) : NO_STMT;
+}
+
 static int simple(struct store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, id);
