@@ -262,6 +262,24 @@ int sqlite_stmt_exec(sqlite3_stmt *s)
 	return rc == STORE_NONE ? STORE_ONE : rc;
 }
 
+/* Gets id and binds v[0..n) as ?1..?n; NULL when it cannot be prepared. */
+sqlite3_stmt *sqlite_prep_texts(struct store *st, enum stmt_id id, int n, const char *const *v)
+{
+	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		sqlite_bind_text(s, i + 1, v[i]);
+	return s;
+}
+
+/* Gets id, binds v[0..n) as ?1..?n and runs it (no rows). */
+int sqlite_run_texts(struct store *st, enum stmt_id id, int n, const char *const *v)
+{
+	sqlite3_stmt *s = sqlite_prep_texts(st, id, n, v);
+	return s ? sqlite_stmt_exec(s) : NO_STMT;
+}
+
 static int simple(struct store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = sqlite_stmt_get(st, id);
@@ -398,11 +416,9 @@ int sqlite_doc_read(sqlite3_stmt *s, json_t **out)
 
 int sqlite_doc_get(struct store *st, enum stmt_id id, json_t **out, const char *a, const char *b)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	sqlite3_stmt *s = SQLITE_PREP(st, id, a, b);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE)
 		rc = sqlite_doc_read(s, out);
@@ -412,11 +428,9 @@ int sqlite_doc_get(struct store *st, enum stmt_id id, json_t **out, const char *
 
 int sqlite_id_get(struct store *st, enum stmt_id id, char *out, const char *a, const char *b)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	sqlite3_stmt *s = SQLITE_PREP(st, id, a, b);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE)
 		snprintf(out, GUID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -497,41 +511,26 @@ int sqlite_rc_changed(struct store *st, int rc)
 
 int sqlite_exec_2(struct store *st, enum stmt_id id, const char *a, const char *b)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return sqlite_rc_changed(st, SQLITE_RUN(st, id, a, b));
 }
 
 int sqlite_exec_3(struct store *st, enum stmt_id id, const char *a, const char *b, const char *c)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
-	sqlite_bind_text(s, 3, c);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return sqlite_rc_changed(st, SQLITE_RUN(st, id, a, b, c));
 }
 
 /* count + page of one-document rows, for statements bound (tenant, x). */
 int sqlite_docs_page(struct store *st, json_t **out, long *out_total, enum stmt_id count,
 		     enum stmt_id list, const char *tenant, const char *x, long offset, long limit)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, count);
+	sqlite3_stmt *s = SQLITE_PREP(st, count, tenant, x);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, x);
 	int rc = sqlite_count_get(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
-	if (!(s = sqlite_stmt_get(st, list)))
+	if (!(s = SQLITE_PREP(st, list, tenant, x)))
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, x);
 	sqlite3_bind_int64(s, 3, limit);
 	sqlite3_bind_int64(s, 4, offset);
 	rc = sqlite_docs_collect(s, out);
@@ -548,12 +547,9 @@ void sqlite_col_copy(char *out, size_t cap, sqlite3_stmt *s, int i)
 int sqlite_doc_get3(struct store *st, enum stmt_id id, json_t **out, const char *a,
 		    const char *b, const char *c)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	sqlite3_stmt *s = SQLITE_PREP(st, id, a, b, c);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
-	sqlite_bind_text(s, 3, c);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE)
 		rc = sqlite_doc_read(s, out);

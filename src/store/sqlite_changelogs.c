@@ -27,17 +27,11 @@ const char *const sqlite_changelogs_sql[S__COUNT] = {
 int sqlite_changelog_append(struct store *st, const char *tenant, const char *product_id,
 			    json_t *entry)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_CHANGELOG_INSERT);
-	if (!s)
-		return NO_STMT;
 	char *txt = rows_doc_text(entry);
-	sqlite_bind_text(s, 1, rows_doc_str(entry, "id"));
-	sqlite_bind_text(s, 2, tenant);
-	sqlite_bind_text(s, 3, product_id);
-	sqlite_bind_text(s, 4, rows_doc_str(entry, "createdAt"));
-	sqlite_bind_text(s, 5, txt);
+	int rc = SQLITE_RUN(st, S_CHANGELOG_INSERT, rows_doc_str(entry, "id"), tenant, product_id,
+			    rows_doc_str(entry, "createdAt"), txt);
 	free(txt);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return sqlite_rc_changed(st, rc);
 }
 
 int sqlite_changelog_page(struct store *st, struct store_docs *out, long *out_total,
@@ -45,11 +39,9 @@ int sqlite_changelog_page(struct store *st, struct store_docs *out, long *out_to
 			  long limit)
 {
 	store_docs_clear(out);
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_CHANGELOG_COUNT);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_CHANGELOG_COUNT, tenant, product_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, product_id);
 	int rc = sqlite_count_get(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
@@ -62,10 +54,9 @@ int sqlite_changelog_page(struct store *st, struct store_docs *out, long *out_to
 		hi = n - offset;
 		lo = n - offset - limit + 1;
 	}
-	if (!(s = sqlite_stmt_get(st, ascending ? S_CHANGELOG_PAGE_ASC : S_CHANGELOG_PAGE_DESC)))
+	if (!(s = SQLITE_PREP(st, ascending ? S_CHANGELOG_PAGE_ASC : S_CHANGELOG_PAGE_DESC, tenant,
+			      product_id)))
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, product_id);
 	sqlite3_bind_int64(s, 3, lo);
 	sqlite3_bind_int64(s, 4, hi);
 	rc = sqlite_texts_collect(s, out);

@@ -29,17 +29,14 @@ const char *const sqlite_datasets_sql[S__COUNT] = {
 
 int sqlite_dataset_insert(struct store *st, const char *tenant, json_t *doc)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DATASET_INSERT);
+	char *txt = rows_doc_text(doc);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DATASET_INSERT, rows_doc_str(doc, "id"), tenant,
+				      rows_doc_str(doc, "spaceId"), txt);
+	free(txt);
 	if (!s)
 		return NO_STMT;
-	char *txt = rows_doc_text(doc);
-	sqlite_bind_text(s, 1, rows_doc_str(doc, "id"));
-	sqlite_bind_text(s, 2, tenant);
-	sqlite_bind_text(s, 3, rows_doc_str(doc, "spaceId"));
-	sqlite_bind_text(s, 4, txt);
 	sqlite_bind_lower(s, 5, rows_doc_str(doc, "name"));
 	sqlite_bind_lower(s, 6, rows_doc_str(doc, "technicalName"));
-	free(txt);
 	return sqlite_stmt_exec(s);
 }
 
@@ -63,17 +60,14 @@ int sqlite_dataset_list(struct store *st, json_t **out, long *out_total, const c
 
 int sqlite_dataset_update(struct store *st, const char *tenant, json_t *doc)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DATASET_UPDATE);
+	char *txt = rows_doc_text(doc);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DATASET_UPDATE, tenant, rows_doc_str(doc, "id"),
+				      rows_doc_str(doc, "spaceId"), txt);
+	free(txt);
 	if (!s)
 		return NO_STMT;
-	char *txt = rows_doc_text(doc);
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, rows_doc_str(doc, "id"));
-	sqlite_bind_text(s, 3, rows_doc_str(doc, "spaceId"));
-	sqlite_bind_text(s, 4, txt);
 	sqlite_bind_lower(s, 5, rows_doc_str(doc, "name"));
 	sqlite_bind_lower(s, 6, rows_doc_str(doc, "technicalName"));
-	free(txt);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
@@ -85,11 +79,9 @@ int sqlite_dataset_delete(struct store *st, const char *tenant, const char *id)
 int sqlite_dataset_products(struct store *st, json_t **out, long *out_activated,
 			    const char *tenant, const char *dataset_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DATASET_PRODUCTS);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DATASET_PRODUCTS, tenant, dataset_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, dataset_id);
 	json_t *ids = json_array();
 	long activated = 0;
 	int rc;
@@ -110,11 +102,9 @@ int sqlite_dataset_products(struct store *st, json_t **out, long *out_activated,
 int sqlite_dataset_usage(struct store *st, long *out_products, long *out_activated,
 			 const char *tenant, const char *dataset_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DATASET_USAGE);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DATASET_USAGE, tenant, dataset_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, dataset_id);
 	int rc = sqlite_stmt_step(s);
 	*out_products = rc == STORE_ONE ? (long)sqlite3_column_int64(s, 0) : 0;
 	*out_activated = rc == STORE_ONE ? (long)sqlite3_column_int64(s, 1) : 0;

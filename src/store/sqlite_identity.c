@@ -66,13 +66,7 @@ int sqlite_tenant_find(struct store *st, char *out_id, const char *name)
 
 int sqlite_tenant_insert(struct store *st, const char *id, const char *name, const char *now)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_INSERT);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, id);
-	sqlite_bind_text(s, 2, name);
-	sqlite_bind_text(s, 3, now);
-	return sqlite_stmt_exec(s);
+	return SQLITE_RUN(st, S_TENANT_INSERT, id, name, now);
 }
 
 int sqlite_tenant_count(struct store *st, long *out)
@@ -83,10 +77,9 @@ int sqlite_tenant_count(struct store *st, long *out)
 
 int sqlite_tenant_usage(struct store *st, struct tenant_usage *out, const char *tenant)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_TENANT_USAGE);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_TENANT_USAGE, tenant);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE) {
 		out->products = (long)sqlite3_column_int64(s, 0);
@@ -159,11 +152,9 @@ static json_t *key_doc(sqlite3_stmt *s)
 
 int sqlite_apikey_get(struct store *st, json_t **out, const char *tenant, const char *id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_KEY_GET);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_KEY_GET, tenant, id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE)
 		*out = key_doc(s);
@@ -174,18 +165,14 @@ int sqlite_apikey_get(struct store *st, json_t **out, const char *tenant, const 
 int sqlite_apikey_list(struct store *st, json_t **out, long *out_total, const char *tenant,
 		       const char *user_id, long offset, long limit)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_KEY_COUNT);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_KEY_COUNT, tenant, user_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, user_id);
 	int rc = sqlite_count_get(s, out_total);
 	if (rc != STORE_ONE)
 		return rc;
-	if (!(s = sqlite_stmt_get(st, S_KEY_LIST)))
+	if (!(s = SQLITE_PREP(st, S_KEY_LIST, tenant, user_id)))
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, user_id);
 	sqlite3_bind_int64(s, 3, limit);
 	sqlite3_bind_int64(s, 4, offset);
 	json_t *arr = json_array();
@@ -203,14 +190,7 @@ int sqlite_apikey_list(struct store *st, json_t **out, long *out_total, const ch
 int sqlite_apikey_describe(struct store *st, const char *tenant, const char *id,
 			   const char *description, const char *now)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_KEY_DESCRIBE);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id);
-	sqlite_bind_text(s, 3, description);
-	sqlite_bind_text(s, 4, now);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return sqlite_rc_changed(st, SQLITE_RUN(st, S_KEY_DESCRIBE, tenant, id, description, now));
 }
 
 int sqlite_apikey_delete(struct store *st, const char *tenant, const char *id)
@@ -221,11 +201,9 @@ int sqlite_apikey_delete(struct store *st, const char *tenant, const char *id)
 int sqlite_apikey_count_active(struct store *st, long *out, const char *tenant,
 			       const char *user_id, int64_t now_ms)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_KEY_ACTIVE);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_KEY_ACTIVE, tenant, user_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, user_id);
 	sqlite3_bind_int64(s, 3, now_ms);
 	return sqlite_count_get(s, out);
 }
@@ -259,10 +237,9 @@ int sqlite_user_list(struct store *st, json_t **out, long *out_total, const char
 
 int sqlite_apikey_lookup(struct store *st, struct apikey_row *out, const char *hash)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_KEY_LOOKUP);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_KEY_LOOKUP, hash);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, hash);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE) {
 		snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -279,14 +256,10 @@ int sqlite_apikey_lookup(struct store *st, struct apikey_row *out, const char *h
 
 int sqlite_session_insert(struct store *st, const char *tenant, const struct session_new *n)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SESSION_INSERT);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_SESSION_INSERT, tenant, n->id_hash, n->user_id,
+				      n->key_id, n->created_via);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, n->id_hash);
-	sqlite_bind_text(s, 3, n->user_id);
-	sqlite_bind_text(s, 4, n->key_id);
-	sqlite_bind_text(s, 5, n->created_via);
 	sqlite3_bind_int64(s, 6, n->now_ms);
 	sqlite3_bind_int64(s, 7, n->expires_ms);
 	return sqlite_stmt_exec(s);
@@ -295,10 +268,9 @@ int sqlite_session_insert(struct store *st, const char *tenant, const struct ses
 int sqlite_session_lookup(struct store *st, struct session_row *out, const char *id_hash,
 			  int64_t now_ms)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SESSION_LOOKUP);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_SESSION_LOOKUP, id_hash);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, id_hash);
 	sqlite3_bind_int64(s, 2, now_ms);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE) {
@@ -321,11 +293,9 @@ int sqlite_session_lookup(struct store *st, struct session_row *out, const char 
 int sqlite_session_touch(struct store *st, const char *tenant, const char *id_hash,
 			 int64_t now_ms)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SESSION_TOUCH);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_SESSION_TOUCH, tenant, id_hash);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id_hash);
 	sqlite3_bind_int64(s, 3, now_ms);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }

@@ -106,6 +106,19 @@ int sqlite_stmt_exec(sqlite3_stmt *s);
 void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Binds v ASCII-lower-cased ("" for NULL): the name columns of data sets. */
 void sqlite_bind_lower(sqlite3_stmt *s, int i, const char *v);
+/* Statement id (sqlite_stmt_get) with the n strings v bound as its
+ * parameters 1..n (sqlite_bind_text: NULL binds SQL NULL); NULL when it
+ * cannot be prepared (then return NO_STMT, as after sqlite_stmt_get). */
+sqlite3_stmt *sqlite_prep_texts(struct store *st, enum stmt_id id, int n, const char *const *v);
+/* The same, run as a statement that returns no rows: sqlite_stmt_exec's
+ * result, or NO_STMT. */
+int sqlite_run_texts(struct store *st, enum stmt_id id, int n, const char *const *v);
+/* The string arguments' count, as pg.h's PG_NARGS (at least one). */
+#define SQLITE_NARGS(...) ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
+#define SQLITE_PREP(st, id, ...)                                                           \
+	sqlite_prep_texts((st), (id), SQLITE_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
+#define SQLITE_RUN(st, id, ...)                                                            \
+	sqlite_run_texts((st), (id), SQLITE_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
 
 /* An UPDATE/DELETE's rc, STORE_NONE when it changed no row. */
 int sqlite_rc_changed(struct store *st, int rc);

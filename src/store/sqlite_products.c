@@ -45,12 +45,9 @@ int sqlite_product_get(struct store *st, json_t **out, const char *tenant, const
 int sqlite_product_get_access(struct store *st, struct product_access *out, const char *tenant,
 			      const char *id, const char *user_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_PRODUCT_ACCESS);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_PRODUCT_ACCESS, tenant, id, user_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id);
-	sqlite_bind_text(s, 3, user_id);
 	memset(out, 0, sizeof *out);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE) {
@@ -85,22 +82,13 @@ static int write_side_rows(struct store *st, const char *tenant, json_t *doc, co
 			   enum stmt_id del, enum stmt_id ins)
 {
 	const char *id = rows_doc_str(doc, "id");
-	sqlite3_stmt *s = sqlite_stmt_get(st, del);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, id);
-	int rc = sqlite_stmt_exec(s);
+	int rc = SQLITE_RUN(st, del, id);
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(doc, field), i, v) {
 		if (rc != STORE_ONE)
 			return rc;
-		if (!(s = sqlite_stmt_get(st, ins)))
-			return NO_STMT;
-		sqlite_bind_text(s, 1, id);
-		sqlite_bind_text(s, 2, tenant);
-		sqlite_bind_text(s, 3, json_string_value(v));
-		rc = sqlite_stmt_exec(s);
+		rc = SQLITE_RUN(st, ins, id, tenant, json_string_value(v));
 	}
 	return rc;
 }
@@ -158,12 +146,7 @@ int sqlite_product_update(struct store *st, const char *tenant, json_t *doc)
 
 int sqlite_product_delete(struct store *st, const char *tenant, const char *id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_PRODUCT_DELETE);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id);
-	int rc = sqlite_stmt_exec(s);
+	int rc = SQLITE_RUN(st, S_PRODUCT_DELETE, tenant, id);
 	if (rc == STORE_ONE && sqlite3_changes(sqlite_conn_get(st)->db) == 0)
 		rc = STORE_NONE;
 	return rc;

@@ -68,15 +68,7 @@ const char *const sqlite_quality_sql[S__COUNT] = {
 int sqlite_batch_insert(struct store *st, const char *tenant, const char *id,
 			const char *product_id, const char *now, const char *user_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_BATCH_INSERT);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, id);
-	sqlite_bind_text(s, 2, tenant);
-	sqlite_bind_text(s, 3, product_id);
-	sqlite_bind_text(s, 4, now);
-	sqlite_bind_text(s, 5, user_id);
-	return sqlite_stmt_exec(s);
+	return SQLITE_RUN(st, S_BATCH_INSERT, id, tenant, product_id, now, user_id);
 }
 
 int sqlite_computation_insert(struct store *st, const char *tenant, const char *id,
@@ -84,19 +76,8 @@ int sqlite_computation_insert(struct store *st, const char *tenant, const char *
 			      const char *error_code, const char *error_reason, const char *now,
 			      const char *user_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_INSERT);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, id);
-	sqlite_bind_text(s, 2, tenant);
-	sqlite_bind_text(s, 3, batch_id);
-	sqlite_bind_text(s, 4, dataset_id);
-	sqlite_bind_text(s, 5, status);
-	sqlite_bind_text(s, 6, error_code);
-	sqlite_bind_text(s, 7, error_reason);
-	sqlite_bind_text(s, 8, now);
-	sqlite_bind_text(s, 9, user_id);
-	return sqlite_stmt_exec(s);
+	return SQLITE_RUN(st, S_COMP_INSERT, id, tenant, batch_id, dataset_id, status, error_code,
+			  error_reason, now, user_id);
 }
 
 /* A COMP_COLS row as JSON (null columns left out); COMP_COLS is in the
@@ -115,11 +96,9 @@ static json_t *comp_doc(sqlite3_stmt *s)
 
 static int one_comp(struct store *st, enum stmt_id id, json_t **out, const char *a, const char *b)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, id);
+	sqlite3_stmt *s = SQLITE_PREP(st, id, a, b);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, a);
-	sqlite_bind_text(s, 2, b);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE)
 		*out = comp_doc(s);
@@ -142,19 +121,15 @@ int sqlite_batch_computations(struct store *st, json_t **out, const char *tenant
 			      const char *batch_id)
 {
 	/* a batch exists even with no computations (a product without data sets) */
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_BATCH_EXISTS);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_BATCH_EXISTS, tenant, batch_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, batch_id);
 	int found = sqlite_stmt_step(s);
 	sqlite_stmt_done(s);
 	if (found <= 0)
 		return found;
-	if (!(s = sqlite_stmt_get(st, S_COMP_BATCH)))
+	if (!(s = SQLITE_PREP(st, S_COMP_BATCH, tenant, batch_id)))
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, batch_id);
 	json_t *arr = json_array();
 	int rc;
 	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
@@ -186,11 +161,8 @@ int sqlite_computation_claim(struct store *st, struct computation *out, const ch
 	sqlite_stmt_done(s);
 	if (rc != STORE_ONE)
 		return rc;
-	if (!(s = sqlite_stmt_get(st, S_COMP_TAKE)))
+	if (!(s = SQLITE_PREP(st, S_COMP_TAKE, out->id, now, owner)))
 		return NO_STMT;
-	sqlite_bind_text(s, 1, out->id);
-	sqlite_bind_text(s, 2, now);
-	sqlite_bind_text(s, 3, owner);
 	sqlite3_bind_int64(s, 4, clock_now_ms() + lease_ms);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
@@ -198,11 +170,9 @@ int sqlite_computation_claim(struct store *st, struct computation *out, const ch
 int sqlite_computation_renew(struct store *st, const char *id, const char *owner, int attempts,
 			     int64_t lease_ms)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_RENEW);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_COMP_RENEW, id, owner);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, id);
-	sqlite_bind_text(s, 2, owner);
 	sqlite3_bind_int(s, 3, attempts);
 	sqlite3_bind_int64(s, 4, clock_now_ms() + lease_ms);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
@@ -212,19 +182,13 @@ int sqlite_computation_finish(struct store *st, const char *id, const char *owne
 			      const char *status, const char *error_code,
 			      const char *error_reason, json_t *result, const char *now)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_COMP_FINISH);
+	char *txt = result ? rows_doc_text(result) : NULL;
+	sqlite3_stmt *s = SQLITE_PREP(st, S_COMP_FINISH, id, status, error_code, error_reason, txt,
+				      now, owner);
+	free(txt);
 	if (!s)
 		return NO_STMT;
-	char *txt = result ? rows_doc_text(result) : NULL;
-	sqlite_bind_text(s, 1, id);
-	sqlite_bind_text(s, 2, status);
-	sqlite_bind_text(s, 3, error_code);
-	sqlite_bind_text(s, 4, error_reason);
-	sqlite_bind_text(s, 5, txt);
-	sqlite_bind_text(s, 6, now);
-	sqlite_bind_text(s, 7, owner);
 	sqlite3_bind_int(s, 8, attempts);
-	free(txt);
 	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
 }
 
@@ -274,11 +238,9 @@ int sqlite_computation_notices(struct store *st, int *out_n)
 int sqlite_quality_latest(struct store *st, json_t **out, char *out_at, char *out_by,
 			  const char *tenant, const char *dataset_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_QUALITY_LATEST);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_QUALITY_LATEST, tenant, dataset_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, dataset_id);
 	int rc = sqlite_stmt_step(s);
 	if (rc == STORE_ONE && (rc = sqlite_doc_read(s, out)) == STORE_ONE) {
 		snprintf(out_at, ISO_TS_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
@@ -295,10 +257,9 @@ int sqlite_trust_get(struct store *st, json_t **out, const char *tenant, const c
 
 int sqlite_trust_dataset_ids(struct store *st, json_t **out, const char *tenant)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_TRUST_IDS);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_TRUST_IDS, tenant);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
 	json_t *ids = json_array();
 	int rc;
 	while ((rc = sqlite_stmt_step(s)) == STORE_ONE)
@@ -335,14 +296,10 @@ int sqlite_settings_get(struct store *st, json_t **out, const char *tenant)
 
 int sqlite_settings_put(struct store *st, const char *tenant, json_t *trust_config)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SETTINGS_PUT);
-	if (!s)
-		return NO_STMT;
 	char *txt = rows_doc_text(trust_config);
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, txt);
+	int rc = SQLITE_RUN(st, S_SETTINGS_PUT, tenant, txt);
 	free(txt);
-	return sqlite_stmt_exec(s);
+	return rc;
 }
 
 /* ---- stale derived values (issue 12) -------------------------------------- */
@@ -350,12 +307,9 @@ int sqlite_settings_put(struct store *st, const char *tenant, json_t *trust_conf
 int sqlite_derive_mark(struct store *st, const char *tenant, const char *kind, const char *id,
 		       int64_t now_ms)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DERIVE_MARK);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DERIVE_MARK, tenant, kind, id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, kind);
-	sqlite_bind_text(s, 3, id);
 	sqlite3_bind_int64(s, 4, now_ms);
 	return sqlite_stmt_exec(s);
 }
@@ -380,10 +334,9 @@ int sqlite_derive_next(struct store *st, char *out_tenant, long *out_pending, in
 
 int sqlite_derive_take(struct store *st, json_t **out, const char *tenant, long limit)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_DERIVE_TAKE);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_DERIVE_TAKE, tenant);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
 	sqlite3_bind_int64(s, 2, limit);
 	json_t *marks = json_array();
 	int rc;

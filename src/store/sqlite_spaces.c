@@ -36,19 +36,12 @@ const char *const sqlite_spaces_sql[S__COUNT] = {
 
 int sqlite_space_insert(struct store *st, const char *tenant, json_t *doc)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SPACE_INSERT);
-	if (!s)
-		return NO_STMT;
 	char *txt = rows_doc_text(doc);
-	sqlite_bind_text(s, 1, rows_doc_str(doc, "id"));
-	sqlite_bind_text(s, 2, tenant);
-	sqlite_bind_text(s, 3, rows_doc_str(doc, "name"));
-	sqlite_bind_text(s, 4, rows_doc_str(doc, "type"));
-	sqlite_bind_text(s, 5, rows_doc_str(doc, "ownerId"));
-	sqlite_bind_text(s, 6, rows_doc_str(doc, "createdAt"));
-	sqlite_bind_text(s, 7, txt);
+	int rc = SQLITE_RUN(st, S_SPACE_INSERT, rows_doc_str(doc, "id"), tenant,
+			    rows_doc_str(doc, "name"), rows_doc_str(doc, "type"),
+			    rows_doc_str(doc, "ownerId"), rows_doc_str(doc, "createdAt"), txt);
 	free(txt);
-	return sqlite_stmt_exec(s);
+	return rc;
 }
 
 int sqlite_space_get(struct store *st, json_t **out, const char *tenant, const char *id)
@@ -58,18 +51,12 @@ int sqlite_space_get(struct store *st, json_t **out, const char *tenant, const c
 
 int sqlite_space_update(struct store *st, const char *tenant, json_t *doc)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SPACE_UPDATE);
-	if (!s)
-		return NO_STMT;
 	char *txt = rows_doc_text(doc);
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, rows_doc_str(doc, "id"));
-	sqlite_bind_text(s, 3, rows_doc_str(doc, "name"));
-	sqlite_bind_text(s, 4, rows_doc_str(doc, "type"));
-	sqlite_bind_text(s, 5, rows_doc_str(doc, "ownerId"));
-	sqlite_bind_text(s, 6, txt);
+	int rc = SQLITE_RUN(st, S_SPACE_UPDATE, tenant, rows_doc_str(doc, "id"),
+			    rows_doc_str(doc, "name"), rows_doc_str(doc, "type"),
+			    rows_doc_str(doc, "ownerId"), txt);
 	free(txt);
-	return sqlite_rc_changed(st, sqlite_stmt_exec(s));
+	return sqlite_rc_changed(st, rc);
 }
 
 int sqlite_space_delete(struct store *st, const char *tenant, const char *id)
@@ -79,23 +66,16 @@ int sqlite_space_delete(struct store *st, const char *tenant, const char *id)
 
 int sqlite_space_usage(struct store *st, long *out, const char *tenant, const char *id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SPACE_USAGE);
-	if (!s)
-		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, id);
-	return sqlite_count_get(s, out);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_SPACE_USAGE, tenant, id);
+	return s ? sqlite_count_get(s, out) : NO_STMT;
 }
 
 int sqlite_space_roles(struct store *st, unsigned *out, const char *tenant,
 		       const char *space_id, const char *user_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_SPACE_ROLES);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_SPACE_ROLES, tenant, space_id, user_id);
 	if (!s)
 		return NO_STMT;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, space_id);
-	sqlite_bind_text(s, 3, user_id);
 	int rc = sqlite_stmt_step(s);
 	*out = rc == STORE_ONE ? (unsigned)sqlite3_column_int(s, 0) : 0;
 	sqlite_stmt_done(s);
@@ -104,11 +84,9 @@ int sqlite_space_roles(struct store *st, unsigned *out, const char *tenant,
 
 int sqlite_user_spaces(struct store *st, json_t **out, const char *tenant, const char *user_id)
 {
-	sqlite3_stmt *s = sqlite_stmt_get(st, S_USER_SPACES);
+	sqlite3_stmt *s = SQLITE_PREP(st, S_USER_SPACES, tenant, user_id);
 	if (!s)
 		return STORE_HARD;
-	sqlite_bind_text(s, 1, tenant);
-	sqlite_bind_text(s, 2, user_id);
 	int rc = sqlite_docs_collect(s, out);
 	sqlite_stmt_done(s);
 	return rc;
