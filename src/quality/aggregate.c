@@ -201,6 +201,14 @@ static void scale_to_percent(json_t *v)
 	}
 }
 
+/* The inputs a data set's usage counts give (the ones a product link moves). */
+static void usage_inputs(struct trust_input *in, long products, long activated)
+{
+	in->products_using = (int)products;
+	in->activated_products_using = (int)activated;
+	in->in_activated_product = activated > 0;
+}
+
 /* Recomputes and stores one data set's trust score: STORE_ONE when the
  * stored one was already right, STORE_ONE + 1 when it was rewritten. */
 static int refresh_trust(const struct aggregate_env *env, const char *tenant, const json_t *ds, long products,
@@ -224,9 +232,7 @@ static int refresh_trust(const struct aggregate_env *env, const char *tenant, co
 	}
 	metadata_inputs(&in, ds);
 	file_inputs(&in, env->data_root, tenant, ds);
-	in.products_using = (int)products;
-	in.activated_products_using = (int)activated;
-	in.in_activated_product = activated > 0;
+	usage_inputs(&in, products, activated);
 	trust_config_default(&cfg);
 	if ((rc = st->ops->settings_get(st, &conf, tenant)) < 0)
 		return rc;
@@ -348,9 +354,12 @@ static int usage_unchanged(struct store *st, bool *same, const char *tenant, con
 		rc = st->ops->trust_get(st, &t, tenant, id);
 	if (rc != STORE_ONE)
 		return rc;
+	struct trust_input in = {0};
+	usage_inputs(&in, used, activated);
 	/* stored on the wire's 0..100 scale (scale_to_percent) */
-	const double want[] = {100.0 * trust_usage_score((int)used),
-			       100.0 * trust_usage_score((int)activated), activated > 0 ? 100.0 : 0.0};
+	const double want[] = {100.0 * trust_usage_score(in.products_using),
+			       100.0 * trust_usage_score(in.activated_products_using),
+			       in.in_activated_product ? 100.0 : 0.0};
 	int found = 0;
 	bool equal = true;
 	size_t i, k;
@@ -359,7 +368,7 @@ static int usage_unchanged(struct store *st, bool *same, const char *tenant, con
 		json_array_foreach(json_object_get(axis, "metrics"), k, m) {
 			const char *mid = json_string_value(json_object_get(m, "id"));
 			const json_t *score = json_object_get(m, "score");
-			for (int j = 0; mid && j < 3; j++)
+			for (size_t j = 0; mid && j < sizeof mids / sizeof mids[0]; j++)
 				if (!strcmp(mid, mids[j]) && json_is_number(score)) {
 					found++;
 					equal &= fabs(json_number_value(score) - want[j]) < 1e-9;
@@ -367,7 +376,7 @@ static int usage_unchanged(struct store *st, bool *same, const char *tenant, con
 		}
 	}
 	json_decref(t);
-	*same = found == 3 && equal;
+	*same = found == (int)(sizeof mids / sizeof mids[0]) && equal;
 	return STORE_ONE;
 }
 
@@ -380,17 +389,14 @@ static int datasets_mark(const struct aggregate_env *env, const char *tenant, co
 	size_t i;
 	json_t *id;
 	json_array_foreach(ids, i, id) {
-		if (only_moved) {
-			bool same = false;
-			int rc = usage_unchanged(env->store, &same, tenant, json_string_value(id));
-			if (rc < 0)
-				return rc;
-			if (same)
-				continue;
+		const char *dsid = json_string_value(id);
+		bool same = false;
+		int rc = only_moved ? usage_unchanged(env->store, &same, tenant, dsid) : STORE_ONE;
+		if (rc >= 0 && !same) {
+			rc = trust_now(env, tenant, dsid, &n_request_trust);
+			if (rc >= 0 && (!only_moved || rc != STORE_ONE))
+				rc = aggregate_mark(env->store, tenant, "dataset", dsid);
 		}
-		int rc = trust_now(env, tenant, json_string_value(id), &n_request_trust);
-		if (rc >= 0 && (!only_moved || rc != STORE_ONE))
-			rc = aggregate_mark(env->store, tenant, "dataset", json_string_value(id));
 		if (rc < 0)
 			return rc;
 	}
